@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+import PalsExplorer
+import PalsProtocols
+
+/// A violated property with its (shrunk) counterexample, ready to write.
+struct FoundCounterexample {
+    var file: CounterexampleFile
+    var diagram: String
+    var path: String?
+}
+
+/// The outcome of one exhaustive check, independent of the protocol type.
+struct CheckReport {
+    var spec: ModelSpec
+    var rounds: Int
+    var inputs: [Int]
+    var result: ExplorationResult
+    /// One per violated property, in property order.
+    var counterexamples: [FoundCounterexample]
+
+    func counterexample(for property: String) -> FoundCounterexample? {
+        counterexamples.first { $0.file.property == property }
+    }
+}
+
+/// Runs the explicit explorer on a catalogued protocol.
+struct CheckVisitor: ConcreteModelVisitor {
+    typealias Result = CheckReport
+    var spec: ModelSpec
+    var inputs: [Int]?
+    var options: ExplorerOptions
+
+    func visit<P: RoundProtocol & Sendable>(
+        _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
+    ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
+        let inputs = self.inputs ?? Array(0..<proto.n)
+        let result = try Explorer(proto, properties: properties, inputs: inputs, options: options).run()
+        var found: [FoundCounterexample] = []
+        for v in result.verdicts {
+            guard let violation = v.violation else { continue }
+            let trace = try simulate(proto, inputs: inputs, pattern: violation.pattern, model: options.faultModel)
+            let file = CounterexampleFile(
+                protocolName: spec.protocolName, variant: spec.variant, n: proto.n, t: proto.t,
+                rounds: proto.rounds, faultModel: options.faultModel, inputs: inputs, pattern: violation.pattern,
+                property: v.name, violatedAfterRound: violation.afterRound,
+                decisions: CounterexampleFile.decisions(trace.decisions), engine: "explicit")
+            found.append(FoundCounterexample(file: file, diagram: Diagram.render(trace, describe: describe)))
+        }
+        return CheckReport(spec: spec, rounds: proto.rounds, inputs: inputs, result: result, counterexamples: found)
+    }
+}
+
+/// Progress lines on standard error once a run has taken a few seconds.
+func progressReporter() -> @Sendable (String) -> Void {
+    let start = ContinuousClock.now
+    return { line in
+        if ContinuousClock.now - start > .seconds(2) { printError("… " + line) }
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Exhaustively check a protocol at one (n, t) over every admissible failure pattern.")
+
+    @Argument(help: "Protocol: uic or floodset.")
+    var protocolName: String
+
+    @Option(help: "Number of processes.")
+    var n: Int
+
+    @Option(help: "Largest number of faulty processes.")
+    var t: Int
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
+    var inputs: String?
+
+    @Flag(help: "Stop after the first faulty-set size at which some property fails.")
+    var first = false
+
+    @Option(help: "Folder for counterexample files.")
+    var out = "counterexamples"
+
+    func run() throws {
+        let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: n, t: t, rounds: model.rounds)
+        try Catalog.validate(spec)
+        var options = ExplorerOptions()
+        options.symmetry = model.symmetry
+        options.faultModel = try model.faultModel()
+        options.threads = max(1, model.threads)
+        options.stopAtFirstViolation = first
+        options.progress = progressReporter()
+        let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") }
+        if let p = parsedInputs, p.count != n {
+            throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
+        }
+        var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
+        for k in report.counterexamples.indices {
+            let f = report.counterexamples[k].file
+            report.counterexamples[k].path = try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
+        }
+        if model.json {
+            print(checkJSON(report, symmetry: model.symmetry).compact)
+        } else {
+            print(checkText(report))
+        }
+        if report.result.verdict == .violated { throw ExitCode(1) }
+    }
+}
+
+func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
+    .object([
+        ("verdict", .string(r.result.verdict.rawValue)),
+        ("protocol", .string(r.spec.protocolName)),
+        ("variant", .string(r.spec.variant)),
+        ("n", .int(r.spec.n)),
+        ("t", .int(r.spec.t)),
+        ("rounds", .int(r.rounds)),
+        ("engine", .string("explicit")),
+        ("symmetry", .bool(symmetry)),
+        ("inputs", .array(r.inputs.map { .int($0) })),
+        (
+            "properties",
+            .array(
+                r.result.verdicts.map { v in
+                    .object([
+                        ("name", .string(v.name)),
+                        ("kind", .string(v.kind.rawValue)),
+                        ("status", .string(v.status.rawValue)),
+                        ("counterexample", r.counterexample(for: v.name)?.path.map { .string($0) } ?? .null),
+                    ])
+                })
+        ),
+        ("states", .int(r.result.states)),
+        ("transitions", .int(r.result.transitions)),
+        ("largestLayer", .int(r.result.largestLayer)),
+        ("faultySets", .int(r.result.faultySetsExplored)),
+        ("complete", .bool(r.result.complete)),
+        ("seconds", .double((r.result.seconds * 1000).rounded() / 1000)),
+        ("counterexample", r.counterexamples.first?.path.map { .string($0) } ?? .null),
+    ])
+}
+
+func checkText(_ r: CheckReport) -> String {
+    var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
+    let width = r.result.verdicts.map(\.name.count).max() ?? 0
+    for v in r.result.verdicts {
+        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.status.rawValue)"
+        if let c = r.counterexample(for: v.name) {
+            s += "  (\(c.file.pattern.faulty.count) faulty, \(c.file.pattern.drops.count) dropped, \(c.file.pattern.crashes.count) crashed; \(c.path ?? ""))"
+        }
+        s += "\n"
+    }
+    s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
+    s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
+    s += r.result.complete ? "\n" : " (stopped at the first violation)\n"
+    s += "verdict: \(r.result.verdict.rawValue)\n"
+    if let c = r.counterexamples.first {
+        s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram
+    }
+    return s
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+
+/// `pals`: the TrustedPals model checker and test oracle.
+public struct PalsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pals",
+        abstract: "TrustedPals: a model checker and test oracle for secure multi-party computation on security modules.",
+        discussion: """
+            With no subcommand, runs the main job: the UIC resilience table for n = 2…5, \
+            writing counterexamples under counterexamples/ (same as `pals bounds uic --n 2...5`).
+
+            Exit status: 0 when every property holds, 1 when a property is violated, \
+            2 for a usage or input error.
+            """,
+        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self],
+        defaultSubcommand: BoundsCommand.self
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with the documented status.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as PalsError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        } catch let exitCode as ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// Options shared by the commands that explore a model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds).")
+    var variant = "standard"
+
+    @Option(help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
+    var rounds: Int?
+
+    @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
+    var faults = "omission"
+
+    @Flag(help: "Search faulty sets up to renaming of processes (symmetric protocols, distinct inputs).")
+    var symmetry = false
+
+    @Option(help: "Worker threads.")
+    var threads = 2
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func faultModel() throws(PalsError) -> FaultModel {
+        guard let m = FaultModel(rawValue: faults) else {
+            throw PalsError(.invalidArgument, "unknown failure model \"\(faults)\"; use omission or crash")
+        }
+        return m
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Parses "A...B", "A..B", "A-B" or "A" into a closed range.
+func parseRange(_ s: String) throws(PalsError) -> ClosedRange<Int> {
+    for sep in ["...", "..", "-"] {
+        let parts = s.components(separatedBy: sep)
+        if parts.count == 2, let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+            let b = Int(parts[1].trimmingCharacters(in: .whitespaces))
+        {
+            guard a <= b else { throw PalsError(.invalidArgument, "empty range \(s)") }
+            return a...b
+        }
+    }
+    if let a = Int(s) { return a...a }
+    throw PalsError(.invalidArgument, "cannot read \"\(s)\" as a range; write e.g. 2...6")
+}
+
+/// Parses a comma-separated list of integers.
+func parseInts(_ s: String, what: String) throws(PalsError) -> [Int] {
+    var out: [Int] = []
+    for part in s.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else {
+            throw PalsError(.invalidArgument, "cannot read \"\(part)\" in \(what) as an integer")
+        }
+        out.append(v)
+    }
+    return out
+}
+
+/// Reads a whole text file, as a `PalsError` on failure.
+func readText(_ path: String) throws(PalsError) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw PalsError(.malformedFile, "cannot read \(path)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw PalsError(.malformedFile, "\(path) is not UTF-8 text")
+    }
+    return text
+}
+
+/// Writes `text` to `dir/name`, creating `dir`; returns the path.
+func writeFile(dir: String, name: String, text: String) throws(PalsError) -> String {
+    do {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = (dir as NSString).appendingPathComponent(name)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    } catch {
+        throw PalsError(.invalidArgument, "cannot write into \(dir): \(error.localizedDescription)")
+    }
+}
+
+/// Seconds with three decimals, for reports.
+func fmt(_ x: Double) -> String { String(format: "%.3f", x) }

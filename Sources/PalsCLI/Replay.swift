@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+import PalsProtocols
+
+/// The outcome of re-running one run through `simulate`.
+struct ReplayReport {
+    var diagram: String
+    /// Per property: the round after which it fails, or nil.
+    var violations: [(name: String, kind: PropertyKind, afterRound: Int?)]
+    var decisions: [[Int?]?]
+    var traceText: String
+}
+
+/// Re-runs (inputs, pattern) through `simulate` and checks every property.
+struct ReplayVisitor: ConcreteModelVisitor {
+    typealias Result = ReplayReport
+    var inputs: [Int]
+    var pattern: FailurePattern
+    var model: FaultModel
+
+    func visit<P: RoundProtocol & Sendable>(
+        _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
+    ) throws -> ReplayReport where P.L == Concrete, P.State: Hashable {
+        let trace = try simulate(proto, inputs: inputs, pattern: pattern, model: model)
+        var text = ""
+        for r in stride(from: 1, through: trace.rounds, by: 1) {
+            text += "round \(r):\n"
+            for q in 0..<proto.n {
+                if trace.crashed[r].contains(q) {
+                    text += "  p\(q) crashed\n"
+                    continue
+                }
+                let from = trace.delivered[r - 1][q]
+                let missing = ProcessSet.all(proto.n).subtracting(from)
+                text += "  p\(q) received from \(from)" + (missing.isEmpty ? "" : ", lost \(missing)")
+                let note = describe(trace.states[r][q])
+                text += note.isEmpty ? "\n" : " → \(note)\n"
+            }
+        }
+        return ReplayReport(
+            diagram: Diagram.render(trace, describe: describe),
+            violations: properties.map { ($0.name, $0.kind, trace.violation(of: $0, protocol: proto)) },
+            decisions: CounterexampleFile.decisions(trace.decisions), traceText: text)
+    }
+}
+
+func decisionsJSON(_ ds: [[Int?]?]) -> JSON {
+    .array(ds.map { d in d.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null })
+}
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-run a counterexample file through the reference semantics and say whether it still violates its property.")
+
+    @Argument(help: "A counterexample file.")
+    var file: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let cx = try CounterexampleFile.parse(try readText(file))
+        guard cx.inputs.count == cx.n else {
+            throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")
+        }
+        let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
+        let report: ReplayReport
+        do {
+            report = try Catalog.visit(
+                spec, ReplayVisitor(inputs: cx.inputs, pattern: cx.pattern, model: cx.faultModel))
+        } catch let e as PalsError {
+            throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.message)")
+        }
+        guard let target = report.violations.first(where: { $0.name == cx.property }) else {
+            throw PalsError(
+                .malformedFile,
+                "\(file): \(cx.protocolName) has no property \"\(cx.property)\"; known: \(report.violations.map(\.name).joined(separator: ", "))"
+            )
+        }
+        let still = target.afterRound != nil
+        let decisionsMatch = cx.decisions.isEmpty || cx.decisions == report.decisions
+        if json {
+            print(
+                JSON.object([
+                    ("verdict", .string(still ? "violated" : "holds")),
+                    ("file", .string(file)),
+                    ("property", .string(cx.property)),
+                    ("stillViolated", .bool(still)),
+                    ("violatedAfterRound", target.afterRound.map { .int($0) } ?? .null),
+                    ("decisionsMatchFile", .bool(decisionsMatch)),
+                    ("decisions", decisionsJSON(report.decisions)),
+                    (
+                        "properties",
+                        .array(
+                            report.violations.filter { $0.kind != .sometimes }.map { v in
+                                .object([
+                                    ("name", .string(v.name)),
+                                    ("status", .string(v.afterRound == nil ? "holds" : "violated")),
+                                ])
+                            })
+                    ),
+                    ("counterexample", still ? .string(file) : .null),
+                ]).compact)
+        } else {
+            print("\(spec) — \(cx.rounds) round(s), faulty \(cx.pattern.faulty)")
+            print(report.diagram)
+            for v in report.violations where v.kind != .sometimes {
+                print("  \(v.name): \(v.afterRound == nil ? "holds" : "violated after round \(v.afterRound!)")")
+            }
+            print(still ? "\(cx.property) is still violated." : "\(cx.property) is no longer violated by this run.")
+            if !decisionsMatch { print("note: the decisions differ from those recorded in the file.") }
+        }
+        if still { throw ExitCode(1) }
+    }
+}
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run one execution of a protocol under a given failure pattern and show its trace.")
+
+    @Argument(help: "Protocol: uic or floodset.")
+    var protocolName: String
+
+    @Option(help: "Number of processes.")
+    var n: Int
+
+    @Option(help: "Largest number of faulty processes.")
+    var t: Int
+
+    @Option(help: "Variant of the protocol.")
+    var variant = "standard"
+
+    @Option(help: "Override the number of rounds.")
+    var rounds: Int?
+
+    @Option(help: "Failure model: omission or crash.")
+    var faults = "omission"
+
+    @Option(help: "Comma-separated inputs (default 0,1,…,n-1).")
+    var inputs: String?
+
+    @Option(help: "A JSON file with \"faulty\", \"crashes\" and \"drops\" (a counterexample file will do).")
+    var pattern: String?
+
+    @Option(help: "Faulty processes, e.g. 0,2.")
+    var faulty: String?
+
+    @Option(help: "Dropped links ROUND:FROM>TO, comma-separated, e.g. 1:0>1,2:0>2.")
+    var drops: String?
+
+    @Option(help: "Crashes PROCESS@ROUND, comma-separated, e.g. 0@2.")
+    var crashes: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        guard let model = FaultModel(rawValue: faults) else {
+            throw PalsError(.invalidArgument, "unknown failure model \"\(faults)\"; use omission or crash")
+        }
+        let spec = ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t, rounds: rounds)
+        try Catalog.validate(spec)
+        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Array(0..<n)
+        guard ins.count == n else { throw PalsError(.invalidArgument, "--inputs has \(ins.count) values but n = \(n)") }
+        var pat = FailurePattern()
+        if let file = pattern {
+            if drops != nil || faulty != nil || crashes != nil {
+                throw PalsError(.invalidArgument, "give either --pattern or --faulty/--drops/--crashes, not both")
+            }
+            pat = try parsePatternFile(file)
+        } else {
+            let f = try faulty.map { s throws(PalsError) in try parseInts(s, what: "--faulty") } ?? []
+            var links: [Link] = []
+            for item in (drops ?? "").split(separator: ",") {
+                let parts = item.split(separator: ":")
+                let ends = parts.count == 2 ? parts[1].split(separator: ">") : []
+                guard parts.count == 2, ends.count == 2, let r = Int(parts[0]), let a = Int(ends[0]), let b = Int(ends[1])
+                else { throw PalsError(.invalidArgument, "cannot read dropped link \"\(item)\"; write ROUND:FROM>TO, e.g. 1:0>2") }
+                links.append(Link(round: r, from: a, to: b))
+            }
+            var cs: [Crash] = []
+            for item in (crashes ?? "").split(separator: ",") {
+                let parts = item.split(separator: "@")
+                guard parts.count == 2, let p = Int(parts[0]), let r = Int(parts[1]) else {
+                    throw PalsError(.invalidArgument, "cannot read crash \"\(item)\"; write PROCESS@ROUND, e.g. 0@2")
+                }
+                cs.append(Crash(process: p, round: r))
+            }
+            pat = FailurePattern(faulty: ProcessSet(f.filter { $0 >= 0 && $0 < 64 }), crashes: cs, drops: links)
+            if let bad = f.first(where: { $0 < 0 || $0 >= n }) {
+                throw PalsError(.inadmissiblePattern, "faulty process \(bad) does not exist (n = \(n))")
+            }
+        }
+        let report = try Catalog.visit(spec, ReplayVisitor(inputs: ins, pattern: pat, model: model))
+        let violated = report.violations.filter { $0.afterRound != nil }.map(\.name)
+        if json {
+            print(
+                JSON.object([
+                    ("verdict", .string(violated.isEmpty ? "holds" : "violated")),
+                    ("decisions", decisionsJSON(report.decisions)),
+                    (
+                        "properties",
+                        .array(
+                            report.violations.filter { $0.kind != .sometimes }.map { v in
+                                .object([
+                                    ("name", .string(v.name)),
+                                    ("status", .string(v.afterRound == nil ? "holds" : "violated")),
+                                ])
+                            })
+                    ),
+                    ("counterexample", .null),
+                ]).compact)
+        } else {
+            print("\(spec), faulty \(pat.faulty)")
+            print(report.traceText, terminator: "")
+            print(report.diagram)
+            for v in report.violations where v.kind != .sometimes {
+                print("  \(v.name): \(v.afterRound == nil ? "holds" : "violated after round \(v.afterRound!)")")
+            }
+        }
+        if !violated.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Reads a failure pattern from a JSON file with "faulty", "crashes" and
+/// "drops" (the fields of a counterexample file; other fields are ignored).
+func parsePatternFile(_ path: String) throws(PalsError) -> FailurePattern {
+    let j = try JSON.parse(try readText(path))
+    func ints(_ v: JSON?) -> [Int]? { v?.arrayValue?.compactMap(\.intValue) }
+    guard let f = ints(j["faulty"]), f.count == j["faulty"]?.arrayValue?.count else {
+        throw PalsError(.malformedFile, "\(path): \"faulty\" must be an array of process indices")
+    }
+    guard f.allSatisfy({ $0 >= 0 && $0 < 64 }) else {
+        throw PalsError(.malformedFile, "\(path): faulty process out of range")
+    }
+    var crashes: [Crash] = []
+    for c in j["crashes"]?.arrayValue ?? [] {
+        guard let p = c["process"]?.intValue, let r = c["round"]?.intValue else {
+            throw PalsError(.malformedFile, "\(path): each crash needs integer \"process\" and \"round\"")
+        }
+        crashes.append(Crash(process: p, round: r))
+    }
+    var drops: [Link] = []
+    for d in j["drops"]?.arrayValue ?? [] {
+        guard let r = d["round"]?.intValue, let a = d["from"]?.intValue, let b = d["to"]?.intValue else {
+            throw PalsError(.malformedFile, "\(path): each drop needs integer \"round\", \"from\" and \"to\"")
+        }
+        drops.append(Link(round: r, from: a, to: b))
+    }
+    return FailurePattern(faulty: ProcessSet(f), crashes: crashes, drops: drops)
+}

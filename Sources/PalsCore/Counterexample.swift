@@ -1,0 +1,186 @@
+/// A counterexample file: one run (inputs and failure pattern) in which a named
+/// property fails. Schema `specs/counterexample.schema.json`; files are
+/// written with a fixed key order so equal counterexamples are equal bytes.
+public struct CounterexampleFile: Equatable, Sendable {
+    /// The schema identifier written in every file; other versions are refused.
+    public static let schemaID = "trustedpals/counterexample/v1"
+
+    public var protocolName: String
+    public var variant: String
+    public var n: Int
+    public var t: Int
+    public var rounds: Int
+    public var faultModel: FaultModel
+    public var inputs: [Int]
+    public var pattern: FailurePattern
+    /// The name of the violated property.
+    public var property: String
+    /// The round after which the property fails.
+    public var violatedAfterRound: Int
+    /// Per process: nil if it did not decide, else its vector (nil entries = ⊥).
+    public var decisions: [[Int?]?]
+    /// Which engine found it ("explicit", "symbolic", …).
+    public var engine: String
+
+    public init(
+        protocolName: String, variant: String, n: Int, t: Int, rounds: Int,
+        faultModel: FaultModel = .generalOmission, inputs: [Int], pattern: FailurePattern,
+        property: String, violatedAfterRound: Int, decisions: [[Int?]?], engine: String
+    ) {
+        self.protocolName = protocolName
+        self.variant = variant
+        self.n = n
+        self.t = t
+        self.rounds = rounds
+        self.faultModel = faultModel
+        self.inputs = inputs
+        self.pattern = pattern
+        self.property = property
+        self.violatedAfterRound = violatedAfterRound
+        self.decisions = decisions
+        self.engine = engine
+    }
+
+    /// The file name used when writing into a folder, e.g.
+    /// `uic-no-halting-n3-t1-UniformAgreement.json`.
+    public var suggestedFileName: String {
+        let model = faultModel == .generalOmission ? "" : "-\(faultModel.rawValue)"
+        return "\(protocolName)-\(variant)-n\(n)-t\(t)-r\(rounds)\(model)-\(property).json"
+    }
+
+    /// Decisions of a concrete run, in the file's form.
+    public static func decisions(_ ds: [Decision<Concrete>]) -> [[Int?]?] {
+        ds.map { d in
+            d.decided ? d.value.map { $0 == Concrete.bottomValue ? nil : $0 } : nil
+        }
+    }
+
+    public var json: JSON {
+        .object([
+            ("schema", .string(Self.schemaID)),
+            ("protocol", .string(protocolName)),
+            ("variant", .string(variant)),
+            ("n", .int(n)),
+            ("t", .int(t)),
+            ("rounds", .int(rounds)),
+            ("faultModel", .string(faultModel.rawValue)),
+            ("property", .string(property)),
+            ("violatedAfterRound", .int(violatedAfterRound)),
+            ("engine", .string(engine)),
+            ("inputs", .array(inputs.map { .int($0) })),
+            ("faulty", .array(pattern.faulty.map { .int($0) })),
+            (
+                "crashes",
+                .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
+            ),
+            (
+                "drops",
+                .array(
+                    pattern.drops.map {
+                        .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
+                    })
+            ),
+            (
+                "decisions",
+                .array(
+                    decisions.map { d in
+                        guard let d else { return .null }
+                        return .array(d.map { $0.map { .int($0) } ?? .null })
+                    })
+            ),
+        ])
+    }
+
+    /// The file's text.
+    public var text: String { json.pretty }
+
+    /// Parses a counterexample file. Checks the schema version and the shape of
+    /// every field; admissibility of the pattern is checked by `simulate`.
+    public static func parse(_ text: String) throws(PalsError) -> CounterexampleFile {
+        let j = try JSON.parse(text)
+        guard case .object = j else { throw PalsError(.malformedFile, "a counterexample file is a JSON object") }
+        guard let schema = j["schema"]?.stringValue else {
+            throw PalsError(.malformedFile, "missing \"schema\" (expected \"\(schemaID)\")")
+        }
+        guard schema == schemaID else {
+            throw PalsError(
+                .unsupportedSchema, "schema \"\(schema)\" is not supported; this version reads \"\(schemaID)\"")
+        }
+        func field<T>(_ key: String, _ get: (JSON) -> T?, _ what: String) throws(PalsError) -> T {
+            guard let v = j[key] else { throw PalsError(.malformedFile, "missing field \"\(key)\"") }
+            guard let r = get(v) else { throw PalsError(.malformedFile, "field \"\(key)\" must be \(what)") }
+            return r
+        }
+        func ints(_ v: JSON) -> [Int]? {
+            guard let a = v.arrayValue else { return nil }
+            var out: [Int] = []
+            for x in a {
+                guard let i = x.intValue else { return nil }
+                out.append(i)
+            }
+            return out
+        }
+        let proto = try field("protocol", { $0.stringValue }, "a string")
+        let variant = try field("variant", { $0.stringValue }, "a string")
+        let n = try field("n", { $0.intValue }, "an integer")
+        let t = try field("t", { $0.intValue }, "an integer")
+        let rounds = try field("rounds", { $0.intValue }, "an integer")
+        guard n >= 1 && n <= ProcessSet.maxProcesses else {
+            throw PalsError(.malformedFile, "n = \(n) is outside 1…\(ProcessSet.maxProcesses)")
+        }
+        guard t >= 0 && t < n else { throw PalsError(.malformedFile, "t = \(t) is outside 0…\(n - 1)") }
+        guard rounds >= 0 && rounds <= 1000 else { throw PalsError(.malformedFile, "rounds = \(rounds) is out of range") }
+        let modelName = j["faultModel"]?.stringValue ?? FaultModel.generalOmission.rawValue
+        guard let model = FaultModel(rawValue: modelName) else {
+            throw PalsError(.malformedFile, "unknown faultModel \"\(modelName)\"")
+        }
+        let property = try field("property", { $0.stringValue }, "a string")
+        let after = j["violatedAfterRound"]?.intValue ?? rounds
+        let engine = j["engine"]?.stringValue ?? "unknown"
+        let inputs = try field("inputs", ints, "an array of integers")
+        let faultyList = try field("faulty", ints, "an array of process indices")
+        for p in faultyList where p < 0 || p >= n {
+            throw PalsError(.malformedFile, "faulty process \(p) is outside 0…\(n - 1)")
+        }
+        func objects(_ key: String, _ keys: [String]) throws(PalsError) -> [[Int]] {
+            let arr = try field(key, { $0.arrayValue }, "an array")
+            var out: [[Int]] = []
+            for (k, item) in arr.enumerated() {
+                var row: [Int] = []
+                for name in keys {
+                    guard let v = item[name]?.intValue else {
+                        throw PalsError(.malformedFile, "\(key)[\(k)] needs an integer \"\(name)\"")
+                    }
+                    row.append(v)
+                }
+                out.append(row)
+            }
+            return out
+        }
+        let crashes = try objects("crashes", ["process", "round"]).map { Crash(process: $0[0], round: $0[1]) }
+        let drops = try objects("drops", ["round", "from", "to"]).map { Link(round: $0[0], from: $0[1], to: $0[2]) }
+        var decisions: [[Int?]?] = []
+        if let ds = j["decisions"]?.arrayValue {
+            for d in ds {
+                if d.isNull {
+                    decisions.append(nil)
+                    continue
+                }
+                guard let entries = d.arrayValue else {
+                    throw PalsError(.malformedFile, "each decision is null or an array")
+                }
+                var row: [Int?] = []
+                for e in entries {
+                    if e.isNull { row.append(nil) } else if let i = e.intValue { row.append(i) } else {
+                        throw PalsError(.malformedFile, "decision entries are integers or null")
+                    }
+                }
+                decisions.append(row)
+            }
+        }
+        return CounterexampleFile(
+            protocolName: proto, variant: variant, n: n, t: t, rounds: rounds, faultModel: model,
+            inputs: inputs, pattern: FailurePattern(faulty: ProcessSet(faultyList), crashes: crashes, drops: drops),
+            property: property, violatedAfterRound: after, decisions: decisions, engine: engine)
+    }
+}

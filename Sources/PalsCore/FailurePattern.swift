@@ -1,0 +1,135 @@
+/// A message link `from → to` in one round.
+public struct Link: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var round: Int
+    public var from: Int
+    public var to: Int
+
+    @inlinable
+    public init(round: Int, from: Int, to: Int) {
+        self.round = round
+        self.from = from
+        self.to = to
+    }
+
+    public static func < (a: Link, b: Link) -> Bool {
+        (a.round, a.from, a.to) < (b.round, b.from, b.to)
+    }
+
+    public var description: String { "round \(round) p\(from)→p\(to)" }
+}
+
+/// A crash of `process` at `round`: from that round on it sends nothing,
+/// receives nothing, takes no step and never decides. `round == R + 1` means
+/// it completed every round but crashed before deciding.
+public struct Crash: Hashable, Comparable, Sendable {
+    public var process: Int
+    public var round: Int
+
+    public init(process: Int, round: Int) {
+        self.process = process
+        self.round = round
+    }
+
+    public static func < (a: Crash, b: Crash) -> Bool { (a.process, a.round) < (b.process, b.round) }
+}
+
+/// Which failures a pattern may contain.
+public enum FaultModel: String, Sendable, CaseIterable {
+    /// General omission (Perry & Toueg): a faulty process may omit to send and
+    /// to receive any message, and may crash.
+    case generalOmission = "omission"
+    /// Crash-stop: a faulty process behaves correctly until it crashes; in the
+    /// round before its crash it may reach any subset of the processes.
+    case crash
+}
+
+/// A failure pattern (DESIGN §1): the faulty set F, crashes, and the links
+/// dropped in each round. Admissible iff |F| ≤ t, every crashing process and
+/// every dropped link touches F, and self-messages are never lost.
+public struct FailurePattern: Hashable, Sendable {
+    public var faulty: ProcessSet
+    /// At most one crash per process, sorted by process.
+    public var crashes: [Crash]
+    /// Dropped links, sorted by (round, from, to), without duplicates.
+    public var drops: [Link]
+
+    public init(faulty: ProcessSet = ProcessSet(), crashes: [Crash] = [], drops: [Link] = []) {
+        self.faulty = faulty
+        self.crashes = crashes.sorted()
+        self.drops = Array(Set(drops)).sorted()
+    }
+
+    /// The pattern in which nothing fails.
+    public static let none = FailurePattern()
+
+    /// The round at which `p` crashes, if it does.
+    public func crashRound(of p: Int) -> Int? {
+        crashes.first(where: { $0.process == p })?.round
+    }
+
+    /// `dropped[r-1][q]`: the senders whose round-`r` message to `q` is dropped
+    /// (not counting crashes).
+    public func droppedSenders(n: Int, rounds: Int) -> [[ProcessSet]] {
+        var d = Array(repeating: Array(repeating: ProcessSet(), count: n), count: rounds)
+        for l in drops where l.round >= 1 && l.round <= rounds && l.to < n && l.from < n {
+            d[l.round - 1][l.to].insert(l.from)
+        }
+        return d
+    }
+
+    /// Checks the pattern against the model; the error names the offending
+    /// process, link or round.
+    public func validate(n: Int, t: Int, rounds: Int, model: FaultModel = .generalOmission) throws(PalsError) {
+        for p in faulty where p >= n {
+            throw PalsError(.inadmissiblePattern, "faulty process p\(p) does not exist (n = \(n))")
+        }
+        if faulty.count > t {
+            throw PalsError(
+                .inadmissiblePattern,
+                "\(faulty.count) faulty processes \(faulty) but at most t = \(t) may be faulty")
+        }
+        var seen = ProcessSet()
+        for c in crashes {
+            guard c.process >= 0 && c.process < n else {
+                throw PalsError(.inadmissiblePattern, "crash of p\(c.process), which does not exist (n = \(n))")
+            }
+            guard faulty.contains(c.process) else {
+                throw PalsError(.inadmissiblePattern, "p\(c.process) crashes but is not in the faulty set \(faulty)")
+            }
+            guard c.round >= 1 && c.round <= rounds + 1 else {
+                throw PalsError(
+                    .inadmissiblePattern,
+                    "p\(c.process) crashes at round \(c.round), outside 1…\(rounds + 1)")
+            }
+            guard !seen.contains(c.process) else {
+                throw PalsError(.inadmissiblePattern, "p\(c.process) crashes more than once")
+            }
+            seen.insert(c.process)
+        }
+        for l in drops {
+            guard l.round >= 1 && l.round <= rounds else {
+                throw PalsError(.inadmissiblePattern, "dropped link \(l): round outside 1…\(rounds)")
+            }
+            guard l.from >= 0 && l.from < n && l.to >= 0 && l.to < n else {
+                throw PalsError(.inadmissiblePattern, "dropped link \(l): no such process (n = \(n))")
+            }
+            guard l.from != l.to else {
+                throw PalsError(.inadmissiblePattern, "dropped link \(l): self-messages are never lost")
+            }
+            guard faulty.contains(l.from) || faulty.contains(l.to) else {
+                throw PalsError(
+                    .inadmissiblePattern,
+                    "dropped link \(l) joins two correct processes; general omission loses a message only if its sender or receiver is faulty"
+                )
+            }
+            if model == .crash {
+                guard crashRound(of: l.from) == l.round + 1 else {
+                    throw PalsError(
+                        .inadmissiblePattern,
+                        "dropped link \(l) under crash failures: only the round before the sender's crash may lose messages"
+                    )
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// What process `q` receives from one sender in one round: the message the
+/// sender sent, and whether it arrived (general omission may lose it).
+public struct Delivery<Message, L: Logic> {
+    /// True iff the message arrived.
+    public var arrived: L.Bit
+    /// The message the sender sent; meaningful only when `arrived`.
+    public var message: Message
+
+    @inlinable
+    public init(arrived: L.Bit, message: Message) {
+        self.arrived = arrived
+        self.message = message
+    }
+}
+
+/// Whether a process has decided, and on what vector of values.
+public struct Decision<L: Logic> {
+    public var decided: L.Bit
+    /// The decided vector (for UIC: one entry per process, ⊥ for a missing one).
+    public var value: [L.Value]
+
+    @inlinable
+    public init(decided: L.Bit, value: [L.Value]) {
+        self.decided = decided
+        self.value = value
+    }
+}
+
+extension Decision where L == Concrete {
+    /// "Has not decided", with an all-⊥ vector of length `n`.
+    @inlinable
+    public static func none(_ n: Int) -> Decision<Concrete> {
+        Decision(decided: false, value: Array(repeating: Concrete.bottomValue, count: n))
+    }
+}
+
+/// A synchronous round-based protocol as a pure transition system
+/// (DESIGN §1–2). The protocol does no I/O: it returns messages and states,
+/// and an engine, the runtime or the oracle carries them.
+///
+/// The communication pattern is constant: in every round every process sends
+/// exactly one message to every process, itself included. "Nothing to say" is
+/// a value of `Message`, never a missing message.
+public protocol RoundProtocol: SendableMetatype {
+    associatedtype L: Logic
+    associatedtype State
+    associatedtype Message
+
+    /// The interpretation this instance computes with.
+    var logic: L { get }
+    /// The number of processes.
+    var n: Int { get }
+    /// The bound on faulty processes the protocol is instantiated for.
+    var t: Int { get }
+    /// The number of rounds R; decisions are read after round R.
+    var rounds: Int { get }
+
+    /// The state of `p` before round 1 when its input is `input`.
+    func initial(_ p: ProcessID, input: L.Value) -> State
+    /// The message `s` sends to `q` in `round` (1-based).
+    func message(_ s: State, round: Int, to q: ProcessID) -> Message
+    /// The state after `round`, given one delivery per sender (`inbox[j]` is
+    /// from `p_j`; `inbox.count == n`).
+    func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State
+    /// The decision of a process that completed all `rounds` in state `s`.
+    func decision(_ s: State) -> Decision<L>
+}
+
+/// A protocol whose behaviour commutes with renaming processes (and whose
+/// values are only copied, never computed on: data independence), so that an
+/// engine may search faulty sets up to renaming and use distinct inputs only.
+public protocol ProcessSymmetric: RoundProtocol {}

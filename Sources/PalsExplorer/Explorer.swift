@@ -1,0 +1,296 @@
+import Dispatch
+import PalsCore
+
+/// How an exhaustive search is run.
+public struct ExplorerOptions: Sendable {
+    /// Search faulty sets up to renaming of processes (only for protocols that
+    /// declare `ProcessSymmetric`, with distinct inputs).
+    public var symmetry = false
+    /// Stop after the first faulty-set size at which some property fails.
+    public var stopAtFirstViolation = false
+    /// General omission (default) or crash-stop.
+    public var faultModel: FaultModel = .generalOmission
+    /// Worker threads; faulty sets of one size are searched in parallel.
+    public var threads = 2
+    /// Called now and then with a one-line progress report.
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// What the search concluded about one property.
+public enum PropertyStatus: String, Sendable {
+    /// Holds in every reachable state the property is evaluated in.
+    case holds
+    /// Fails in some reachable state; see the counterexample.
+    case violated
+    /// A `sometimes` witness that was observed.
+    case witnessed
+    /// A `sometimes` witness never observed in the whole search.
+    case notWitnessed = "not-witnessed"
+    /// The search stopped before it could decide.
+    case unknown
+}
+
+/// A violation found by the search, as a run of the reference semantics.
+public struct Violation: Sendable, Equatable {
+    public var property: String
+    public var inputs: [Int]
+    /// The failure pattern of the (shrunk) run.
+    public var pattern: FailurePattern
+    /// The round after which the property fails in the shrunk run.
+    public var afterRound: Int
+    /// The failure pattern of the shortest path as the search found it.
+    public var unshrunk: FailurePattern
+
+    @inlinable
+    public init(property: String, inputs: [Int], pattern: FailurePattern, afterRound: Int, unshrunk: FailurePattern) {
+        self.property = property
+        self.inputs = inputs
+        self.pattern = pattern
+        self.afterRound = afterRound
+        self.unshrunk = unshrunk
+    }
+}
+
+public struct PropertyVerdict: Sendable {
+    public var name: String
+    public var kind: PropertyKind
+    public var status: PropertyStatus
+    public var violation: Violation?
+
+    @inlinable
+    public init(name: String, kind: PropertyKind, status: PropertyStatus, violation: Violation?) {
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.violation = violation
+    }
+}
+
+/// The outcome of an exhaustive search.
+public struct ExplorationResult: Sendable {
+    public var verdicts: [PropertyVerdict]
+    /// Distinct global states, summed over faulty sets and rounds (initial included).
+    public var states: Int
+    /// Successor global states generated (before deduplication).
+    public var transitions: Int
+    /// The largest layer (distinct global states after one round, for one faulty set).
+    public var largestLayer: Int
+    public var faultySetsExplored: Int
+    public var faultySetsTotal: Int
+    /// False when the search stopped early (`stopAtFirstViolation`).
+    public var complete: Bool
+    public var seconds: Double
+
+    @inlinable
+    public init(
+        verdicts: [PropertyVerdict], states: Int, transitions: Int, largestLayer: Int,
+        faultySetsExplored: Int, faultySetsTotal: Int, complete: Bool, seconds: Double
+    ) {
+        self.verdicts = verdicts
+        self.states = states
+        self.transitions = transitions
+        self.largestLayer = largestLayer
+        self.faultySetsExplored = faultySetsExplored
+        self.faultySetsTotal = faultySetsTotal
+        self.complete = complete
+        self.seconds = seconds
+    }
+
+    /// `violated` if some property is, else `holds`.
+    public var verdict: PropertyStatus {
+        verdicts.contains(where: { $0.status == .violated }) ? .violated : .holds
+    }
+}
+
+/// The explicit-state checker of DESIGN §4: exhaustive over every admissible
+/// failure pattern for fixed inputs. Faulty sets are searched in increasing
+/// size; for each, a breadth-first search by round over global states, where
+/// the successors of a global state are the product, over receivers, of each
+/// receiver's distinct next local states over its admissible inboxes.
+///
+/// Under general omission a faulty receiver may lose any incoming message and
+/// may crash after any round; a correct receiver may lose only messages from
+/// faulty senders. Crashing at round 1 needs no separate branch: it behaves,
+/// for everybody else, as losing every round-1 message and crashing at round 2.
+/// Under crash-stop, in each round some alive faulty processes crash, each
+/// reaching an arbitrary subset of the others in that round.
+public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concrete, P.State: Hashable {
+    public let proto: P
+    public let properties: [Property<P>]
+    public let inputs: [Int]
+    public let options: ExplorerOptions
+
+    public init(_ proto: P, properties: [Property<P>], inputs: [Int], options: ExplorerOptions = .init()) {
+        self.proto = proto
+        self.properties = properties
+        self.inputs = inputs
+        self.options = options
+    }
+
+    /// The faulty sets in search order: by size, then lexicographically; with
+    /// symmetry, one representative `{p0 … p(k-1)}` per size.
+    public func faultySets() -> [[ProcessSet]] {
+        let n = proto.n
+        return (0...min(proto.t, n)).map { k in
+            options.symmetry ? [ProcessSet(0..<k)] : ProcessSet.combinations(n: n, k: k)
+        }
+    }
+
+    /// Runs the search.
+    @inlinable
+    public func run() throws(PalsError) -> ExplorationResult {
+        let n = proto.n
+        guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
+        if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
+        if options.symmetry {
+            guard proto is any ProcessSymmetric else {
+                throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without --symmetry")
+            }
+            guard Set(inputs).count == n else {
+                throw PalsError(.invalidArgument, "symmetry reduction needs distinct inputs")
+            }
+        }
+        let start = ContinuousClock.now
+        let sizes = faultySets()
+        var records: [[FaultySetRecord]] = []
+        var explored = 0
+        var states = 0
+        var transitions = 0
+        var largest = 0
+        var complete = true
+        let total = sizes.reduce(0) { $0 + $1.count }
+        for (k, sets) in sizes.enumerated() {
+            let results = Explorer.parallelMap(sets, threads: options.threads) { f in
+                var search = FaultySetSearch(self, faulty: f)
+                return search.run()
+            }
+            explored += sets.count
+            for r in results {
+                states += r.states
+                transitions += r.transitions
+                largest = max(largest, r.largestLayer)
+            }
+            records.append(results)
+            if let progress = options.progress {
+                let secs = (ContinuousClock.now - start).seconds
+                progress("|F| = \(k): \(sets.count) faulty set(s), \(states) states, \(transitions) transitions, \(String(format2: secs)) s")
+            }
+            let anyViolation = results.contains { r in r.firstViolation.contains { $0 != nil } }
+            if options.stopAtFirstViolation && anyViolation && k < sizes.count - 1 {
+                complete = false
+                break
+            }
+        }
+        // The earliest violation of each property: smallest faulty set size,
+        // then earliest round, then search order.
+        var verdicts: [PropertyVerdict] = []
+        for (pi, prop) in properties.enumerated() {
+            var status: PropertyStatus = prop.kind == .sometimes ? .notWitnessed : .holds
+            var found: (round: Int, set: Int, path: PathRef)?
+            outer: for level in records {
+                for (si, r) in level.enumerated() {
+                    if prop.kind == .sometimes {
+                        if r.witnessed[pi] {
+                            status = .witnessed
+                            break outer
+                        }
+                        continue
+                    }
+                    if let v = r.firstViolation[pi], found == nil || v.layer < found!.round {
+                        found = (v.layer, si, PathRef(record: r, layer: v.layer, index: v.index))
+                    }
+                }
+                if found != nil { break }
+            }
+            var violation: Violation?
+            if let found {
+                status = .violated
+                let raw = found.path.record.pattern(toLayer: found.path.layer, index: found.path.index, explorer: self)
+                let shrunk = Shrinker.shrink(proto, prop, inputs: inputs, pattern: raw, model: options.faultModel)
+                let after = Shrinker.violates(proto, prop, inputs: inputs, pattern: shrunk, model: options.faultModel) ?? found.round
+                violation = Violation(property: prop.name, inputs: inputs, pattern: shrunk, afterRound: after, unshrunk: raw)
+            } else if !complete && prop.kind != .sometimes {
+                status = .unknown
+            } else if !complete && status == .notWitnessed {
+                status = .unknown
+            }
+            verdicts.append(PropertyVerdict(name: prop.name, kind: prop.kind, status: status, violation: violation))
+        }
+        return ExplorationResult(
+            verdicts: verdicts, states: states, transitions: transitions, largestLayer: largest,
+            faultySetsExplored: explored, faultySetsTotal: total, complete: complete,
+            seconds: (ContinuousClock.now - start).seconds)
+    }
+
+    @usableFromInline
+    struct PathRef {
+        @usableFromInline let record: FaultySetRecord
+        @usableFromInline let layer: Int
+        @usableFromInline let index: Int
+        @inlinable init(record: FaultySetRecord, layer: Int, index: Int) {
+            self.record = record
+            self.layer = layer
+            self.index = index
+        }
+    }
+
+    /// Runs `body` on every element on up to `threads` threads; results in input order.
+    @inlinable
+    static func parallelMap<T: Sendable, R: Sendable>(
+        _ items: [T], threads: Int, _ body: @Sendable @escaping (T) -> R
+    ) -> [R] {
+        if threads <= 1 || items.count <= 1 { return items.map(body) }
+        let box = ResultBox<R>(count: items.count)
+        let workers = min(threads, items.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var i = w
+            while i < items.count {
+                box.set(i, body(items[i]))
+                i += workers
+            }
+        }
+        return box.values()
+    }
+}
+
+/// Results written by worker threads at distinct indices.
+@usableFromInline
+final class ResultBox<R>: @unchecked Sendable {
+    @usableFromInline var slots: [R?]
+    @usableFromInline let lock = NSLockLite()
+    @inlinable init(count: Int) { slots = Array(repeating: nil, count: count) }
+    @inlinable func set(_ i: Int, _ v: R) {
+        lock.withLock { slots[i] = v }
+    }
+    @inlinable func values() -> [R] { slots.map { $0! } }
+}
+
+/// A minimal mutex on top of Dispatch (the core avoids Foundation).
+@usableFromInline
+final class NSLockLite: @unchecked Sendable {
+    @usableFromInline let semaphore = DispatchSemaphore(value: 1)
+    @inlinable init() {}
+    @inlinable func withLock<T>(_ body: () -> T) -> T {
+        semaphore.wait()
+        defer { semaphore.signal() }
+        return body()
+    }
+}
+
+extension Duration {
+    @inlinable var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
+
+extension String {
+    @usableFromInline init(format2 x: Double) {
+        let scaled = (x * 100).rounded()
+        let whole = Int(scaled) / 100
+        let frac = abs(Int(scaled)) % 100
+        self = "\(whole).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}

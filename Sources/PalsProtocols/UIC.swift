@@ -1,0 +1,178 @@
+import PalsCore
+
+/// Uniform Interactive Consistency under general omission, after Parvédy &
+/// Raynal (IPDPS 2003), as reconstructed in DESIGN §3. Fort et al. (ESORICS
+/// 2006, §4) reduce secure multi-party computation among security modules to
+/// this problem; it is solvable iff t < n/2.
+///
+/// # The Algorithm
+/// ```
+/// state of p_i: view_i[0..n-1] (value or ⊥), trusted_i ⊆ Π, halted_i
+/// init: view_i = ⊥…⊥ with view_i[i] = v_i ; trusted_i = Π ; halted_i = false
+/// round r = 1 … t+1:
+///   send (view_i, trusted_i) to every process   (a halted process sends "silent")
+///   REC       = { j : message from p_j arrived, is not silent, and i ∈ trusted_j }
+///   trusted_i = trusted_i ∩ REC                    -- monotone: never re-trusted
+///   if |trusted_i| < n − t: halted_i = true         -- p_i knows it is faulty
+///   else view_i = entrywise merge of view_j, j ∈ trusted_i
+/// after round t+1: a process that has not halted decides view_i
+/// ```
+/// A halted process's view and trusted set are irrelevant from then on (it
+/// sends "silent" and never decides); they are cleared so that equal
+/// behaviours have equal states.
+public struct UIC<L: Logic>: RoundProtocol {
+    /// The protocol as specified, or one of the mutants the engines must catch.
+    public enum Variant: String, CaseIterable, Sendable {
+        case standard
+        /// trusted_i := REC instead of trusted_i ∩ REC (processes are re-trusted).
+        case noIntersection = "no-intersection"
+        /// REC drops the test `i ∈ trusted_j`.
+        case noTrustCheck = "no-trust-check"
+        /// A process never halts, however few it trusts.
+        case noHalting = "no-halting"
+        /// view_i merges the views of every sender in REC, not of trusted_i.
+        case mergeAllReceived = "merge-all-received"
+        /// t rounds instead of t + 1.
+        case tRounds = "t-rounds"
+    }
+
+    public struct State {
+        /// This process's index.
+        public var me: Int
+        public var view: [L.Value]
+        public var trusted: [L.Bit]
+        public var halted: L.Bit
+
+        @inlinable
+        public init(me: Int, view: [L.Value], trusted: [L.Bit], halted: L.Bit) {
+            self.me = me
+            self.view = view
+            self.trusted = trusted
+            self.halted = halted
+        }
+    }
+
+    /// `(view_j, trusted_j)`, or "silent" when `silent` is true.
+    public struct Message {
+        public var view: [L.Value]
+        public var trusted: [L.Bit]
+        public var silent: L.Bit
+
+        @inlinable
+        public init(view: [L.Value], trusted: [L.Bit], silent: L.Bit) {
+            self.view = view
+            self.trusted = trusted
+            self.silent = silent
+        }
+    }
+
+    public let logic: L
+    public let n: Int
+    public let t: Int
+    public let rounds: Int
+    public let variant: Variant
+
+    /// - Parameters:
+    ///   - rounds: overrides the number of rounds (t + 1, or t for `.tRounds`).
+    @inlinable
+    public init(logic: L, n: Int, t: Int, variant: Variant = .standard, rounds: Int? = nil) {
+        self.logic = logic
+        self.n = n
+        self.t = t
+        self.variant = variant
+        self.rounds = rounds ?? (variant == .tRounds ? t : t + 1)
+    }
+
+    @inlinable
+    public func initial(_ p: ProcessID, input: L.Value) -> State {
+        var view = Array(repeating: logic.bottom, count: n)
+        view[p.index] = input
+        return State(me: p.index, view: view, trusted: Array(repeating: logic.yes, count: n), halted: logic.no)
+    }
+
+    @inlinable
+    public func message(_ s: State, round: Int, to q: ProcessID) -> Message {
+        Message(view: s.view, trusted: s.trusted, silent: s.halted)
+    }
+
+    @inlinable
+    public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
+        let l = logic
+        let me = s.me
+        // Senders whose message arrived and is not "silent".
+        var heard: [L.Bit] = []
+        heard.reserveCapacity(n)
+        for j in 0..<n { heard.append(l.and(inbox[j].arrived, l.not(inbox[j].message.silent))) }
+        // REC: heard, and the sender still trusts me.
+        var rec = heard
+        if variant != .noTrustCheck {
+            for j in 0..<n { rec[j] = l.and(heard[j], inbox[j].message.trusted[me]) }
+        }
+        var trusted = rec
+        if variant != .noIntersection {
+            for j in 0..<n { trusted[j] = l.and(s.trusted[j], rec[j]) }
+        }
+        let haltNow: L.Bit = variant == .noHalting ? l.no : l.not(l.atLeast(n - t, trusted))
+        let sources = variant == .mergeAllReceived ? heard : trusted
+        var merged = Array(repeating: l.bottom, count: n)
+        for k in 0..<n {
+            var acc = l.bottom
+            for j in 0..<n {
+                let v = inbox[j].message.view[k]
+                acc = l.select(l.and(sources[j], l.not(l.isBottom(v))), v, acc)
+            }
+            merged[k] = acc
+        }
+        // Once halted (before or now), the state is cleared and stays so.
+        let halted = l.or(s.halted, haltNow)
+        var view = merged
+        for k in 0..<n { view[k] = l.select(halted, l.bottom, merged[k]) }
+        for j in 0..<n { trusted[j] = l.and(l.not(halted), trusted[j]) }
+        return State(me: me, view: view, trusted: trusted, halted: halted)
+    }
+
+    @inlinable
+    public func decision(_ s: State) -> Decision<L> {
+        Decision(decided: logic.not(s.halted), value: s.view)
+    }
+
+    /// **A correct process never halts** (DESIGN §3): halting is how a
+    /// process learns that it is faulty, so a correct one must never do it.
+    @inlinable
+    public static func correctNeverHalts() -> Property<UIC<L>> {
+        Property(
+            name: "CorrectNeverHalts", kind: .always,
+            definition: "A correct process never halts."
+        ) { proto, c in
+            let l = proto.logic
+            return l.forAll(0..<proto.n) { i in l.implies(l.not(c.faulty[i]), l.not(c.states[i].halted)) }
+        }
+    }
+
+    /// Witness: some process halts in some run (the halting branch is reachable).
+    @inlinable
+    public static func someProcessHalts() -> Property<UIC<L>> {
+        Property(
+            name: "SomeProcessHalts", kind: .sometimes,
+            definition: "In some run some process halts (the halting rule is exercised)."
+        ) { proto, c in
+            let l = proto.logic
+            return l.exists(0..<proto.n) { i in c.states[i].halted }
+        }
+    }
+
+    /// UIC-Termination, UIC-Validity, UIC-Uniform Agreement, Agreement among
+    /// correct processes, "a correct process never halts", and witnesses.
+    @inlinable
+    public static var properties: [Property<UIC<L>>] {
+        InteractiveConsistency.all() + [correctNeverHalts(), someProcessHalts()]
+    }
+}
+
+extension UIC: ProcessSymmetric {}
+extension UIC: Sendable where L: Sendable {}
+extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {}
+extension UIC.State: Hashable where L.Value: Hashable, L.Bit: Hashable {}
+extension UIC.State: Sendable where L.Value: Sendable, L.Bit: Sendable {}
+extension UIC.Message: Equatable where L.Value: Equatable, L.Bit: Equatable {}
+extension UIC.Message: Hashable where L.Value: Hashable, L.Bit: Hashable {}

@@ -1,0 +1,3 @@
+import PalsCLI
+
+PalsCommand.runMain()
