@@ -246,6 +246,7 @@ extension Explorer {
         mutating func run() -> FaultySetRecord {
             let proto = explorer.proto
             let rounds = proto.rounds
+            let model = explorer.options.faultModel
             var table = KeyTable(words: words)
             var key = [UInt64](repeating: 0, count: words)
             for q in 0..<n {
@@ -261,51 +262,105 @@ extension Explorer {
             var states = 1
             var transitions = 0
             var largest = 1
-            var succ = [[UInt32]](repeating: [], count: n)
-            var parentStates = [P.State?](repeating: nil, count: n)
+            // succ[q * stride ..< q * stride + succCount[q]]: the distinct next
+            // local states of q from the current global state.
+            let stride = (1 << (n - 1)) + 1
+            var succ = [UInt32](repeating: 0, count: n * stride)
+            var succCount = [Int](repeating: 0, count: n)
+            var currentIDs = [UInt32](repeating: 0, count: n)
+            let memoWords = (n + 2) / 2
+            var memoKey = [UInt64](repeating: 0, count: memoWords)
+            var memo = MemoTable(words: memoWords)
+            var signatures = SignatureSet()
+            var signature: [UInt32] = []
+            var digit = [Int](repeating: 0, count: n)
             var stopAfterLayer = allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
             var r = 1
             while r <= rounds && !stopAfterLayer {
                 let current = layers[r - 1]
                 table.reset(expected: current.count * 4)
+                memo.reset(expected: current.count)
+                signatures.reset(expected: current.count)
                 var next = Layer()
                 let horizon = r == rounds
                 for s in 0..<current.count {
                     var alive = ProcessSet()
                     for q in 0..<n {
                         let id = UInt32(truncatingIfNeeded: current.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
-                        if id == crashedID {
-                            parentStates[q] = nil
-                        } else {
-                            parentStates[q] = localStates[Int(id) - 1]
-                            alive.insert(q)
-                        }
+                        currentIDs[q] = id
+                        if id != crashedID { alive.insert(q) }
                     }
-                    let crashChoices: [ProcessSet] =
-                        explorer.options.faultModel == .crash ? alive.intersection(faulty).subsets : [ProcessSet()]
-                    for crashing in crashChoices {
+                    // Crash-stop: every subset of the alive faulty processes may
+                    // crash after this round. General omission: crashes are
+                    // successors of single receivers, below.
+                    let crashPool = model == .crash ? alive.intersection(faulty).bits : 0
+                    var crashBits: UInt64 = 0
+                    repeat {
+                        let crashing = ProcessSet(bits: crashBits)
+                        crashBits = (crashBits &- crashPool) & crashPool
                         for q in 0..<n {
-                            succ[q].removeAll(keepingCapacity: true)
-                            guard let own = parentStates[q], !crashing.contains(q) else {
-                                succ[q].append(crashedID)
+                            let base = q * stride
+                            guard alive.contains(q), !crashing.contains(q) else {
+                                succ[base] = crashedID
+                                succCount[q] = 1
                                 continue
                             }
-                            var inbox = stepper.fullInbox(round: r, receiver: q, states: parentStates)
-                            for mask in stepper.droppable(receiver: q, alive: alive, crashing: crashing).subsets {
-                                for j in 0..<n { inbox[j].arrived = alive.contains(j) && !mask.contains(j) }
-                                let id = intern(proto.receive(own, round: r, inbox: inbox))
-                                if !succ[q].contains(id) { succ[q].append(id) }
+                            var count = 0
+                            // The successor is a function of (q, the states of the
+                            // senders heard, q's own among them): memoized per round.
+                            var inbox: [Delivery<P.Message, Concrete>]? = nil
+                            let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits
+                            var maskBits: UInt64 = 0
+                            repeat {
+                                let arrived = ProcessSet(bits: alive.bits & ~maskBits)
+                                maskBits = (maskBits &- droppable) & droppable
+                                for w in 0..<memoWords { memoKey[w] = 0 }
+                                for j in arrived { memoKey[j / 2] |= UInt64(currentIDs[j]) << UInt64(32 * (j % 2)) }
+                                memoKey[n / 2] |= UInt64(q + 1) << UInt64(32 * (n % 2))
+                                var id = memoKey.withUnsafeBufferPointer { memo.find($0) }
+                                if id == MemoTable.missing {
+                                    if inbox == nil {
+                                        inbox = (0..<n).map { j in
+                                            let id = currentIDs[j]
+                                            let sender = id == crashedID ? stepper.initialStates[j] : localStates[Int(id) - 1]
+                                            return Delivery(arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
+                                        }
+                                    }
+                                    for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
+                                    id = intern(proto.receive(localStates[Int(currentIDs[q]) - 1], round: r, inbox: inbox!))
+                                    memoKey.withUnsafeBufferPointer { memo.insert($0, value: id) }
+                                }
+                                var seen = false
+                                for k in 0..<count where succ[base + k] == id {
+                                    seen = true
+                                    break
+                                }
+                                if !seen {
+                                    succ[base + count] = id
+                                    count += 1
+                                }
+                            } while maskBits != 0
+                            if model == .generalOmission && faulty.contains(q) {
+                                succ[base + count] = crashedID
+                                count += 1
                             }
-                            if explorer.options.faultModel == .generalOmission && faulty.contains(q) {
-                                succ[q].append(crashedID)
-                            }
+                            succCount[q] = count
                         }
-                        // The product of the per-receiver successors.
-                        var digit = [Int](repeating: 0, count: n)
+                        var product = 1
+                        for q in 0..<n { product *= succCount[q] }
+                        transitions += product
+                        // Equal successor lists give an equal product: enumerate each
+                        // distinct one once per round.
+                        signature.removeAll(keepingCapacity: true)
+                        for q in 0..<n {
+                            signature.append(UInt32(succCount[q]))
+                            for k in 0..<succCount[q] { signature.append(succ[q * stride + k]) }
+                        }
+                        if !signature.withUnsafeBufferPointer({ signatures.insert($0) }) { continue }
+                        for q in 0..<n { digit[q] = 0 }
                         while true {
                             for w in 0..<words { key[w] = 0 }
-                            for q in 0..<n { key[q / 2] |= UInt64(succ[q][digit[q]]) << UInt64(32 * (q % 2)) }
-                            transitions += 1
+                            for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
                             let (index, inserted) = key.withUnsafeBufferPointer {
                                 table.insert($0, parent: UInt32(s), into: &next)
                             }
@@ -315,13 +370,13 @@ extension Explorer {
                             var q = n - 1
                             while q >= 0 {
                                 digit[q] += 1
-                                if digit[q] < succ[q].count { break }
+                                if digit[q] < succCount[q] { break }
                                 digit[q] = 0
                                 q -= 1
                             }
                             if q < 0 { break }
                         }
-                    }
+                    } while crashBits != 0
                 }
                 states += next.count
                 largest = max(largest, next.count)

@@ -77,6 +77,19 @@ public struct FloodSet<L: Logic>: RoundProtocol {
 
 extension FloodSet: ProcessSymmetric {}
 extension FloodSet: Sendable where L: Sendable {}
-extension FloodSet.State: Equatable where L.Value: Equatable {}
-extension FloodSet.State: Hashable where L.Value: Hashable {}
+extension FloodSet.State: Equatable where L.Value: Equatable {
+    @inlinable
+    public static func == (a: Self, b: Self) -> Bool {
+        guard a.me == b.me, a.view.count == b.view.count else { return false }
+        for k in a.view.indices where a.view[k] != b.view[k] { return false }
+        return true
+    }
+}
+extension FloodSet.State: Hashable where L.Value: Hashable {
+    @inlinable
+    public func hash(into h: inout Hasher) {
+        h.combine(me)
+        for v in view { h.combine(v) }
+    }
+}
 extension FloodSet.State: Sendable where L.Value: Sendable {}

@@ -99,34 +99,33 @@ public struct UIC<L: Logic>: RoundProtocol {
     public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
         let l = logic
         let me = s.me
-        // Senders whose message arrived and is not "silent".
-        var heard: [L.Bit] = []
-        heard.reserveCapacity(n)
-        for j in 0..<n { heard.append(l.and(inbox[j].arrived, l.not(inbox[j].message.silent))) }
-        // REC: heard, and the sender still trusts me.
-        var rec = heard
-        if variant != .noTrustCheck {
-            for j in 0..<n { rec[j] = l.and(heard[j], inbox[j].message.trusted[me]) }
-        }
-        var trusted = rec
-        if variant != .noIntersection {
-            for j in 0..<n { trusted[j] = l.and(s.trusted[j], rec[j]) }
+        // trusted_i ∩ REC, where REC = senders heard (arrived, not silent) that
+        // still trust p_i; `sources` are the senders whose views are merged.
+        var trusted: [L.Bit] = []
+        trusted.reserveCapacity(n)
+        var sources: [L.Bit] = []
+        if variant == .mergeAllReceived { sources.reserveCapacity(n) }
+        for j in 0..<n {
+            let m = inbox[j].message
+            let heard = l.and(inbox[j].arrived, l.not(m.silent))
+            let rec = variant == .noTrustCheck ? heard : l.and(heard, m.trusted[me])
+            trusted.append(variant == .noIntersection ? rec : l.and(s.trusted[j], rec))
+            if variant == .mergeAllReceived { sources.append(heard) }
         }
         let haltNow: L.Bit = variant == .noHalting ? l.no : l.not(l.atLeast(n - t, trusted))
-        let sources = variant == .mergeAllReceived ? heard : trusted
-        var merged = Array(repeating: l.bottom, count: n)
+        // Once halted (before or now), the state is cleared and stays so.
+        let halted = l.or(s.halted, haltNow)
+        var view: [L.Value] = []
+        view.reserveCapacity(n)
         for k in 0..<n {
             var acc = l.bottom
             for j in 0..<n {
                 let v = inbox[j].message.view[k]
-                acc = l.select(l.and(sources[j], l.not(l.isBottom(v))), v, acc)
+                let source = variant == .mergeAllReceived ? sources[j] : trusted[j]
+                acc = l.select(l.and(source, l.not(l.isBottom(v))), v, acc)
             }
-            merged[k] = acc
+            view.append(l.select(halted, l.bottom, acc))
         }
-        // Once halted (before or now), the state is cleared and stays so.
-        let halted = l.or(s.halted, haltNow)
-        var view = merged
-        for k in 0..<n { view[k] = l.select(halted, l.bottom, merged[k]) }
         for j in 0..<n { trusted[j] = l.and(l.not(halted), trusted[j]) }
         return State(me: me, view: view, trusted: trusted, halted: halted)
     }
@@ -171,8 +170,25 @@ public struct UIC<L: Logic>: RoundProtocol {
 
 extension UIC: ProcessSymmetric {}
 extension UIC: Sendable where L: Sendable {}
-extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {}
-extension UIC.State: Hashable where L.Value: Hashable, L.Bit: Hashable {}
+extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {
+    @inlinable
+    public static func == (a: Self, b: Self) -> Bool {
+        guard a.me == b.me, a.halted == b.halted, a.view.count == b.view.count else { return false }
+        for k in a.view.indices where a.view[k] != b.view[k] || a.trusted[k] != b.trusted[k] { return false }
+        return true
+    }
+}
+extension UIC.State: Hashable where L.Value: Hashable, L.Bit: Hashable {
+    @inlinable
+    public func hash(into h: inout Hasher) {
+        h.combine(me)
+        h.combine(halted)
+        for k in view.indices {
+            h.combine(view[k])
+            h.combine(trusted[k])
+        }
+    }
+}
 extension UIC.State: Sendable where L.Value: Sendable, L.Bit: Sendable {}
 extension UIC.Message: Equatable where L.Value: Equatable, L.Bit: Equatable {}
 extension UIC.Message: Hashable where L.Value: Hashable, L.Bit: Hashable {}
