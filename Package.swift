@@ -22,20 +22,30 @@ let package = Package(
         .target(name: "PalsProtocols", dependencies: ["PalsCore"]),
         // Explicit-state exhaustive checker; generic over any `RoundProtocol`.
         .target(name: "PalsExplorer", dependencies: ["PalsCore"]),
+        // The Z3 C API as a system library (Debian: libz3-dev).
+        .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        // A small Swift wrapper over Z3: errors become Swift errors.
+        .target(name: "PalsZ3", dependencies: ["CZ3"]),
+        // Symbolic interpretation of `Logic` (Z3 terms) and the bounded model
+        // checker; generic over any `RoundProtocol`.
+        .target(name: "PalsSymbolic", dependencies: ["PalsCore", "PalsZ3"]),
         // The `pals` commands: the only place (besides tests) that wires
         // protocols and engines together.
         .target(
             name: "PalsCLI",
             dependencies: [
-                "PalsCore", "PalsProtocols", "PalsExplorer",
+                "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "pals", dependencies: ["PalsCLI"]),
-        .testTarget(name: "PalsCoreTests", dependencies: ["PalsCore"]),
+        // Toy protocols with hand-known behaviour, shared by the test targets.
+        .target(name: "PalsTestSupport", dependencies: ["PalsCore"], path: "Tests/Support"),
+        .testTarget(name: "PalsCoreTests", dependencies: ["PalsCore", "PalsTestSupport"]),
         .testTarget(name: "PalsProtocolsTests", dependencies: ["PalsCore", "PalsProtocols"]),
-        .testTarget(name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer"]),
-        .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsCLI"]),
+        .testTarget(name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsTestSupport"]),
+        .testTarget(name: "PalsSymbolicTests", dependencies: ["PalsCore", "PalsProtocols", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
+        .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,343 @@
+import PalsCore
+import PalsZ3
+
+/// Options of the symbolic bounded model checker.
+public struct SymbolicOptions: Sendable {
+    /// General omission (default) or crash-stop.
+    public var faultModel: FaultModel = .generalOmission
+    /// Wall-clock limit of each solver query, in seconds (nil: none). A query
+    /// that hits it gives `unknown`, never `holds`.
+    public var timeout: Double? = nil
+    /// Restrict the faulty set to a subset of {p0 … p(t−1)}. Sound only for
+    /// process-symmetric, data-independent protocols (`ProcessSymmetric`) with
+    /// distinct inputs; the checker refuses it otherwise.
+    public var symmetry: Bool = false
+    /// The inputs, one per process (default 0, 1, …, n−1: distinct constants,
+    /// which suffice for data-independent protocols).
+    public var inputs: [Int]? = nil
+    /// The Z3 logic of the solver ("QF_FD" by default; nil: the simple solver).
+    public var solverLogic: String? = "QF_FD"
+    /// Shrink counterexamples with `Shrinker.shrink` on the concrete protocol.
+    public var shrink: Bool = true
+
+    public init() {}
+}
+
+/// The outcome of one property.
+public enum SymbolicStatus: String, Sendable {
+    /// UNSAT: the property holds for every admissible failure pattern.
+    case holds
+    /// SAT, and the concrete replay violates the property too.
+    case violated
+    /// A `sometimes` witness that some run satisfies (replayed concretely).
+    case witnessed
+    /// A `sometimes` witness no run satisfies (UNSAT).
+    case notWitnessed = "not-witnessed"
+    /// The solver gave up (`reason` says why: timeout, `sat.giveup`, …).
+    case unknown
+    /// The solver's run and the concrete replay (`simulate`) disagree: a bug
+    /// in an interpretation or in the checker. `reason` says what differs.
+    case internalDisagreement = "internal-disagreement"
+}
+
+/// One solver statistic (Z3's key and value).
+public struct SolverStatistic: Sendable, Equatable {
+    public var key: String
+    public var value: Double
+
+    public init(key: String, value: Double) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// The verdict on one property.
+public struct SymbolicVerdict: Sendable {
+    public var name: String
+    public var kind: PropertyKind
+    public var status: SymbolicStatus
+    /// Why the status is `unknown` or `internalDisagreement`.
+    public var reason: String?
+    /// For `violated`: the (shrunk) failure pattern of the counterexample; for
+    /// `witnessed`: the witness's pattern; for `internalDisagreement`: the
+    /// solver's pattern.
+    public var pattern: FailurePattern?
+    /// The pattern as the solver found it, before shrinking.
+    public var solverPattern: FailurePattern?
+    /// For `violated`: the round after which the concrete run of `pattern`
+    /// fails the property.
+    public var violatedAfterRound: Int?
+    /// For `violated` and `witnessed`: the decisions of the concrete run of
+    /// `pattern` (the counterexample file's form: nil = did not decide).
+    public var decisions: [[Int?]?]?
+    /// Wall-clock time of this property's query, replay and shrinking.
+    public var seconds: Double
+    /// Z3's statistics of this property's query.
+    public var statistics: [SolverStatistic]
+}
+
+/// The result of checking every property of one protocol instance.
+public struct SymbolicResult: Sendable {
+    public var n: Int
+    public var t: Int
+    public var rounds: Int
+    public var inputs: [Int]
+    public var faultModel: FaultModel
+    public var symmetry: Bool
+    /// One per property, in the order given.
+    public var verdicts: [SymbolicVerdict]
+    /// Total wall-clock time (building the formula included).
+    public var seconds: Double
+    /// Seconds spent building the unrolled formula.
+    public var buildSeconds: Double
+    /// Z3's statistics summed over all queries (maxima for memory keys), in
+    /// order of first appearance.
+    public var statistics: [SolverStatistic]
+
+    /// violated if some property is violated; unknown if some query gave up
+    /// or disagreed with the replay; holds otherwise (not-witnessed witnesses
+    /// are reported per property but do not change it).
+    public var verdict: SymbolicStatus {
+        if verdicts.contains(where: { $0.status == .internalDisagreement }) { return .internalDisagreement }
+        if verdicts.contains(where: { $0.status == .violated }) { return .violated }
+        if verdicts.contains(where: { $0.status == .unknown }) { return .unknown }
+        return .holds
+    }
+}
+
+/// The symbolic bounded model checker (DESIGN §4).
+///
+/// It unrolls the protocol over `Symbolic` for all its rounds, with a faulty
+/// bit per process (at most t true), crash variables (monotone, faulty only)
+/// and one delivery bit per (round, link), forced true unless the fault model
+/// allows dropping it. For each property it asks Z3 for a run that violates
+/// it (for a `sometimes` witness: a run that satisfies it):
+///
+/// - UNSAT: the property holds in every admissible run (`holds`,
+///   `notWitnessed`);
+/// - SAT: the failure pattern is extracted from the model and replayed
+///   through the reference semantics `simulate` on the *concrete* protocol;
+///   if the replay does not show the same violation (same round, same
+///   decisions), the verdict is `internalDisagreement`, never hidden.
+///   Violations are then shrunk with `Shrinker.shrink`;
+/// - unknown (timeout, give-up): `unknown` with Z3's reason, never `holds`.
+///
+/// Engines do not know protocols: the checker is generic over a symbolic
+/// instance `P` and its concrete twin `C` (the same generic protocol code over
+/// `Symbolic` and `Concrete`), with properties matched by name.
+public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == Symbolic, C.L == Concrete {
+    public let symbolic: P
+    public let concrete: C
+    public let properties: [Property<P>]
+    public let concreteProperties: [Property<C>]
+    public let select: SymbolicStateSelect<P.State>
+    public let options: SymbolicOptions
+    public let inputs: [Int]
+
+    /// - Parameters:
+    ///   - symbolic: the instance over `Symbolic` (its `logic` owns the Z3
+    ///     context, whose width must fit the inputs: see
+    ///     `Symbolic.bits(forValuesBelow:)`).
+    ///   - concrete: the same protocol instance over `Concrete`.
+    ///   - properties / concreteProperties: the same properties, in the same
+    ///     order, for both instances.
+    ///   - select: field-wise `ite` on the symbolic state.
+    public init(
+        symbolic: P, concrete: C, properties: [Property<P>], concreteProperties: [Property<C>],
+        select: @escaping SymbolicStateSelect<P.State>, options: SymbolicOptions = SymbolicOptions()
+    ) throws(PalsError) {
+        guard symbolic.n == concrete.n, symbolic.t == concrete.t, symbolic.rounds == concrete.rounds else {
+            throw PalsError(
+                .invalidArgument,
+                "symbolic (n=\(symbolic.n), t=\(symbolic.t), R=\(symbolic.rounds)) and concrete (n=\(concrete.n), t=\(concrete.t), R=\(concrete.rounds)) instances differ"
+            )
+        }
+        guard properties.map(\.name) == concreteProperties.map(\.name),
+            properties.map(\.kind) == concreteProperties.map(\.kind)
+        else {
+            throw PalsError(.invalidArgument, "symbolic and concrete property lists differ")
+        }
+        let n = symbolic.n
+        guard symbolic.t >= 0 && symbolic.t < n else {
+            throw PalsError(.invalidArgument, "t = \(symbolic.t) is out of range: need 0 ≤ t < n = \(n)")
+        }
+        let inputs = options.inputs ?? Array(0..<n)
+        guard inputs.count == n else {
+            throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)")
+        }
+        for v in inputs where !symbolic.logic.canRepresent(v) {
+            throw PalsError(
+                .invalidArgument,
+                "input \(v) does not fit the symbolic value width (\(symbolic.logic.valueBits) bits; inputs must be 0 ≤ v < \(Symbolic.bottomCode(symbolic.logic.valueBits)))"
+            )
+        }
+        if options.symmetry {
+            guard P.self is any ProcessSymmetric.Type, C.self is any ProcessSymmetric.Type else {
+                throw PalsError(.invalidArgument, "symmetry reduction needs a process-symmetric protocol")
+            }
+            guard Set(inputs).count == n else {
+                throw PalsError(.invalidArgument, "symmetry reduction needs distinct inputs")
+            }
+        }
+        if let timeout = options.timeout, !(timeout > 0) {
+            throw PalsError(.invalidArgument, "timeout must be positive, got \(timeout)")
+        }
+        self.symbolic = symbolic
+        self.concrete = concrete
+        self.properties = properties
+        self.concreteProperties = concreteProperties
+        self.select = select
+        self.options = options
+        self.inputs = inputs
+    }
+
+    /// Checks every property. Throws `Z3Error` only when Z3 itself reports an
+    /// error (a bug, or an exhausted resource), never for a verdict.
+    public func run() throws -> SymbolicResult {
+        let start = Clock.now()
+        let l = symbolic.logic
+        let z = l.context
+        let n = symbolic.n
+        let t = symbolic.t
+        let candidates = options.symmetry ? ProcessSet(0..<t) : ProcessSet.all(n)
+        let env = SymbolicEnvironment.free(
+            l, n: n, t: t, rounds: symbolic.rounds, model: options.faultModel, faultyCandidates: candidates)
+        let run = SymbolicRun(symbolic, inputs: inputs.map { l.value($0) }, environment: env, select: select)
+        let evaluations = properties.map { run.evaluations(of: $0) }
+        try z.throwIfFailed()
+        let buildSeconds = Clock.now() - start
+
+        var verdicts: [SymbolicVerdict] = []
+        var totals: [SolverStatistic] = []
+        for (k, property) in properties.enumerated() {
+            let began = Clock.now()
+            var verdict = try query(property, concreteProperties[k], evaluations[k], env: env, run: run)
+            verdict.seconds = Clock.now() - began
+            verdicts.append(verdict)
+            for s in verdict.statistics {
+                if let i = totals.firstIndex(where: { $0.key == s.key }) {
+                    totals[i].value = s.key.contains("memory") ? max(totals[i].value, s.value) : totals[i].value + s.value
+                } else {
+                    totals.append(s)
+                }
+            }
+        }
+        return SymbolicResult(
+            n: n, t: t, rounds: symbolic.rounds, inputs: inputs, faultModel: options.faultModel,
+            symmetry: options.symmetry, verdicts: verdicts, seconds: Clock.now() - start, buildSeconds: buildSeconds,
+            statistics: totals)
+    }
+
+    /// One solver query for one property, with replay and shrinking.
+    private func query(
+        _ property: Property<P>, _ cproperty: Property<C>, _ evals: [(round: Int, holds: Z3Bool)],
+        env: SymbolicEnvironment, run: SymbolicRun<P>
+    ) throws -> SymbolicVerdict {
+        let z = symbolic.logic.context
+        let witness = property.kind == .sometimes
+        // The goal: a run that violates the property (or satisfies the witness).
+        let goal = witness ? z.or(evals.map(\.holds)) : z.or(evals.map { z.not($0.holds) })
+        var verdict = SymbolicVerdict(
+            name: property.name, kind: property.kind, status: .unknown, reason: nil, pattern: nil,
+            solverPattern: nil, violatedAfterRound: nil, decisions: nil, seconds: 0, statistics: [])
+        let solver = try Z3Solver(z, logic: options.solverLogic)
+        if let timeout = options.timeout { try solver.setTimeout(seconds: timeout) }
+        for c in env.constraints { try solver.assert(c) }
+        try solver.assert(goal)
+        let answer = try solver.check()
+        verdict.statistics = try solver.statistics().map { SolverStatistic(key: $0.key, value: $0.value) }
+        switch answer {
+        case .unsat:
+            verdict.status = witness ? .notWitnessed : .holds
+            return verdict
+        case .unknown(let reason):
+            verdict.status = .unknown
+            verdict.reason = reason
+            return verdict
+        case .sat:
+            break
+        }
+        let model = try solver.model()
+        let pattern = try env.pattern(in: model)
+        verdict.solverPattern = pattern
+        verdict.pattern = pattern
+        let symbolicDecisions = try run.decisions.map { d -> [Int?]? in
+            guard try model.bool(d.decided) else { return nil }
+            return try d.value.map { v in
+                let x = symbolic.logic.decode(try model.bitVector(v))
+                return x == Concrete.bottomValue ? nil : x
+            }
+        }
+        // Replay through the reference semantics.
+        let trace: Trace<C>
+        do {
+            trace = try simulate(concrete, inputs: inputs, pattern: pattern, model: options.faultModel)
+        } catch {
+            verdict.status = .internalDisagreement
+            verdict.reason = "the solver's failure pattern is rejected by simulate: \(error)"
+            return verdict
+        }
+        let concreteDecisions = CounterexampleFile.decisions(trace.decisions)
+        if concreteDecisions != symbolicDecisions {
+            verdict.status = .internalDisagreement
+            verdict.reason =
+                "decisions differ: symbolic \(render(symbolicDecisions)), simulate \(render(concreteDecisions))"
+            return verdict
+        }
+        if witness {
+            guard cproperty.holds(concrete, trace.context(round: concrete.rounds)) else {
+                verdict.status = .internalDisagreement
+                verdict.reason = "the solver's witness does not satisfy \(property.name) when replayed by simulate"
+                return verdict
+            }
+            verdict.status = .witnessed
+            verdict.decisions = concreteDecisions
+            return verdict
+        }
+        var firstRound: Int?
+        for e in evals where !(try model.bool(e.holds)) {
+            firstRound = e.round
+            break
+        }
+        guard let after = trace.violation(of: cproperty, protocol: concrete) else {
+            verdict.status = .internalDisagreement
+            verdict.reason = "the solver's counterexample does not violate \(property.name) when replayed by simulate"
+            return verdict
+        }
+        guard after == firstRound else {
+            verdict.status = .internalDisagreement
+            verdict.reason =
+                "the solver's run violates \(property.name) after round \(firstRound.map(String.init) ?? "?"), the replay after round \(after)"
+            return verdict
+        }
+        var final = pattern
+        if options.shrink {
+            final = Shrinker.shrink(concrete, cproperty, inputs: inputs, pattern: pattern, model: options.faultModel)
+        }
+        let finalTrace = try simulate(concrete, inputs: inputs, pattern: final, model: options.faultModel)
+        guard let finalAfter = finalTrace.violation(of: cproperty, protocol: concrete) else {
+            verdict.status = .internalDisagreement
+            verdict.reason = "the shrunk counterexample no longer violates \(property.name)"
+            return verdict
+        }
+        verdict.status = .violated
+        verdict.pattern = final
+        verdict.violatedAfterRound = finalAfter
+        verdict.decisions = CounterexampleFile.decisions(finalTrace.decisions)
+        return verdict
+    }
+
+    private func render(_ ds: [[Int?]?]) -> String {
+        "[" + ds.map { d in d.map { "[" + $0.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" } ?? "-" }
+            .joined(separator: " ") + "]"
+    }
+}
+
+/// Monotonic wall-clock time in seconds since an arbitrary origin.
+enum Clock {
+    private static let origin = ContinuousClock.now
+    static func now() -> Double {
+        let d = origin.duration(to: .now).components
+        return Double(d.seconds) + Double(d.attoseconds) / 1e18
+    }
+}
