@@ -177,7 +177,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                 let secs = (ContinuousClock.now - start).seconds
                 progress("|F| = \(k): \(sets.count) faulty set(s), \(states) states, \(transitions) transitions, \(String(format2: secs)) s")
             }
-            let anyViolation = results.contains { r in r.firstViolation.contains { $0 != nil } }
+            let anyViolation = results.contains { r in r.violationPaths.contains { $0 != nil } }
             if options.stopAtFirstViolation && anyViolation && k < sizes.count - 1 {
                 complete = false
                 break
@@ -188,9 +188,9 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         var verdicts: [PropertyVerdict] = []
         for (pi, prop) in properties.enumerated() {
             var status: PropertyStatus = prop.kind == .sometimes ? .notWitnessed : .holds
-            var found: (round: Int, set: Int, path: PathRef)?
+            var found: (record: FaultySetRecord, path: [[UInt32]])?
             outer: for level in records {
-                for (si, r) in level.enumerated() {
+                for r in level {
                     if prop.kind == .sometimes {
                         if r.witnessed[pi] {
                             status = .witnessed
@@ -198,8 +198,8 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                         }
                         continue
                     }
-                    if let v = r.firstViolation[pi], found == nil || v.layer < found!.round {
-                        found = (v.layer, si, PathRef(record: r, layer: v.layer, index: v.index))
+                    if let path = r.violationPaths[pi], found == nil || path.count < found!.path.count {
+                        found = (r, path)
                     }
                 }
                 if found != nil { break }
@@ -207,13 +207,13 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             var violation: Violation?
             if let found {
                 status = .violated
-                let raw = found.path.record.pattern(toLayer: found.path.layer, index: found.path.index, explorer: self)
+                let raw = found.record.pattern(of: found.path, explorer: self)
                 let shrunk = Shrinker.shrink(proto, prop, inputs: inputs, pattern: raw, model: options.faultModel)
-                let after = Shrinker.violates(proto, prop, inputs: inputs, pattern: shrunk, model: options.faultModel) ?? found.round
+                let after =
+                    Shrinker.violates(proto, prop, inputs: inputs, pattern: shrunk, model: options.faultModel)
+                    ?? found.path.count - 1
                 violation = Violation(property: prop.name, inputs: inputs, pattern: shrunk, afterRound: after, unshrunk: raw)
-            } else if !complete && prop.kind != .sometimes {
-                status = .unknown
-            } else if !complete && status == .notWitnessed {
+            } else if !complete {
                 status = .unknown
             }
             verdicts.append(PropertyVerdict(name: prop.name, kind: prop.kind, status: status, violation: violation))
@@ -222,18 +222,6 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             verdicts: verdicts, states: states, transitions: transitions, largestLayer: largest,
             faultySetsExplored: explored, faultySetsTotal: total, complete: complete,
             seconds: (ContinuousClock.now - start).seconds)
-    }
-
-    @usableFromInline
-    struct PathRef {
-        @usableFromInline let record: FaultySetRecord
-        @usableFromInline let layer: Int
-        @usableFromInline let index: Int
-        @inlinable init(record: FaultySetRecord, layer: Int, index: Int) {
-            self.record = record
-            self.layer = layer
-            self.index = index
-        }
     }
 
     /// Runs `body` on every element on up to `threads` threads; results in input order.

@@ -4,9 +4,9 @@ import PalsCore
 @usableFromInline let crashedID: UInt32 = 0
 
 extension Explorer {
-    /// One explored layer: the global states after some round, each as
-    /// `words` packed words (two 32-bit local-state ids per word), with the
-    /// index of its first-found parent in the previous layer.
+    /// The global states of one round: each as `words` packed words (two
+    /// 32-bit local-state ids per word), with the index of its first-found
+    /// parent in the previous round's layer (breadth-first search only).
     @usableFromInline
     struct Layer {
         @usableFromInline var keys: [UInt64] = []
@@ -15,62 +15,43 @@ extension Explorer {
         @usableFromInline init() {}
     }
 
-    /// Everything one faulty set's search leaves behind: its layers (for
-    /// paths), its local-state table, counts and the first violations.
+    /// What one faulty set's search leaves behind: counts, its local-state
+    /// table and, per property, the path (local-state ids after each round)
+    /// to its first violation.
     @usableFromInline
     final class FaultySetRecord: @unchecked Sendable {
         @usableFromInline let faulty: ProcessSet
-        @usableFromInline let layers: [Layer]
         @usableFromInline let localStates: [P.State]
-        @usableFromInline let words: Int
         @usableFromInline let states: Int
         @usableFromInline let transitions: Int
         @usableFromInline let largestLayer: Int
-        /// Per property: (layer, index) of the first violating state, if any.
-        @usableFromInline let firstViolation: [(layer: Int, index: Int)?]
+        @usableFromInline let violationPaths: [[[UInt32]]?]
         @usableFromInline let witnessed: [Bool]
 
         @inlinable
         init(
-            faulty: ProcessSet, layers: [Layer], localStates: [P.State], words: Int, states: Int,
-            transitions: Int, largestLayer: Int, firstViolation: [(layer: Int, index: Int)?], witnessed: [Bool]
+            faulty: ProcessSet, localStates: [P.State], states: Int, transitions: Int, largestLayer: Int,
+            violationPaths: [[[UInt32]]?], witnessed: [Bool]
         ) {
             self.faulty = faulty
-            self.layers = layers
             self.localStates = localStates
-            self.words = words
             self.states = states
             self.transitions = transitions
             self.largestLayer = largestLayer
-            self.firstViolation = firstViolation
+            self.violationPaths = violationPaths
             self.witnessed = witnessed
         }
 
+        /// The failure pattern of a path, recovered choice by choice: for each
+        /// receiver, the first inbox (in search order) that yields the recorded
+        /// state; a process that becomes crashed after round r crashes at r + 1.
         @inlinable
-        func ids(layer: Int, index: Int, n: Int) -> [UInt32] {
-            let base = index * words
-            return (0..<n).map { q in UInt32(truncatingIfNeeded: layers[layer].keys[base + q / 2] >> UInt64(32 * (q % 2))) }
-        }
-
-        /// The failure pattern of the path from the initial state to
-        /// (`layer`, `index`), recovered choice by choice: for each receiver,
-        /// the first inbox (in search order) that yields the recorded state.
-        @inlinable
-        func pattern(toLayer layer: Int, index: Int, explorer: Explorer) -> FailurePattern {
+        func pattern(of path: [[UInt32]], explorer: Explorer) -> FailurePattern {
             let n = explorer.proto.n
-            var path: [[UInt32]] = []
-            var idx = index
-            var l = layer
-            while l >= 0 {
-                path.append(ids(layer: l, index: idx, n: n))
-                if l > 0 { idx = Int(layers[l].parents[idx]) }
-                l -= 1
-            }
-            path.reverse()
             var crashes: [Crash] = []
             var drops: [Link] = []
             let stepper = Stepper(explorer: explorer, faulty: faulty)
-            for r in stride(from: 1, through: layer, by: 1) {
+            for r in Swift.stride(from: 1, to: path.count, by: 1) {
                 let before = path[r - 1]
                 let after = path[r]
                 let parentStates = before.map { $0 == crashedID ? nil : localStates[Int($0) - 1] }
@@ -121,24 +102,16 @@ extension Explorer {
             return d
         }
 
-        /// The inbox of `q` in `round` with every alive sender's message arrived.
-        @inlinable
-        func fullInbox(round: Int, receiver q: Int, states: [P.State?]) -> [Delivery<P.Message, Concrete>] {
-            (0..<n).map { j in
-                if let s = states[j] {
-                    return Delivery(arrived: true, message: proto.message(s, round: round, to: ProcessID(q)))
-                }
-                return Delivery(arrived: false, message: proto.message(initialStates[j], round: round, to: ProcessID(q)))
-            }
-        }
-
         /// The first subset of droppable senders (in search order) after whose
         /// loss `q` reaches `target`.
         @inlinable
         func findMask(round: Int, receiver q: Int, states: [P.State?], crashing: ProcessSet, target: P.State) -> ProcessSet {
             var alive = ProcessSet()
             for j in 0..<n where states[j] != nil { alive.insert(j) }
-            var inbox = fullInbox(round: round, receiver: q, states: states)
+            var inbox = (0..<n).map { j in
+                Delivery<P.Message, Concrete>(
+                    arrived: false, message: proto.message(states[j] ?? initialStates[j], round: round, to: ProcessID(q)))
+            }
             let own = states[q]!
             for mask in droppable(receiver: q, alive: alive, crashing: crashing).subsets {
                 for j in 0..<n { inbox[j].arrived = alive.contains(j) && !mask.contains(j) }
@@ -148,7 +121,9 @@ extension Explorer {
         }
     }
 
-    /// The breadth-first search for one faulty set.
+    /// The search for one faulty set: breadth-first by round when every
+    /// property must be decided (shortest paths, exact counts), depth-first
+    /// when the search may stop at the first violation.
     @usableFromInline
     struct FaultySetSearch {
         @usableFromInline let explorer: Explorer
@@ -156,11 +131,19 @@ extension Explorer {
         @usableFromInline let stepper: Stepper
         @usableFromInline let n: Int
         @usableFromInline let words: Int
+        /// Capacity of one receiver's successor list: every inbox, plus a crash.
+        @usableFromInline let stride: Int
         @usableFromInline var ids: [P.State: UInt32] = [:]
         @usableFromInline var localStates: [P.State] = []
         @usableFromInline var decisions: [Decision<Concrete>] = []
         @usableFromInline var firstViolation: [(layer: Int, index: Int)?]
         @usableFromInline var witnessed: [Bool]
+        /// Memoized `receive` results, one table per round.
+        @usableFromInline var memos: [MemoTable]
+        @usableFromInline var memoKey: [UInt64]
+        @usableFromInline var states = 0
+        @usableFromInline var transitions = 0
+        @usableFromInline var nextProgress = 1 << 22
 
         @inlinable
         init(_ explorer: Explorer, faulty: ProcessSet) {
@@ -169,8 +152,12 @@ extension Explorer {
             stepper = Stepper(explorer: explorer, faulty: faulty)
             n = explorer.proto.n
             words = (explorer.proto.n + 1) / 2
+            stride = (1 << (explorer.proto.n - 1)) + 1
             firstViolation = Array(repeating: nil, count: explorer.properties.count)
             witnessed = Array(repeating: false, count: explorer.properties.count)
+            let memoWords = (explorer.proto.n + 2) / 2
+            memos = (0...explorer.proto.rounds).map { _ in MemoTable(words: memoWords) }
+            memoKey = [UInt64](repeating: 0, count: memoWords)
         }
 
         @inlinable
@@ -181,6 +168,104 @@ extension Explorer {
             let id = UInt32(localStates.count)
             ids[s] = id
             return id
+        }
+
+        @inlinable
+        static func id(_ key: UnsafeBufferPointer<UInt64>, _ q: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: key[q / 2] >> UInt64(32 * (q % 2)))
+        }
+
+        @inlinable
+        func unpack(_ key: UnsafeBufferPointer<UInt64>) -> [UInt32] {
+            (0..<n).map { FaultySetSearch.id(key, $0) }
+        }
+
+        @inlinable
+        mutating func reportProgress(round: Int) {
+            guard states >= nextProgress, let progress = explorer.options.progress else { return }
+            nextProgress = states * 2
+            progress("F = \(faulty), round \(round): \(states) states, \(transitions) transitions so far")
+        }
+
+        /// Fills `succ[q * stride ..< q * stride + count[q]]` with the distinct
+        /// next local states of each receiver q from the global state `current`
+        /// in `round`, given the processes crashing after it (crash-stop).
+        /// With `partitionFirst`, each list starts with the successor in which
+        /// the faulty processes and the correct ones hear nothing from each
+        /// other — the classic adversary, tried first by the depth-first search.
+        @inlinable
+        mutating func expand(
+            _ current: [UInt32], round r: Int, crashing: ProcessSet, partitionFirst: Bool,
+            succ: inout [UInt32], count succCount: inout [Int]
+        ) {
+            let proto = explorer.proto
+            var alive = ProcessSet()
+            for q in 0..<n where current[q] != crashedID { alive.insert(q) }
+            let memoWords = memoKey.count
+            for q in 0..<n {
+                let base = q * stride
+                guard alive.contains(q), !crashing.contains(q) else {
+                    succ[base] = crashedID
+                    succCount[q] = 1
+                    continue
+                }
+                var count = 0
+                var inbox: [Delivery<P.Message, Concrete>]? = nil
+                let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits
+                let otherSide = faulty.contains(q) ? ~faulty.bits : faulty.bits
+                let partitioning = partitionFirst && stepper.model == .generalOmission
+                let partition = droppable & otherSide
+                // The partition mask first (if asked), then every mask in order.
+                var partitionPending = partitioning
+                var sub: UInt64 = 0
+                var subsDone = false
+                while true {
+                    let maskBits: UInt64
+                    if partitionPending {
+                        maskBits = partition
+                        partitionPending = false
+                    } else {
+                        if subsDone { break }
+                        maskBits = sub
+                        sub = (sub &- droppable) & droppable
+                        subsDone = sub == 0
+                        if partitioning && maskBits == partition { continue }
+                    }
+                    let arrived = ProcessSet(bits: alive.bits & ~maskBits)
+                    // The successor is a function of (q, the states of the senders
+                    // heard, q's own among them): memoized per round.
+                    for w in 0..<memoWords { memoKey[w] = 0 }
+                    for j in arrived { memoKey[j / 2] |= UInt64(current[j]) << UInt64(32 * (j % 2)) }
+                    memoKey[n / 2] |= UInt64(q + 1) << UInt64(32 * (n % 2))
+                    var id = memoKey.withUnsafeBufferPointer { memos[r].find($0) }
+                    if id == MemoTable.missing {
+                        if inbox == nil {
+                            inbox = (0..<n).map { j in
+                                let sid = current[j]
+                                let sender = sid == crashedID ? stepper.initialStates[j] : localStates[Int(sid) - 1]
+                                return Delivery(arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
+                            }
+                        }
+                        for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
+                        id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: inbox!))
+                        memoKey.withUnsafeBufferPointer { memos[r].insert($0, value: id) }
+                    }
+                    var seen = false
+                    for k in 0..<count where succ[base + k] == id {
+                        seen = true
+                        break
+                    }
+                    if !seen {
+                        succ[base + count] = id
+                        count += 1
+                    }
+                }
+                if stepper.model == .generalOmission && faulty.contains(q) {
+                    succ[base + count] = crashedID
+                    count += 1
+                }
+                succCount[q] = count
+            }
         }
 
         /// Evaluates the properties due after `round` on one new global state.
@@ -204,7 +289,7 @@ extension Explorer {
             ds.reserveCapacity(n)
             let none = Decision<Concrete>.none(n)
             for q in 0..<n {
-                let id = UInt32(truncatingIfNeeded: key[q / 2] >> UInt64(32 * (q % 2)))
+                let id = FaultySetSearch.id(key, q)
                 if id == crashedID {
                     states.append(stepper.initialStates[q])
                     crashed.append(true)
@@ -243,114 +328,76 @@ extension Explorer {
         }
 
         @inlinable
-        mutating func run() -> FaultySetRecord {
-            let proto = explorer.proto
-            let rounds = proto.rounds
-            let model = explorer.options.faultModel
-            var table = KeyTable(words: words)
+        var shouldStop: Bool {
+            allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
+        }
+
+        /// The initial global state, packed.
+        @inlinable
+        mutating func initialKey() -> [UInt64] {
             var key = [UInt64](repeating: 0, count: words)
             for q in 0..<n {
                 let id = intern(stepper.initialStates[q])
                 key[q / 2] |= UInt64(id) << UInt64(32 * (q % 2))
             }
+            return key
+        }
+
+        @inlinable
+        mutating func run() -> FaultySetRecord {
+            explorer.options.stopAtFirstViolation ? runDepthFirst() : runBreadthFirst()
+        }
+
+        /// Breadth-first, round by round: the first violation of each property
+        /// is at the earliest round; every layer is complete.
+        @inlinable
+        mutating func runBreadthFirst() -> FaultySetRecord {
+            let rounds = explorer.proto.rounds
+            let model = explorer.options.faultModel
+            var table = KeyTable(words: words)
+            var key = initialKey()
             var layer0 = Layer()
             layer0.keys = key
             layer0.parents = [0]
             layer0.count = 1
             key.withUnsafeBufferPointer { check($0, round: 0, index: 0, horizon: rounds == 0) }
             var layers = [layer0]
-            var states = 1
-            var transitions = 0
+            states = 1
             var largest = 1
-            // succ[q * stride ..< q * stride + succCount[q]]: the distinct next
-            // local states of q from the current global state.
-            let stride = (1 << (n - 1)) + 1
             var succ = [UInt32](repeating: 0, count: n * stride)
             var succCount = [Int](repeating: 0, count: n)
-            var currentIDs = [UInt32](repeating: 0, count: n)
-            let memoWords = (n + 2) / 2
-            var memoKey = [UInt64](repeating: 0, count: memoWords)
-            var memo = MemoTable(words: memoWords)
+            var current = [UInt32](repeating: 0, count: n)
             var signatures = SignatureSet()
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
-            var stopAfterLayer = allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
             var r = 1
-            while r <= rounds && !stopAfterLayer {
-                let current = layers[r - 1]
-                table.reset(expected: current.count * 4)
-                memo.reset(expected: current.count)
-                signatures.reset(expected: current.count)
+            while r <= rounds && !shouldStop {
+                let previous = layers[r - 1]
+                table.reset(expected: previous.count * 4)
+                memos[r].reset(expected: previous.count)
+                signatures.reset(expected: previous.count)
                 var next = Layer()
                 let horizon = r == rounds
-                for s in 0..<current.count {
+                for s in 0..<previous.count {
                     var alive = ProcessSet()
                     for q in 0..<n {
-                        let id = UInt32(truncatingIfNeeded: current.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
-                        currentIDs[q] = id
-                        if id != crashedID { alive.insert(q) }
+                        current[q] = UInt32(truncatingIfNeeded: previous.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
+                        if current[q] != crashedID { alive.insert(q) }
                     }
                     // Crash-stop: every subset of the alive faulty processes may
                     // crash after this round. General omission: crashes are
-                    // successors of single receivers, below.
+                    // successors of single receivers (see `expand`).
                     let crashPool = model == .crash ? alive.intersection(faulty).bits : 0
                     var crashBits: UInt64 = 0
                     repeat {
                         let crashing = ProcessSet(bits: crashBits)
                         crashBits = (crashBits &- crashPool) & crashPool
-                        for q in 0..<n {
-                            let base = q * stride
-                            guard alive.contains(q), !crashing.contains(q) else {
-                                succ[base] = crashedID
-                                succCount[q] = 1
-                                continue
-                            }
-                            var count = 0
-                            // The successor is a function of (q, the states of the
-                            // senders heard, q's own among them): memoized per round.
-                            var inbox: [Delivery<P.Message, Concrete>]? = nil
-                            let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits
-                            var maskBits: UInt64 = 0
-                            repeat {
-                                let arrived = ProcessSet(bits: alive.bits & ~maskBits)
-                                maskBits = (maskBits &- droppable) & droppable
-                                for w in 0..<memoWords { memoKey[w] = 0 }
-                                for j in arrived { memoKey[j / 2] |= UInt64(currentIDs[j]) << UInt64(32 * (j % 2)) }
-                                memoKey[n / 2] |= UInt64(q + 1) << UInt64(32 * (n % 2))
-                                var id = memoKey.withUnsafeBufferPointer { memo.find($0) }
-                                if id == MemoTable.missing {
-                                    if inbox == nil {
-                                        inbox = (0..<n).map { j in
-                                            let id = currentIDs[j]
-                                            let sender = id == crashedID ? stepper.initialStates[j] : localStates[Int(id) - 1]
-                                            return Delivery(arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
-                                        }
-                                    }
-                                    for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
-                                    id = intern(proto.receive(localStates[Int(currentIDs[q]) - 1], round: r, inbox: inbox!))
-                                    memoKey.withUnsafeBufferPointer { memo.insert($0, value: id) }
-                                }
-                                var seen = false
-                                for k in 0..<count where succ[base + k] == id {
-                                    seen = true
-                                    break
-                                }
-                                if !seen {
-                                    succ[base + count] = id
-                                    count += 1
-                                }
-                            } while maskBits != 0
-                            if model == .generalOmission && faulty.contains(q) {
-                                succ[base + count] = crashedID
-                                count += 1
-                            }
-                            succCount[q] = count
-                        }
+                        expand(current, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount)
                         var product = 1
                         for q in 0..<n { product *= succCount[q] }
                         transitions += product
-                        // Equal successor lists give an equal product: enumerate each
-                        // distinct one once per round.
+                        // Equal successor lists give an equal product: enumerate
+                        // each distinct one once per round.
                         signature.removeAll(keepingCapacity: true)
                         for q in 0..<n {
                             signature.append(UInt32(succCount[q]))
@@ -381,12 +428,150 @@ extension Explorer {
                 states += next.count
                 largest = max(largest, next.count)
                 layers.append(next)
-                stopAfterLayer = allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
+                memos[r] = MemoTable(words: memoKey.count)
+                reportProgress(round: r)
                 r += 1
             }
+            // Paths to the first violations, by parent links.
+            let paths: [[[UInt32]]?] = firstViolation.map { v in
+                guard let v else { return nil }
+                var path: [[UInt32]] = []
+                var index = v.index
+                for l in Swift.stride(from: v.layer, through: 0, by: -1) {
+                    path.append(layers[l].keys.withUnsafeBufferPointer { buf in
+                        unpack(UnsafeBufferPointer(rebasing: buf[(index * words)..<(index * words + words)]))
+                    })
+                    index = Int(layers[l].parents[index])
+                }
+                return path.reversed()
+            }
             return FaultySetRecord(
-                faulty: faulty, layers: layers, localStates: localStates, words: words, states: states,
-                transitions: transitions, largestLayer: largest, firstViolation: firstViolation, witnessed: witnessed)
+                faulty: faulty, localStates: localStates, states: states, transitions: transitions,
+                largestLayer: largest, violationPaths: paths, witnessed: witnessed)
+        }
+
+        /// One level of the depth-first search: a global state, the successor
+        /// lists of its receivers, and where the enumeration of their product
+        /// (and, under crash-stop, of the crash choices) stands.
+        @usableFromInline
+        struct Frame {
+            @usableFromInline var ids: [UInt32]
+            @usableFromInline var round: Int
+            @usableFromInline var crashPool: UInt64
+            @usableFromInline var crashBits: UInt64 = 0
+            @usableFromInline var crashesLeft = true
+            @usableFromInline var active = false
+            @usableFromInline var succ: [UInt32]
+            @usableFromInline var counts: [Int]
+            @usableFromInline var digits: [Int]
+
+            @inlinable
+            init(ids: [UInt32], round: Int, crashPool: UInt64, n: Int, stride: Int) {
+                self.ids = ids
+                self.round = round
+                self.crashPool = crashPool
+                succ = [UInt32](repeating: 0, count: n * stride)
+                counts = [Int](repeating: 0, count: n)
+                digits = [Int](repeating: 0, count: n)
+            }
+        }
+
+        /// Depth-first with one visited set per round; stops at the first
+        /// violation. Exhaustive (like the breadth-first search) when nothing
+        /// is violated.
+        @inlinable
+        mutating func runDepthFirst() -> FaultySetRecord {
+            let rounds = explorer.proto.rounds
+            let model = explorer.options.faultModel
+            var tables = (0...rounds).map { _ in KeyTable(words: words) }
+            var visited = (0...rounds).map { _ in Layer() }
+            var signatures = (0...rounds).map { _ in SignatureSet() }
+            for r in 0...rounds {
+                tables[r].reset(expected: 1024)
+                signatures[r].reset(expected: 1024)
+                memos[r].reset(expected: 1024)
+            }
+            var paths: [[[UInt32]]?] = Array(repeating: nil, count: explorer.properties.count)
+            func recordPaths(_ stack: [Frame], _ last: [UInt32]?) {
+                for k in paths.indices where paths[k] == nil && firstViolation[k] != nil {
+                    paths[k] = stack.map(\.ids) + (last.map { [$0] } ?? [])
+                }
+            }
+            var key = initialKey()
+            let rootIDs = key.withUnsafeBufferPointer { unpack($0) }
+            _ = key.withUnsafeBufferPointer { tables[0].insert($0, parent: 0, into: &visited[0]) }
+            key.withUnsafeBufferPointer { check($0, round: 0, index: 0, horizon: rounds == 0) }
+            states = 1
+            var stack: [Frame] = []
+            if rounds > 0 {
+                stack.append(Frame(ids: rootIDs, round: 0, crashPool: model == .crash ? faulty.bits : 0, n: n, stride: stride))
+            }
+            recordPaths([], rootIDs)
+            var signature: [UInt32] = []
+            search: while !stack.isEmpty && !shouldStop {
+                let top = stack.count - 1
+                let r = stack[top].round + 1
+                if !stack[top].active {
+                    guard stack[top].crashesLeft else {
+                        stack.removeLast()
+                        continue
+                    }
+                    let crashing = ProcessSet(bits: stack[top].crashBits)
+                    stack[top].crashBits = (stack[top].crashBits &- stack[top].crashPool) & stack[top].crashPool
+                    stack[top].crashesLeft = stack[top].crashBits != 0
+                    let ids = stack[top].ids
+                    var frameSucc: [UInt32] = []
+                    var frameCounts: [Int] = []
+                    swap(&frameSucc, &stack[top].succ)
+                    swap(&frameCounts, &stack[top].counts)
+                    expand(ids, round: r, crashing: crashing, partitionFirst: true, succ: &frameSucc, count: &frameCounts)
+                    swap(&frameSucc, &stack[top].succ)
+                    swap(&frameCounts, &stack[top].counts)
+                    var product = 1
+                    for q in 0..<n { product *= stack[top].counts[q] }
+                    transitions += product
+                    signature.removeAll(keepingCapacity: true)
+                    for q in 0..<n {
+                        signature.append(UInt32(stack[top].counts[q]))
+                        for k in 0..<stack[top].counts[q] { signature.append(stack[top].succ[q * stride + k]) }
+                    }
+                    if !signature.withUnsafeBufferPointer({ signatures[r].insert($0) }) { continue }
+                    for q in 0..<n { stack[top].digits[q] = 0 }
+                    stack[top].active = true
+                }
+                // The next element of the product.
+                for w in 0..<words { key[w] = 0 }
+                for q in 0..<n {
+                    key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
+                }
+                var q = n - 1
+                while q >= 0 {
+                    stack[top].digits[q] += 1
+                    if stack[top].digits[q] < stack[top].counts[q] { break }
+                    stack[top].digits[q] = 0
+                    q -= 1
+                }
+                if q < 0 { stack[top].active = false }
+                let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
+                guard inserted else { continue }
+                states += 1
+                let child = key.withUnsafeBufferPointer { unpack($0) }
+                key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: r == rounds) }
+                recordPaths(stack, child)
+                if shouldStop { break search }
+                reportProgress(round: r)
+                if r < rounds {
+                    var pool: UInt64 = 0
+                    if model == .crash {
+                        for p in faulty where child[p] != crashedID { pool |= UInt64(1) << UInt64(p) }
+                    }
+                    stack.append(Frame(ids: child, round: r, crashPool: pool, n: n, stride: stride))
+                }
+            }
+            let largest = visited.map(\.count).max() ?? 1
+            return FaultySetRecord(
+                faulty: faulty, localStates: localStates, states: states, transitions: transitions,
+                largestLayer: largest, violationPaths: paths, witnessed: witnessed)
         }
     }
 }
