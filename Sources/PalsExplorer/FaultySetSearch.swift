@@ -141,6 +141,10 @@ extension Explorer {
         /// Memoized `receive` results, one table per round.
         @usableFromInline var memos: [MemoTable]
         @usableFromInline var memoKey: [UInt64]
+        /// Scratch space for one receiver's masks, memo keys and their hashes.
+        @usableFromInline var maskScratch: [UInt64]
+        @usableFromInline var keyScratch: [UInt64]
+        @usableFromInline var hashScratch: [Int]
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
         @usableFromInline var nextProgress = 1 << 22
@@ -155,9 +159,13 @@ extension Explorer {
             stride = (1 << (explorer.proto.n - 1)) + 1
             firstViolation = Array(repeating: nil, count: explorer.properties.count)
             witnessed = Array(repeating: false, count: explorer.properties.count)
-            let memoWords = (explorer.proto.n + 2) / 2
-            memos = (0...explorer.proto.rounds).map { _ in MemoTable(words: memoWords) }
-            memoKey = [UInt64](repeating: 0, count: memoWords)
+            let memo = MemoTable(n: explorer.proto.n)
+            memos = Array(repeating: memo, count: explorer.proto.rounds + 1)
+            memoKey = [UInt64](repeating: 0, count: memo.words)
+            let maxMasks = 1 << (explorer.proto.n - 1)
+            maskScratch = [UInt64](repeating: 0, count: maxMasks + 1)
+            keyScratch = [UInt64](repeating: 0, count: (maxMasks + 1) * memo.words)
+            hashScratch = [Int](repeating: 0, count: maxMasks + 1)
         }
 
         @inlinable
@@ -216,28 +224,54 @@ extension Explorer {
                 let partitioning = partitionFirst && stepper.model == .generalOmission
                 let partition = droppable & otherSide
                 // The partition mask first (if asked), then every mask in order.
-                var partitionPending = partitioning
+                var masks = 0
+                if partitioning {
+                    maskScratch[0] = partition
+                    masks = 1
+                }
                 var sub: UInt64 = 0
-                var subsDone = false
-                while true {
-                    let maskBits: UInt64
-                    if partitionPending {
-                        maskBits = partition
-                        partitionPending = false
-                    } else {
-                        if subsDone { break }
-                        maskBits = sub
-                        sub = (sub &- droppable) & droppable
-                        subsDone = sub == 0
-                        if partitioning && maskBits == partition { continue }
+                repeat {
+                    if !(partitioning && sub == partition) {
+                        maskScratch[masks] = sub
+                        masks += 1
                     }
-                    let arrived = ProcessSet(bits: alive.bits & ~maskBits)
-                    // The successor is a function of (q, the states of the senders
-                    // heard, q's own among them): memoized per round.
-                    for w in 0..<memoWords { memoKey[w] = 0 }
-                    for j in arrived { memoKey[j / 2] |= UInt64(current[j]) << UInt64(32 * (j % 2)) }
-                    memoKey[n / 2] |= UInt64(q + 1) << UInt64(32 * (n % 2))
-                    var id = memoKey.withUnsafeBufferPointer { memos[r].find($0) }
+                    sub = (sub &- droppable) & droppable
+                } while sub != 0
+                // The successor is a function of (q, the states of the senders
+                // heard, q's own among them): memoized per round. All keys are
+                // built and their slots prefetched first, so the probes overlap.
+                for m in 0..<masks {
+                    let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
+                    let kb = m * memoWords
+                    for w in 0..<memoWords { keyScratch[kb + w] = 0 }
+                    var memoizable = true
+                    for j in arrived {
+                        if current[j] > MemoTable.maxID { memoizable = false }
+                        let (w, shift) = MemoTable.field(j)
+                        keyScratch[kb + w] |= UInt64(current[j] & 0xFFFF) << shift
+                    }
+                    let (qw, qshift) = MemoTable.field(n)
+                    keyScratch[kb + qw] |= UInt64(q + 1) << qshift
+                    if memoizable {
+                        let h = keyScratch.withUnsafeBufferPointer {
+                            KeyTable.hash(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]))
+                        }
+                        hashScratch[m] = h
+                        memos[r].prefetch(hash: h)
+                    } else {
+                        hashScratch[m] = -1
+                    }
+                }
+                for m in 0..<masks {
+                    let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
+                    let kb = m * memoWords
+                    let memoizable = hashScratch[m] != -1
+                    var id = MemoTable.missing
+                    if memoizable {
+                        id = keyScratch.withUnsafeBufferPointer {
+                            memos[r].find(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), hash: hashScratch[m])
+                        }
+                    }
                     if id == MemoTable.missing {
                         if inbox == nil {
                             inbox = (0..<n).map { j in
@@ -248,7 +282,11 @@ extension Explorer {
                         }
                         for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
                         id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: inbox!))
-                        memoKey.withUnsafeBufferPointer { memos[r].insert($0, value: id) }
+                        if memoizable && id <= MemoTable.maxID {
+                            keyScratch.withUnsafeBufferPointer {
+                                memos[r].insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
+                            }
+                        }
                     }
                     var seen = false
                     for k in 0..<count where succ[base + k] == id {
@@ -428,7 +466,7 @@ extension Explorer {
                 states += next.count
                 largest = max(largest, next.count)
                 layers.append(next)
-                memos[r] = MemoTable(words: memoKey.count)
+                memos[r] = MemoTable(n: n)
                 reportProgress(round: r)
                 r += 1
             }
@@ -601,6 +639,10 @@ struct KeyTable {
             h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
             h ^= h >> 31
         }
+        // Final avalanche, so that the low bits used for the slot depend on every bit.
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
         return Int(truncatingIfNeeded: h)
     }
 

@@ -1,57 +1,89 @@
-/// Memoized receive results of one round: fixed-width keys with a 32-bit
-/// value stored inline (one probe touches one cache line). A key is never
-/// all zero in its last word (it holds the receiver + 1), which marks empty
-/// slots.
+import CPalsPrefetch
+
+/// Memoized receive results of one round, packed in 16-bit fields: fields
+/// 0 ..< n hold the local-state ids of the senders heard (0 = not heard),
+/// field n the receiver + 1 (never 0 in a used slot), field n + 1 the
+/// resulting id. Ids of 0xFFFF and above are never memoized (the caller
+/// computes those directly), so the table stays small and cache-friendly.
 @usableFromInline
 struct MemoTable {
     @usableFromInline static let missing = UInt32.max
+    /// The largest id a field can hold.
+    @usableFromInline static let maxID: UInt32 = 0xFFFE
+    @usableFromInline let n: Int
     @usableFromInline let words: Int
     @usableFromInline var slots: [UInt64] = []
     @usableFromInline var mask = 0
     @usableFromInline var count = 0
 
-    @inlinable init(words: Int) { self.words = words }
+    @inlinable
+    init(n: Int) {
+        self.n = n
+        words = (n + 2 + 3) / 4
+    }
+
+    @inlinable static func field(_ f: Int) -> (word: Int, shift: UInt64) { (f / 4, UInt64(16 * (f % 4))) }
 
     @inlinable
     mutating func reset(expected: Int) {
         var cap = 1024
         while cap < expected * 2 { cap <<= 1 }
-        slots = [UInt64](repeating: 0, count: cap * (words + 1))
+        slots = [UInt64](repeating: 0, count: cap * words)
         mask = cap - 1
         count = 0
     }
 
+    /// Starts loading the slot where a key with hash `hash` would be found.
+    @inlinable
+    func prefetch(hash: Int) {
+        let i = (hash & mask) * words
+        slots.withUnsafeBufferPointer { pals_prefetch($0.baseAddress! + i) }
+    }
+
+    /// The memoized id for a key whose value field is zero, or `missing`.
     @inlinable
     func find(_ key: UnsafeBufferPointer<UInt64>) -> UInt32 {
-        let stride = words + 1
-        var i = KeyTable.hash(key) & mask
+        find(key, hash: KeyTable.hash(key))
+    }
+
+    /// `find` with the key's hash already computed.
+    @inlinable
+    func find(_ key: UnsafeBufferPointer<UInt64>, hash: Int) -> UInt32 {
+        let (vw, vs) = MemoTable.field(n + 1)
+        let (qw, qs) = MemoTable.field(n)
+        let words = self.words
+        var i = hash & mask
         return slots.withUnsafeBufferPointer { buf in
             while true {
-                let base = i * stride
-                if buf[base + words - 1] == 0 { return MemoTable.missing }
+                let base = i * words
+                if (buf[base + qw] >> qs) & 0xFFFF == 0 { return MemoTable.missing }
                 var equal = true
-                for w in 0..<words where buf[base + w] != key[w] {
-                    equal = false
-                    break
+                for w in 0..<words {
+                    let stored = w == vw ? buf[base + w] & ~(UInt64(0xFFFF) << vs) : buf[base + w]
+                    if stored != key[w] {
+                        equal = false
+                        break
+                    }
                 }
-                if equal { return UInt32(truncatingIfNeeded: buf[base + words]) }
+                if equal { return UInt32((buf[base + vw] >> vs) & 0xFFFF) }
                 i = (i + 1) & mask
             }
         }
     }
 
-    /// Inserts a key known to be absent.
+    /// Inserts a key known to be absent (value field zero) with `value` ≤ `maxID`.
     @inlinable
     mutating func insert(_ key: UnsafeBufferPointer<UInt64>, value: UInt32) {
         if (count + 1) * 10 > (mask + 1) * 7 { grow() }
-        let stride = words + 1
-        var i = KeyTable.hash(key) & mask
+        let (vw, vs) = MemoTable.field(n + 1)
+        let (qw, qs) = MemoTable.field(n)
         let words = self.words
         let mask = self.mask
+        var i = KeyTable.hash(key) & mask
         slots.withUnsafeMutableBufferPointer { buf in
-            while buf[i * stride + words - 1] != 0 { i = (i + 1) & mask }
-            for w in 0..<words { buf[i * stride + w] = key[w] }
-            buf[i * stride + words] = UInt64(value)
+            while (buf[i * words + qw] >> qs) & 0xFFFF != 0 { i = (i + 1) & mask }
+            for w in 0..<words { buf[i * words + w] = key[w] }
+            buf[i * words + vw] |= UInt64(value) << vs
         }
         count += 1
     }
@@ -60,15 +92,17 @@ struct MemoTable {
     mutating func grow() {
         let old = slots
         let oldCap = mask + 1
-        let stride = words + 1
-        slots = [UInt64](repeating: 0, count: oldCap * 2 * stride)
+        let (vw, vs) = MemoTable.field(n + 1)
+        let (qw, qs) = MemoTable.field(n)
+        slots = [UInt64](repeating: 0, count: oldCap * 2 * words)
         mask = oldCap * 2 - 1
         count = 0
-        old.withUnsafeBufferPointer { buf in
-            for i in 0..<oldCap where buf[i * stride + words - 1] != 0 {
-                let key = UnsafeBufferPointer(rebasing: buf[(i * stride)..<(i * stride + words)])
-                insert(key, value: UInt32(truncatingIfNeeded: buf[i * stride + words]))
-            }
+        var key = [UInt64](repeating: 0, count: words)
+        for i in 0..<oldCap where (old[i * words + qw] >> qs) & 0xFFFF != 0 {
+            for w in 0..<words { key[w] = old[i * words + w] }
+            let value = UInt32((key[vw] >> vs) & 0xFFFF)
+            key[vw] &= ~(UInt64(0xFFFF) << vs)
+            key.withUnsafeBufferPointer { insert($0, value: value) }
         }
     }
 }

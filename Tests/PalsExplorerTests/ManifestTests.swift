@@ -1,0 +1,67 @@
+import Foundation
+import PalsCore
+import PalsExplorer
+import PalsProtocols
+import Testing
+
+/// `specs/manifest.json`: for every explicit entry, the verdict, the set of
+/// violated properties and the exact numbers of distinct states and
+/// transitions — a regression test of the explorer and the protocols. Set
+/// `PALS_RECORD_MANIFEST=1` to print the entries as measured now (to review
+/// and paste after an intended change).
+@Suite struct ManifestTests {
+    struct Entry: Sendable, CustomStringConvertible {
+        var json: JSON
+        var description: String { json.compact }
+    }
+
+    static var manifestURL: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("specs/manifest.json")
+    }
+
+    static var entries: [Entry] {
+        guard let data = FileManager.default.contents(atPath: manifestURL.path),
+            let json = try? JSON.parse(String(decoding: data, as: UTF8.self))
+        else { return [] }
+        return (json["entries"]?.arrayValue ?? []).filter { $0["engine"]?.stringValue == "explicit" }.map(Entry.init)
+    }
+
+    /// Runs the explorer on one manifest entry.
+    struct Run: ConcreteModelVisitor {
+        typealias Result = ExplorationResult
+        var options: ExplorerOptions
+        func visit<P: RoundProtocol & Sendable>(
+            _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
+        ) throws -> ExplorationResult where P.L == Concrete, P.State: Hashable {
+            try Explorer(proto, properties: properties, inputs: Array(0..<proto.n), options: options).run()
+        }
+    }
+
+    @Test func manifestHasExplicitEntries() {
+        #expect(Self.entries.count >= 20)
+    }
+
+    @Test(arguments: entries)
+    func entryMatches(entry: Entry) throws {
+        let j = entry.json
+        let spec = ModelSpec(
+            protocolName: try #require(j["protocol"]?.stringValue), variant: j["variant"]?.stringValue ?? "standard",
+            n: try #require(j["n"]?.intValue), t: try #require(j["t"]?.intValue), rounds: j["rounds"]?.intValue)
+        var options = ExplorerOptions()
+        options.symmetry = j["symmetry"]?.boolValue ?? false
+        options.stopAtFirstViolation = j["first"]?.boolValue ?? false
+        options.faultModel = FaultModel(rawValue: j["faults"]?.stringValue ?? "omission") ?? .generalOmission
+        let result = try Catalog.visit(spec, Run(options: options))
+        let violated = result.verdicts.filter { $0.status == .violated }.map(\.name).sorted()
+        if ProcessInfo.processInfo.environment["PALS_RECORD_MANIFEST"] != nil {
+            print("MANIFEST \(spec): states \(result.states) transitions \(result.transitions) violated \(violated)")
+        }
+        #expect(j["expect"]?.stringValue == result.verdict.rawValue, "\(spec)")
+        #expect((j["violated"]?.arrayValue ?? []).compactMap(\.stringValue) == violated, "\(spec)")
+        #expect(j["states"]?.intValue == result.states, "\(spec)")
+        #expect(j["transitions"]?.intValue == result.transitions, "\(spec)")
+        // Witnesses must show the model is not vacuous.
+        #expect(result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
+    }
+}
