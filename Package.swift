@@ -21,7 +21,9 @@ let package = Package(
         // Protocol state machines written once over `Logic`.
         .target(name: "PalsProtocols", dependencies: ["PalsCore"]),
         // Explicit-state exhaustive checker; generic over any `RoundProtocol`.
-        .target(name: "PalsExplorer", dependencies: ["PalsCore"]),
+        .target(name: "PalsExplorer", dependencies: ["PalsCore", "CPalsPrefetch"]),
+        // A cache prefetch hint for the explorer's memo probes (C shim).
+        .target(name: "CPalsPrefetch"),
         // The Z3 C API as a system library (Debian: libz3-dev).
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         // A small Swift wrapper over Z3: errors become Swift errors.
@@ -44,7 +46,9 @@ let package = Package(
         .testTarget(name: "PalsCoreTests", dependencies: ["PalsCore", "PalsTestSupport"]),
         .testTarget(name: "PalsProtocolsTests", dependencies: ["PalsCore", "PalsProtocols"]),
         .testTarget(name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsTestSupport"]),
-        .testTarget(name: "PalsSymbolicTests", dependencies: ["PalsCore", "PalsProtocols", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
+        .testTarget(
+            name: "PalsSymbolicTests",
+            dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,8 @@ import Foundation
 import PalsCore
 import PalsExplorer
 import PalsProtocols
+import PalsSymbolic
+import PalsZ3
 
 struct BoundsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +14,19 @@ struct BoundsCommand: ParsableCommand {
             Each cell is an exhaustive check that stops at the first faulty-set size \
             at which a property fails. With no arguments this is the main job: \
             `pals bounds uic --n 2...5`.
+
+            --engine symbolic checks each cell with Z3, one query per property, \
+            stopping at the first violated property (whose counterexample file is \
+            written; the later properties are reported unchecked); \
+            --engine auto uses the explicit engine while n ≤ \(EngineChoice.autoExplicitLimit) and Z3 beyond. \
+            --timeout bounds each solver query. With --json, symbolic cells report \
+            "states": null, and the output adds "solver" (Z3 version, summed statistics).
+
+            Exit status: 0 every cell holds, 1 some cell is violated, 2 usage or input \
+            error, 3 some cell is unknown (a solver query hit --timeout or gave up; \
+            never read as holds) and none is violated, 4 internal error \
+            (internal-disagreement between the solver and the reference semantics, or \
+            a Z3 error).
             """)
 
     @Argument(help: "Protocol: uic or floodset.")
@@ -32,22 +47,38 @@ struct BoundsCommand: ParsableCommand {
         }
         let faultModel = try model.faultModel()
         try Catalog.validate(ModelSpec(protocolName: protocolName, variant: model.variant, n: range.lowerBound, t: 0))
+        let engines = try range.map { nn throws(PalsError) in try model.engine(forN: nn) }
+        if engines.allSatisfy({ $0 == .explicit }) {
+            try runExplicit(range, faultModel: faultModel)
+        } else {
+            try runMixed(range, faultModel: faultModel)
+        }
+    }
+
+    /// One explicit cell, counterexample files written.
+    private func explicitCell(_ spec: ModelSpec, faultModel: FaultModel) throws -> CheckReport {
+        var options = ExplorerOptions()
+        options.symmetry = model.symmetry
+        options.faultModel = faultModel
+        options.threads = max(1, model.threads)
+        options.stopAtFirstViolation = true
+        options.progress = progressReporter()
+        var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: nil, options: options))
+        for k in report.counterexamples.indices {
+            let f = report.counterexamples[k].file
+            report.counterexamples[k].path = try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
+        }
+        return report
+    }
+
+    /// Every cell with the explicit engine (the original output, unchanged).
+    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
         var cells: [CheckReport] = []
         let start = ContinuousClock.now
         for nn in range {
             for tt in 0..<nn {
                 let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: nn, t: tt, rounds: model.rounds)
-                var options = ExplorerOptions()
-                options.symmetry = model.symmetry
-                options.faultModel = faultModel
-                options.threads = max(1, model.threads)
-                options.stopAtFirstViolation = true
-                options.progress = progressReporter()
-                var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: nil, options: options))
-                for k in report.counterexamples.indices {
-                    let f = report.counterexamples[k].file
-                    report.counterexamples[k].path = try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
-                }
+                let report = try explicitCell(spec, faultModel: faultModel)
                 if !model.json {
                     printError(
                         "n=\(nn) t=\(tt): \(report.result.verdict.rawValue) (\(fmt(report.result.seconds)) s)")
@@ -76,6 +107,186 @@ struct BoundsCommand: ParsableCommand {
             print(boundsTable(cells, protocolName: protocolName, variant: model.variant))
         }
         if violated { throw ExitCode(1) }
+    }
+
+    /// Cells with the symbolic engine (or a mix, for `--engine auto`).
+    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
+        var cells: [BoundsCell] = []
+        let start = ContinuousClock.now
+        for nn in range {
+            let engine = try model.engine(forN: nn)
+            for tt in 0..<nn {
+                let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: nn, t: tt, rounds: model.rounds)
+                let cell: BoundsCell
+                switch engine {
+                case .explicit:
+                    cell = .explicit(try explicitCell(spec, faultModel: faultModel))
+                case .symbolic:
+                    cell = .symbolic(
+                        try runSymbolicForCLI(
+                            spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
+                            stopAtFirstViolation: true))
+                }
+                if !model.json {
+                    printError("n=\(nn) t=\(tt) [\(cell.engine.rawValue)]: \(cell.verdict) (\(fmt(cell.seconds)) s)")
+                }
+                cells.append(cell)
+            }
+        }
+        let elapsed = (ContinuousClock.now - start).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let status = cells.map(\.exitStatus).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
+        let verdict = [0: "holds", 1: "violated", 3: "unknown", 4: "internal-disagreement"][status] ?? "holds"
+        if model.json {
+            let symbolic = cells.compactMap(\.symbolicReport)
+            let explicitStates = cells.compactMap(\.states)
+            let json = JSON.object([
+                ("verdict", .string(verdict)),
+                ("protocol", .string(protocolName)),
+                ("variant", .string(model.variant)),
+                ("engine", .string(model.engine.rawValue)),
+                ("faults", .string(faultModel.rawValue)),
+                ("symmetry", .bool(model.symmetry)),
+                ("cells", .array(cells.map(\.json))),
+                ("properties", .array([])),
+                ("states", explicitStates.isEmpty ? .null : .int(explicitStates.reduce(0, +))),
+                ("seconds", secondsJSON(seconds)),
+                ("counterexample", cells.lazy.compactMap(\.counterexamplePath).first.map { .string($0) } ?? .null),
+                (
+                    "solver",
+                    solverJSON(
+                        version: Z3Context.version, timeout: model.timeout,
+                        statistics: sumStatistics(symbolic.map(\.report.statistics)))
+                ),
+            ])
+            print(json.compact)
+        } else {
+            print(mixedBoundsTable(cells, protocolName: protocolName, variant: model.variant))
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Which exit status wins when cells differ: internal error, then violated,
+/// then unknown, then holds.
+func boundsExitRank(_ status: Int32) -> Int {
+    switch status {
+    case 4: return 3
+    case 1: return 2
+    case 3: return 1
+    default: return 0
+    }
+}
+
+/// One cell of a resilience table checked by either engine.
+enum BoundsCell {
+    case explicit(CheckReport)
+    case symbolic(SymbolicCLIReport)
+
+    var engine: Engine {
+        switch self {
+        case .explicit: return .explicit
+        case .symbolic: return .symbolic
+        }
+    }
+
+    var spec: ModelSpec {
+        switch self {
+        case .explicit(let r): return r.spec
+        case .symbolic(let r): return r.report.spec
+        }
+    }
+
+    var rounds: Int {
+        switch self {
+        case .explicit(let r): return r.rounds
+        case .symbolic(let r): return r.report.rounds
+        }
+    }
+
+    var verdict: String {
+        switch self {
+        case .explicit(let r): return r.result.verdict.rawValue
+        case .symbolic(let r): return r.report.verdict.rawValue
+        }
+    }
+
+    var exitStatus: Int32 {
+        switch self {
+        case .explicit(let r): return r.result.verdict == .violated ? 1 : 0
+        case .symbolic(let r): return r.exitStatus
+        }
+    }
+
+    /// The violated properties, in property order.
+    var violated: [String] {
+        switch self {
+        case .explicit(let r): return violatedNames(r)
+        case .symbolic(let r): return r.report.properties.filter { $0.status == .violated }.map(\.name)
+        }
+    }
+
+    /// Properties the solver could not decide, with the reason.
+    var unknown: [(name: String, reason: String)] {
+        guard case .symbolic(let r) = self else { return [] }
+        return r.report.properties.filter { $0.status == .unknown || $0.status == .internalDisagreement }
+            .map { ($0.name, $0.reason ?? "") }
+    }
+
+    /// Explored states (explicit engine only).
+    var states: Int? {
+        guard case .explicit(let r) = self else { return nil }
+        return r.result.states
+    }
+
+    var seconds: Double {
+        switch self {
+        case .explicit(let r): return r.result.seconds
+        case .symbolic(let r): return r.report.seconds
+        }
+    }
+
+    var counterexamplePath: String? {
+        switch self {
+        case .explicit(let r): return r.counterexamples.first?.path
+        case .symbolic(let r): return r.counterexamples.first?.path
+        }
+    }
+
+    var symbolicReport: SymbolicCLIReport? {
+        guard case .symbolic(let r) = self else { return nil }
+        return r
+    }
+
+    var json: JSON {
+        var fields: [(String, JSON)] = [
+            ("n", .int(spec.n)),
+            ("t", .int(spec.t)),
+            ("rounds", .int(rounds)),
+            ("engine", .string(engine.rawValue)),
+            ("verdict", .string(verdict)),
+            ("violated", .array(violated.map { .string($0) })),
+            ("states", states.map { .int($0) } ?? .null),
+            ("seconds", secondsJSON(seconds)),
+            ("counterexample", counterexamplePath.map { .string($0) } ?? .null),
+        ]
+        if case .symbolic(let r) = self {
+            fields.append(
+                (
+                    "properties",
+                    .array(
+                        r.report.properties.map { p in
+                            .object([
+                                ("name", .string(p.name)),
+                                ("status", .string(p.status.rawValue)),
+                                ("reason", p.reason.map { .string($0) } ?? .null),
+                                ("seconds", secondsJSON(p.seconds)),
+                            ])
+                        })
+                ))
+            fields.append(("statistics", statisticsJSON(r.report.statistics)))
+        }
+        return .object(fields)
     }
 }
 
@@ -117,5 +328,42 @@ func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) 
     s += matches
         ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"
         : "some cells differ from \"holds iff t < n/2\"\n"
+    return s
+}
+
+/// The resilience table with an engine column (symbolic or mixed cells);
+/// unknown cells list the undecided properties with the solver's reason.
+func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
+    var rows: [[String]] = [["n", "t", "t < n/2", "engine", "verdict", "violated property", "states", "seconds", "counterexample"]]
+    for c in cells {
+        rows.append([
+            String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no", c.engine.rawValue,
+            c.verdict, c.violated.first ?? "-", c.states.map(String.init) ?? "-", fmt(c.seconds),
+            c.counterexamplePath ?? "-",
+        ])
+    }
+    var widths = Array(repeating: 0, count: rows[0].count)
+    for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
+    let engines = Set(cells.map(\.engine))
+    let how = engines == [.symbolic]
+        ? "symbolic engine (Z3), verified for every admissible failure pattern"
+        : "explicit engine while n ≤ \(EngineChoice.autoExplicitLimit), symbolic (Z3) beyond"
+    var s = "Resilience table for \(protocolName)\(variant == "standard" ? "" : "/\(variant)") (\(how))\n"
+    for (i, row) in rows.enumerated() {
+        s += row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+        if i == 0 { s += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+    }
+    for c in cells {
+        for u in c.unknown { s += "n=\(c.spec.n) t=\(c.spec.t): \(u.name) undecided (\(u.reason))\n" }
+    }
+    if cells.contains(where: { $0.verdict != "holds" && $0.verdict != "violated" }) {
+        s += "some cells are undecided: nothing is claimed for them\n"
+    } else {
+        let matches = cells.allSatisfy { ($0.verdict == "holds") == (2 * $0.spec.t < $0.spec.n) }
+        s += matches
+            ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"
+            : "some cells differ from \"holds iff t < n/2\"\n"
+    }
     return s
 }

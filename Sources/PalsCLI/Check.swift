@@ -63,7 +63,25 @@ func progressReporter() -> @Sendable (String) -> Void {
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Exhaustively check a protocol at one (n, t) over every admissible failure pattern.")
+        abstract: "Exhaustively check a protocol at one (n, t) over every admissible failure pattern.",
+        discussion: """
+            --engine explicit (the default) searches every reachable global state; \
+            --engine symbolic asks Z3 once per property for a run that violates it \
+            (UNSAT: verified for every failure pattern and input at (n, t); SAT: the \
+            run is replayed by the reference semantics and written as a counterexample \
+            file); --engine auto is explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond. \
+            With the symbolic engine, --first stops at the first violated property \
+            (later ones are reported unchecked); --threads and --symmetry concern \
+            the explicit engine only. With \
+            --json, the symbolic engine reports "states": null and adds "solver" \
+            (Z3 version and statistics).
+
+            Exit status: 0 every property holds, 1 a property is violated, 2 usage or \
+            input error, 3 unknown (a solver query hit --timeout or gave up; never \
+            read as holds; a violation found by another query takes precedence), \
+            4 internal error (internal-disagreement between the solver and the \
+            reference semantics, or a Z3 error).
+            """)
 
     @Argument(help: "Protocol: uic or floodset.")
     var protocolName: String
@@ -79,7 +97,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
     var inputs: String?
 
-    @Flag(help: "Stop after the first faulty-set size at which some property fails.")
+    @Flag(help: "Stop after the first faulty-set size at which some property fails (symbolic engine: after the first violated property).")
     var first = false
 
     @Option(help: "Folder for counterexample files.")
@@ -97,6 +115,14 @@ struct CheckCommand: ParsableCommand {
         let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") }
         if let p = parsedInputs, p.count != n {
             throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
+        }
+        if try model.engine(forN: n) == .symbolic {
+            let report = try runSymbolicForCLI(
+                spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
+                stopAtFirstViolation: first)
+            print(model.json ? symbolicCheckJSON(report, timeout: model.timeout).compact : symbolicCheckText(report))
+            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+            return
         }
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
         for k in report.counterexamples.indices {

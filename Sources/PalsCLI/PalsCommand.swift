@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalsCore
+import PalsZ3
 
 /// `pals`: the TrustedPals model checker and test oracle.
 public struct PalsCommand: ParsableCommand {
@@ -12,7 +13,10 @@ public struct PalsCommand: ParsableCommand {
             writing counterexamples under counterexamples/ (same as `pals bounds uic --n 2...5`).
 
             Exit status: 0 when every property holds, 1 when a property is violated, \
-            2 for a usage or input error.
+            2 for a usage or input error, 3 when the symbolic engine could not decide \
+            a property (a solver query hit --timeout or gave up: unknown, never \
+            holds), 4 for an internal error (the solver's counterexample and the \
+            reference semantics disagree, or Z3 reported an error).
             """,
         subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self],
         defaultSubcommand: BoundsCommand.self
@@ -29,6 +33,9 @@ public struct PalsCommand: ParsableCommand {
         } catch let error as PalsError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(2)
+        } catch let error as Z3Error {
+            FileHandle.standardError.write(Data("internal error: \(error)\n".utf8))
+            Foundation.exit(4)
         } catch let exitCode as ExitCode {
             Foundation.exit(exitCode.rawValue)
         } catch {
@@ -54,8 +61,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
     var faults = "omission"
 
-    @Flag(help: "Search faulty sets up to renaming of processes (symmetric protocols, distinct inputs).")
+    @Flag(help: "Search faulty sets up to renaming of processes (symmetric protocols, distinct inputs). Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
     var symmetry = false
+
+    @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")
+    var engine: EngineChoice = .explicit
+
+    @Option(help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
+    var timeout: Double?
 
     @Option(help: "Worker threads.")
     var threads = 2
@@ -69,6 +82,41 @@ struct ModelOptions: ParsableArguments {
         }
         return m
     }
+
+    /// The engine that checks an instance with `n` processes; rejects a
+    /// `--timeout` that no cell could use and a timeout that is not positive.
+    func engine(forN n: Int) throws(PalsError) -> Engine {
+        if let timeout {
+            guard timeout > 0 && timeout.isFinite else {
+                throw PalsError(.invalidArgument, "--timeout must be a positive number of seconds, got \(timeout)")
+            }
+            guard engine != .explicit else {
+                throw PalsError(
+                    .invalidArgument, "--timeout limits solver queries; use it with --engine symbolic or auto")
+            }
+        }
+        switch engine {
+        case .explicit: return .explicit
+        case .symbolic: return .symbolic
+        case .auto: return n <= EngineChoice.autoExplicitLimit ? .explicit : .symbolic
+        }
+    }
+}
+
+/// `--engine`: which checker runs a cell.
+enum EngineChoice: String, CaseIterable, ExpressibleByArgument {
+    case explicit
+    case symbolic
+    case auto
+
+    /// `auto` uses the explicit engine up to this n, the symbolic one beyond.
+    static let autoExplicitLimit = 5
+}
+
+/// The engine actually used for one (n, t) cell.
+enum Engine: String {
+    case explicit
+    case symbolic
 }
 
 /// Writes a line to standard error.

@@ -64,11 +64,13 @@ public struct SymbolicCheckReport: Sendable {
 ///     for the catalogued protocols, which are process-symmetric and
 ///     data-independent, with distinct inputs).
 ///   - inputs: one per process, non-negative (default 0, 1, …, n−1).
+///   - stopAtFirstViolation: leave the properties after the first violated
+///     one `unchecked`.
 /// - Throws: `PalsError` for a bad spec or inputs, `Z3Error` if Z3 reports an
 ///   error.
 public func runSymbolicCheck(
     spec: ModelSpec, faultModel: FaultModel = .generalOmission, timeout: Double? = nil, symmetry: Bool = true,
-    inputs: [Int]? = nil
+    inputs: [Int]? = nil, stopAtFirstViolation: Bool = false
 ) throws -> SymbolicCheckReport {
     try Catalog.validate(spec)
     let inputs = inputs ?? Array(0..<spec.n)
@@ -83,6 +85,7 @@ public func runSymbolicCheck(
     options.timeout = timeout
     options.symmetry = symmetry
     options.inputs = inputs
+    options.stopAtFirstViolation = stopAtFirstViolation
     let z3 = try Z3Context()
     let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: (inputs.max() ?? 0) + 1))
     let result: SymbolicResult
@@ -97,14 +100,14 @@ public func runSymbolicCheck(
                 logic: Concrete(), n: spec.n, t: spec.t, variant: UIC<Concrete>.Variant(rawValue: spec.variant)!,
                 rounds: spec.rounds),
             properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-            select: SymbolicStates.uic(logic), options: options)
+            options: options)
         result = try checker.run()
     case "floodset":
         let checker = try SymbolicChecker(
             symbolic: FloodSet(logic: logic, n: spec.n, t: spec.t, rounds: spec.rounds),
             concrete: FloodSet(logic: Concrete(), n: spec.n, t: spec.t, rounds: spec.rounds),
             properties: FloodSet<Symbolic>.properties, concreteProperties: FloodSet<Concrete>.properties,
-            select: SymbolicStates.floodSet(logic), options: options)
+            options: options)
         result = try checker.run()
     default:
         throw PalsError(.unknownProtocol, "the symbolic engine has no instance of \"\(spec.protocolName)\"")
@@ -129,20 +132,166 @@ public func runSymbolicCheck(
         statistics: result.statistics, z3Version: Z3Context.version)
 }
 
-/// Field-wise `ite` on the states of the catalogued protocols over
-/// `Symbolic` (the checker needs it to keep a crashed process's state).
-enum SymbolicStates {
-    static func uic(_ l: Symbolic) -> SymbolicStateSelect<UIC<Symbolic>.State> {
-        { c, a, b in
-            UIC<Symbolic>.State(
-                me: a.me,
-                view: zip(a.view, b.view).map { l.select(c, $0, $1) },
-                trusted: zip(a.trusted, b.trusted).map { l.ite(c, $0, $1) },
-                halted: l.ite(c, a.halted, b.halted))
-        }
+// MARK: - The symbolic engine on the command line
+
+/// A symbolic check as `pals check` and `pals bounds` report it: the
+/// checker's report, and each counterexample with its diagram and the path
+/// it was written to.
+struct SymbolicCLIReport {
+    var report: SymbolicCheckReport
+    /// One per violated property, in property order.
+    var counterexamples: [FoundCounterexample]
+
+    func counterexample(for property: String) -> FoundCounterexample? {
+        counterexamples.first { $0.file.property == property }
     }
 
-    static func floodSet(_ l: Symbolic) -> SymbolicStateSelect<FloodSet<Symbolic>.State> {
-        { c, a, b in FloodSet<Symbolic>.State(me: a.me, view: zip(a.view, b.view).map { l.select(c, $0, $1) }) }
+    /// The process exit status of this verdict (see `PalsCommand`).
+    var exitStatus: Int32 { symbolicExitStatus(report.verdict) }
+}
+
+/// 0 holds, 1 violated, 3 unknown, 4 internal disagreement.
+func symbolicExitStatus(_ status: SymbolicStatus) -> Int32 {
+    switch status {
+    case .holds, .witnessed, .notWitnessed, .unchecked: return 0
+    case .violated: return 1
+    case .unknown: return 3
+    case .internalDisagreement: return 4
     }
+}
+
+/// Runs the symbolic engine for the CLI and writes every counterexample file
+/// into `out` (the same schema and file names as the explicit engine), each
+/// with the diagram of its concrete `simulate` run.
+///
+/// The faulty set is fixed within {p0 … p(t−1)} whenever the inputs are
+/// distinct (sound for the catalogued protocols, which are process-symmetric
+/// and data-independent); with repeated inputs every faulty set is searched.
+func runSymbolicForCLI(
+    spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
+    stopAtFirstViolation: Bool = false
+) throws -> SymbolicCLIReport {
+    let symmetry = inputs.map { Set($0).count == $0.count } ?? true
+    let report = try runSymbolicCheck(
+        spec: spec, faultModel: faultModel, timeout: timeout, symmetry: symmetry, inputs: inputs,
+        stopAtFirstViolation: stopAtFirstViolation)
+    var found: [FoundCounterexample] = []
+    for file in report.counterexamples {
+        let replay = try Catalog.visit(
+            spec, ReplayVisitor(inputs: file.inputs, pattern: file.pattern, model: file.faultModel))
+        let path = try writeFile(dir: out, name: file.suggestedFileName, text: file.text)
+        found.append(FoundCounterexample(file: file, diagram: replay.diagram, path: path))
+    }
+    return SymbolicCLIReport(report: report, counterexamples: found)
+}
+
+/// Z3's statistics as a JSON object, in Z3's order (integral values as
+/// integers).
+func statisticsJSON(_ stats: [SolverStatistic]) -> JSON {
+    .object(
+        stats.map { s in
+            (s.key, s.value.rounded() == s.value && abs(s.value) < 1e15 ? .int(Int(s.value)) : .double(s.value))
+        })
+}
+
+/// Sums statistics of several queries or cells (maxima for memory keys), in
+/// order of first appearance.
+func sumStatistics(_ lists: [[SolverStatistic]]) -> [SolverStatistic] {
+    var totals: [SolverStatistic] = []
+    for list in lists {
+        for s in list {
+            if let i = totals.firstIndex(where: { $0.key == s.key }) {
+                totals[i].value = s.key.contains("memory") ? max(totals[i].value, s.value) : totals[i].value + s.value
+            } else {
+                totals.append(s)
+            }
+        }
+    }
+    return totals
+}
+
+/// The `solver` object of the JSON output.
+func solverJSON(version: String, timeout: Double?, statistics: [SolverStatistic]) -> JSON {
+    .object([
+        ("name", .string("z3")),
+        ("version", .string(version)),
+        ("logic", .string(SymbolicOptions().solverLogic ?? "simple")),
+        ("timeout", timeout.map { .double($0) } ?? .null),
+        ("statistics", statisticsJSON(statistics)),
+    ])
+}
+
+/// Seconds rounded to milliseconds, as in the explicit engine's JSON.
+func secondsJSON(_ x: Double) -> JSON { .double((x * 1000).rounded() / 1000) }
+
+/// `pals check --engine symbolic --json`: the explicit engine's keys
+/// (`states` is null: the symbolic engine enumerates no states), plus
+/// `engine`, `faults`, `solver` and per property `reason` and `seconds`.
+func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON {
+    let r = c.report
+    return .object([
+        ("verdict", .string(r.verdict.rawValue)),
+        ("protocol", .string(r.spec.protocolName)),
+        ("variant", .string(r.spec.variant)),
+        ("n", .int(r.spec.n)),
+        ("t", .int(r.spec.t)),
+        ("rounds", .int(r.rounds)),
+        ("engine", .string("symbolic")),
+        ("faults", .string(r.faultModel.rawValue)),
+        ("symmetry", .bool(r.symmetry)),
+        ("inputs", .array(r.inputs.map { .int($0) })),
+        (
+            "properties",
+            .array(
+                r.properties.map { p in
+                    .object([
+                        ("name", .string(p.name)),
+                        ("kind", .string(p.kind.rawValue)),
+                        ("status", .string(p.status.rawValue)),
+                        ("counterexample", c.counterexample(for: p.name)?.path.map { .string($0) } ?? .null),
+                        ("reason", p.reason.map { .string($0) } ?? .null),
+                        ("seconds", secondsJSON(p.seconds)),
+                    ])
+                })
+        ),
+        ("states", .null),
+        ("seconds", secondsJSON(r.seconds)),
+        ("buildSeconds", secondsJSON(r.buildSeconds)),
+        ("counterexample", c.counterexamples.first?.path.map { .string($0) } ?? .null),
+        ("solver", solverJSON(version: r.z3Version, timeout: timeout, statistics: r.statistics)),
+    ])
+}
+
+/// `pals check --engine symbolic` as text: a verdict per property (with the
+/// reason of an unknown or a disagreement), times, and the first
+/// counterexample's path and diagram.
+func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
+    let r = c.report
+    let candidates = r.symmetry ? (r.spec.t == 0 ? "none faulty" : "faulty set ⊆ {p0 … p\(r.spec.t - 1)}") : "every faulty set"
+    var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))"
+    s += ", \(r.faultModel.rawValue) faults\n"
+    s += "  symbolic engine: Z3 \(r.z3Version), \(candidates)\n"
+    let width = r.properties.map(\.name.count).max() ?? 0
+    let statusWidth = r.properties.map(\.status.rawValue.count).max() ?? 0
+    for p in r.properties {
+        s += "  \(p.name.padding(toLength: width, withPad: " ", startingAt: 0))  "
+        s += "\(p.status.rawValue.padding(toLength: statusWidth, withPad: " ", startingAt: 0))  \(fmt(p.seconds)) s"
+        if let f = c.counterexample(for: p.name) {
+            s += "  (\(f.file.pattern.faulty.count) faulty, \(f.file.pattern.drops.count) dropped, \(f.file.pattern.crashes.count) crashed; \(f.path ?? ""))"
+        }
+        if let reason = p.reason { s += "  (\(reason))" }
+        s += "\n"
+    }
+    s += "  built in \(fmt(r.buildSeconds)) s, \(fmt(r.seconds)) s in all\n"
+    s += "verdict: \(r.verdict.rawValue)"
+    switch r.verdict {
+    case .holds: s += " (verified for every admissible failure pattern at n=\(r.spec.n), t=\(r.spec.t))\n"
+    case .unknown: s += " (some query gave up: nothing is claimed for it)\n"
+    case .internalDisagreement: s += " (the solver and simulate disagree: a bug in the tool)\n"
+    default: s += "\n"
+    }
+    if let f = c.counterexamples.first {
+        s += "\ncounterexample for \(f.file.property) (\(f.path ?? "")):\n" + f.diagram
+    }
+    return s
 }

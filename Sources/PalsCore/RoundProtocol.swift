@@ -70,3 +70,19 @@ public protocol RoundProtocol: SendableMetatype {
 /// values are only copied, never computed on: data independence), so that an
 /// engine may search faulty sets up to renaming and use distinct inputs only.
 public protocol ProcessSymmetric: RoundProtocol {}
+
+/// A protocol whose states can be chosen between under a condition of its
+/// `Logic`: `select(c, a, b)` is `c ? a : b`, field by field (`logic.ite` on
+/// every `Bit` field, `logic.select` on every `Value` field; fields that are
+/// plain Swift values, such as a process index, are taken from `a`, and must
+/// be equal in `a` and `b`).
+///
+/// Protocol states are opaque to an engine, but an engine that computes with
+/// symbolic bits cannot branch with `if` on whether a process has crashed: a
+/// crashed process keeps its state (DESIGN §1), so the symbolic unrolling
+/// writes the next state of `p` as `select(alive, stepped, current)`. Engines
+/// that keep a crashed process's state this way require this conformance.
+public protocol StateSelecting: RoundProtocol {
+    /// `c ? a : b`, field by field.
+    func select(_ c: L.Bit, _ a: State, _ b: State) -> State
+}

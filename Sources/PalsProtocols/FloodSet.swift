@@ -76,6 +76,18 @@ public struct FloodSet<L: Logic>: RoundProtocol {
 }
 
 extension FloodSet: ProcessSymmetric {}
+extension FloodSet: StateSelecting {
+    /// `c ? a : b` on every view entry (`me` is `a`'s: both states are of the
+    /// same process).
+    @inlinable
+    public func select(_ c: L.Bit, _ a: State, _ b: State) -> State {
+        let l = logic
+        var view: [L.Value] = []
+        view.reserveCapacity(a.view.count)
+        for k in a.view.indices { view.append(l.select(c, a.view[k], b.view[k])) }
+        return State(me: a.me, view: view)
+    }
+}
 extension FloodSet: Sendable where L: Sendable {}
 extension FloodSet.State: Equatable where L.Value: Equatable {
     @inlinable

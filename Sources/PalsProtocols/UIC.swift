@@ -169,6 +169,23 @@ public struct UIC<L: Logic>: RoundProtocol {
 }
 
 extension UIC: ProcessSymmetric {}
+extension UIC: StateSelecting {
+    /// `c ? a : b` on every field (`me` is `a`'s: both states are of the
+    /// same process).
+    @inlinable
+    public func select(_ c: L.Bit, _ a: State, _ b: State) -> State {
+        let l = logic
+        var view: [L.Value] = []
+        view.reserveCapacity(a.view.count)
+        var trusted: [L.Bit] = []
+        trusted.reserveCapacity(a.trusted.count)
+        for k in a.view.indices {
+            view.append(l.select(c, a.view[k], b.view[k]))
+            trusted.append(l.ite(c, a.trusted[k], b.trusted[k]))
+        }
+        return State(me: a.me, view: view, trusted: trusted, halted: l.ite(c, a.halted, b.halted))
+    }
+}
 extension UIC: Sendable where L: Sendable {}
 extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {
     @inlinable

@@ -19,6 +19,10 @@ public struct SymbolicOptions: Sendable {
     public var solverLogic: String? = "QF_FD"
     /// Shrink counterexamples with `Shrinker.shrink` on the concrete protocol.
     public var shrink: Bool = true
+    /// Stop at the first violated property: later properties are reported
+    /// `unchecked` (a resilience table needs one counterexample per cell,
+    /// and proving the remaining properties may cost far more than finding it).
+    public var stopAtFirstViolation: Bool = false
 
     public init() {}
 }
@@ -38,6 +42,9 @@ public enum SymbolicStatus: String, Sendable {
     /// The solver's run and the concrete replay (`simulate`) disagree: a bug
     /// in an interpretation or in the checker. `reason` says what differs.
     case internalDisagreement = "internal-disagreement"
+    /// Not queried: an earlier property was violated and the checker was
+    /// asked to stop at the first violation.
+    case unchecked
 }
 
 /// One solver statistic (Z3's key and value).
@@ -125,12 +132,11 @@ public struct SymbolicResult: Sendable {
 /// Engines do not know protocols: the checker is generic over a symbolic
 /// instance `P` and its concrete twin `C` (the same generic protocol code over
 /// `Symbolic` and `Concrete`), with properties matched by name.
-public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == Symbolic, C.L == Concrete {
+public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == Symbolic, C.L == Concrete {
     public let symbolic: P
     public let concrete: C
     public let properties: [Property<P>]
     public let concreteProperties: [Property<C>]
-    public let select: SymbolicStateSelect<P.State>
     public let options: SymbolicOptions
     public let inputs: [Int]
 
@@ -141,10 +147,9 @@ public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == S
     ///   - concrete: the same protocol instance over `Concrete`.
     ///   - properties / concreteProperties: the same properties, in the same
     ///     order, for both instances.
-    ///   - select: field-wise `ite` on the symbolic state.
     public init(
         symbolic: P, concrete: C, properties: [Property<P>], concreteProperties: [Property<C>],
-        select: @escaping SymbolicStateSelect<P.State>, options: SymbolicOptions = SymbolicOptions()
+        options: SymbolicOptions = SymbolicOptions()
     ) throws(PalsError) {
         guard symbolic.n == concrete.n, symbolic.t == concrete.t, symbolic.rounds == concrete.rounds else {
             throw PalsError(
@@ -186,7 +191,6 @@ public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == S
         self.concrete = concrete
         self.properties = properties
         self.concreteProperties = concreteProperties
-        self.select = select
         self.options = options
         self.inputs = inputs
     }
@@ -202,7 +206,7 @@ public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == S
         let candidates = options.symmetry ? ProcessSet(0..<t) : ProcessSet.all(n)
         let env = SymbolicEnvironment.free(
             l, n: n, t: t, rounds: symbolic.rounds, model: options.faultModel, faultyCandidates: candidates)
-        let run = SymbolicRun(symbolic, inputs: inputs.map { l.value($0) }, environment: env, select: select)
+        let run = SymbolicRun(symbolic, inputs: inputs.map { l.value($0) }, environment: env)
         let evaluations = properties.map { run.evaluations(of: $0) }
         try z.throwIfFailed()
         let buildSeconds = Clock.now() - start
@@ -210,6 +214,13 @@ public struct SymbolicChecker<P: RoundProtocol, C: RoundProtocol> where P.L == S
         var verdicts: [SymbolicVerdict] = []
         var totals: [SolverStatistic] = []
         for (k, property) in properties.enumerated() {
+            if options.stopAtFirstViolation && verdicts.contains(where: { $0.status == .violated }) {
+                verdicts.append(
+                    SymbolicVerdict(
+                        name: property.name, kind: property.kind, status: .unchecked, reason: nil, pattern: nil,
+                        solverPattern: nil, violatedAfterRound: nil, decisions: nil, seconds: 0, statistics: []))
+                continue
+            }
             let began = Clock.now()
             var verdict = try query(property, concreteProperties[k], evaluations[k], env: env, run: run)
             verdict.seconds = Clock.now() - began

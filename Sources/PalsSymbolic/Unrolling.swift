@@ -1,13 +1,6 @@
 import PalsCore
 import PalsZ3
 
-/// Chooses between two protocol states under a symbolic condition:
-/// `select(c, a, b)` is `c ? a : b`, field by field. The checker needs it
-/// because a crashed process keeps its state (DESIGN §1), and protocol states
-/// are opaque to an engine. For a state made of `Bit`s and `Value`s it is
-/// `logic.ite`/`logic.select` on every field.
-public typealias SymbolicStateSelect<State> = (_ c: Z3Bool, _ a: State, _ b: State) -> State
-
 /// The environment of one symbolic run: which processes are faulty, when they
 /// crash, which messages arrive, and the constraints that make exactly the
 /// admissible failure patterns of a fault model satisfy them.
@@ -134,8 +127,9 @@ public struct SymbolicEnvironment {
 /// environment: the same generic protocol code `simulate` runs, with the same
 /// semantics (DESIGN §1): p_i's round-r message reaches p_j iff the link is
 /// not dropped and neither has crashed by round r; a crashed process keeps its
-/// state and never decides.
-public struct SymbolicRun<P: RoundProtocol> where P.L == Symbolic {
+/// state and never decides (the protocol's `StateSelecting.select` keeps it
+/// under a symbolic crash condition).
+public struct SymbolicRun<P: StateSelecting> where P.L == Symbolic {
     public let proto: P
     public let environment: SymbolicEnvironment
     public let inputs: [Z3BitVector]
@@ -146,8 +140,7 @@ public struct SymbolicRun<P: RoundProtocol> where P.L == Symbolic {
     public let decisions: [Decision<Symbolic>]
 
     public init(
-        _ proto: P, inputs: [Z3BitVector], environment env: SymbolicEnvironment,
-        select: SymbolicStateSelect<P.State>
+        _ proto: P, inputs: [Z3BitVector], environment env: SymbolicEnvironment
     ) {
         let n = proto.n
         let rounds = proto.rounds
@@ -165,7 +158,7 @@ public struct SymbolicRun<P: RoundProtocol> where P.L == Symbolic {
                         arrived: l.all([env.delivered[r - 1][i][j], alive[i], alive[j]]), message: sent[i][j])
                 }
                 let stepped = proto.receive(current[j], round: r, inbox: inbox)
-                next[j] = alive[j].constant == true ? stepped : select(alive[j], stepped, current[j])
+                next[j] = alive[j].constant == true ? stepped : proto.select(alive[j], stepped, current[j])
             }
             current = next
             states.append(current)

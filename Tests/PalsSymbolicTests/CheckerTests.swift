@@ -15,8 +15,7 @@ func checkUIC(
     return try SymbolicChecker(
         symbolic: UIC(logic: l, n: n, t: t, variant: UIC<Symbolic>.Variant(rawValue: variant)!),
         concrete: UIC(logic: Concrete(), n: n, t: t, variant: UIC<Concrete>.Variant(rawValue: variant)!),
-        properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-        select: States.uic(l), options: options
+        properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties, options: options
     ).run()
 }
 
@@ -30,8 +29,7 @@ func checkFloodSet(
     return try SymbolicChecker(
         symbolic: FloodSet(logic: l, n: n, t: t, rounds: rounds),
         concrete: FloodSet(logic: Concrete(), n: n, t: t, rounds: rounds),
-        properties: FloodSet<Symbolic>.properties, concreteProperties: FloodSet<Concrete>.properties,
-        select: States.floodSet(l), options: options
+        properties: FloodSet<Symbolic>.properties, concreteProperties: FloodSet<Concrete>.properties, options: options
     ).run()
 }
 
@@ -140,16 +138,14 @@ func expectReplays<C: RoundProtocol>(
         #expect(throws: PalsError.self) {
             try SymbolicChecker(
                 symbolic: UIC(logic: l, n: 3, t: 1), concrete: UIC(logic: Concrete(), n: 3, t: 1),
-                properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-                select: States.uic(l), options: options)
+                properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties, options: options)
         }
         options.inputs = [0, 1, 5]  // 5 does not fit 2 bits (3 is ⊥)
         options.symmetry = false
         #expect(throws: PalsError.self) {
             try SymbolicChecker(
                 symbolic: UIC(logic: l, n: 3, t: 1), concrete: UIC(logic: Concrete(), n: 3, t: 1),
-                properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-                select: States.uic(l), options: options)
+                properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties, options: options)
         }
     }
 
@@ -160,8 +156,7 @@ func expectReplays<C: RoundProtocol>(
         options.inputs = [1, 1, 0]
         let r = try SymbolicChecker(
             symbolic: UIC(logic: l, n: 3, t: 1), concrete: UIC(logic: Concrete(), n: 3, t: 1),
-            properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-            select: States.uic(l), options: options
+            properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties, options: options
         ).run()
         #expect(r.verdict == .holds)
         #expect(r.inputs == [1, 1, 0])

@@ -9,14 +9,14 @@ import Testing
 /// decisions and property values of `simulate`.
 @Suite struct InterpretationTests {
     /// Compares one run of `sp` (over `Symbolic`) with `simulate` on `cp`.
-    func compare<P: RoundProtocol, C: RoundProtocol>(
-        _ sp: P, _ cp: C, _ sprops: [Property<P>], _ cprops: [Property<C>], select: SymbolicStateSelect<P.State>,
+    func compare<P: StateSelecting, C: RoundProtocol>(
+        _ sp: P, _ cp: C, _ sprops: [Property<P>], _ cprops: [Property<C>],
         inputs: [Int], pattern: FailurePattern, model: FaultModel
     ) throws where P.L == Symbolic, C.L == Concrete {
         let l = sp.logic
         let trace = try simulate(cp, inputs: inputs, pattern: pattern, model: model)
         let env = SymbolicEnvironment.fixed(l, n: sp.n, rounds: sp.rounds, pattern: pattern)
-        let run = SymbolicRun(sp, inputs: inputs.map { l.value($0) }, environment: env, select: select)
+        let run = SymbolicRun(sp, inputs: inputs.map { l.value($0) }, environment: env)
         try l.context.throwIfFailed()
         for i in 0..<sp.n {
             let d = run.decisions[i]
@@ -50,7 +50,7 @@ import Testing
                             let inputs = (0..<n).map { _ in Int.random(in: 0..<7, using: &g) }
                             let pattern = randomPattern(n: n, t: t, rounds: cp.rounds, model: model, using: &g)
                             try compare(
-                                sp, cp, UIC<Symbolic>.properties, UIC<Concrete>.properties, select: States.uic(l),
+                                sp, cp, UIC<Symbolic>.properties, UIC<Concrete>.properties,
                                 inputs: inputs, pattern: pattern, model: model)
                             runs += 1
                         }
@@ -76,7 +76,7 @@ import Testing
                             let pattern = randomPattern(n: n, t: t, rounds: rounds, model: model, using: &g)
                             try compare(
                                 sp, cp, FloodSet<Symbolic>.properties, FloodSet<Concrete>.properties,
-                                select: States.floodSet(l), inputs: inputs, pattern: pattern, model: model)
+                                inputs: inputs, pattern: pattern, model: model)
                         }
                     }
                 }
@@ -100,7 +100,7 @@ import Testing
                     let env = SymbolicEnvironment.free(
                         l, n: n, t: t, rounds: sp.rounds, model: model, faultyCandidates: .all(n))
                     let inputs = (0..<n).map { _ in Int.random(in: 0..<7, using: &g) }
-                    let run = SymbolicRun(sp, inputs: inputs.map { l.value($0) }, environment: env, select: States.uic(l))
+                    let run = SymbolicRun(sp, inputs: inputs.map { l.value($0) }, environment: env)
                     let props = UIC<Symbolic>.properties
                     let evals = props.map { run.evaluations(of: $0) }
                     try z.throwIfFailed()

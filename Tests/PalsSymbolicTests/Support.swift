@@ -18,21 +18,6 @@ struct SplitMix: RandomNumberGenerator {
     }
 }
 
-/// Field-wise `ite` on protocol states (the same as the CLI's).
-enum States {
-    static func uic(_ l: Symbolic) -> SymbolicStateSelect<UIC<Symbolic>.State> {
-        { c, a, b in
-            UIC<Symbolic>.State(
-                me: a.me, view: zip(a.view, b.view).map { l.select(c, $0, $1) },
-                trusted: zip(a.trusted, b.trusted).map { l.ite(c, $0, $1) }, halted: l.ite(c, a.halted, b.halted))
-        }
-    }
-
-    static func floodSet(_ l: Symbolic) -> SymbolicStateSelect<FloodSet<Symbolic>.State> {
-        { c, a, b in FloodSet<Symbolic>.State(me: a.me, view: zip(a.view, b.view).map { l.select(c, $0, $1) }) }
-    }
-}
-
 /// A random admissible failure pattern of `model` with at most `t` faulty.
 func randomPattern(
     n: Int, t: Int, rounds: Int, model: FaultModel, using g: inout SplitMix
