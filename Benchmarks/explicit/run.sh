@@ -14,10 +14,11 @@ OUT=$(mktemp -d)
 models=(
   "uic --n 4 --t 1"
   "uic --n 5 --t 2"
+  "uic --n 5 --t 2 --threads 1"
   "uic --n 5 --t 2 --symmetry"
   "uic --n 6 --t 2 --symmetry"
   "uic --n 6 --t 2"
-  "uic --n 7 --t 3 --symmetry --first"
+  "uic --n 6 --t 3 --symmetry --first"
   "floodset --n 5 --t 2 --faults crash"
 )
 [ -n "${MODELS:-}" ] && IFS=';' read -r -a models <<< "$MODELS"
@@ -26,8 +27,8 @@ for m in "${models[@]}"; do
   times=()
   for _ in $(seq "$REPEAT"); do
     /usr/bin/time -f '%e %M' -o "$OUT/time" $PALS check $m --json --out "$OUT" > "$OUT/json" 2>/dev/null || true
-    times+=("$(cut -d' ' -f1 "$OUT/time")")
-    mem=$(cut -d' ' -f2 "$OUT/time")
+    times+=("$(tail -1 "$OUT/time" | cut -d' ' -f1)")
+    mem=$(tail -1 "$OUT/time" | cut -d' ' -f2)
   done
   median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   states=$(grep -o '"states":[0-9]*' "$OUT/json" | cut -d: -f2)

@@ -290,6 +290,9 @@ enum BoundsCell {
     }
 }
 
+/// "-" for none, else the names joined by commas.
+func listOrDash(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ",") }
+
 func violatedNames(_ r: CheckReport) -> [String] {
     r.result.verdicts.filter { $0.status == .violated }.map(\.name)
 }
@@ -308,11 +311,11 @@ func cellJSON(_ r: CheckReport) -> JSON {
 }
 
 func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
-    var rows: [[String]] = [["n", "t", "t < n/2", "verdict", "violated property", "states", "seconds", "counterexample"]]
+    var rows: [[String]] = [["n", "t", "t < n/2", "verdict", "violated properties", "states", "seconds", "counterexample"]]
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no",
-            c.result.verdict.rawValue, violatedNames(c).first ?? "-", String(c.result.states),
+            c.result.verdict.rawValue, listOrDash(violatedNames(c)), String(c.result.states),
             fmt(c.result.seconds), c.counterexamples.first?.path ?? "-",
         ])
     }
@@ -334,11 +337,11 @@ func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) 
 /// The resilience table with an engine column (symbolic or mixed cells);
 /// unknown cells list the undecided properties with the solver's reason.
 func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
-    var rows: [[String]] = [["n", "t", "t < n/2", "engine", "verdict", "violated property", "states", "seconds", "counterexample"]]
+    var rows: [[String]] = [["n", "t", "t < n/2", "engine", "verdict", "violated properties", "states", "seconds", "counterexample"]]
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no", c.engine.rawValue,
-            c.verdict, c.violated.first ?? "-", c.states.map(String.init) ?? "-", fmt(c.seconds),
+            c.verdict, listOrDash(c.violated), c.states.map(String.init) ?? "-", fmt(c.seconds),
             c.counterexamplePath ?? "-",
         ])
     }

@@ -76,12 +76,7 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func faultModel() throws(PalsError) -> FaultModel {
-        guard let m = FaultModel(rawValue: faults) else {
-            throw PalsError(.invalidArgument, "unknown failure model \"\(faults)\"; use omission or crash")
-        }
-        return m
-    }
+    func faultModel() throws(PalsError) -> FaultModel { try parseFaultModel(faults) }
 
     /// The engine that checks an instance with `n` processes; rejects a
     /// `--timeout` that no cell could use and a timeout that is not positive.
@@ -117,6 +112,14 @@ enum EngineChoice: String, CaseIterable, ExpressibleByArgument {
 enum Engine: String {
     case explicit
     case symbolic
+}
+
+/// Reads a `--faults` value.
+func parseFaultModel(_ name: String) throws(PalsError) -> FaultModel {
+    guard let m = FaultModel(rawValue: name) else {
+        throw PalsError(.invalidArgument, "unknown failure model \"\(name)\"; use omission or crash")
+    }
+    return m
 }
 
 /// Writes a line to standard error.

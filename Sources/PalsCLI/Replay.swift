@@ -45,6 +45,23 @@ struct ReplayVisitor: ConcreteModelVisitor {
     }
 }
 
+extension ReplayReport {
+    /// Every property but the witnesses, as `{name, status}` objects.
+    var propertiesJSON: JSON {
+        .array(
+            violations.filter { $0.kind != .sometimes }.map { v in
+                .object([("name", .string(v.name)), ("status", .string(v.afterRound == nil ? "holds" : "violated"))])
+            })
+    }
+
+    /// One line per property but the witnesses.
+    var propertyLines: String {
+        violations.filter { $0.kind != .sometimes }.map { v in
+            "  \(v.name): " + (v.afterRound.map { "violated after round \($0)" } ?? "holds")
+        }.joined(separator: "\n")
+    }
+}
+
 func decisionsJSON(_ ds: [[Int?]?]) -> JSON {
     .array(ds.map { d in d.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null })
 }
@@ -91,24 +108,13 @@ struct ReplayCommand: ParsableCommand {
                     ("violatedAfterRound", target.afterRound.map { .int($0) } ?? .null),
                     ("decisionsMatchFile", .bool(decisionsMatch)),
                     ("decisions", decisionsJSON(report.decisions)),
-                    (
-                        "properties",
-                        .array(
-                            report.violations.filter { $0.kind != .sometimes }.map { v in
-                                .object([
-                                    ("name", .string(v.name)),
-                                    ("status", .string(v.afterRound == nil ? "holds" : "violated")),
-                                ])
-                            })
-                    ),
+                    ("properties", report.propertiesJSON),
                     ("counterexample", still ? .string(file) : .null),
                 ]).compact)
         } else {
             print("\(spec) — \(cx.rounds) round(s), faulty \(cx.pattern.faulty)")
             print(report.diagram)
-            for v in report.violations where v.kind != .sometimes {
-                print("  \(v.name): \(v.afterRound == nil ? "holds" : "violated after round \(v.afterRound!)")")
-            }
+            print(report.propertyLines)
             print(still ? "\(cx.property) is still violated." : "\(cx.property) is no longer violated by this run.")
             if !decisionsMatch { print("note: the decisions differ from those recorded in the file.") }
         }
@@ -158,9 +164,7 @@ struct SimulateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let model = FaultModel(rawValue: faults) else {
-            throw PalsError(.invalidArgument, "unknown failure model \"\(faults)\"; use omission or crash")
-        }
+        let model = try parseFaultModel(faults)
         let spec = ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t, rounds: rounds)
         try Catalog.validate(spec)
         let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Array(0..<n)
@@ -201,25 +205,14 @@ struct SimulateCommand: ParsableCommand {
                 JSON.object([
                     ("verdict", .string(violated.isEmpty ? "holds" : "violated")),
                     ("decisions", decisionsJSON(report.decisions)),
-                    (
-                        "properties",
-                        .array(
-                            report.violations.filter { $0.kind != .sometimes }.map { v in
-                                .object([
-                                    ("name", .string(v.name)),
-                                    ("status", .string(v.afterRound == nil ? "holds" : "violated")),
-                                ])
-                            })
-                    ),
+                    ("properties", report.propertiesJSON),
                     ("counterexample", .null),
                 ]).compact)
         } else {
             print("\(spec), faulty \(pat.faulty)")
             print(report.traceText, terminator: "")
             print(report.diagram)
-            for v in report.violations where v.kind != .sometimes {
-                print("  \(v.name): \(v.afterRound == nil ? "holds" : "violated after round \(v.afterRound!)")")
-            }
+            print(report.propertyLines)
         }
         if !violated.isEmpty { throw ExitCode(1) }
     }

@@ -44,39 +44,31 @@ public enum InteractiveConsistency {
     /// decide different vectors".
     @inlinable
     public static func uniformAgreement<P: RoundProtocol>() -> Property<P> {
-        Property(
-            name: "UniformAgreement", kind: .atHorizon,
-            definition: "No two processes, correct or faulty, decide different vectors."
-        ) { proto, c in
-            let l = proto.logic
-            let n = proto.n
-            return l.forAll(0..<n) { i in
-                l.forAll((i + 1)..<max(n, i + 1)) { j in
-                    l.implies(
-                        l.and(c.decisions[i].decided, c.decisions[j].decided),
-                        l.equal(c.decisions[i].value, c.decisions[j].value))
-                }
-            }
-        }
+        pairwiseAgreement(
+            name: "UniformAgreement", definition: "No two processes, correct or faulty, decide different vectors.",
+            correctOnly: false)
     }
 
     /// **Agreement** (non-uniform, for comparison): no two *correct* processes
     /// decide different vectors.
     @inlinable
     public static func agreement<P: RoundProtocol>() -> Property<P> {
-        Property(
-            name: "Agreement", kind: .atHorizon,
-            definition: "No two correct processes decide different vectors."
-        ) { proto, c in
+        pairwiseAgreement(
+            name: "Agreement", definition: "No two correct processes decide different vectors.", correctOnly: true)
+    }
+
+    /// For every pair i < j (both correct if `correctOnly`): if both decided,
+    /// they decided the same vector.
+    @inlinable
+    static func pairwiseAgreement<P: RoundProtocol>(name: String, definition: String, correctOnly: Bool) -> Property<P> {
+        Property(name: name, kind: .atHorizon, definition: definition) { proto, c in
             let l = proto.logic
             let n = proto.n
             return l.forAll(0..<n) { i in
                 l.forAll((i + 1)..<max(n, i + 1)) { j in
-                    l.implies(
-                        l.and(
-                            l.and(l.not(c.faulty[i]), l.not(c.faulty[j])),
-                            l.and(c.decisions[i].decided, c.decisions[j].decided)),
-                        l.equal(c.decisions[i].value, c.decisions[j].value))
+                    var premise = l.and(c.decisions[i].decided, c.decisions[j].decided)
+                    if correctOnly { premise = l.and(premise, l.and(l.not(c.faulty[i]), l.not(c.faulty[j]))) }
+                    return l.implies(premise, l.equal(c.decisions[i].value, c.decisions[j].value))
                 }
             }
         }
@@ -95,10 +87,10 @@ public enum InteractiveConsistency {
         }
     }
 
-    /// The standard set: Termination, Validity, UniformAgreement, Agreement,
-    /// and the decision witness.
+    /// The standard set: Termination, UniformAgreement (the paper's central
+    /// property, reported first), Validity, Agreement, and the decision witness.
     @inlinable
     public static func all<P: RoundProtocol>() -> [Property<P>] {
-        [termination(), validity(), uniformAgreement(), agreement(), someoneDecides()]
+        [termination(), uniformAgreement(), validity(), agreement(), someoneDecides()]
     }
 }

@@ -9,17 +9,32 @@ enum PalsRunner {
         var stderr: String
     }
 
-    static var executable: URL {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return dir.appendingPathComponent("pals")
+    /// SwiftPM puts products and the test bundle in the same folder
+    /// (`<scratch>/<triple>/<configuration>/`); it is found from the test
+    /// process's executable or bundle, whichever exists.
+    static var searchFolders: [URL] {
+        var folders = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        if let url = Bundle.main.executableURL { folders.append(url.deletingLastPathComponent()) }
+        folders.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            folders.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        return folders
+    }
+
+    static var executable: URL? {
+        searchFolders.map { $0.appendingPathComponent("pals") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    struct NotFound: Error, CustomStringConvertible {
+        var description: String {
+            "the pals executable was not found next to the test bundle (searched \(PalsRunner.searchFolders.map(\.path))); the PalsCLITests target depends on it, so `swift test` builds it"
+        }
     }
 
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Outcome {
-        let exe = executable
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            Issue.record("pals executable not found at \(exe.path); build it with the tests")
-            return Outcome(status: -1, stdout: "", stderr: "")
-        }
+        guard let exe = executable else { throw NotFound() }
         let process = Process()
         process.executableURL = exe
         process.arguments = arguments

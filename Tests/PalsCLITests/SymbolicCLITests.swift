@@ -2,35 +2,6 @@ import Foundation
 import PalsCore
 import Testing
 
-/// The `pals` executable built next to this test bundle.
-///
-/// SwiftPM puts products and the test bundle in the same folder
-/// (`<scratch>/<triple>/<configuration>/`); the folder is found from the test
-/// process's executable or bundle, whichever exists.
-private func palsExecutable() throws -> URL {
-    var folders: [URL] = []
-    if let url = Bundle.main.executableURL { folders.append(url.deletingLastPathComponent()) }
-    folders.append(Bundle.main.bundleURL.deletingLastPathComponent())
-    folders.append(Bundle.main.bundleURL)
-    folders.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-        folders.append(bundle.bundleURL.deletingLastPathComponent())
-    }
-    for folder in folders {
-        let candidate = folder.appendingPathComponent("pals")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-    }
-    throw PalsNotFound(searched: folders.map(\.path))
-}
-
-/// The `pals` binary is not where SwiftPM should have put it.
-private struct PalsNotFound: Error, CustomStringConvertible {
-    var searched: [String]
-    var description: String {
-        "the pals executable was not found next to the test bundle; searched: \(searched.joined(separator: ", ")). Build it with `swift build` (the PalsCLITests target depends on it)."
-    }
-}
-
 /// The result of one `pals` invocation.
 private struct Invocation {
     var status: Int32
@@ -43,29 +14,12 @@ private struct Invocation {
 
 /// Runs `pals` with `arguments` and waits for it.
 private func pals(_ arguments: [String]) throws -> Invocation {
-    let process = Process()
-    process.executableURL = try palsExecutable()
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting, so that a full pipe cannot block the child.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Invocation(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+    let r = try PalsRunner.run(arguments)
+    return Invocation(status: r.status, stdout: r.stdout, stderr: r.stderr)
 }
 
 /// A fresh empty folder for counterexample files.
-private func temporaryFolder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pals-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
-}
+private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirectory().path }
 
 /// `pals check` and `pals bounds` with `--engine symbolic`, through the
 /// executable: exit statuses, JSON keys, counterexample files that `pals
