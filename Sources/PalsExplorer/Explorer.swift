@@ -129,6 +129,9 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         self.options = options
     }
 
+    /// The largest n the explicit engine accepts.
+    public static var maxProcesses: Int { 16 }
+
     /// The faulty sets in search order: by size, then lexicographically; with
     /// symmetry, one representative `{p0 … p(k-1)}` per size.
     public func faultySets() -> [[ProcessSet]] {
@@ -142,6 +145,12 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
     @inlinable
     public func run() throws(PalsError) -> ExplorationResult {
         let n = proto.n
+        guard n >= 1 && n <= Explorer.maxProcesses else {
+            throw PalsError(
+                .invalidArgument,
+                "the explicit engine handles 1 ≤ n ≤ \(Explorer.maxProcesses) (a faulty receiver has 2^(n-1) inboxes per round); use --engine symbolic for n = \(n)"
+            )
+        }
         guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
         if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
         if options.symmetry {

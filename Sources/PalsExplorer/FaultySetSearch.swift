@@ -210,6 +210,22 @@ extension Explorer {
             var alive = ProcessSet()
             for q in 0..<n where current[q] != crashedID { alive.insert(q) }
             let memoWords = memoKey.count
+            // The round's memo and the scratch buffers are moved into locals for
+            // the duration of the call (no copies, no reference counting per probe).
+            var memo = MemoTable(n: 0)
+            swap(&memo, &memos[r])
+            var maskScratch: [UInt64] = []
+            swap(&maskScratch, &self.maskScratch)
+            var keyScratch: [UInt64] = []
+            swap(&keyScratch, &self.keyScratch)
+            var hashScratch: [Int] = []
+            swap(&hashScratch, &self.hashScratch)
+            defer {
+                swap(&memo, &memos[r])
+                swap(&maskScratch, &self.maskScratch)
+                swap(&keyScratch, &self.keyScratch)
+                swap(&hashScratch, &self.hashScratch)
+            }
             for q in 0..<n {
                 let base = q * stride
                 guard alive.contains(q), !crashing.contains(q) else {
@@ -240,26 +256,29 @@ extension Explorer {
                 // The successor is a function of (q, the states of the senders
                 // heard, q's own among them): memoized per round. All keys are
                 // built and their slots prefetched first, so the probes overlap.
-                for m in 0..<masks {
-                    let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
-                    let kb = m * memoWords
-                    for w in 0..<memoWords { keyScratch[kb + w] = 0 }
-                    var memoizable = true
-                    for j in arrived {
-                        if current[j] > MemoTable.maxID { memoizable = false }
-                        let (w, shift) = MemoTable.field(j)
-                        keyScratch[kb + w] |= UInt64(current[j] & 0xFFFF) << shift
-                    }
-                    let (qw, qshift) = MemoTable.field(n)
-                    keyScratch[kb + qw] |= UInt64(q + 1) << qshift
-                    if memoizable {
-                        let h = keyScratch.withUnsafeBufferPointer {
-                            KeyTable.hash(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]))
+                current.withUnsafeBufferPointer { ids in
+                    keyScratch.withUnsafeMutableBufferPointer { keys in
+                        for m in 0..<masks {
+                            let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
+                            let kb = m * memoWords
+                            for w in 0..<memoWords { keys[kb + w] = 0 }
+                            var memoizable = true
+                            for j in arrived {
+                                let id = ids[j]
+                                if id > MemoTable.maxID { memoizable = false }
+                                let (w, shift) = MemoTable.field(j)
+                                keys[kb + w] |= UInt64(id & 0xFFFF) << shift
+                            }
+                            let (qw, qshift) = MemoTable.field(n)
+                            keys[kb + qw] |= UInt64(q + 1) << qshift
+                            if memoizable {
+                                let h = KeyTable.hash(UnsafeBufferPointer(rebasing: keys[kb..<(kb + memoWords)]))
+                                hashScratch[m] = h
+                                memo.prefetch(hash: h)
+                            } else {
+                                hashScratch[m] = -1
+                            }
                         }
-                        hashScratch[m] = h
-                        memos[r].prefetch(hash: h)
-                    } else {
-                        hashScratch[m] = -1
                     }
                 }
                 for m in 0..<masks {
@@ -269,7 +288,7 @@ extension Explorer {
                     var id = MemoTable.missing
                     if memoizable {
                         id = keyScratch.withUnsafeBufferPointer {
-                            memos[r].find(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), hash: hashScratch[m])
+                            memo.find(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), hash: hashScratch[m])
                         }
                     }
                     if id == MemoTable.missing {
@@ -284,7 +303,7 @@ extension Explorer {
                         id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: inbox!))
                         if memoizable && id <= MemoTable.maxID {
                             keyScratch.withUnsafeBufferPointer {
-                                memos[r].insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
+                                memo.insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
                             }
                         }
                     }

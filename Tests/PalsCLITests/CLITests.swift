@@ -61,6 +61,7 @@ import Testing
     @Test(arguments: [
         ["check", "uic", "--n", "3", "--t", "3"],
         ["check", "uic", "--n", "65", "--t", "1"],
+        ["check", "uic", "--n", "64", "--t", "1"],
         ["check", "uic", "--n", "0", "--t", "0"],
         ["check", "paxos", "--n", "3", "--t", "1"],
         ["check", "uic", "--n", "3", "--t", "1", "--variant", "fast"],

@@ -77,6 +77,12 @@ import Testing
         #expect(a.verdicts.map(\.violation) == b.verdicts.map(\.violation))
     }
 
+    @Test func tooManyProcessesIsAClearError() {
+        #expect {
+            try Explorer(Counter(n: 17, t: 1, rounds: 1), properties: [], inputs: Array(0..<17)).run()
+        } throws: { ($0 as? PalsError)?.message.contains("--engine symbolic") == true }
+    }
+
     @Test func symmetryNeedsDistinctInputs() {
         var o = ExplorerOptions()
         o.symmetry = true
