@@ -97,7 +97,13 @@ struct BoundsCommand: ParsableCommand {
                 ("engine", .string("explicit")),
                 ("symmetry", .bool(model.symmetry)),
                 ("cells", .array(cells.map(cellJSON))),
-                ("properties", .array([])),
+                (
+                    "properties",
+                    propertiesAcrossCells(
+                        cells.map { c in
+                            (c.spec, c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) })
+                        })
+                ),
                 ("states", .int(cells.reduce(0) { $0 + $1.result.states })),
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 ("counterexample", cells.lazy.compactMap { $0.counterexamples.first?.path }.first.map { .string($0) } ?? .null),
@@ -148,7 +154,7 @@ struct BoundsCommand: ParsableCommand {
                 ("faults", .string(faultModel.rawValue)),
                 ("symmetry", .bool(model.symmetry)),
                 ("cells", .array(cells.map(\.json))),
-                ("properties", .array([])),
+                ("properties", propertiesAcrossCells(cells.map { ($0.spec, $0.propertyStatuses) })),
                 ("states", explicitStates.isEmpty ? .null : .int(explicitStates.reduce(0, +))),
                 ("seconds", secondsJSON(seconds)),
                 ("counterexample", cells.lazy.compactMap(\.counterexamplePath).first.map { .string($0) } ?? .null),
@@ -219,6 +225,16 @@ enum BoundsCell {
     }
 
     /// The violated properties, in property order.
+    /// Each safety property's status in this cell (witnesses excluded).
+    var propertyStatuses: [(name: String, status: String)] {
+        switch self {
+        case .explicit(let r):
+            return r.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+        case .symbolic(let r):
+            return r.report.properties.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+        }
+    }
+
     var violated: [String] {
         switch self {
         case .explicit(let r): return violatedNames(r)
@@ -288,6 +304,27 @@ enum BoundsCell {
         }
         return .object(fields)
     }
+}
+
+/// Per property, over the whole table: `violated` (with the cells (n, t) that
+/// violate it) if some cell violates it, `holds` only if every cell decided
+/// that it holds, else `unknown` (some cell stopped before deciding it).
+/// Properties in the order the cells list them; witnesses are left out.
+func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
+    var order: [String] = []
+    for c in cells { for p in c.statuses where !order.contains(p.name) { order.append(p.name) } }
+    return .array(
+        order.map { name in
+            let statuses = cells.map { c in c.statuses.first { $0.name == name }?.status }
+            let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" } }
+            let status =
+                !violatedIn.isEmpty ? "violated" : statuses.allSatisfy({ $0 == "holds" }) ? "holds" : "unknown"
+            return .object([
+                ("name", .string(name)),
+                ("status", .string(status)),
+                ("violatedIn", .array(violatedIn.map { .object([("n", .int($0.spec.n)), ("t", .int($0.spec.t))]) })),
+            ])
+        })
 }
 
 /// "-" for none, else the names joined by commas.

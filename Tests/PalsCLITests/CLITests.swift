@@ -140,6 +140,14 @@ import Testing
             let t = try #require(c["t"]?.intValue)
             #expect(c["verdict"]?.stringValue == (2 * t < n ? "holds" : "violated"), "(\(n),\(t))")
         }
+        // Per property over the table: violated where some cell violates it;
+        // never "holds" for a property some cell stopped before deciding.
+        let props = j["properties"]?.arrayValue ?? []
+        let agreement = try #require(props.first { $0["name"]?.stringValue == "UniformAgreement" })
+        #expect(agreement["status"]?.stringValue == "violated")
+        #expect(agreement["violatedIn"]?.arrayValue?.count == 4)
+        let termination = try #require(props.first { $0["name"]?.stringValue == "Termination" })
+        #expect(termination["status"]?.stringValue == "unknown")
     }
 }
 
