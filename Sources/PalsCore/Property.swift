@@ -18,6 +18,9 @@ public struct PropertyContext<P: RoundProtocol> {
     public var faulty: [P.L.Bit]
     /// `crashed[i]`: `p_i` crashed in some round ≤ `round`.
     public var crashed: [P.L.Bit]
+    /// The local states. The state of a crashed process is unspecified
+    /// (`simulate` keeps its last state, the explicit engine its initial one):
+    /// properties must not depend on it.
     public var states: [P.State]
     /// After round R: what each process decided (a crashed process never
     /// decides). Before that: nobody has decided.
