@@ -31,12 +31,15 @@ let package = Package(
         // Symbolic interpretation of `Logic` (Z3 terms) and the bounded model
         // checker; generic over any `RoundProtocol`.
         .target(name: "PalsSymbolic", dependencies: ["PalsCore", "PalsZ3"]),
+        // The backend protocol (DESIGN §6): drives other implementations over
+        // JSON lines, serves ours; generic over any `RoundProtocol`.
+        .target(name: "PalsBackend", dependencies: ["PalsCore"]),
         // The `pals` commands: the only place (besides tests) that wires
         // protocols and engines together.
         .target(
             name: "PalsCLI",
             dependencies: [
-                "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic",
+                "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(
             name: "PalsSymbolicTests",
             dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
+        .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "PalsCLI"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
     ],
     swiftLanguageModes: [.v6]

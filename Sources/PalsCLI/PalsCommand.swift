@@ -18,7 +18,7 @@ public struct PalsCommand: ParsableCommand {
             holds), 4 for an internal error (the solver's counterexample and the \
             reference semantics disagree, or Z3 reported an error).
             """,
-        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self],
+        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self],
         defaultSubcommand: BoundsCommand.self
     )
 

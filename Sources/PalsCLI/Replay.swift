@@ -77,7 +77,11 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves.")
+    var backend: String?
+
     func run() throws {
+        if let backend { return try replayAgainstBackend(file: file, command: backend, json: json) }
         let cx = try CounterexampleFile.parse(try readText(file))
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")

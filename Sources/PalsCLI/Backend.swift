@@ -1,0 +1,530 @@
+import ArgumentParser
+import Foundation
+import PalsBackend
+import PalsCore
+import PalsProtocols
+
+// MARK: - The reference message encoding of UIC
+
+/// UIC's messages on the wire (specs/backend-protocol.md):
+/// `{"view":[v or null, …],"trusted":[bool, …],"silent":bool}`, n entries
+/// each. A halted process sends `silent: true` with an all-null view and an
+/// all-false trusted set (its cleared state).
+public struct UICCoding: MessageCoding {
+    public typealias P = UIC<Concrete>
+    public let n: Int
+
+    public init(n: Int) { self.n = n }
+
+    public func encode(_ m: UIC<Concrete>.Message) -> JSON {
+        .object([
+            ("view", .array(m.view.map { $0 == Concrete.bottomValue ? .null : .int($0) })),
+            ("trusted", .array(m.trusted.map { .bool($0) })),
+            ("silent", .bool(m.silent)),
+        ])
+    }
+
+    public func decode(_ json: JSON) throws(PalsError) -> UIC<Concrete>.Message {
+        guard let view = json["view"]?.arrayValue, view.count == n else {
+            throw PalsError(.invalidArgument, "a uic message needs an array \"view\" of n = \(n) entries")
+        }
+        guard let trusted = json["trusted"]?.arrayValue, trusted.count == n else {
+            throw PalsError(.invalidArgument, "a uic message needs an array \"trusted\" of n = \(n) booleans")
+        }
+        guard let silent = json["silent"]?.boolValue else {
+            throw PalsError(.invalidArgument, "a uic message needs a boolean \"silent\"")
+        }
+        var values: [Int] = []
+        for v in view {
+            if v.isNull {
+                values.append(Concrete.bottomValue)
+            } else if let i = v.intValue, i != Concrete.bottomValue {
+                values.append(i)
+            } else {
+                throw PalsError(.invalidArgument, "view entries are integers or null, got \(v.compact)")
+            }
+        }
+        var bits: [Bool] = []
+        for b in trusted {
+            guard let x = b.boolValue else { throw PalsError(.invalidArgument, "trusted entries are booleans") }
+            bits.append(x)
+        }
+        return UIC<Concrete>.Message(view: values, trusted: bits, silent: silent)
+    }
+}
+
+/// The protocols that have a reference message encoding, hence can be tested
+/// on a backend.
+let backendProtocols = ["uic"]
+
+/// The model a backend implementing `protocolName` is tested against: the
+/// standard protocol (never a mutant: the backend is what is under test) and
+/// the properties that can be judged from decisions alone. UIC's
+/// CorrectNeverHalts reads internal state, which a backend does not expose;
+/// it is covered by comparing decisions with `simulate`.
+func backendModel(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> BackendModel<UICCoding> {
+    try Catalog.validate(ModelSpec(protocolName: protocolName, n: n, t: t))
+    guard protocolName == "uic" else {
+        throw PalsError(
+            .unknownProtocol,
+            "\(protocolName) has no backend message encoding yet; backends can be tested for: \(backendProtocols.joined(separator: ", "))"
+        )
+    }
+    let proto = UIC(logic: Concrete(), n: n, t: t)
+    let properties: [Property<UIC<Concrete>>] = [
+        InteractiveConsistency.termination(), InteractiveConsistency.validity(),
+        InteractiveConsistency.uniformAgreement(), InteractiveConsistency.agreement(),
+    ]
+    return BackendModel(proto: proto, coding: UICCoding(n: n), protocolName: protocolName, properties: properties)
+}
+
+/// Checks a `--timeout` value.
+func backendTimeout(_ seconds: Double) throws(PalsError) -> Double {
+    guard seconds > 0 && seconds.isFinite && seconds <= 3600 else {
+        throw PalsError(.invalidArgument, "--timeout must be a number of seconds in (0, 3600], got \(seconds)")
+    }
+    return seconds
+}
+
+/// Starts a backend and checks that it serves `protocolName`.
+func connectBackend(_ command: String, protocolName: String, timeout: Double) throws(BackendError) -> (
+    BackendDriver, BackendHello
+) {
+    let connection = try BackendConnection(command: command, timeout: timeout)
+    let driver = BackendDriver(connection: connection)
+    let hello = try driver.hello()
+    guard hello.protocols.contains(protocolName) else {
+        let served = hello.protocols.isEmpty ? "none" : hello.protocols.joined(separator: ", ")
+        throw BackendError(
+            "the backend \"\(hello.name)\" does not serve \(protocolName) (it serves: \(served))",
+            request: connection.lastRequest, stderr: connection.stderrText)
+    }
+    return (driver, hello)
+}
+
+/// A failing run in reports.
+func failureJSON(_ r: BackendRunReport, name: String) -> JSON {
+    .object([
+        ("property", .string(name)),
+        ("violated", .array(r.violated.map { .string($0) })),
+        ("disagreements", .array(r.disagreements.map { .string($0) })),
+        ("inputs", .array(r.inputs.map { .int($0) })),
+        ("faulty", .array(r.pattern.faulty.map { .int($0) })),
+        ("crashes", .int(r.pattern.crashes.count)),
+        ("drops", .int(r.pattern.drops.count)),
+        ("backendDecisions", decisionsJSON(r.backendDecisions)),
+        ("modelDecisions", decisionsJSON(r.modelDecisions)),
+    ])
+}
+
+/// A failing run in words.
+func failureText(_ r: BackendRunReport) -> String {
+    var lines: [String] = []
+    lines.append("  inputs \(r.inputs), faulty \(r.pattern.faulty)")
+    if !r.pattern.crashes.isEmpty {
+        lines.append("  crashes: " + r.pattern.crashes.map { "p\($0.process) at round \($0.round)" }.joined(separator: ", "))
+    }
+    if !r.pattern.drops.isEmpty { lines.append("  dropped: " + r.pattern.drops.map(\.description).joined(separator: ", ")) }
+    for v in r.violated { lines.append("  \(v) is violated by the backend's decisions") }
+    for d in r.disagreements.prefix(10) { lines.append("  \(d)") }
+    if r.disagreements.count > 10 { lines.append("  … and \(r.disagreements.count - 10) more differences") }
+    return lines.joined(separator: "\n")
+}
+
+/// A backend error in reports.
+func backendErrorJSON(_ e: BackendError) -> JSON {
+    .object([
+        ("message", .string(e.message)),
+        ("request", e.request.map { .string($0) } ?? .null),
+        ("stderr", .string(e.stderr)),
+    ])
+}
+
+// MARK: - pals test-backend
+
+struct TestBackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-backend",
+        abstract: "Property-test another implementation (a backend speaking specs/backend-protocol.md) against the model.",
+        discussion: """
+            The backend command is started once (/bin/sh -c COMMAND) and driven over JSON lines. \
+            Every run checks Termination, Validity, UniformAgreement and Agreement on the backend's \
+            decisions and compares them with `simulate` on the same inputs and failure pattern \
+            (--strict: the messages too). The first failing run is shrunk against the backend and \
+            written as a counterexample file that `pals replay FILE --backend COMMAND` reproduces.
+
+            Exit status: 0 every run passed, 1 a property violation or a disagreement with the \
+            model, 2 usage error, 3 the backend misbehaved (garbage, error reply, wrong number of \
+            messages, timeout, exit).
+            """)
+
+    @Argument(help: "Protocol: uic.")
+    var protocolName: String
+
+    @Option(help: "The backend command, run with /bin/sh -c.")
+    var cmd: String
+
+    @Option(help: "Number of processes (not with --replay: taken from each file).")
+    var n: Int?
+
+    @Option(help: "Largest number of faulty processes (not with --replay).")
+    var t: Int?
+
+    @Option(help: "Random runs (default 100 when no other mode is given).")
+    var runs: Int?
+
+    @Option(help: "Seed of the random runs.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Every admissible failure pattern (inputs 0,1,…,n-1); refused above --max-patterns.")
+    var exhaustive = false
+
+    @Option(help: "The most patterns --exhaustive will run.")
+    var maxPatterns = 200_000
+
+    @Option(help: "Re-run counterexample files (a file, or every *.json in a folder) against the backend.")
+    var replay: String?
+
+    @Flag(help: "Also compare every message with the reference encoding.")
+    var strict = false
+
+    @Option(help: "Seconds to wait for each reply.")
+    var timeout: Double = 5
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Option(help: "Folder for shrunk counterexamples.")
+    var out = "counterexamples/backend"
+
+    /// One run to perform.
+    struct Case {
+        var model: BackendModel<UICCoding>
+        var inputs: [Int]
+        var pattern: FailurePattern
+        /// The file it came from (--replay).
+        var file: String?
+    }
+
+    /// Statistics of what was run.
+    struct Stats {
+        var runs = 0
+        var distinct = Set<FailurePattern>()
+        var byFaulty: [Int] = []
+
+        mutating func record(_ p: FailurePattern) {
+            runs += 1
+            if distinct.insert(p).inserted {
+                while byFaulty.count <= p.faulty.count { byFaulty.append(0) }
+                byFaulty[p.faulty.count] += 1
+            }
+        }
+    }
+
+    func run() throws {
+        let timeout = try backendTimeout(timeout)
+        let modes = [runs != nil, exhaustive, replay != nil].filter { $0 }.count
+        guard modes <= 1 else {
+            throw PalsError(.invalidArgument, "give at most one of --runs, --exhaustive and --replay")
+        }
+        let mode = exhaustive ? "exhaustive" : replay != nil ? "replay" : "random"
+        // Everything the user can get wrong is checked before the backend starts.
+        var fixed: [Case] = []
+        var model: BackendModel<UICCoding>?
+        var exhaustiveCount = 0
+        if let replay {
+            guard n == nil && t == nil else {
+                throw PalsError(.invalidArgument, "--replay takes n and t from each file; do not give --n or --t")
+            }
+            fixed = try replayCases(replay)
+        } else {
+            guard let n, let t else { throw PalsError(.invalidArgument, "give --n and --t (or --replay)") }
+            let m = try backendModel(protocolName, n: n, t: t)
+            model = m
+            if exhaustive {
+                guard maxPatterns > 0 else { throw PalsError(.invalidArgument, "--max-patterns must be positive") }
+                guard let count = ExhaustivePatterns(n: n, t: t, rounds: m.proto.rounds).count(limit: maxPatterns) else {
+                    throw PalsError(
+                        .invalidArgument,
+                        "--exhaustive at n = \(n), t = \(t) has more than \(maxPatterns) failure patterns; use random runs (--runs K) or raise --max-patterns"
+                    )
+                }
+                exhaustiveCount = count
+            } else {
+                guard (runs ?? 100) >= 1 else { throw PalsError(.invalidArgument, "--runs must be at least 1") }
+            }
+        }
+
+        let start = Date()
+        var stats = Stats()
+        var failure: (report: BackendRunReport, name: String, file: String?)?
+        var written: [String] = []
+        var backendName = ""
+        var backendError: BackendError?
+        var driver: BackendDriver?
+        do throws(BackendError) {
+            let (d, hello) = try connectBackend(cmd, protocolName: protocolName, timeout: timeout)
+            driver = d
+            backendName = hello.name
+            /// Runs one case; returns false once a run failed.
+            func perform(_ c: Case) throws(BackendError) -> Bool {
+                let report = try d.run(c.model, inputs: c.inputs, pattern: c.pattern, strict: strict)
+                stats.record(c.pattern)
+                guard report.failed, let name = report.failureName else { return true }
+                failure = (report, name, c.file)
+                return false
+            }
+            if let model, exhaustive {
+                let inputs = Array(0..<model.proto.n)
+                try ExhaustivePatterns(n: model.proto.n, t: model.proto.t, rounds: model.proto.rounds).forEach {
+                    p throws(BackendError) in try perform(Case(model: model, inputs: inputs, pattern: p))
+                }
+            } else if let model {
+                var rng = SplitMix64(seed: seed)
+                let gen = RandomRuns(n: model.proto.n, t: model.proto.t, rounds: model.proto.rounds)
+                for _ in 0..<(runs ?? 100) {
+                    let (inputs, pattern) = gen.next(&rng)
+                    if !(try perform(Case(model: model, inputs: inputs, pattern: pattern))) { break }
+                }
+            } else {
+                for c in fixed where !(try perform(c)) { break }
+            }
+            if var f = failure, f.file == nil, let model {
+                // Shrink against the backend, then write the counterexample.
+                let inputs = f.report.inputs
+                let name = f.name
+                var last = f.report
+                let small = try BackendShrinker.shrink(f.report.pattern, rounds: model.proto.rounds) {
+                    p throws(BackendError) in
+                    let r = try d.run(model, inputs: inputs, pattern: p, strict: strict)
+                    if r.fails(as: name) { last = r }
+                    return r.fails(as: name)
+                }
+                if last.pattern != small { last = try d.run(model, inputs: inputs, pattern: small, strict: strict) }
+                f.report = last
+                failure = f
+                let cx = CounterexampleFile(
+                    protocolName: protocolName, variant: "standard", n: model.proto.n, t: model.proto.t,
+                    rounds: model.proto.rounds, inputs: inputs, pattern: small, property: name,
+                    violatedAfterRound: model.proto.rounds, decisions: last.backendDecisions, engine: "backend")
+                written.append(try writeCounterexample(cx))
+            } else if let f = failure, let file = f.file {
+                written.append(file)
+            }
+        } catch {
+            backendError = error
+        }
+        driver?.connection.close()
+        let seconds = Date().timeIntervalSince(start)
+        let total = mode == "exhaustive" ? exhaustiveCount : mode == "random" ? (runs ?? 100) : fixed.count
+        printReport(
+            mode: mode, backendName: backendName, stats: stats, planned: total, failure: failure.map { ($0.report, $0.name) },
+            written: written, error: backendError, seconds: seconds)
+        if backendError != nil { throw ExitCode(3) }
+        if failure != nil { throw ExitCode(1) }
+    }
+
+    /// Writes a counterexample into `--out`; a write failure is reported as
+    /// a backend-independent error after the run.
+    func writeCounterexample(_ cx: CounterexampleFile) throws(BackendError) -> String {
+        do throws(PalsError) {
+            return try writeFile(dir: out, name: "backend-" + cx.suggestedFileName, text: cx.text)
+        } catch {
+            throw BackendError("the run failed but the counterexample could not be written: \(error.message)")
+        }
+    }
+
+    /// The runs of `--replay PATH`: one file, or every `*.json` in a folder
+    /// (sorted by name). Malformed files are usage errors (exit 2).
+    func replayCases(_ path: String) throws(PalsError) -> [Case] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw PalsError(.invalidArgument, "--replay \(path): no such file or folder")
+        }
+        var files = [path]
+        if isDir.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            files = names.filter { $0.hasSuffix(".json") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            guard !files.isEmpty else { throw PalsError(.invalidArgument, "--replay \(path): no *.json files in the folder") }
+        }
+        var cases: [Case] = []
+        for file in files {
+            let cx: CounterexampleFile
+            do throws(PalsError) {
+                cx = try CounterexampleFile.parse(try readText(file))
+            } catch {
+                throw PalsError(error.kind, "\(file): \(error.message)")
+            }
+            guard cx.protocolName == protocolName else {
+                throw PalsError(.invalidArgument, "\(file) is a counterexample of \(cx.protocolName), not \(protocolName)")
+            }
+            let model: BackendModel<UICCoding>
+            do throws(PalsError) {
+                model = try backendModel(protocolName, n: cx.n, t: cx.t)
+                guard cx.inputs.count == cx.n else {
+                    throw PalsError(.malformedFile, "\(cx.inputs.count) inputs for n = \(cx.n)")
+                }
+                guard !cx.inputs.contains(Concrete.bottomValue) else {
+                    throw PalsError(.malformedFile, "input \(Concrete.bottomValue) is reserved for ⊥")
+                }
+                try cx.pattern.validate(n: cx.n, t: cx.t, rounds: model.proto.rounds, model: cx.faultModel)
+            } catch {
+                throw PalsError(.malformedFile, "\(file): \(error.message)")
+            }
+            cases.append(Case(model: model, inputs: cx.inputs, pattern: cx.pattern, file: file))
+        }
+        return cases
+    }
+
+    func printReport(
+        mode: String, backendName: String, stats: Stats, planned: Int, failure: (BackendRunReport, String)?,
+        written: [String], error: BackendError?, seconds: Double
+    ) {
+        let verdict = error != nil ? "backend-error" : failure != nil ? "failed" : "passed"
+        let rate = seconds > 0 ? Double(stats.runs) / seconds : 0
+        if json {
+            print(
+                JSON.object([
+                    ("verdict", .string(verdict)),
+                    ("protocol", .string(protocolName)),
+                    ("backend", .string(backendName)),
+                    ("command", .string(cmd)),
+                    ("mode", .string(mode)),
+                    ("n", n.map { .int($0) } ?? .null),
+                    ("t", t.map { .int($0) } ?? .null),
+                    ("seed", mode == "random" ? (Int(exactly: seed).map { .int($0) } ?? .string(String(seed))) : .null),
+                    ("strict", .bool(strict)),
+                    ("plannedRuns", .int(planned)),
+                    ("runs", .int(stats.runs)),
+                    ("distinctPatterns", .int(stats.distinct.count)),
+                    ("patternsByFaulty", .array(stats.byFaulty.map { .int($0) })),
+                    ("failures", .int(failure == nil ? 0 : 1)),
+                    ("failure", failure.map { failureJSON($0.0, name: $0.1) } ?? .null),
+                    ("counterexamples", .array(written.map { .string($0) })),
+                    ("error", error.map(backendErrorJSON) ?? .null),
+                    ("seconds", .double((seconds * 1000).rounded() / 1000)),
+                    ("runsPerSecond", .double(rate.rounded())),
+                ]).compact)
+        } else {
+            let size = n.map { " n=\($0) t=\(t ?? 0)" } ?? ""
+            print("backend \(backendName.isEmpty ? "(no hello)" : backendName) — \(protocolName)\(size), \(mode)" + (mode == "random" ? " (seed \(seed))" : ""))
+            print("runs: \(stats.runs) of \(planned), distinct patterns: \(stats.distinct.count)")
+            let byFaulty = stats.byFaulty.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
+            print("patterns by number of faulty processes: " + (byFaulty.isEmpty ? "none" : byFaulty))
+            if let (r, name) = failure {
+                print("FAILED: \(name)" + (written.isEmpty ? "" : " (shrunk run below)"))
+                print(failureText(r))
+                for w in written { print("counterexample: \(w)") }
+            } else if error == nil {
+                print("failures: 0 — every run passed")
+            }
+            print("time: \(fmt(seconds)) s (\(Int(rate.rounded())) runs/s)")
+        }
+        if let error { printError(error.description) }
+    }
+}
+
+// MARK: - pals backend
+
+struct BackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backend",
+        abstract: "Serve the backend protocol (specs/backend-protocol.md) on stdin/stdout with our own implementation.",
+        discussion: """
+            A reference backend for other oracles, and, with --variant, one of our mutants as a \
+            deliberately broken backend.
+            """)
+
+    @Option(help: "Protocol to serve: uic.")
+    var protocolName = "uic"
+
+    @Option(help: "Variant (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds).")
+    var variant = "standard"
+
+    func run() throws {
+        guard protocolName == "uic" else {
+            throw PalsError(
+                .unknownProtocol, "pals backend serves: \(backendProtocols.joined(separator: ", ")); not \"\(protocolName)\"")
+        }
+        guard let v = UIC<Concrete>.Variant(rawValue: variant) else {
+            throw PalsError(
+                .unknownProtocol,
+                "unknown variant \"\(variant)\" of uic; known: \(UIC<Concrete>.Variant.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        let server = BackendServer<UICCoding>(
+            name: "pals-uic" + (v == .standard ? "" : "/\(variant)"), protocolName: "uic"
+        ) { n, t throws(PalsError) in
+            try Catalog.validate(ModelSpec(protocolName: "uic", variant: v.rawValue, n: n, t: t))
+            return (UIC(logic: Concrete(), n: n, t: t, variant: v), UICCoding(n: n))
+        }
+        server.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
+            print(line)
+            fflush(nil)
+        }
+    }
+}
+
+// MARK: - pals replay FILE --backend COMMAND
+
+/// Re-runs a counterexample file against a backend: exit 1 when the run
+/// still fails (a property is violated on the backend's decisions, or they
+/// differ from the model's), 0 when it passes, 3 when the backend misbehaves.
+func replayAgainstBackend(file: String, command: String, json: Bool) throws {
+    let cx: CounterexampleFile
+    do throws(PalsError) {
+        cx = try CounterexampleFile.parse(try readText(file))
+    } catch {
+        throw PalsError(error.kind, "\(file): \(error.message)")
+    }
+    let model: BackendModel<UICCoding>
+    do throws(PalsError) {
+        model = try backendModel(cx.protocolName, n: cx.n, t: cx.t)
+        guard cx.inputs.count == cx.n else { throw PalsError(.malformedFile, "\(cx.inputs.count) inputs for n = \(cx.n)") }
+        try cx.pattern.validate(n: cx.n, t: cx.t, rounds: model.proto.rounds, model: cx.faultModel)
+    } catch {
+        throw PalsError(error.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(error.message)")
+    }
+    let strict = cx.property == messagesMatchModel
+    var report: BackendRunReport?
+    var backendError: BackendError?
+    var name = ""
+    var driver: BackendDriver?
+    do throws(BackendError) {
+        let (d, hello) = try connectBackend(command, protocolName: cx.protocolName, timeout: 5)
+        driver = d
+        name = hello.name
+        report = try d.run(model, inputs: cx.inputs, pattern: cx.pattern, strict: strict)
+    } catch {
+        backendError = error
+    }
+    driver?.connection.close()
+    let fails = report?.failed ?? false
+    let sameWay = report?.fails(as: cx.property) ?? false
+    if json {
+        print(
+            JSON.object([
+                ("verdict", .string(backendError != nil ? "backend-error" : fails ? "failed" : "passed")),
+                ("file", .string(file)),
+                ("backend", .string(name)),
+                ("property", .string(cx.property)),
+                ("stillFails", .bool(fails)),
+                ("sameFailure", .bool(sameWay)),
+                ("failure", report.flatMap { r in r.failureName.map { failureJSON(r, name: $0) } } ?? .null),
+                ("error", backendError.map(backendErrorJSON) ?? .null),
+            ]).compact)
+    } else if let report {
+        print("backend \(name) — \(cx.protocolName) n=\(cx.n) t=\(cx.t), counterexample \(file)")
+        if fails {
+            print("the run still fails" + (sameWay ? " (\(cx.property))" : " (now: \(report.failureName ?? "?"))") + ":")
+            print(failureText(report))
+        } else {
+            print("the run passes: \(cx.property) is no longer violated by this backend.")
+        }
+    }
+    if let backendError {
+        printError(backendError.description)
+        throw ExitCode(3)
+    }
+    if fails { throw ExitCode(1) }
+}
