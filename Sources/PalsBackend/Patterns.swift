@@ -217,7 +217,11 @@ public struct ExhaustivePatterns: Sendable {
 /// Shrinking of a failing backend run: like `Shrinker`, but the predicate is
 /// "the backend run still fails the same way", so every step runs the
 /// backend. Fewer faulty processes, then fewer crashes, then fewer dropped
-/// links (latest first), then later crashes. Deterministic given the backend.
+/// links (latest first), then dropped links one round earlier, then later
+/// crashes. Each accepted step lowers (faulty, crashes, drops, sum of drop
+/// rounds, −sum of crash rounds) lexicographically, so shrinking ends.
+/// Deterministic given the backend. (A smaller n is tried by the caller,
+/// which knows how to instantiate the protocol at another size.)
 public enum BackendShrinker {
     public static func shrink(
         _ pattern: FailurePattern, rounds: Int, fails: (FailurePattern) throws(BackendError) -> Bool
@@ -242,6 +246,17 @@ public enum BackendShrinker {
             for l in best.drops.reversed() {
                 candidates.append(
                     FailurePattern(faulty: best.faulty, crashes: best.crashes, drops: best.drops.filter { $0 != l }))
+            }
+            // Earlier rounds: a dropped link moved one round earlier (unless
+            // that link is already dropped there).
+            for l in best.drops where l.round > 1 {
+                let earlier = Link(round: l.round - 1, from: l.from, to: l.to)
+                guard !best.drops.contains(earlier) else { continue }
+                candidates.append(
+                    Shrinker.normalize(
+                        FailurePattern(
+                            faulty: best.faulty, crashes: best.crashes,
+                            drops: best.drops.filter { $0 != l } + [earlier]), rounds: rounds))
             }
             for (k, c) in best.crashes.enumerated() where c.round <= rounds {
                 var crashes = best.crashes

@@ -291,22 +291,45 @@ struct TestBackendCommand: ParsableCommand {
             }
             if var f = failure, f.file == nil, let model {
                 // Shrink against the backend, then write the counterexample.
-                let inputs = f.report.inputs
                 let name = f.name
                 var last = f.report
-                let small = try BackendShrinker.shrink(f.report.pattern, rounds: model.proto.rounds) {
-                    p throws(BackendError) in
-                    let r = try d.run(model, inputs: inputs, pattern: p, strict: strict)
-                    if r.fails(as: name) { last = r }
-                    return r.fails(as: name)
+                func shrinkAt(
+                    _ m: BackendModel<UICCoding>, _ inputs: [Int], _ p: FailurePattern
+                ) throws(BackendError) -> FailurePattern {
+                    try BackendShrinker.shrink(p, rounds: m.proto.rounds) { q throws(BackendError) in
+                        let r = try d.run(m, inputs: inputs, pattern: q, strict: strict)
+                        if r.fails(as: name) { last = r }
+                        return r.fails(as: name)
+                    }
                 }
-                if last.pattern != small { last = try d.run(model, inputs: inputs, pattern: small, strict: strict) }
+                var current = model
+                var inputs = f.report.inputs
+                var small = try shrinkAt(model, inputs, f.report.pattern)
+                // A smaller n: drop one process (correct ones first), renumber the
+                // others, and keep the smaller instance while it fails the same way.
+                reduce: while current.proto.n > 1 {
+                    let n = current.proto.n
+                    for p in (0..<n).filter({ !small.faulty.contains($0) }) + small.faulty.members {
+                        guard let reduced = withoutProcess(p, n: n, t: current.proto.t, inputs: inputs, pattern: small),
+                            let m = try? backendModel(protocolName, n: n - 1, t: reduced.t),
+                            modelSatisfiesProperties(m, inputs: reduced.inputs, pattern: reduced.pattern)
+                        else { continue }
+                        let r = try d.run(m, inputs: reduced.inputs, pattern: reduced.pattern, strict: strict)
+                        guard r.fails(as: name) else { continue }
+                        current = m
+                        inputs = reduced.inputs
+                        small = try shrinkAt(m, inputs, reduced.pattern)
+                        continue reduce
+                    }
+                    break
+                }
+                last = try d.run(current, inputs: inputs, pattern: small, strict: strict)
                 f.report = last
                 failure = f
                 let cx = CounterexampleFile(
-                    protocolName: protocolName, variant: "standard", n: model.proto.n, t: model.proto.t,
-                    rounds: model.proto.rounds, inputs: inputs, pattern: small, property: name,
-                    violatedAfterRound: model.proto.rounds, decisions: last.backendDecisions, engine: "backend")
+                    protocolName: protocolName, variant: "standard", n: current.proto.n, t: current.proto.t,
+                    rounds: current.proto.rounds, inputs: inputs, pattern: small, property: name,
+                    violatedAfterRound: current.proto.rounds, decisions: last.backendDecisions, engine: "backend")
                 written.append(try writeCounterexample(cx))
             } else if let f = failure, let file = f.file {
                 written.append(file)
@@ -322,6 +345,41 @@ struct TestBackendCommand: ParsableCommand {
             written: written, error: backendError, seconds: seconds)
         if backendError != nil { throw ExitCode(3) }
         if failure != nil { throw ExitCode(1) }
+    }
+
+    /// The reference model itself satisfies every property on this run. A
+    /// smaller instance is only a fair reduction where it does (for UIC: not
+    /// once t ≥ n/2, where the protocol itself fails and a correct backend
+    /// would fail with it).
+    func modelSatisfiesProperties(_ m: BackendModel<UICCoding>, inputs: [Int], pattern: FailurePattern) -> Bool {
+        guard let trace = try? simulate(m.proto, inputs: inputs, pattern: pattern) else { return false }
+        return m.properties.allSatisfy { trace.violation(of: $0, protocol: m.proto) == nil }
+    }
+
+    /// The same run with process `p` removed and the others renumbered: its
+    /// input, crash and links go. t is lowered to stay below half of the new
+    /// n where the faulty set allows it (and never above the old t), so that
+    /// the reduced instance stays where the protocol is meant to hold. Nil
+    /// if the faulty set would exceed that t.
+    func withoutProcess(
+        _ p: Int, n: Int, t: Int, inputs: [Int], pattern: FailurePattern
+    ) -> (t: Int, inputs: [Int], pattern: FailurePattern)? {
+        guard n >= 2 else { return nil }
+        func index(_ i: Int) -> Int { i > p ? i - 1 : i }
+        let faulty = ProcessSet(pattern.faulty.filter { $0 != p }.map(index))
+        let t2 = min(t, n - 2, max(faulty.count, (n - 2) / 2))
+        guard faulty.count <= t2 else { return nil }
+        var rest = inputs
+        rest.remove(at: p)
+        return (
+            t2, rest,
+            FailurePattern(
+                faulty: faulty,
+                crashes: pattern.crashes.filter { $0.process != p }.map { Crash(process: index($0.process), round: $0.round) },
+                drops: pattern.drops.filter { $0.from != p && $0.to != p }.map {
+                    Link(round: $0.round, from: index($0.from), to: index($0.to))
+                })
+        )
     }
 
     /// Writes a counterexample into `--out`; a write failure is reported as
