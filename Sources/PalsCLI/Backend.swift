@@ -191,6 +191,9 @@ struct TestBackendCommand: ParsableCommand {
     @Option(help: "Seconds to wait for each reply.")
     var timeout: Double = 5
 
+    @Flag(help: "Keep running after a failing run: every failing run is counted; the first is shrunk and written.")
+    var keepGoing = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -209,6 +212,8 @@ struct TestBackendCommand: ParsableCommand {
     /// Statistics of what was run.
     struct Stats {
         var runs = 0
+        /// Failing runs (more than one only with --keep-going).
+        var failures = 0
         var distinct = Set<FailurePattern>()
         var byFaulty: [Int] = []
 
@@ -271,8 +276,9 @@ struct TestBackendCommand: ParsableCommand {
                 let report = try d.run(c.model, inputs: c.inputs, pattern: c.pattern, strict: strict)
                 stats.record(c.pattern)
                 guard report.failed, let name = report.failureName else { return true }
-                failure = (report, name, c.file)
-                return false
+                stats.failures += 1
+                if failure == nil { failure = (report, name, c.file) }
+                return keepGoing
             }
             if let model, exhaustive {
                 let inputs = Array(0..<model.proto.n)
@@ -456,7 +462,7 @@ struct TestBackendCommand: ParsableCommand {
                     ("runs", .int(stats.runs)),
                     ("distinctPatterns", .int(stats.distinct.count)),
                     ("patternsByFaulty", .array(stats.byFaulty.map { .int($0) })),
-                    ("failures", .int(failure == nil ? 0 : 1)),
+                    ("failures", .int(stats.failures)),
                     ("failure", failure.map { failureJSON($0.0, name: $0.1) } ?? .null),
                     ("counterexamples", .array(written.map { .string($0) })),
                     ("error", error.map(backendErrorJSON) ?? .null),
@@ -470,7 +476,8 @@ struct TestBackendCommand: ParsableCommand {
             let byFaulty = stats.byFaulty.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
             print("patterns by number of faulty processes: " + (byFaulty.isEmpty ? "none" : byFaulty))
             if let (r, name) = failure {
-                print("FAILED: \(name)" + (written.isEmpty ? "" : " (shrunk run below)"))
+                print("failures: \(stats.failures) of \(stats.runs) runs" + (keepGoing ? "" : " (stopped at the first; --keep-going runs them all)"))
+                print("FAILED: \(name)" + (written.isEmpty ? "" : " (the first failing run, shrunk)"))
                 print(failureText(r))
                 for w in written { print("counterexample: \(w)") }
             } else if error == nil {
@@ -528,7 +535,7 @@ struct BackendCommand: ParsableCommand {
 /// Re-runs a counterexample file against a backend: exit 1 when the run
 /// still fails (a property is violated on the backend's decisions, or they
 /// differ from the model's), 0 when it passes, 3 when the backend misbehaves.
-func replayAgainstBackend(file: String, command: String, json: Bool) throws {
+func replayAgainstBackend(file: String, command: String, timeout: Double, json: Bool) throws {
     let cx: CounterexampleFile
     do throws(PalsError) {
         cx = try CounterexampleFile.parse(try readText(file))
@@ -549,7 +556,7 @@ func replayAgainstBackend(file: String, command: String, json: Bool) throws {
     var name = ""
     var driver: BackendDriver?
     do throws(BackendError) {
-        let (d, hello) = try connectBackend(command, protocolName: cx.protocolName, timeout: 5)
+        let (d, hello) = try connectBackend(command, protocolName: cx.protocolName, timeout: timeout)
         driver = d
         name = hello.name
         report = try d.run(model, inputs: cx.inputs, pattern: cx.pattern, strict: strict)

@@ -80,8 +80,13 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves.")
     var backend: String?
 
+    @Option(help: "With --backend: seconds to wait for each reply.")
+    var timeout: Double = 5
+
     func run() throws {
-        if let backend { return try replayAgainstBackend(file: file, command: backend, json: json) }
+        if let backend {
+            return try replayAgainstBackend(file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
+        }
         let cx = try CounterexampleFile.parse(try readText(file))
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")

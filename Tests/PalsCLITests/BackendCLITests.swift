@@ -25,6 +25,30 @@ import Testing
         try JSON.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// With --keep-going every failing run is counted; the first is shrunk
+    /// (to a smaller n where the model still holds) and replays with --timeout.
+    @Test func keepGoingCountsEveryFailingRun() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        let cmd = Self.broken("merge-all-received")
+        let r = try PalsRunner.run(
+            ["test-backend", "uic", "--cmd", cmd, "--n", "5", "--t", "2", "--runs", "300", "--seed", "1",
+             "--keep-going", "--json", "--out", dir.path])
+        #expect(r.status == 1, "\(r.stderr)")
+        let j = try json(r)
+        #expect(j["runs"]?.intValue == 300)
+        #expect((j["failures"]?.intValue ?? 0) > 1)
+        let file = try #require(j["counterexamples"]?.arrayValue?.first?.stringValue)
+        let cx = try CounterexampleFile.parse(try String(contentsOfFile: file, encoding: .utf8))
+        #expect(cx.n < 5)
+        #expect(2 * cx.t < cx.n)
+        let again = try PalsRunner.run(["replay", file, "--backend", cmd, "--timeout", "10"])
+        #expect(again.status == 1, "\(again.stderr)")
+        let good = try PalsRunner.run(["replay", file, "--backend", Self.python, "--timeout", "10"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let badTimeout = try PalsRunner.run(["replay", file, "--backend", cmd, "--timeout", "0"])
+        #expect(badTimeout.status == 2)
+    }
+
     @Test(arguments: ["ours", "python"])
     func referenceBackendsPassExhaustiveAtThreeOne(_ which: String) throws {
         let cmd = which == "ours" ? Self.ours : Self.python
