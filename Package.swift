@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The formal model: processes, Logic, round protocols, failure patterns,
@@ -34,12 +36,28 @@ let package = Package(
         // The backend protocol (DESIGN §6): drives other implementations over
         // JSON lines, serves ours; generic over any `RoundProtocol`.
         .target(name: "PalsBackend", dependencies: ["PalsCore"]),
+        // The security module (DESIGN §5): runs a protocol's concrete transition
+        // functions behind an APDU interface; keys, AEAD frames padded to one size.
+        .target(
+            name: "PalsModule",
+            dependencies: ["PalsCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The host (DESIGN §5): clock, controller, communication unit (TCP over
+        // SwiftNIO or an in-memory transport), adversary; run traces and the
+        // oracle that replays them through `simulate`.
+        .target(
+            name: "PalsRuntime",
+            dependencies: [
+                "PalsCore", "PalsModule",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         // The `pals` commands: the only place (besides tests) that wires
         // protocols and engines together.
         .target(
             name: "PalsCLI",
             dependencies: [
                 "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
+                "PalsModule", "PalsRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +71,7 @@ let package = Package(
             name: "PalsSymbolicTests",
             dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
         .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "PalsCLI"]),
+        .testTarget(name: "PalsRuntimeTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCLI"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
     ],
     swiftLanguageModes: [.v6]

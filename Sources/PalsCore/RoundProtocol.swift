@@ -86,3 +86,6 @@ public protocol StateSelecting: RoundProtocol {
     /// `c ? a : b`, field by field.
     func select(_ c: L.Bit, _ a: State, _ b: State) -> State
 }
+
+extension Decision: Sendable where L.Bit: Sendable, L.Value: Sendable {}
+extension Decision: Equatable where L.Bit: Equatable, L.Value: Equatable {}

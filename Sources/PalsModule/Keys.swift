@@ -1,0 +1,258 @@
+import Crypto
+import PalsCore
+
+/// One module's long-term X25519 key pair (seed §7: a key personalised into
+/// the security module; it never leaves it).
+public struct ModuleKey: Sendable {
+    public static let schemaID = "trustedpals/module-key/v1"
+    public let id: Int
+    /// The raw 32-byte X25519 private key.
+    let raw: [UInt8]
+
+    public init(id: Int, privateKey: Curve25519.KeyAgreement.PrivateKey) {
+        self.id = id
+        self.raw = Array(privateKey.rawRepresentation)
+    }
+
+    public var privateKey: Curve25519.KeyAgreement.PrivateKey {
+        try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw)  // validated on construction
+    }
+
+    /// A fresh random key.
+    public static func generate(id: Int) -> ModuleKey {
+        ModuleKey(id: id, privateKey: Curve25519.KeyAgreement.PrivateKey())
+    }
+
+    public var publicKey: [UInt8] { Array(privateKey.publicKey.rawRepresentation) }
+
+    public var json: JSON {
+        .object([
+            ("schema", .string(Self.schemaID)),
+            ("id", .int(id)),
+            ("privateKey", .string(Bytes.hex(raw))),
+        ])
+    }
+
+    public static func parse(_ text: String) throws(PalsError) -> ModuleKey {
+        let json = try JSON.parse(text)
+        guard json["schema"]?.stringValue == schemaID else {
+            throw PalsError(.unsupportedSchema, "key file: expected \"schema\": \"\(schemaID)\"")
+        }
+        guard let id = json["id"]?.intValue, id >= 0, id < ProcessSet.maxProcesses else {
+            throw PalsError(.malformedFile, "key file: \"id\" must be an integer in 0..<\(ProcessSet.maxProcesses)")
+        }
+        guard let hex = json["privateKey"]?.stringValue else {
+            throw PalsError(.malformedFile, "key file: missing \"privateKey\" (hex)")
+        }
+        let raw = try Bytes.fromHex(hex, what: "key file privateKey")
+        guard raw.count == 32, let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
+            throw PalsError(.malformedFile, "key file: \"privateKey\" must be 32 bytes (64 hex digits), got \(raw.count)")
+        }
+        return ModuleKey(id: id, privateKey: key)
+    }
+}
+
+/// The roster every module is personalised with: every module's public key
+/// and where its host listens.
+public struct Roster: Sendable, Equatable {
+    public static let schemaID = "trustedpals/roster/v1"
+
+    public struct Peer: Sendable, Equatable {
+        public var id: Int
+        public var publicKey: [UInt8]
+        /// `host:port` of the peer's host, if known.
+        public var address: String?
+
+        public init(id: Int, publicKey: [UInt8], address: String?) {
+            self.id = id
+            self.publicKey = publicKey
+            self.address = address
+        }
+    }
+
+    public var peers: [Peer]
+
+    public init(peers: [Peer]) throws(PalsError) {
+        guard !peers.isEmpty, peers.count <= ProcessSet.maxProcesses else {
+            throw PalsError(.malformedFile, "roster: needs 1…\(ProcessSet.maxProcesses) peers, got \(peers.count)")
+        }
+        for (k, p) in peers.enumerated() {
+            guard p.id == k else {
+                throw PalsError(.malformedFile, "roster: peers must be listed by id 0, 1, …; entry \(k) has id \(p.id)")
+            }
+            guard p.publicKey.count == 32,
+                (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: p.publicKey)) != nil
+            else {
+                throw PalsError(.malformedFile, "roster: peer \(k) has a public key of \(p.publicKey.count) bytes; need 32")
+            }
+        }
+        self.peers = peers
+    }
+
+    public var n: Int { peers.count }
+
+    public var json: JSON {
+        .object([
+            ("schema", .string(Self.schemaID)),
+            ("n", .int(n)),
+            (
+                "peers",
+                .array(
+                    peers.map { p in
+                        var fields: [(String, JSON)] = [
+                            ("id", .int(p.id)), ("publicKey", .string(Bytes.hex(p.publicKey))),
+                        ]
+                        if let a = p.address { fields.append(("address", .string(a))) }
+                        return .object(fields)
+                    })
+            ),
+        ])
+    }
+
+    public static func parse(_ text: String) throws(PalsError) -> Roster {
+        let json = try JSON.parse(text)
+        guard json["schema"]?.stringValue == schemaID else {
+            throw PalsError(.unsupportedSchema, "roster: expected \"schema\": \"\(schemaID)\"")
+        }
+        guard let list = json["peers"]?.arrayValue else {
+            throw PalsError(.malformedFile, "roster: missing array \"peers\"")
+        }
+        if let n = json["n"]?.intValue, n != list.count {
+            throw PalsError(.malformedFile, "roster: \"n\" is \(n) but \(list.count) peers are listed")
+        }
+        var peers: [Peer] = []
+        for (k, entry) in list.enumerated() {
+            guard let id = entry["id"]?.intValue else {
+                throw PalsError(.malformedFile, "roster: peer entry \(k) lacks an integer \"id\"")
+            }
+            guard let hex = entry["publicKey"]?.stringValue else {
+                throw PalsError(.malformedFile, "roster: peer \(id) lacks \"publicKey\" (hex)")
+            }
+            let key = try Bytes.fromHex(hex, what: "roster peer \(id) publicKey")
+            var address: String?
+            if let a = entry["address"] {
+                guard let s = a.stringValue else {
+                    throw PalsError(.malformedFile, "roster: peer \(id) \"address\" must be a string host:port")
+                }
+                _ = try HostPort.parse(s)
+                address = s
+            }
+            peers.append(Peer(id: id, publicKey: key, address: address))
+        }
+        return try Roster(peers: peers)
+    }
+}
+
+/// A `host:port` address.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public static func parse(_ text: String) throws(PalsError) -> HostPort {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw PalsError(.invalidArgument, "address \"\(text)\": expected host:port")
+        }
+        let host = String(text[..<colon])
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), port >= 0, port <= 65535 else {
+            throw PalsError(.invalidArgument, "address \"\(text)\": expected host:port with a port in 0…65535")
+        }
+        return HostPort(host: host, port: port)
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// The X25519 shared secret of one module with every module of the roster
+/// (itself included), computed once per key and roster.
+public struct PairSecrets {
+    public let me: Int
+    let secrets: [SharedSecret]
+
+    public init(key: ModuleKey, roster: Roster) throws(PalsError) {
+        guard key.id < roster.n else {
+            throw PalsError(.invalidArgument, "key id \(key.id) is not in the roster (n = \(roster.n))")
+        }
+        guard roster.peers[key.id].publicKey == key.publicKey else {
+            throw PalsError(.invalidArgument, "the roster's public key for p\(key.id) does not match the private key")
+        }
+        let privateKey = key.privateKey
+        var secrets: [SharedSecret] = []
+        secrets.reserveCapacity(roster.n)
+        for peer in roster.peers {
+            do {
+                let other = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: peer.publicKey)
+                secrets.append(try privateKey.sharedSecretFromKeyAgreement(with: other))
+            } catch {
+                throw PalsError(.malformedFile, "roster: key agreement with peer \(peer.id) failed (\(error))")
+            }
+        }
+        self.me = key.id
+        self.secrets = secrets
+    }
+}
+
+/// The per-pair, per-session channel keys of one module (DESIGN §5): for the
+/// pair {i, j}, HKDF-SHA256 over the X25519 shared secret of i and j, salted
+/// with the session id, with the instance name and both ids in the info
+/// string. The pair's two directions share the key; the nonce tells them apart.
+public struct ChannelKeys {
+    public let me: Int
+    public let session: SessionID
+    let keys: [SymmetricKey]
+
+    /// - Parameter instance: the protocol instance's name (`ModuleCodec.instanceName`),
+    ///   bound into every key so that modules running different instances
+    ///   never accept each other's frames.
+    public init(secrets: PairSecrets, session: SessionID, instance: String) {
+        let me = secrets.me
+        self.me = me
+        self.session = session
+        self.keys = secrets.secrets.enumerated().map { j, secret in
+            var info = Array("trustedpals/v1 channel ".utf8) + Array(instance.utf8)
+            Bytes.append(UInt16(min(me, j)), to: &info)
+            Bytes.append(UInt16(max(me, j)), to: &info)
+            return secret.hkdfDerivedSymmetricKey(
+                using: SHA256.self, salt: session.bytes, sharedInfo: info, outputByteCount: 32)
+        }
+    }
+
+    /// The key of the channel between this module and `peer`.
+    public func key(with peer: Int) -> SymmetricKey { keys[peer] }
+}
+
+/// A session identifier: 8 bytes, fresh per protocol instance, bound into
+/// every frame's key, nonce and associated data.
+public struct SessionID: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) throws(PalsError) {
+        guard bytes.count == 8 else {
+            throw PalsError(.invalidArgument, "a session id is 8 bytes (16 hex digits), got \(bytes.count)")
+        }
+        self.bytes = bytes
+    }
+
+    public init(_ value: UInt64) {
+        var b: [UInt8] = []
+        Bytes.append(value, to: &b)
+        self.bytes = b
+    }
+
+    public static func parse(_ hex: String) throws(PalsError) -> SessionID {
+        try SessionID(bytes: Bytes.fromHex(hex, what: "session id"))
+    }
+
+    /// A random session id.
+    public static func random() -> SessionID {
+        var g = SystemRandomNumberGenerator()
+        return SessionID(g.next())
+    }
+
+    public var value: UInt64 { Bytes.read(UInt64.self, from: bytes, at: 0)! }
+    public var description: String { Bytes.hex(bytes) }
+}

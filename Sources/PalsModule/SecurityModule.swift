@@ -1,0 +1,194 @@
+import PalsCore
+
+/// The tamper-proof security module (seed §7, DESIGN §5). It holds its key and
+/// the roster, runs the protocol's concrete transition functions, and talks
+/// to its host only through `transmit` (APDU bytes in, APDU bytes out). It
+/// seals one frame of one fixed size to every module in every round, whatever
+/// its state, and hands out the result only after the last round.
+///
+/// Not thread-safe: a host drives its module from one thread.
+public final class SecurityModule<C: ModuleCodec> {
+    public let codec: C
+    public let key: ModuleKey
+    public let roster: Roster
+    public let format: FrameFormat
+
+    private enum Phase {
+        case idle
+        /// Waiting for ROUND OUT of `round + 1` (or RESULT when `round == R`).
+        case ready(round: Int)
+        /// Frames of `round` are out; waiting for ROUND IN of `round`.
+        case sent(round: Int)
+    }
+
+    private let secrets: PairSecrets
+    private var phase = Phase.idle
+    private var keys: ChannelKeys?
+    private var state: C.P.State?
+    /// Frames rejected so far in this session, by reason.
+    public private(set) var rejected: [FrameVerdict: Int] = [:]
+
+    public init(codec: C, key: ModuleKey, roster: Roster) throws(PalsError) {
+        guard roster.n == codec.proto.n else {
+            throw PalsError(.invalidArgument, "the roster has \(roster.n) peers but the protocol instance has n = \(codec.proto.n)")
+        }
+        guard key.id < roster.n, roster.peers[key.id].publicKey == key.publicKey else {
+            throw PalsError(.invalidArgument, "the key of p\(key.id) does not match the roster's public key for p\(key.id)")
+        }
+        self.secrets = try PairSecrets(key: key, roster: roster)
+        self.codec = codec
+        self.key = key
+        self.roster = roster
+        self.format = FrameFormat(maxMessageBytes: codec.maxMessageBytes)
+    }
+
+    private var me: Int { key.id }
+    private var n: Int { roster.n }
+
+    /// Processes one command APDU and returns the response APDU. Never traps
+    /// on any input: malformed commands get an error status word.
+    public func process(_ command: [UInt8]) -> [UInt8] {
+        let response: ResponseAPDU
+        switch CommandAPDU.parse(command) {
+        case .failure(let sw): response = ResponseAPDU(status: sw)
+        case .success(let apdu): response = handle(apdu)
+        }
+        return response.bytes
+    }
+
+    private func handle(_ apdu: CommandAPDU) -> ResponseAPDU {
+        guard apdu.cla == ModuleInstruction.cla else { return ResponseAPDU(status: .claNotSupported) }
+        guard apdu.p1 == 0, apdu.p2 == 0 else { return ResponseAPDU(status: .wrongData) }
+        switch ModuleInstruction(rawValue: apdu.ins) {
+        case .begin?: return begin(apdu.data)
+        case .roundOut?: return roundOut(apdu.data)
+        case .roundIn?: return roundIn(apdu.data)
+        case .result?: return result(apdu.data)
+        case .abort?:
+            guard apdu.data.isEmpty else { return ResponseAPDU(status: .wrongLength) }
+            phase = .idle
+            state = nil
+            keys = nil
+            return ResponseAPDU()
+        case nil: return ResponseAPDU(status: .insNotSupported)
+        }
+    }
+
+    private func begin(_ data: [UInt8]) -> ResponseAPDU {
+        guard data.count >= 16 else { return ResponseAPDU(status: .wrongLength) }
+        // A new session may start when idle or once the previous one is over.
+        switch phase {
+        case .idle: break
+        case .ready(let done) where done == codec.proto.rounds: break
+        default: return ResponseAPDU(status: .conditionsNotSatisfied)
+        }
+        guard String(decoding: data[16...], as: UTF8.self) == codec.instanceName,
+            Array(data[16...]) == Array(codec.instanceName.utf8)
+        else { return ResponseAPDU(status: .wrongData) }
+        let session = try! SessionID(bytes: Array(data[0..<8]))  // exactly 8 bytes
+        let input = Int(Bytes.read(Int64.self, from: data, at: 8)!)
+        guard input != Concrete.bottomValue else { return ResponseAPDU(status: .wrongData) }
+        self.keys = ChannelKeys(secrets: secrets, session: session, instance: codec.instanceName)
+        self.state = codec.proto.initial(ProcessID(me), input: input)
+        self.rejected = [:]
+        phase = .ready(round: 0)
+        var out: [UInt8] = []
+        Bytes.append(UInt16(format.frameSize), to: &out)
+        Bytes.append(UInt16(codec.proto.rounds), to: &out)
+        Bytes.append(UInt16(n), to: &out)
+        return ResponseAPDU(data: out)
+    }
+
+    private func roundOut(_ data: [UInt8]) -> ResponseAPDU {
+        guard data.count == 4 else { return ResponseAPDU(status: .wrongLength) }
+        let round = Int(Bytes.read(UInt32.self, from: data, at: 0)!)
+        guard case .ready(let done) = phase, round == done + 1, round <= codec.proto.rounds,
+            let keys, let state
+        else { return ResponseAPDU(status: .conditionsNotSatisfied) }
+        var out: [UInt8] = []
+        out.reserveCapacity(n * format.frameSize)
+        for j in 0..<n {
+            let m = codec.proto.message(state, round: round, to: ProcessID(j))
+            let bytes = codec.encode(m)
+            out.append(
+                contentsOf: format.seal(
+                    bytes, key: keys.key(with: j), session: keys.session, round: round, sender: me, receiver: j))
+        }
+        phase = .sent(round: round)
+        return ResponseAPDU(data: out)
+    }
+
+    private func roundIn(_ data: [UInt8]) -> ResponseAPDU {
+        guard data.count >= 4 else { return ResponseAPDU(status: .wrongLength) }
+        let round = Int(Bytes.read(UInt32.self, from: data, at: 0)!)
+        guard case .sent(let sentRound) = phase, round == sentRound, let keys, let state else {
+            return ResponseAPDU(status: .conditionsNotSatisfied)
+        }
+        // Parse every slot before touching the state: a malformed command
+        // changes nothing.
+        var slots: [ArraySlice<UInt8>?] = []
+        slots.reserveCapacity(n)
+        var offset = 4
+        for _ in 0..<n {
+            guard offset < data.count else { return ResponseAPDU(status: .wrongLength) }
+            let present = data[offset]
+            offset += 1
+            switch present {
+            case 0:
+                slots.append(nil)
+            case 1:
+                guard let length = Bytes.read(UInt16.self, from: data, at: offset) else {
+                    return ResponseAPDU(status: .wrongLength)
+                }
+                offset += 2
+                guard offset + Int(length) <= data.count else { return ResponseAPDU(status: .wrongLength) }
+                slots.append(data[offset..<(offset + Int(length))])
+                offset += Int(length)
+            default:
+                return ResponseAPDU(status: .wrongData)
+            }
+        }
+        guard offset == data.count else { return ResponseAPDU(status: .wrongLength) }
+        var verdicts: [UInt8] = []
+        var inbox: [Delivery<C.P.Message, Concrete>] = []
+        inbox.reserveCapacity(n)
+        // A placeholder message for omitted deliveries (never read by the
+        // protocol: `arrived` is false).
+        let filler = codec.proto.message(state, round: round, to: ProcessID(me))
+        for (i, slot) in slots.enumerated() {
+            var verdict = FrameVerdict.absent
+            var message: C.P.Message?
+            if let slot {
+                switch format.open(
+                    slot, key: keys.key(with: i), session: keys.session, round: round, sender: i, receiver: me)
+                {
+                case .failure(let v): verdict = v
+                case .success(let bytes):
+                    if let m = codec.decode(bytes) {
+                        message = m
+                        verdict = .accepted
+                    } else {
+                        verdict = .badMessage
+                    }
+                }
+            }
+            if verdict != .accepted { rejected[verdict, default: 0] += 1 }
+            verdicts.append(verdict.rawValue)
+            inbox.append(Delivery(arrived: message != nil, message: message ?? filler))
+        }
+        self.state = codec.proto.receive(state, round: round, inbox: inbox)
+        phase = .ready(round: round)
+        return ResponseAPDU(data: verdicts)
+    }
+
+    private func result(_ data: [UInt8]) -> ResponseAPDU {
+        guard data.isEmpty else { return ResponseAPDU(status: .wrongLength) }
+        guard case .ready(let done) = phase, done == codec.proto.rounds, let state else {
+            return ResponseAPDU(status: .conditionsNotSatisfied)
+        }
+        let d = codec.proto.decision(state)
+        var out: [UInt8] = [d.decided ? 1 : 0]
+        for v in d.value { ValueBytes.append(v, to: &out) }
+        return ResponseAPDU(data: out)
+    }
+}

@@ -1,0 +1,24 @@
+import PalsCore
+import PalsModule
+
+/// A protocol instance as the runtime runs it: the module codec (which holds
+/// the concrete protocol), its catalogue name and its properties.
+public struct RuntimeModel<C: ModuleCodec>: Sendable {
+    public let codec: C
+    public let protocolName: String
+    public let variant: String
+    public let properties: [Property<C.P>]
+
+    public init(codec: C, protocolName: String, variant: String, properties: [Property<C.P>]) {
+        self.codec = codec
+        self.protocolName = protocolName
+        self.variant = variant
+        self.properties = properties
+    }
+
+    public var proto: C.P { codec.proto }
+    public var n: Int { codec.proto.n }
+    public var t: Int { codec.proto.t }
+    public var rounds: Int { codec.proto.rounds }
+    public var format: FrameFormat { FrameFormat(maxMessageBytes: codec.maxMessageBytes) }
+}
