@@ -18,7 +18,9 @@ public struct PalsCommand: ParsableCommand {
             holds), 4 for an internal error (the solver's counterexample and the \
             reference semantics disagree, or Z3 reported an error).
             """,
-        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self],
+        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
+            KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self,
+        ],
         defaultSubcommand: BoundsCommand.self
     )
 
@@ -26,6 +28,8 @@ public struct PalsCommand: ParsableCommand {
 
     /// Runs the command line and exits with the documented status.
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // A peer or module that went away must not kill us through a pipe.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

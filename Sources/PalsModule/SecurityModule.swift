@@ -76,12 +76,8 @@ public final class SecurityModule<C: ModuleCodec> {
 
     private func begin(_ data: [UInt8]) -> ResponseAPDU {
         guard data.count >= 16 else { return ResponseAPDU(status: .wrongLength) }
-        // A new session may start when idle or once the previous one is over.
-        switch phase {
-        case .idle: break
-        case .ready(let done) where done == codec.proto.rounds: break
-        default: return ResponseAPDU(status: .conditionsNotSatisfied)
-        }
+        // BEGIN starts a new session in any phase, discarding the current one
+        // (a host whose module was stopped mid-session starts afresh).
         guard String(decoding: data[16...], as: UTF8.self) == codec.instanceName,
             Array(data[16...]) == Array(codec.instanceName.utf8)
         else { return ResponseAPDU(status: .wrongData) }

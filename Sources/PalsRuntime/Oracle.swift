@@ -136,6 +136,9 @@ public struct Oracle<C: ModuleCodec> {
         // 3. Replay and compare.
         let trace = try simulate(proto, inputs: run.inputs, pattern: realized)
         let format = model.format
+        let channels = secrets.map { s in
+            s.map { ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName) }
+        }
         var disagreement: OracleReport.Disagreement?
         func differ(_ round: Int, _ module: Int, _ detail: String) {
             if disagreement == nil { disagreement = .init(round: round, module: module, detail: detail) }
@@ -150,23 +153,23 @@ public struct Oracle<C: ModuleCodec> {
                 for j in 0..<n {
                     let expected = trace.messages[r - 1][i][j]
                     // What p_i sealed for p_j, opened with p_i's key.
-                    if let log = run.logs[i], r <= log.rounds.count, let s = secrets[i] {
+                    if let log = run.logs[i], r <= log.rounds.count, let s = channels[i] {
                         let frame = log.rounds[r - 1].sent[j]
                         if frame.count != format.frameSize {
                             differ(r, i, "its frame to p\(j) has \(frame.count) bytes, not the fixed \(format.frameSize)")
                         }
-                        compare(frame, secrets: s, session: run.session, round: r, sender: i, receiver: j,
+                        compare(frame, keys: s, session: run.session, round: r, sender: i, receiver: j,
                                 expected: expected, what: "its frame to p\(j)", differ: differ)
                     }
                     // What p_j accepted from p_i, opened with p_j's key.
                     if i != j, let log = run.logs[j], r <= log.rounds.count, crashAt[j] > r,
-                        log.rounds[r - 1].verdicts[i] == .accepted, let s = secrets[j]
+                        log.rounds[r - 1].verdicts[i] == .accepted, let s = channels[j]
                     {
                         guard let frame = log.rounds[r - 1].received[i] else {
                             differ(r, j, "accepted a frame from p\(i) that its host never handed it")
                             continue
                         }
-                        compare(frame, secrets: s, session: run.session, round: r, sender: i, receiver: j,
+                        compare(frame, keys: s, session: run.session, round: r, sender: i, receiver: j,
                                 expected: expected, what: "the frame p\(j) accepted from it", differ: differ, blame: i)
                     }
                 }
@@ -190,11 +193,10 @@ public struct Oracle<C: ModuleCodec> {
     }
 
     private func compare(
-        _ frame: [UInt8], secrets: PairSecrets, session: SessionID, round: Int, sender: Int, receiver: Int,
+        _ frame: [UInt8], keys: ChannelKeys, session: SessionID, round: Int, sender: Int, receiver: Int,
         expected: C.P.Message, what: String, differ: (Int, Int, String) -> Void, blame: Int? = nil
     ) {
-        let keys = ChannelKeys(secrets: secrets, session: session, instance: model.codec.instanceName)
-        let other = secrets.me == sender ? receiver : sender
+        let other = keys.me == sender ? receiver : sender
         switch model.format.open(
             frame[...], key: keys.key(with: other), session: session, round: round, sender: sender, receiver: receiver)
         {

@@ -1,0 +1,751 @@
+import ArgumentParser
+import Foundation
+import NIOPosix
+import PalsCore
+import PalsModule
+import PalsProtocols
+import PalsRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// MARK: - Shared pieces
+
+/// The protocol instance a runtime command runs.
+struct RuntimeInstanceOptions: ParsableArguments {
+    @Option(help: "Number of processes.")
+    var n: Int
+
+    @Option(help: "Bound on faulty processes.")
+    var t: Int
+
+    @Option(help: "Variant of the protocol.")
+    var variant = "standard"
+
+    func model(_ protocolName: String) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
+        try runtimeModel(ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t))
+    }
+}
+
+/// Reads an adversary file: a failure pattern `{"faulty":…,"crashes":…,"drops":…}`
+/// or a counterexample file (its pattern).
+func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
+    let text = try readText(path)
+    let json = try JSON.parse(text)
+    if json["schema"]?.stringValue == CounterexampleFile.schemaID {
+        return AdversaryPlan(pattern: try CounterexampleFile.parse(text).pattern)
+    }
+    if let s = json["schema"]?.stringValue, s == RunTrace.schemaID {
+        return try RunTrace.parse(text).adversary
+    }
+    guard json["faulty"] != nil || json["crashes"] != nil || json["drops"] != nil else {
+        throw PalsError(
+            .malformedFile,
+            "\(path): expected a failure pattern {\"faulty\":[…],\"crashes\":[…],\"drops\":[…]}, a counterexample or a run trace")
+    }
+    return AdversaryPlan(pattern: try FailurePattern.parse(adversary: json, what: path))
+}
+
+func patternJSON(_ p: FailurePattern) -> JSON {
+    .object([
+        ("faulty", .array(p.faulty.map { .int($0) })),
+        ("crashes", .array(p.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
+        ("drops", .array(p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
+    ])
+}
+
+func renderDecision(_ d: Decision<Concrete>?) -> String {
+    guard let d else { return "no result (crashed)" }
+    guard d.decided else { return "did not decide" }
+    return "decided [" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ", ") + "]"
+}
+
+func decisionJSON(_ d: Decision<Concrete>?) -> JSON {
+    guard let d else { return .null }
+    return .object([
+        ("decided", .bool(d.decided)),
+        ("value", .array(d.value.map { $0 == Concrete.bottomValue ? .null : .int($0) })),
+    ])
+}
+
+/// Reads `DIR/roster.json` and every `DIR/key-<i>.json` present.
+func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) {
+    let roster = try Roster.parse(try readText((dir as NSString).appendingPathComponent("roster.json")))
+    var keys: [ModuleKey] = []
+    for i in 0..<roster.n {
+        let path = (dir as NSString).appendingPathComponent("key-\(i).json")
+        guard FileManager.default.fileExists(atPath: path) else { continue }
+        let k = try ModuleKey.parse(try readText(path))
+        guard k.id == i else { throw PalsError(.malformedFile, "\(path) holds the key of p\(k.id)") }
+        keys.append(k)
+    }
+    return (roster, keys)
+}
+
+/// Writes the key files and the roster of a fresh deployment.
+func writeKeyDirectory(_ dir: String, keys: [ModuleKey], addresses: [String?], force: Bool) throws(PalsError) -> Roster {
+    let roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: addresses[$0.id]) })
+    let fm = FileManager.default
+    if !force {
+        for i in keys.indices {
+            let path = (dir as NSString).appendingPathComponent("key-\(i).json")
+            if fm.fileExists(atPath: path) {
+                throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use --force)")
+            }
+        }
+    }
+    for k in keys {
+        let path = try writeFile(dir: dir, name: "key-\(k.id).json", text: k.json.pretty + "\n")
+        chmod(path, 0o600)
+    }
+    _ = try writeFile(dir: dir, name: "roster.json", text: roster.json.pretty + "\n")
+    return roster
+}
+
+/// This executable's path (to start `pals peer` and `pals module` children).
+func selfExecutable() -> String {
+    if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+    return CommandLine.arguments[0]
+}
+
+/// Milliseconds option → seconds, checked.
+func seconds(ms: Int, _ name: String) throws(PalsError) -> Double {
+    guard ms > 0 && ms <= 3_600_000 else {
+        throw PalsError(.invalidArgument, "\(name) must be 1…3600000 milliseconds, got \(ms)")
+    }
+    return Double(ms) / 1000
+}
+
+/// Oracle verdict → exit status: 0 conforms with every property, 1 a
+/// disagreement or a violated property, 3 a run outside the model.
+func exitStatus(_ r: OracleReport) -> Int32 {
+    if r.verdict == .disagrees || !r.violations.isEmpty { return 1 }
+    return r.verdict == .outsideModel ? 3 : 0
+}
+
+func reportJSON(_ r: OracleReport) -> JSON {
+    .object([
+        ("verdict", .string(r.verdict.rawValue)),
+        (
+            "disagreement",
+            r.disagreement.map {
+                .object([("round", .int($0.round)), ("module", .int($0.module)), ("detail", .string($0.detail))])
+            } ?? .null
+        ),
+        ("violations", .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })),
+        ("realized", patternJSON(r.realized)),
+        ("rejectedFrames", .object(r.rejectedFrames.map { ($0.0.description, .int($0.1)) })),
+        ("notes", .array(r.notes.map { .string($0) })),
+    ])
+}
+
+func reportLines(_ r: OracleReport) -> [String] {
+    var lines: [String] = []
+    switch r.verdict {
+    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern)")
+    case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement!)")
+    case .outsideModel: lines.append("oracle: outside the model")
+    }
+    let p = r.realized
+    lines.append("realized pattern: faulty \(p.faulty), \(p.crashes.count) crash(es), \(p.drops.count) dropped frame(s)")
+    if !r.rejectedFrames.isEmpty {
+        lines.append("rejected frames: " + r.rejectedFrames.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
+    }
+    for v in r.violations { lines.append("property \(v.property) violated after round \(v.round)") }
+    if r.violations.isEmpty && r.verdict != .outsideModel { lines.append("properties: all hold on this run") }
+    for note in r.notes { lines.append("note: \(note)") }
+    return lines
+}
+
+/// Writes what a failing run leaves behind: the run trace (replay with
+/// `pals oracle`) and, for a violated property, a counterexample file
+/// (replay with `pals replay`). Returns the paths.
+func saveFailure(
+    _ trace: RunTrace, _ report: OracleReport, model: RuntimeModel<UICModuleCodec>, dir: String, tag: String
+) throws(PalsError) -> [String] {
+    var paths: [String] = []
+    paths.append(try writeFile(dir: dir, name: "run-\(trace.session)\(tag).json", text: trace.text + "\n"))
+    if let v = report.violations.first {
+        let decisions = trace.logs.map { log -> [Int?]? in
+            guard let d = log?.decision, d.decided else { return nil }
+            return d.value.map { $0 == Concrete.bottomValue ? nil : $0 }
+        }
+        let cx = CounterexampleFile(
+            protocolName: model.protocolName, variant: model.variant, n: model.n, t: model.t, rounds: model.rounds,
+            inputs: trace.inputs, pattern: report.realized, property: v.property, violatedAfterRound: v.round,
+            decisions: decisions, engine: "runtime")
+        paths.append(try writeFile(dir: dir, name: cx.suggestedFileName, text: cx.text + "\n"))
+    }
+    return paths
+}
+
+// MARK: - keygen
+
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Generate X25519 module keys and the roster for n peers.",
+        discussion: "Writes OUT/key-<i>.json (private, mode 600: install each in its module only) and OUT/roster.json (public keys and addresses, shared by all).")
+
+    @Option(help: "Number of peers.")
+    var n: Int
+
+    @Option(help: "Folder to write into.")
+    var out: String
+
+    @Option(help: "Peer addresses, comma-separated host:port (default: 127.0.0.1 from --base-port on).")
+    var addresses: String?
+
+    @Option(help: "First port when --addresses is not given.")
+    var basePort = 7400
+
+    @Flag(help: "Overwrite existing key files.")
+    var force = false
+
+    func run() throws {
+        guard n >= 1 && n <= ProcessSet.maxProcesses else {
+            throw PalsError(.invalidArgument, "n = \(n) is out of range: need 1 ≤ n ≤ \(ProcessSet.maxProcesses)")
+        }
+        var list: [String]
+        if let addresses {
+            list = addresses.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard list.count == n else {
+                throw PalsError(.invalidArgument, "--addresses lists \(list.count) addresses for n = \(n)")
+            }
+            for a in list { _ = try HostPort.parse(a) }
+        } else {
+            guard basePort >= 1 && basePort + n - 1 <= 65535 else {
+                throw PalsError(.invalidArgument, "--base-port \(basePort) leaves no room for \(n) ports")
+            }
+            list = (0..<n).map { "127.0.0.1:\(basePort + $0)" }
+        }
+        let keys = (0..<n).map { ModuleKey.generate(id: $0) }
+        _ = try writeKeyDirectory(out, keys: keys, addresses: list, force: force)
+        print("wrote \(n) keys and roster.json into \(out)")
+    }
+}
+
+// MARK: - module
+
+struct ModuleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "module",
+        abstract: "Run one security module as a process: APDUs on stdin, responses on stdout.",
+        discussion: "Each APDU is a 4-byte big-endian length then its bytes. The module holds its key and the roster; the APDU interface is the only thing that crosses its boundary (INS BEGIN 0x20, ROUND OUT 0x30, ROUND IN 0x32, RESULT 0x40, ABORT 0x50; see Sources/PalsModule/APDU.swift).")
+
+    @Argument(help: "Protocol (uic).")
+    var protocolName: String
+
+    @OptionGroup var instance: RuntimeInstanceOptions
+
+    @Option(help: "This module's key file.")
+    var key: String
+
+    @Option(help: "The roster file.")
+    var roster: String
+
+    func run() throws {
+        let model = try instance.model(protocolName)
+        let k = try ModuleKey.parse(try readText(key))
+        let r = try Roster.parse(try readText(roster))
+        let module = try SecurityModule(codec: model.codec, key: k, roster: r)
+        while true {
+            let command: [UInt8]?
+            do {
+                command = try APDUStream.read(from: 0, timeout: nil)
+            } catch {
+                throw PalsError(.malformedFile, "APDU stream: \(error.message)")
+            }
+            guard let command else { return }
+            do {
+                try APDUStream.write(module.process(command), to: 1)
+            } catch {
+                return  // the host went away
+            }
+        }
+    }
+}
+
+// MARK: - peer
+
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer",
+        abstract: "Run one TrustedPals peer (host + security module) for one protocol instance over TCP.",
+        discussion: """
+            Listens on --listen (default: the roster's address for --id), connects to the other peers \
+            of the roster, runs the instance and prints the module's result. A peer that has not \
+            connected within --connect-timeout is treated as omitting (the output says so). Every \
+            peer of an instance must be given the same --session (fresh per instance).
+            Exit status: 0 when the module ran all rounds, 2 for bad input, 3 when the module failed.
+            """)
+
+    @Argument(help: "Protocol (uic).")
+    var protocolName: String
+
+    @OptionGroup var instance: RuntimeInstanceOptions
+
+    @Option(help: "This peer's id (0…n-1).")
+    var id: Int
+
+    @Option(help: "The roster file (from `pals keygen`).")
+    var roster: String
+
+    @Option(help: "This peer's key file (default: key-<id>.json beside the roster).")
+    var key: String?
+
+    @Option(help: "Address to listen on, host:port.")
+    var listen: String?
+
+    @Option(help: "This module's input value.")
+    var input: Int
+
+    @Option(help: "Session id, 16 hex digits, the same for every peer of the instance.")
+    var session: String
+
+    @Option(help: "Round timeout in milliseconds.")
+    var roundTimeout = 1000
+
+    @Option(help: "How long to wait for the other peers to connect, milliseconds.")
+    var connectTimeout = 5000
+
+    @Option(help: "Make every round last at least this long, milliseconds (demonstrations, kill tests).")
+    var minRound = 0
+
+    @Option(help: "Adversary file: a failure pattern or a counterexample file to inject.")
+    var adversary: String?
+
+    @Option(help: "Write this peer's log here after every round (for `pals oracle`).")
+    var log: String?
+
+    @Option(help: "Where the module runs: in-process, or process (a `pals module` child over a pipe).")
+    var module = "in-process"
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let model = try instance.model(protocolName)
+        let rosterFile = try Roster.parse(try readText(roster))
+        guard rosterFile.n == model.n else {
+            throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but --n is \(model.n)")
+        }
+        guard id >= 0 && id < model.n else { throw PalsError(.invalidArgument, "--id \(id) is not a peer of the roster (0…\(model.n - 1))") }
+        let keyPath = key ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("key-\(id).json")
+        let myKey = try ModuleKey.parse(try readText(keyPath))
+        guard myKey.id == id else { throw PalsError(.invalidArgument, "\(keyPath) is the key of p\(myKey.id), not p\(id)") }
+        let sid = try SessionID.parse(session)
+        guard input != Concrete.bottomValue else { throw PalsError(.invalidArgument, "input \(input) is reserved for ⊥") }
+        let plan = try adversary.map { p throws(PalsError) in try readAdversary(p) } ?? .none
+        try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds)
+        let listenAddress: HostPort
+        if let listen {
+            listenAddress = try HostPort.parse(listen)
+        } else if let a = rosterFile.peers[id].address {
+            listenAddress = try HostPort.parse(a)
+        } else {
+            throw PalsError(.invalidArgument, "the roster has no address for p\(id); give --listen")
+        }
+        let roundSeconds = try seconds(ms: roundTimeout, "--round-timeout")
+        let connectSeconds = try seconds(ms: connectTimeout, "--connect-timeout")
+        let link: ModuleLink
+        switch module {
+        case "in-process":
+            link = try SecurityModule(codec: model.codec, key: myKey, roster: rosterFile)
+        case "process":
+            var args = ["module", protocolName, "--n", "\(model.n)", "--t", "\(model.t)", "--variant", instance.variant]
+            args += ["--key", keyPath, "--roster", roster]
+            do {
+                link = try PipeModule(executable: selfExecutable(), arguments: args)
+            } catch {
+                throw PalsError(.invalidArgument, error.message)
+            }
+        default:
+            throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let host = TCPHost(id: id, n: model.n, group: group)
+        try host.listen(on: listenAddress)
+        defer { host.shutdown() }
+        var addresses: [HostPort?] = []
+        for p in rosterFile.peers { addresses.append(try p.address.map { a throws(PalsError) in try HostPort.parse(a) }) }
+        let deadline = Date().addingTimeInterval(connectSeconds)
+        let out = host.connect(to: addresses, deadline: deadline)
+        let others = ProcessSet.all(model.n).subtracting(ProcessSet([id]))
+        let inbound = host.waitForInbound(others, deadline: deadline)
+        var notes: [String] = []
+        for j in others where !out.contains(j) || !inbound.contains(j) {
+            notes.append("p\(j) did not connect within \(connectTimeout) ms: its frames count as omissions")
+        }
+        var latencies: [Double] = []
+        let logPath = log
+        var result = host.runSession(
+            client: ModuleClient(link), instance: model.codec.instanceName, session: sid, input: input,
+            rounds: model.rounds, plan: plan, roundTimeout: roundSeconds, minRound: Double(minRound) / 1000,
+            latencies: &latencies,
+            onRound: { partial in
+                if let logPath { writeLog(partial, notes: notes, to: logPath) }
+            })
+        result.notes = notes + result.notes + host.takeNotes()
+        if let logPath { writeLog(result, notes: [], to: logPath) }
+        if json {
+            print(
+                JSON.object([
+                    ("id", .int(id)), ("result", decisionJSON(result.decision)),
+                    ("crashedBeforeRound", result.crashedBeforeRound.map { .int($0) } ?? .null),
+                    ("roundSeconds", .array(latencies.map { .double($0) })),
+                    ("notes", .array(result.notes.map { .string($0) })),
+                ]).compact)
+        } else {
+            for note in result.notes { print("note: \(note)") }
+            print("p\(id) \(renderDecision(result.decision))")
+        }
+        if result.decision == nil && result.crashedBeforeRound == nil { throw ExitCode(3) }
+        if result.notes.contains(where: { $0.hasPrefix("module failed") || $0.hasPrefix("module refused") }) {
+            throw ExitCode(3)
+        }
+    }
+}
+
+/// Writes a peer log atomically (a killed peer leaves its last whole log).
+func writeLog(_ log: PeerLog, notes: [String], to path: String) {
+    var l = log
+    l.notes = notes + l.notes
+    let tmp = path + ".tmp"
+    guard FileManager.default.createFile(atPath: tmp, contents: Data((l.json.pretty + "\n").utf8)) else { return }
+    _ = Glibc.rename(tmp, path)
+}
+
+// MARK: - cluster
+
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Start n peer processes on loopback, run one instance over TCP, print the results and the oracle's verdict.",
+        discussion: """
+            Generates keys and a roster in OUT/keys, starts n `pals peer` processes, collects their \
+            logs into OUT/trace.json and replays it through the oracle (`pals oracle OUT/trace.json` \
+            does the same later). Exit status: 0 when the run conforms and every property holds, 1 for \
+            a disagreement or a violated property (files written to OUT), 2 for bad input, 3 when a \
+            peer failed or the run left the model.
+            """)
+
+    @Argument(help: "Protocol (uic).")
+    var protocolName: String
+
+    @OptionGroup var instance: RuntimeInstanceOptions
+
+    @Option(help: "Inputs, comma-separated (default 10, 11, …).")
+    var inputs: String?
+
+    @Option(help: "Adversary: none, random (seeded by --seed), or a failure-pattern / counterexample file.")
+    var adversary = "none"
+
+    @Option(help: "Seed of the random adversary.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Round timeout in milliseconds.")
+    var roundTimeout = 1000
+
+    @Option(help: "Make every round last at least this long, milliseconds.")
+    var minRound = 0
+
+    @Option(help: "Where modules run: in-process (in each peer) or process (a `pals module` child per peer).")
+    var module = "in-process"
+
+    @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
+    var out: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let model = try instance.model(protocolName)
+        let n = model.n
+        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "--inputs") } ?? Array(10..<(10 + n))
+        guard inputList.count == n else { throw PalsError(.invalidArgument, "--inputs lists \(inputList.count) values for n = \(n)") }
+        if let bad = inputList.first(where: { $0 == Concrete.bottomValue }) {
+            throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
+        }
+        _ = try seconds(ms: roundTimeout, "--round-timeout")
+        guard minRound >= 0 else { throw PalsError(.invalidArgument, "--min-round must be ≥ 0") }
+        guard module == "in-process" || module == "process" else {
+            throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
+        }
+        let plan: AdversaryPlan
+        switch adversary {
+        case "none": plan = .none
+        case "random":
+            var rng = SplitMix64(seed: seed)
+            plan = AdversaryPlan.random(n: n, t: model.t, rounds: model.rounds, rng: &rng)
+        default: plan = try readAdversary(adversary)
+        }
+        try plan.pattern.validate(n: n, t: model.t, rounds: model.rounds)
+        let dir = try out ?? makeTemporaryDirectory()
+        let keyDir = (dir as NSString).appendingPathComponent("keys")
+        let ports = try freePorts(n)
+        let keys = (0..<n).map { ModuleKey.generate(id: $0) }
+        let roster = try writeKeyDirectory(keyDir, keys: keys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
+        let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: patternJSON(plan.pattern).pretty + "\n")
+        let session = SessionID.random()
+        let exe = selfExecutable()
+        var children: [Process] = []
+        var logPaths: [String] = []
+        for i in 0..<n {
+            let logPath = (dir as NSString).appendingPathComponent("peer-\(i).json")
+            try? FileManager.default.removeItem(atPath: logPath)
+            logPaths.append(logPath)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = [
+                "peer", protocolName, "--n", "\(n)", "--t", "\(model.t)", "--variant", instance.variant,
+                "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
+                "--input", "\(inputList[i])", "--session", session.description,
+                "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
+                "--log", logPath, "--module", module, "--json",
+            ]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.standardError
+            do {
+                try p.run()
+            } catch {
+                for c in children { c.terminate() }
+                throw PalsError(.invalidArgument, "cannot start peer \(i) (\(exe)): \(error.localizedDescription)")
+            }
+            children.append(p)
+        }
+        // Every peer finishes within connect + rounds × timeout; allow slack.
+        let limit = 5.0 + Double(model.rounds) * (Double(roundTimeout + minRound) / 1000) + 10
+        let deadline = Date().addingTimeInterval(limit)
+        var failedPeers: [Int] = []
+        for (i, c) in children.enumerated() {
+            while c.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            if c.isRunning {
+                kill(c.processIdentifier, SIGKILL)
+                c.waitUntilExit()
+                failedPeers.append(i)
+            } else if c.terminationStatus != 0 {
+                failedPeers.append(i)
+            }
+        }
+        var logs: [PeerLog?] = []
+        for path in logPaths {
+            if let text = try? readText(path), let j = try? JSON.parse(text) {
+                logs.append(try PeerLog.parse(j, n: n))
+            } else {
+                logs.append(nil)
+            }
+        }
+        let trace = RunTrace(
+            protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
+            instance: model.codec.instanceName, session: session, inputs: inputList, adversary: plan, logs: logs,
+            notes: failedPeers.map { "peer p\($0) exited abnormally" })
+        let tracePath = try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
+        let report = try Oracle(model: model, roster: roster, keys: keys).check(trace)
+        var saved: [String] = []
+        if exitStatus(report) == 1 { saved = try saveFailure(trace, report, model: model, dir: dir, tag: "") }
+        let frameSize = model.format.frameSize
+        if json {
+            print(
+                JSON.object([
+                    ("protocol", .string(model.protocolName)), ("n", .int(n)), ("t", .int(model.t)),
+                    ("session", .string(session.description)), ("frameSize", .int(frameSize)),
+                    ("adversary", patternJSON(plan.pattern)),
+                    ("results", .array(logs.map { decisionJSON($0?.decision) })),
+                    ("oracle", reportJSON(report)), ("trace", .string(tracePath)),
+                    ("failedPeers", .array(failedPeers.map { .int($0) })),
+                    ("saved", .array(saved.map { .string($0) })),
+                ]).compact)
+        } else {
+            print("\(model.codec.instanceName): \(n) peer processes on loopback, session \(session), frames of \(frameSize) bytes (ChaCha20-Poly1305, padded)")
+            if plan != .none { print("adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)") }
+            for (i, log) in logs.enumerated() { print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))") }
+            for i in failedPeers { print("peer p\(i) exited abnormally") }
+            for line in reportLines(report) { print(line) }
+            print("trace: \(tracePath)")
+            for s in saved { print("saved: \(s)") }
+        }
+        let status = exitStatus(report)
+        if status != 0 { throw ExitCode(status) }
+        if !failedPeers.isEmpty && plan.crashes.isEmpty { throw ExitCode(3) }
+    }
+}
+
+func makeTemporaryDirectory() throws(PalsError) -> String {
+    var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("pals-cluster-XXXXXX").utf8CString)
+    guard let p = mkdtemp(&template) else { throw PalsError(.invalidArgument, "cannot create a temporary folder") }
+    return String(cString: p)
+}
+
+/// `count` TCP ports that were free on 127.0.0.1 a moment ago.
+func freePorts(_ count: Int) throws(PalsError) -> [Int] {
+    var fds: [Int32] = []
+    var ports: [Int] = []
+    defer { for fd in fds { close(fd) } }
+    for _ in 0..<count {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PalsError(.invalidArgument, "cannot open a socket") }
+        fds.append(fd)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw PalsError(.invalidArgument, "cannot find a free port on 127.0.0.1") }
+        ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+    }
+    return ports
+}
+
+// MARK: - campaign
+
+struct CampaignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Fault-injection campaign: many runs against a random adversary, each checked by the oracle.",
+        discussion: """
+            Reports runs, property violations, oracle disagreements, runs outside the model, \
+            throughput, and (TCP) round latencies. Failing runs are saved under --out. \
+            Exit status: 0 when every run conforms and satisfies every property, 1 otherwise, 2 for bad input.
+            """)
+
+    @Argument(help: "Protocol (uic).")
+    var protocolName: String
+
+    @OptionGroup var instance: RuntimeInstanceOptions
+
+    @Option(help: "Number of runs.")
+    var runs = 1000
+
+    @Option(help: "Seed of the random adversary and inputs.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Transport: memory (deterministic, in-process) or tcp (n hosts over loopback).")
+    var transport = "memory"
+
+    @Option(help: "Adversary: random, or a failure-pattern / counterexample file used in every run.")
+    var adversary = "random"
+
+    @Option(help: "Round timeout of the TCP transport, milliseconds.")
+    var roundTimeout = 2000
+
+    @Option(help: "Folder for failing runs.")
+    var out = "counterexamples/runtime"
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let model = try instance.model(protocolName)
+        guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
+        guard let tr = Transport(rawValue: transport) else {
+            throw PalsError(.invalidArgument, "--transport must be memory or tcp, got \"\(transport)\"")
+        }
+        let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
+        let options = CampaignOptions(
+            runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "--round-timeout"), plan: plan)
+        let campaign = try Campaign(model: model)
+        let r = try campaign.run(options)
+        var saved: [String] = []
+        for f in r.failures { saved += try saveFailure(f.trace, f.report, model: model, dir: out, tag: "-run\(f.run)") }
+        if !saved.isEmpty {
+            _ = try writeKeyDirectory(
+                (out as NSString).appendingPathComponent("keys"), keys: campaign.keys,
+                addresses: Array(repeating: nil, count: model.n), force: true)
+        }
+        let rate = r.seconds > 0 ? Double(r.runs) / r.seconds : 0
+        let lat = r.roundLatencies.map { $0 * 1e6 }
+        let inst = r.runTimes.map { $0 * 1e6 }
+        if json {
+            print(
+                JSON.object([
+                    ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
+                    ("transport", .string(tr.rawValue)), ("seed", .int(Int(truncatingIfNeeded: seed))),
+                    ("adversary", .string(plan == nil ? "random" : adversary)),
+                    ("runs", .int(r.runs)), ("violations", .int(r.violations)),
+                    ("disagreements", .int(r.disagreements)), ("outsideModel", .int(r.outsideModel)),
+                    ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+                    ("runsPerSecond", .double(rate.rounded())),
+                    ("frameSize", .int(model.format.frameSize)),
+                    (
+                        "roundMicroseconds",
+                        .object([("median", .double(Stats.quantile(lat, 0.5).rounded())), ("p99", .double(Stats.quantile(lat, 0.99).rounded()))])
+                    ),
+                    (
+                        "runMicroseconds",
+                        .object([("median", .double(Stats.quantile(inst, 0.5).rounded())), ("p99", .double(Stats.quantile(inst, 0.99).rounded()))])
+                    ),
+                    (
+                        "injected",
+                        .object([("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)), ("drops", .int(r.injectedDrops))])
+                    ),
+                    ("rejectedFrames", .object(FrameVerdict.allCases.compactMap { v in r.rejectedFrames[v].map { (v.description, .int($0)) } })),
+                    ("saved", .array(saved.map { .string($0) })),
+                ]).compact)
+        } else {
+            print("\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")")
+            print("runs: \(r.runs)   violations: \(r.violations)   disagreements: \(r.disagreements)   outside model: \(r.outsideModel)")
+            print("time: \(fmt(r.seconds)) s   (\(Int(rate.rounded())) runs/s)   frame size \(model.format.frameSize) bytes")
+            if tr == .tcp {
+                print("round latency: median \(Int(Stats.quantile(lat, 0.5))) µs, p99 \(Int(Stats.quantile(lat, 0.99))) µs")
+            }
+            print("run time: median \(Int(Stats.quantile(inst, 0.5))) µs, p99 \(Int(Stats.quantile(inst, 0.99))) µs")
+            print("injected: \(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links")
+            for s in saved { print("saved: \(s)") }
+        }
+        if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitCode(1) }
+    }
+}
+
+// MARK: - oracle
+
+struct OracleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oracle",
+        abstract: "Replay a run trace through the model: compare every module's frames and result, check the properties.",
+        discussion: "Exit status: 0 when the run conforms and every property holds, 1 for a disagreement or a violated property, 2 for bad input, 3 when the realized run is outside the model.")
+
+    @Argument(help: "A run trace (trustedpals/run/v1), e.g. OUT/trace.json of `pals cluster`.")
+    var trace: String
+
+    @Option(help: "Folder with roster.json and key-<i>.json (default: keys/ beside the trace).")
+    var keys: String?
+
+    @Option(help: "Folder for a counterexample file when a property is violated.")
+    var out: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let run = try RunTrace.parse(try readText(trace))
+        let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
+        let (roster, keyList) = try readKeyDirectory(dir)
+        let model = try runtimeModel(ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds))
+        guard model.codec.instanceName == run.instance else {
+            throw PalsError(.malformedFile, "\(trace): instance \"\(run.instance)\" is not \"\(model.codec.instanceName)\"")
+        }
+        let report = try Oracle(model: model, roster: roster, keys: keyList).check(run)
+        var saved: [String] = []
+        if let out, !report.violations.isEmpty { saved = try saveFailure(run, report, model: model, dir: out, tag: "") }
+        if json {
+            var j = reportJSON(report)
+            if case .object(var fields) = j {
+                fields.append(("saved", .array(saved.map { .string($0) })))
+                j = .object(fields)
+            }
+            print(j.compact)
+        } else {
+            for (i, log) in run.logs.enumerated() { print("p\(i): \(renderDecision(log?.decision))") }
+            for line in reportLines(report) { print(line) }
+            for s in saved { print("saved: \(s)") }
+        }
+        let status = exitStatus(report)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import NIOPosix
+import PalsCore
+import PalsModule
+
+/// How a campaign's runs travel.
+public enum Transport: String, Sendable, CaseIterable {
+    /// The deterministic in-memory transport (`MemoryCluster`).
+    case memory
+    /// n hosts in this process, talking TCP over loopback.
+    case tcp
+}
+
+/// The fault-injection campaign (the paper's experiment): many runs of one
+/// instance, each against a random adversary, each checked by the oracle.
+public struct CampaignOptions: Sendable {
+    public var runs: Int
+    public var seed: UInt64
+    public var transport: Transport
+    /// Round timeout of the TCP transport, seconds.
+    public var roundTimeout: Double
+    /// A fixed adversary for every run instead of random ones.
+    public var plan: AdversaryPlan?
+
+    public init(runs: Int, seed: UInt64, transport: Transport, roundTimeout: Double = 2, plan: AdversaryPlan? = nil) {
+        self.runs = runs
+        self.seed = seed
+        self.transport = transport
+        self.roundTimeout = roundTimeout
+        self.plan = plan
+    }
+}
+
+/// A run the oracle did not accept (a disagreement, a violated property, or
+/// a run outside the model).
+public struct CampaignFailure: Sendable {
+    public var run: Int
+    public var trace: RunTrace
+    public var report: OracleReport
+}
+
+public struct CampaignResult: Sendable {
+    public var runs = 0
+    /// Runs in which a property of the model failed on the realized run.
+    public var violations = 0
+    /// Runs in which a module disagreed with the model.
+    public var disagreements = 0
+    /// Runs whose realized failure pattern left the model.
+    public var outsideModel = 0
+    public var seconds = 0.0
+    /// Every round's latency at every host (TCP), seconds.
+    public var roundLatencies: [Double] = []
+    /// Every run's wall time, seconds.
+    public var runTimes: [Double] = []
+    /// Frames rejected by modules, by reason.
+    public var rejectedFrames: [FrameVerdict: Int] = [:]
+    /// Injected: faulty processes, crashes and dropped links, summed over runs.
+    public var injectedFaulty = 0
+    public var injectedCrashes = 0
+    public var injectedDrops = 0
+    /// The first few failing runs, for counterexample files.
+    public var failures: [CampaignFailure] = []
+}
+
+/// Runs campaigns of one instance; holds the keys, the modules and (for TCP)
+/// the hosts across runs.
+public final class Campaign<C: ModuleCodec> {
+    public let model: RuntimeModel<C>
+    public let keys: [ModuleKey]
+    public let roster: Roster
+    private let oracle: Oracle<C>
+
+    public init(model: RuntimeModel<C>) throws(PalsError) {
+        self.model = model
+        self.keys = (0..<model.n).map { ModuleKey.generate(id: $0) }
+        self.roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil) })
+        self.oracle = try Oracle(model: model, roster: roster, keys: keys)
+    }
+
+    public func run(_ options: CampaignOptions, progress: ((Int) -> Void)? = nil) throws -> CampaignResult {
+        guard options.runs >= 0 else { throw PalsError(.invalidArgument, "--runs must be ≥ 0") }
+        if let plan = options.plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
+        let modules = try keys.map { k throws(PalsError) in try SecurityModule(codec: model.codec, key: k, roster: roster) }
+        var rng = SplitMix64(seed: options.seed)
+        var result = CampaignResult()
+        var hosts: [TCPHost] = []
+        var group: MultiThreadedEventLoopGroup?
+        if options.transport == .tcp {
+            let g = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            group = g
+            hosts = (0..<model.n).map { TCPHost(id: $0, n: model.n, group: g) }
+            var addresses: [HostPort?] = []
+            for h in hosts {
+                let port = try h.listen(on: HostPort(host: "127.0.0.1", port: 0))
+                addresses.append(HostPort(host: "127.0.0.1", port: port))
+            }
+            let deadline = Date().addingTimeInterval(10)
+            for h in hosts {
+                let got = h.connect(to: addresses, deadline: deadline)
+                guard got.count == model.n - 1 else {
+                    throw PalsError(.invalidArgument, "host p\(h.id) could connect to only \(got.count) of \(model.n - 1) peers on loopback")
+                }
+            }
+            for h in hosts {
+                let others = ProcessSet.all(model.n).subtracting(ProcessSet([h.id]))
+                _ = h.waitForInbound(others, deadline: deadline)
+            }
+        }
+        defer {
+            for h in hosts { h.shutdown() }
+            try? group?.syncShutdownGracefully()
+        }
+        let clients = modules.map { ModuleClient($0) }
+        let started = Date()
+        for k in 0..<options.runs {
+            let plan = options.plan ?? AdversaryPlan.random(n: model.n, t: model.t, rounds: model.rounds, rng: &rng)
+            let inputs = (0..<model.n).map { _ in rng.below(1000) }
+            let session = SessionID(rng.next())
+            result.injectedFaulty += plan.faulty.count
+            result.injectedCrashes += plan.crashes.count
+            result.injectedDrops += plan.drops.count
+            let runStart = Date()
+            let trace: RunTrace
+            switch options.transport {
+            case .memory:
+                let cluster = try MemoryCluster(model: model, links: modules, session: session, inputs: inputs, adversary: plan)
+                trace = try cluster.run()
+            case .tcp:
+                trace = runTCP(hosts: hosts, clients: clients, session: session, inputs: inputs, plan: plan,
+                               timeout: options.roundTimeout, latencies: &result.roundLatencies)
+            }
+            result.runTimes.append(Date().timeIntervalSince(runStart))
+            let report = try oracle.check(trace)
+            for (v, c) in report.rejectedFrames { result.rejectedFrames[v, default: 0] += c }
+            var failed = false
+            switch report.verdict {
+            case .conforms: break
+            case .disagrees:
+                result.disagreements += 1
+                failed = true
+            case .outsideModel:
+                result.outsideModel += 1
+                failed = true
+            }
+            if !report.violations.isEmpty {
+                result.violations += 1
+                failed = true
+            }
+            if failed && result.failures.count < 5 {
+                result.failures.append(CampaignFailure(run: k, trace: trace, report: report))
+            }
+            result.runs += 1
+            progress?(k + 1)
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    private func runTCP(
+        hosts: [TCPHost], clients: [ModuleClient], session: SessionID, inputs: [Int], plan: AdversaryPlan,
+        timeout: Double, latencies: inout [Double]
+    ) -> RunTrace {
+        let n = model.n
+        let box = LogBox(n: n)
+        var threads: [Thread] = []
+        let done = DispatchGroup()
+        for i in 0..<n {
+            done.enter()
+            let host = hosts[i]
+            let client = Handoff(clients[i])
+            let instance = model.codec.instanceName
+            let rounds = model.rounds
+            let input = inputs[i]
+            let t = Thread {
+                var lat: [Double] = []
+                let log = host.runSession(
+                    client: client.value, instance: instance, session: session, input: input, rounds: rounds, plan: plan,
+                    roundTimeout: timeout, latencies: &lat)
+                box.set(i, log, lat)
+                done.leave()
+            }
+            threads.append(t)
+        }
+        for t in threads { t.start() }
+        done.wait()
+        latencies.append(contentsOf: box.latencies.joined())
+        var notes: [String] = []
+        for h in hosts { notes += h.takeNotes().map { "p\(h.id): \($0)" } }
+        return RunTrace(
+            protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
+            instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: box.logs,
+            notes: notes)
+    }
+}
+
+/// Collects the hosts' logs from their threads.
+final class LogBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var logs: [PeerLog?]
+    private(set) var latencies: [[Double]]
+
+    init(n: Int) {
+        logs = Array(repeating: nil, count: n)
+        latencies = Array(repeating: [], count: n)
+    }
+
+    func set(_ i: Int, _ log: PeerLog, _ lat: [Double]) {
+        lock.lock()
+        logs[i] = log
+        latencies[i] = lat
+        lock.unlock()
+    }
+}
+
+/// Hands a value that is used by one thread at a time to another thread.
+final class Handoff<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Order statistics for reports.
+public enum Stats {
+    /// The `q`-quantile (0…1) by the nearest-rank method; 0 for no data.
+    public static func quantile(_ xs: [Double], _ q: Double) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted()
+        let rank = Int((q * Double(s.count)).rounded(.up))
+        return s[min(max(rank, 1), s.count) - 1]
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import PalsModule
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The APDU stream between a host and a module in another process: each APDU
+/// is a 4-byte big-endian length then its bytes, on the module's stdin
+/// (commands) and stdout (responses).
+public enum APDUStream {
+    /// The largest APDU either side accepts.
+    public static let maxAPDU = 7 + CommandAPDU.maxData
+
+    /// Reads one length-prefixed APDU from `fd`; nil at a clean end of stream.
+    /// Throws on a truncated or oversized one, or when `timeout` (seconds)
+    /// passes first.
+    public static func read(from fd: Int32, timeout: Double?) throws(ModuleError) -> [UInt8]? {
+        guard let header = try readExactly(4, from: fd, timeout: timeout, allowEOF: true) else { return nil }
+        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        guard length <= maxAPDU else { throw ModuleError("an APDU of \(length) bytes (at most \(maxAPDU))") }
+        guard let body = try readExactly(length, from: fd, timeout: timeout, allowEOF: false) else {
+            throw ModuleError("the APDU stream ended inside an APDU")
+        }
+        return body
+    }
+
+    public static func write(_ apdu: [UInt8], to fd: Int32) throws(ModuleError) {
+        var out: [UInt8] = []
+        Bytes.append(UInt32(apdu.count), to: &out)
+        out.append(contentsOf: apdu)
+        var offset = 0
+        while offset < out.count {
+            let n = out[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ModuleError("writing to the module failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    private static func readExactly(_ count: Int, from fd: Int32, timeout: Double?, allowEOF: Bool) throws(ModuleError) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while got < count {
+            if let deadline {
+                let ms = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let r = poll(&p, 1, ms)
+                if r == 0 { throw ModuleError("the module did not answer within \(timeout!) s") }
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    throw ModuleError("poll failed: \(String(cString: strerror(errno)))")
+                }
+            }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, count - got) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ModuleError("reading from the module failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 {
+                if got == 0 && allowEOF { return nil }
+                throw ModuleError("the module closed its end of the pipe")
+            }
+            got += n
+        }
+        return out
+    }
+}
+
+/// A module in a child process (`pals module …`), driven over pipes.
+public final class PipeModule: ModuleLink {
+    private let process: Process
+    private let toModule: Pipe
+    private let fromModule: Pipe
+    public let timeout: Double
+
+    /// Starts `executable arguments…`; the child's stderr is inherited.
+    public init(executable: String, arguments: [String], timeout: Double = 10) throws(ModuleError) {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        toModule = Pipe()
+        fromModule = Pipe()
+        process.standardInput = toModule
+        process.standardOutput = fromModule
+        self.timeout = timeout
+        do {
+            try process.run()
+        } catch {
+            throw ModuleError("cannot start the module process \(executable): \(error.localizedDescription)")
+        }
+    }
+
+    public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
+        guard process.isRunning else { throw ModuleError("the module process has exited") }
+        try APDUStream.write(command, to: toModule.fileHandleForWriting.fileDescriptor)
+        guard let r = try APDUStream.read(from: fromModule.fileHandleForReading.fileDescriptor, timeout: timeout) else {
+            throw ModuleError("the module process closed its output")
+        }
+        return r
+    }
+
+    deinit {
+        try? toModule.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
