@@ -458,6 +458,12 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
     var out: String?
 
+    @Option(help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
+    var kill: Int?
+
+    @Option(help: "With --kill: milliseconds after the peers start.")
+    var killAfter = 150
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -473,6 +479,10 @@ struct ClusterCommand: ParsableCommand {
         guard minRound >= 0 else { throw PalsError(.invalidArgument, "--min-round must be ≥ 0") }
         guard module == "in-process" || module == "process" else {
             throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
+        }
+        if let kill {
+            guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "--kill \(kill) is not a peer (0…\(n - 1))") }
+            guard killAfter >= 0 else { throw PalsError(.invalidArgument, "--kill-after must be ≥ 0") }
         }
         let plan: AdversaryPlan
         switch adversary {
@@ -516,6 +526,10 @@ struct ClusterCommand: ParsableCommand {
             }
             children.append(p)
         }
+        if let kill {
+            Thread.sleep(forTimeInterval: Double(killAfter) / 1000)
+            Glibc.kill(children[kill].processIdentifier, SIGKILL)
+        }
         // Every peer finishes within connect + rounds × timeout; allow slack.
         let limit = 5.0 + Double(model.rounds) * (Double(roundTimeout + minRound) / 1000) + 10
         let deadline = Date().addingTimeInterval(limit)
@@ -523,10 +537,10 @@ struct ClusterCommand: ParsableCommand {
         for (i, c) in children.enumerated() {
             while c.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
             if c.isRunning {
-                kill(c.processIdentifier, SIGKILL)
+                Glibc.kill(c.processIdentifier, SIGKILL)
                 c.waitUntilExit()
                 failedPeers.append(i)
-            } else if c.terminationStatus != 0 {
+            } else if c.terminationStatus != 0 && i != kill {
                 failedPeers.append(i)
             }
         }
@@ -541,7 +555,7 @@ struct ClusterCommand: ParsableCommand {
         let trace = RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
             instance: model.codec.instanceName, session: session, inputs: inputList, adversary: plan, logs: logs,
-            notes: failedPeers.map { "peer p\($0) exited abnormally" })
+            notes: failedPeers.map { "peer p\($0) exited abnormally" } + (kill.map { ["peer p\($0) killed (SIGKILL) after \(killAfter) ms"] } ?? []))
         let tracePath = try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
         let report = try Oracle(model: model, roster: roster, keys: keys).check(trace)
         var saved: [String] = []
@@ -563,6 +577,7 @@ struct ClusterCommand: ParsableCommand {
             if plan != .none { print("adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)") }
             for (i, log) in logs.enumerated() { print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))") }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
+            if let kill { print("peer p\(kill) was killed (SIGKILL) \(killAfter) ms after the start") }
             for line in reportLines(report) { print(line) }
             print("trace: \(tracePath)")
             for s in saved { print("saved: \(s)") }
