@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "PalsCore", targets: ["PalsCore"]),
         .library(name: "PalsProtocols", targets: ["PalsProtocols"]),
         .library(name: "PalsExplorer", targets: ["PalsExplorer"]),
+        .library(name: "PalsModule", targets: ["PalsModule"]),
+        .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
+        .library(name: "PalsCLI", targets: ["PalsCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
