@@ -6,9 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-300}"
-swift build -c release --scratch-path .build-fuzz \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address >/dev/null
-bin="$(swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -sanitize=address --show-bin-path)/PalsFuzz"
+# SwiftPM links libFuzzer with `--sanitize fuzzer` but does not pass the
+# fuzzer's coverage flags to the Swift compiler: ask for them explicitly.
+flags=(-c release --scratch-path .build-fuzz --sanitize fuzzer --sanitize address
+       -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table)
+swift build "${flags[@]}" >/dev/null
+bin="$(swift build "${flags[@]}" --show-bin-path)/PalsFuzz"
 mkdir -p corpus findings
 # Seeds: a whole session of APDUs is easier to reach from a valid start.
 printf '\x00' > corpus/seed-apdu

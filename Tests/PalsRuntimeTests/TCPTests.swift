@@ -16,8 +16,12 @@ struct TCPTests {
     @Test("a TCP campaign against the random adversary conforms in every run")
     func campaign() throws {
         let model = try runtimeModel(ModelSpec(protocolName: "uic", n: 4, t: 1))
-        let r = try Campaign(model: model).run(CampaignOptions(runs: 150, seed: 4, transport: .tcp))
+        // A long round timeout: if an injected drop or crash made a host wait
+        // for it, that run would take at least this long.
+        let timeout = 20.0
+        let r = try Campaign(model: model).run(CampaignOptions(runs: 150, seed: 4, transport: .tcp, roundTimeout: timeout))
         #expect(r.runs == 150)
+        #expect((r.runTimes.max() ?? timeout) < timeout, "injected faults must not make rounds wait for the timeout")
         #expect(r.violations == 0 && r.disagreements == 0 && r.outsideModel == 0)
         #expect(r.injectedDrops > 0 && r.injectedCrashes > 0)
         #expect(r.roundLatencies.count > 150 * 4)

@@ -1,0 +1,35 @@
+import Foundation
+import PalsCore
+import PalsModule
+import PalsRuntime
+import Testing
+
+@Suite("A module behind a pipe that misbehaves")
+struct PipeModuleTests {
+    @Test("a module process that echoes garbage is an error, not a crash")
+    func garbage() throws {
+        let link = try PipeModule(executable: "/bin/cat", arguments: [], timeout: 2)
+        let client = ModuleClient(link)
+        #expect(throws: ModuleError.self) { try client.begin(session: SessionID(1), input: 1, instance: "x") }
+    }
+
+    @Test("a module process that never answers times out")
+    func hang() throws {
+        let link = try PipeModule(executable: "/bin/sleep", arguments: ["30"], timeout: 0.3)
+        let started = Date()
+        #expect(throws: ModuleError.self) { try link.transmit(CommandAPDU(.result).bytes) }
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test("a module process that exits is an error")
+    func exits() throws {
+        let link = try PipeModule(executable: "/bin/true", arguments: [], timeout: 2)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(throws: ModuleError.self) { try link.transmit(CommandAPDU(.result).bytes) }
+    }
+
+    @Test("a missing module executable is an error")
+    func missing() {
+        #expect(throws: ModuleError.self) { _ = try PipeModule(executable: "/nonexistent/pals", arguments: []) }
+    }
+}
