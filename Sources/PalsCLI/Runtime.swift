@@ -576,6 +576,9 @@ struct ClusterCommand: ParsableCommand {
             print("\(model.codec.instanceName): \(n) peer processes on loopback, session \(session), frames of \(frameSize) bytes (ChaCha20-Poly1305, padded)")
             if plan != .none { print("adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)") }
             for (i, log) in logs.enumerated() { print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))") }
+            for (i, log) in logs.enumerated() {
+                for note in log?.notes ?? [] { print("p\(i): \(note)") }
+            }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
             if let kill { print("peer p\(kill) was killed (SIGKILL) \(killAfter) ms after the start") }
             for line in reportLines(report) { print(line) }

@@ -118,9 +118,12 @@ public struct Oracle<C: ModuleCodec> {
                 for v in verdicts where v != .accepted && v != .absent { rejected[v, default: 0] += 1 }
             }
         }
-        for l in drops where !faulty.contains(l.from) && !faulty.contains(l.to) {
-            faulty.insert(l.from)
-            notes.append("\(l) was lost although neither end was made faulty (a timeout or the network): p\(l.from) counted faulty")
+        let unexplained = drops.filter { !faulty.contains($0.from) && !faulty.contains($0.to) }
+        if !unexplained.isEmpty {
+            let blamed = Self.smallestCover(unexplained, n: n)
+            faulty = faulty.union(blamed)
+            notes.append(
+                "\(unexplained.count) frame(s) lost between processes the adversary left correct (timeouts or the network), first \(unexplained[0]): \(blamed) counted faulty")
         }
         var crashes: [Crash] = []
         for i in 0..<n where crashAt[i] <= rounds + 1 { crashes.append(Crash(process: i, round: crashAt[i])) }
@@ -190,6 +193,29 @@ public struct Oracle<C: ModuleCodec> {
         return OracleReport(
             verdict: disagreement == nil ? .conforms : .disagrees, realized: realized, disagreement: disagreement,
             violations: violations, modelDecisions: trace.decisions, rejectedFrames: rejectedList, notes: notes)
+    }
+
+    /// The smallest set of processes touching every link (exhaustive for
+    /// n ≤ 16, lowest ids first among equals; greedy by degree beyond).
+    static func smallestCover(_ links: [Link], n: Int) -> ProcessSet {
+        let edges = links.map { ProcessSet([$0.from, $0.to]) }
+        if n <= 16 {
+            for size in 1...n {
+                for c in ProcessSet.combinations(n: n, k: size) where edges.allSatisfy({ !$0.intersection(c).isEmpty }) {
+                    return c
+                }
+            }
+        }
+        var cover = ProcessSet()
+        var left = edges
+        while !left.isEmpty {
+            var degree = Array(repeating: 0, count: n)
+            for e in left { for p in e { degree[p] += 1 } }
+            let best = degree.indices.max { degree[$0] < degree[$1] || (degree[$0] == degree[$1] && $0 > $1) }!
+            cover.insert(best)
+            left.removeAll { $0.contains(best) }
+        }
+        return cover
     }
 
     private func compare(

@@ -140,6 +140,35 @@ struct TCPTests {
         #expect(hosts[1].takeNotes().count >= 2)
     }
 
+    @Test("a host reconnects to a peer that came up late; frames lost meanwhile are omissions")
+    func reconnects() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        defer { try? group.syncShutdownGracefully() }
+        let (d, early, addresses) = try deployment(n: 3, t: 1, live: [0, 1], group: group)
+        // p2 comes up after p0 and p1 gave up connecting to it.
+        for h in early { #expect(!h.connect(to: addresses, deadline: Date().addingTimeInterval(0.2)).contains(2)) }
+        let late = TCPHost(id: 2, n: 3, group: group)
+        _ = try late.listen(on: addresses[2]!)
+        #expect(late.connect(to: addresses, deadline: Date().addingTimeInterval(2)).count == 2)
+        let hosts = early + [late]
+        defer { for h in hosts { h.shutdown() } }
+        for h in hosts { _ = h.waitForInbound(ProcessSet.all(3).subtracting(ProcessSet([h.id])), deadline: Date().addingTimeInterval(2)) }
+        // First instance: p0's and p1's frames to p2 start the reconnection and are lost.
+        let first = try runAll(d, hosts, inputs: [1, 2, 3], session: 10)
+        let r1 = try d.oracle().check(first)
+        #expect(r1.verdict == .conforms)
+        #expect(r1.realized.drops.contains(Link(round: 1, from: 0, to: 2)))
+        // Once reconnected, nothing is lost.
+        var clean = false
+        for k in 0..<20 where !clean {
+            Thread.sleep(forTimeInterval: 0.05)
+            let r = try d.oracle().check(try runAll(d, hosts, inputs: [1, 2, 3], session: UInt64(11 + k)))
+            #expect(r.verdict == .conforms)
+            clean = r.realized == FailurePattern()
+        }
+        #expect(clean, "the hosts never reconnected to p2")
+    }
+
     @Test("listening on a port in use is a clear error")
     func portInUse() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
