@@ -23,9 +23,19 @@ struct RuntimeInstanceOptions: ParsableArguments {
     @Option(help: "Variant of the protocol.")
     var variant = "standard"
 
-    func model(_ protocolName: String) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
-        try runtimeModel(ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t))
+    func spec(_ protocolName: String) -> ModelSpec {
+        ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t)
     }
+}
+
+/// A runtime command written once for every protocol the runtime runs.
+protocol RuntimeCommandBody {
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws
+}
+
+struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
+    let body: Body
+    func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
 }
 
 /// Reads an adversary file: a failure pattern `{"faulty":…,"crashes":…,"drops":…}`
@@ -162,7 +172,7 @@ func reportLines(_ r: OracleReport) -> [String] {
 /// `pals oracle`) and, for a violated property, a counterexample file
 /// (replay with `pals replay`). Returns the paths.
 func saveFailure(
-    _ trace: RunTrace, _ report: OracleReport, model: RuntimeModel<UICModuleCodec>, dir: String, tag: String
+    _ trace: RunTrace, _ report: OracleReport, model: RuntimeModel<some ModuleCodec>, dir: String, tag: String
 ) throws(PalsError) -> [String] {
     var paths: [String] = []
     paths.append(try writeFile(dir: dir, name: "run-\(trace.session)\(tag).json", text: trace.text + "\n"))
@@ -228,7 +238,7 @@ struct KeygenCommand: ParsableCommand {
 
 // MARK: - module
 
-struct ModuleCommand: ParsableCommand {
+struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
     static let configuration = CommandConfiguration(
         commandName: "module",
         abstract: "Run one security module as a process: APDUs on stdin, responses on stdout.",
@@ -245,8 +255,9 @@ struct ModuleCommand: ParsableCommand {
     @Option(help: "The roster file.")
     var roster: String
 
-    func run() throws {
-        let model = try instance.model(protocolName)
+    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
         let module = try SecurityModule(codec: model.codec, key: k, roster: r)
@@ -269,7 +280,7 @@ struct ModuleCommand: ParsableCommand {
 
 // MARK: - peer
 
-struct PeerCommand: ParsableCommand {
+struct PeerCommand: ParsableCommand, RuntimeCommandBody {
     static let configuration = CommandConfiguration(
         commandName: "peer",
         abstract: "Run one TrustedPals peer (host + security module) for one protocol instance over TCP.",
@@ -325,8 +336,9 @@ struct PeerCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws {
-        let model = try instance.model(protocolName)
+    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let rosterFile = try Roster.parse(try readText(roster))
         guard rosterFile.n == model.n else {
             throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but --n is \(model.n)")
@@ -420,7 +432,7 @@ func writeLog(_ log: PeerLog, notes: [String], to path: String) {
 
 // MARK: - cluster
 
-struct ClusterCommand: ParsableCommand {
+struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Start n peer processes on loopback, run one instance over TCP, print the results and the oracle's verdict.",
@@ -467,8 +479,9 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws {
-        let model = try instance.model(protocolName)
+    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
         let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "--inputs") } ?? Array(10..<(10 + n))
         guard inputList.count == n else { throw PalsError(.invalidArgument, "--inputs lists \(inputList.count) values for n = \(n)") }
@@ -622,7 +635,7 @@ func freePorts(_ count: Int) throws(PalsError) -> [Int] {
 
 // MARK: - campaign
 
-struct CampaignCommand: ParsableCommand {
+struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Fault-injection campaign: many runs against a random adversary, each checked by the oracle.",
@@ -658,8 +671,9 @@ struct CampaignCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws {
-        let model = try instance.model(protocolName)
+    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
         guard let tr = Transport(rawValue: transport) else {
             throw PalsError(.invalidArgument, "--transport must be memory or tcp, got \"\(transport)\"")
@@ -722,7 +736,7 @@ struct CampaignCommand: ParsableCommand {
 
 // MARK: - oracle
 
-struct OracleCommand: ParsableCommand {
+struct OracleCommand: ParsableCommand, RuntimeCommandBody {
     static let configuration = CommandConfiguration(
         commandName: "oracle",
         abstract: "Replay a run trace through the model: compare every module's frames and result, check the properties.",
@@ -742,9 +756,15 @@ struct OracleCommand: ParsableCommand {
 
     func run() throws {
         let run = try RunTrace.parse(try readText(trace))
+        try withRuntimeModel(
+            ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds),
+            RuntimeDispatch(body: self))
+    }
+
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        let run = try RunTrace.parse(try readText(trace))
         let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
         let (roster, keyList) = try readKeyDirectory(dir)
-        let model = try runtimeModel(ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds))
         guard model.codec.instanceName == run.instance else {
             throw PalsError(.malformedFile, "\(trace): instance \"\(run.instance)\" is not \"\(model.codec.instanceName)\"")
         }

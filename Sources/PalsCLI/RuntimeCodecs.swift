@@ -53,14 +53,36 @@ public struct UICModuleCodec: ModuleCodec {
     }
 }
 
-/// The runtime model of a catalogued protocol the runtime can run.
-public func runtimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
+/// Receives a runtime model of whatever codec type; lets a command be written
+/// once, generically, for every protocol the runtime runs.
+public protocol RuntimeModelVisitor {
+    associatedtype Result
+    func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> Result
+}
+
+/// The protocols the runtime runs (those with a module codec).
+public let runtimeProtocols = ["uic"]
+
+/// The UIC runtime model of `spec`.
+public func uicRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
     try Catalog.validate(spec)
     guard spec.protocolName == "uic" else {
-        throw PalsError(.unknownProtocol, "the runtime runs uic; \"\(spec.protocolName)\" has no module codec")
+        throw PalsError(.unknownProtocol, "\(spec.protocolName) is not uic")
     }
     let variant = UIC<Concrete>.Variant(rawValue: spec.variant)!
     let proto = UIC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
     return RuntimeModel(
         codec: UICModuleCodec(proto), protocolName: "uic", variant: spec.variant, properties: UIC<Concrete>.properties)
+}
+
+/// Instantiates the runtime model of `spec` and hands it to `visitor`.
+public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
+    try Catalog.validate(spec)
+    switch spec.protocolName {
+    case "uic": return try visitor.visit(uicRuntimeModel(spec))
+    default:
+        throw PalsError(
+            .unknownProtocol,
+            "the runtime runs \(runtimeProtocols.joined(separator: ", ")); \"\(spec.protocolName)\" has no module codec")
+    }
 }

@@ -11,7 +11,7 @@ struct Deployment {
     let roster: Roster
 
     init(n: Int, t: Int, variant: String = "standard") throws {
-        model = try runtimeModel(ModelSpec(protocolName: "uic", variant: variant, n: n, t: t))
+        model = try uicRuntimeModel(ModelSpec(protocolName: "uic", variant: variant, n: n, t: t))
         keys = (0..<n).map { ModuleKey.generate(id: $0) }
         roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil) })
     }

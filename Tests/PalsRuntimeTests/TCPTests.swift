@@ -15,7 +15,7 @@ import Testing
 struct TCPTests {
     @Test("a TCP campaign against the random adversary conforms in every run")
     func campaign() throws {
-        let model = try runtimeModel(ModelSpec(protocolName: "uic", n: 4, t: 1))
+        let model = try uicRuntimeModel(ModelSpec(protocolName: "uic", n: 4, t: 1))
         // A long round timeout: if an injected drop or crash made a host wait
         // for it, that run would take at least this long.
         let timeout = 20.0
@@ -29,7 +29,7 @@ struct TCPTests {
 
     @Test("the memory and TCP transports realize the same patterns and results")
     func transportsAgree() throws {
-        let model = try runtimeModel(ModelSpec(protocolName: "uic", n: 3, t: 1))
+        let model = try uicRuntimeModel(ModelSpec(protocolName: "uic", n: 3, t: 1))
         let a = try Campaign(model: model).run(CampaignOptions(runs: 40, seed: 8, transport: .memory))
         let b = try Campaign(model: model).run(CampaignOptions(runs: 40, seed: 8, transport: .tcp))
         #expect(a.runs == 40 && b.runs == 40)
