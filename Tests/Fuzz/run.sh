@@ -17,4 +17,6 @@ mkdir -p corpus findings
 printf '\x00' > corpus/seed-apdu
 printf '\x02' > corpus/seed-codec
 printf '\x03{"schema":"trustedpals/run/v1"}' > corpus/seed-trace
-"$bin" corpus -max_total_time="$seconds" -artifact_prefix=findings/ -print_final_stats=1 2>&1 | tail -25
+"$bin" corpus -max_total_time="$seconds" -artifact_prefix=findings/ -print_final_stats=1 2>&1 |
+    grep -E "^#[0-9]+|^Done|^stat::|ERROR|SUMMARY|^artifact" | tail -12
+echo "corpus: $(ls corpus | wc -l) inputs; findings: $(ls findings | wc -l)"
