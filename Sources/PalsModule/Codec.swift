@@ -19,6 +19,15 @@ public protocol ModuleCodec: Sendable {
     func decode(_ bytes: ArraySlice<UInt8>) -> P.Message?
     /// A readable form of a message, for disagreement reports.
     func describe(_ message: P.Message) -> String
+    /// The input the module of `process` runs with, given its host's. A
+    /// protocol whose environment draws a secret (fair exchange's ρ, drawn
+    /// by p0's module) draws it here, inside the module, from `random`, so
+    /// that no host learns it during the run. Default: the host's input.
+    func moduleInput(_ hostInput: Int, process: Int, random: () -> UInt64) -> Int
+}
+
+extension ModuleCodec {
+    public func moduleInput(_ hostInput: Int, process: Int, random: () -> UInt64) -> Int { hostInput }
 }
 
 /// The byte form of values: 8 bytes big-endian, ⊥ = `Int.min`.

@@ -92,15 +92,22 @@ public final class ModuleClient {
         return verdicts
     }
 
-    /// The module's result after the last round.
-    public func result() throws(ModuleError) -> Decision<Concrete> {
+    /// The module's result after the last round, and the input it ran with.
+    public func result() throws(ModuleError) -> (decision: Decision<Concrete>, input: Int) {
         let r = try call(.result)
-        guard r.count >= 1, (r.count - 1) % 8 == 0, r[0] <= 1 else {
-            throw ModuleError("RESULT answered \(r.count) bytes, not decided flag + 8-byte values")
+        guard r.count >= 9, (r.count - 9) % 8 == 0, r[0] <= 1 else {
+            throw ModuleError("RESULT answered \(r.count) bytes, not decided flag + input + 8-byte values")
         }
-        let values = (0..<((r.count - 1) / 8)).map { k in Int(Bytes.read(Int64.self, from: r, at: 1 + 8 * k)!) }
-        return Decision(decided: r[0] == 1, value: values)
+        let input = Int(Bytes.read(Int64.self, from: r, at: 1)!)
+        let values = (0..<((r.count - 9) / 8)).map { k in Int(Bytes.read(Int64.self, from: r, at: 9 + 8 * k)!) }
+        return (Decision(decided: r[0] == 1, value: values), input)
     }
 
-    public func abort() throws(ModuleError) { _ = try call(.abort) }
+    /// Ends the session; returns the input the module ran with, if one was open.
+    @discardableResult
+    public func abort() throws(ModuleError) -> Int? {
+        let r = try call(.abort)
+        guard r.count == 8 else { return nil }
+        return Int(Bytes.read(Int64.self, from: r, at: 0)!)
+    }
 }

@@ -25,10 +25,15 @@ public final class SecurityModule<C: ModuleCodec> {
     private var phase = Phase.idle
     private var keys: ChannelKeys?
     private var state: C.P.State?
+    /// The input of the current session (as drawn by `codec.moduleInput`).
+    private var input: Int?
+    private var random: () -> UInt64
     /// Frames rejected so far in this session, by reason.
     public private(set) var rejected: [FrameVerdict: Int] = [:]
 
-    public init(codec: C, key: ModuleKey, roster: Roster) throws(PalsError) {
+    /// - Parameter random: the module's random generator (for inputs the
+    ///   module draws itself); the system's by default.
+    public init(codec: C, key: ModuleKey, roster: Roster, random: (() -> UInt64)? = nil) throws(PalsError) {
         guard roster.n == codec.proto.n else {
             throw PalsError(.invalidArgument, "the roster has \(roster.n) peers but the protocol instance has n = \(codec.proto.n)")
         }
@@ -36,6 +41,10 @@ public final class SecurityModule<C: ModuleCodec> {
             throw PalsError(.invalidArgument, "the key of p\(key.id) does not match the roster's public key for p\(key.id)")
         }
         self.secrets = try PairSecrets(key: key, roster: roster)
+        self.random = random ?? {
+            var g = SystemRandomNumberGenerator()
+            return g.next()
+        }
         self.codec = codec
         self.key = key
         self.roster = roster
@@ -66,10 +75,14 @@ public final class SecurityModule<C: ModuleCodec> {
         case .result?: return result(apdu.data)
         case .abort?:
             guard apdu.data.isEmpty else { return ResponseAPDU(status: .wrongLength) }
+            // The session is over for this module: its input may be told.
+            var out: [UInt8] = []
+            if let input { ValueBytes.append(input, to: &out) }
             phase = .idle
             state = nil
             keys = nil
-            return ResponseAPDU()
+            input = nil
+            return ResponseAPDU(data: out)
         case nil: return ResponseAPDU(status: .insNotSupported)
         }
     }
@@ -82,8 +95,10 @@ public final class SecurityModule<C: ModuleCodec> {
             Array(data[16...]) == Array(codec.instanceName.utf8)
         else { return ResponseAPDU(status: .wrongData) }
         let session = try! SessionID(bytes: Array(data[0..<8]))  // exactly 8 bytes
-        let input = Int(Bytes.read(Int64.self, from: data, at: 8)!)
-        guard input != Concrete.bottomValue else { return ResponseAPDU(status: .wrongData) }
+        let hostInput = Int(Bytes.read(Int64.self, from: data, at: 8)!)
+        guard hostInput != Concrete.bottomValue else { return ResponseAPDU(status: .wrongData) }
+        let input = codec.moduleInput(hostInput, process: me, random: random)
+        self.input = input
         self.keys = ChannelKeys(secrets: secrets, session: session, instance: codec.instanceName)
         self.state = codec.proto.initial(ProcessID(me), input: input)
         self.rejected = [:]
@@ -184,6 +199,7 @@ public final class SecurityModule<C: ModuleCodec> {
         }
         let d = codec.proto.decision(state)
         var out: [UInt8] = [d.decided ? 1 : 0]
+        ValueBytes.append(input ?? 0, to: &out)
         for v in d.value { ValueBytes.append(v, to: &out) }
         return ResponseAPDU(data: out)
     }

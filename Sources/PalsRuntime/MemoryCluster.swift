@@ -52,7 +52,10 @@ public final class MemoryCluster<C: ModuleCodec> {
         var out = [[[UInt8]]?](repeating: nil, count: n)
         for i in 0..<n {
             if adversary.crashed(i, before: r) {
-                if logs[i].crashedBeforeRound == nil { logs[i].crashedBeforeRound = r }
+                if logs[i].crashedBeforeRound == nil {
+                    logs[i].crashedBeforeRound = r
+                    logs[i].moduleInput = try clients[i].abort()
+                }
                 continue
             }
             out[i] = try clients[i].roundOut(r)
@@ -75,10 +78,11 @@ public final class MemoryCluster<C: ModuleCodec> {
     /// After the last round: collects results and returns the run's trace.
     public func finish() throws(ModuleError) -> RunTrace {
         for i in 0..<model.n where !adversary.crashed(i, before: model.rounds + 1) {
-            logs[i].decision = try clients[i].result()
+            (logs[i].decision, logs[i].moduleInput) = try clients[i].result()
         }
         for i in 0..<model.n where adversary.crashed(i, before: model.rounds + 1) && logs[i].crashedBeforeRound == nil {
             logs[i].crashedBeforeRound = model.rounds + 1
+            logs[i].moduleInput = try clients[i].abort()
         }
         return RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: model.n, t: model.t, rounds: model.rounds,

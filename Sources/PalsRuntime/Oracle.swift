@@ -137,7 +137,11 @@ public struct Oracle<C: ModuleCodec> {
                 rejectedFrames: rejectedList, notes: notes + ["the realized failure pattern is outside the model: \(error.message)"])
         }
         // 3. Replay and compare.
-        let trace = try simulate(proto, inputs: run.inputs, pattern: realized)
+        // The inputs the modules ran with (a module may draw part of its
+        // input itself, and tells it after the session).
+        var inputs = run.inputs
+        for i in 0..<n { if let m = run.logs[i]?.moduleInput { inputs[i] = m } }
+        let trace = try simulate(proto, inputs: inputs, pattern: realized)
         let format = model.format
         let channels = secrets.map { s in
             s.map { ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName) }

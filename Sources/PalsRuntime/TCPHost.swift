@@ -207,6 +207,7 @@ public final class TCPHost: @unchecked Sendable {
             let roundStart = Date()
             if plan.crashed(id, before: r) {
                 log.crashedBeforeRound = r
+                log.moduleInput = try? client.abort()
                 for j in 0..<n where j != id { send(Envelope(kind: .crashed, session: sid, round: r, sender: id), to: j) }
                 onRound?(log)
                 return log
@@ -250,9 +251,10 @@ public final class TCPHost: @unchecked Sendable {
         }
         if plan.crashed(id, before: rounds + 1) {
             log.crashedBeforeRound = rounds + 1
+            log.moduleInput = try? client.abort()
         } else {
             do {
-                log.decision = try client.result()
+                (log.decision, log.moduleInput) = try client.result()
             } catch {
                 log.notes.append("module failed in RESULT: \(error)")
                 log.crashedBeforeRound = rounds + 1

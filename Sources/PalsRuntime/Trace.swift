@@ -24,7 +24,11 @@ public struct PeerLog: Sendable, Equatable {
     }
 
     public var id: Int
+    /// The host's input.
     public var input: Int
+    /// The input the module ran with (told after the session; differs from
+    /// `input` only for inputs the module draws itself).
+    public var moduleInput: Int?
     /// The module was stopped (injected crash) before this round.
     public var crashedBeforeRound: Int?
     public var rounds: [Round]
@@ -44,6 +48,7 @@ public struct PeerLog: Sendable, Equatable {
 
     public var json: JSON {
         var fields: [(String, JSON)] = [("id", .int(id)), ("input", .int(input))]
+        fields.append(("moduleInput", moduleInput.map { .int($0) } ?? .null))
         fields.append(("crashedBeforeRound", crashedBeforeRound.map { .int($0) } ?? .null))
         fields.append(
             (
@@ -71,6 +76,10 @@ public struct PeerLog: Sendable, Equatable {
             throw PalsError(.malformedFile, "peer log p\(id): missing integer \"input\"")
         }
         var log = PeerLog(id: id, input: input)
+        if let m = json["moduleInput"], !m.isNull {
+            guard let v = m.intValue else { throw PalsError(.malformedFile, "peer log p\(id): \"moduleInput\" must be an integer or null") }
+            log.moduleInput = v
+        }
         if let c = json["crashedBeforeRound"], !c.isNull {
             guard let r = c.intValue, r >= 1 else {
                 throw PalsError(.malformedFile, "peer log p\(id): \"crashedBeforeRound\" must be a round ≥ 1 or null")
