@@ -449,7 +449,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
 
     @OptionGroup var instance: RuntimeInstanceOptions
 
-    @Option(help: "Inputs, comma-separated (default 10, 11, …).")
+    @Option(help: "Inputs, comma-separated (default for uic: 10, 11, …).")
     var inputs: String?
 
     @Option(help: "Adversary: none, random (seeded by --seed), or a failure-pattern / counterexample file.")
@@ -483,7 +483,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
-        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "--inputs") } ?? Array(10..<(10 + n))
+        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "--inputs") } ?? model.defaultInputs
         guard inputList.count == n else { throw PalsError(.invalidArgument, "--inputs lists \(inputList.count) values for n = \(n)") }
         if let bad = inputList.first(where: { $0 == Concrete.bottomValue }) {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")

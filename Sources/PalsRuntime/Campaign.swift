@@ -114,7 +114,7 @@ public final class Campaign<C: ModuleCodec> {
         let started = Date()
         for k in 0..<options.runs {
             let plan = options.plan ?? AdversaryPlan.random(n: model.n, t: model.t, rounds: model.rounds, rng: &rng)
-            let inputs = (0..<model.n).map { _ in rng.below(1000) }
+            let inputs = model.randomInputs(&rng)
             let session = SessionID(rng.next())
             result.injectedFaulty += plan.faulty.count
             result.injectedCrashes += plan.crashes.count
