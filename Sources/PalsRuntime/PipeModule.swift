@@ -92,6 +92,9 @@ public final class PipeModule: ModuleLink {
         } catch {
             throw ModuleError("cannot start the module process \(executable): \(error.localizedDescription)")
         }
+        // Keep only our ends, so that the module's exit shows as end of file.
+        try? toModule.fileHandleForReading.close()
+        try? fromModule.fileHandleForWriting.close()
     }
 
     public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
@@ -105,7 +108,8 @@ public final class PipeModule: ModuleLink {
 
     deinit {
         try? toModule.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
+        // A module that does not stop at end of input is stopped.
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
