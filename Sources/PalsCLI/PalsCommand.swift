@@ -19,7 +19,7 @@ public struct PalsCommand: ParsableCommand {
             holds), 4 for an internal error (the solver's counterexample and the \
             reference semantics disagree, or Z3 reported an error).
             """,
-        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self],
+        subcommands: [BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self],
         defaultSubcommand: BoundsCommand.self
     )
 
@@ -34,6 +34,9 @@ public struct PalsCommand: ParsableCommand {
         } catch let error as PalsError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(2)
+        } catch let error as InternalError {
+            FileHandle.standardError.write(Data("internal error: \(error.message)\n".utf8))
+            Foundation.exit(4)
         } catch let error as Z3Error {
             FileHandle.standardError.write(Data("internal error: \(error)\n".utf8))
             Foundation.exit(4)
@@ -49,6 +52,13 @@ public struct PalsCommand: ParsableCommand {
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
         }
     }
+}
+
+/// A disagreement between two parts of the tool (an engine and the
+/// reference semantics): a bug, reported with exit status 4.
+struct InternalError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }
 
 /// Options shared by the commands that explore a model.

@@ -165,7 +165,8 @@ public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
         let frames = spec.variant.hasSuffix("unpadded") ? 65537 : 16 + 9 * spec.n + 1
         return max(largest, inputs.reduce(0, +) + 1, spec.n + 1, frames)
     case "fair-exchange":
-        return max(largest, 256, 4 + 9 * (spec.n + 1) + 1, (spec.rounds ?? Catalog.defaultM + 1) + 1)
+        // Packed inputs (items, descriptions, ρ) and their bound, frame sizes, rounds.
+        return max(largest, (1 << (4 * (spec.n + 1) + 8)) + 1, 4 + 9 * (spec.n + 1) + 1, (spec.rounds ?? Catalog.defaultM + 1) + 1)
     default:
         return largest
     }

@@ -73,14 +73,17 @@ public enum Catalog {
 
     /// The inputs a check uses unless told otherwise: 0, 1, …, n−1 (distinct,
     /// which suffices for the data-independent protocols), for smc the powers
-    /// of two 1, 2, 4, … (so that every F sees distinct sub-sums), for
-    /// fair-exchange items that match every description and ρ = 1.
+    /// of two 1, 2, 4, … (distinct sets of inputs have distinct sums; for
+    /// majority the votes 1, 0, 1, 0, …), for
+    /// fair-exchange items that match every description and ρ = 1 (fake
+    /// rounds).
     public static func defaultInputs(_ spec: ModelSpec) -> [Int] {
         switch spec.protocolName {
         case "smc":
             if resolved(spec).variant == "majority" { return (0..<spec.n).map { $0 % 2 == 0 ? 1 : 0 } }
             return (0..<spec.n).map { 1 << $0 }
-        case "fair-exchange": return FairExchange<Concrete>.matchingInputs(n: spec.n, rho: 1)
+        case "fair-exchange":
+            return FairExchange<Concrete>.matchingInputs(n: spec.n, rho: resolved(spec).variant == "deterministic" ? 0 : 1)
         default: return Array(0..<spec.n)
         }
     }

@@ -189,6 +189,10 @@ public struct FairExchange<L: Logic>: RoundProtocol {
                 next.rho = rho
                 next.aborted = l.not(l.and(rhoOK, l.all(ok)))
             }
+            // A module that will never hand anything over forgets the items
+            // and ρ (equal behaviours, equal states).
+            for k in 0..<n { next.items[k] = l.select(next.aborted, l.bottom, next.items[k]) }
+            next.rho = l.select(next.aborted, l.bottom, next.rho)
             return next
         }
         if mode == .deterministic {
@@ -200,6 +204,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
         let disrupted = l.exists(0..<n) { j in l.or(l.not(inbox[j].arrived), inbox[j].message.abort) }
         let aborted = l.or(s.aborted, l.and(live, disrupted))
         next.aborted = aborted
+        for k in 0..<n { next.items[k] = l.select(aborted, l.bottom, s.items[k]) }
+        next.rho = l.select(aborted, l.bottom, s.rho)
         next.committed = l.or(s.committed, l.and(l.equal(s.rho, l.value(round - 1)), l.not(aborted)))
         return next
     }
