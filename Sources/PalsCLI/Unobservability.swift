@@ -26,7 +26,7 @@ struct InterferenceCounterexample {
     static let schemaID = "trustedpals/noninterference/v1"
 
     var fileName: String {
-        "\(spec.protocolName)-\(spec.variant)-n\(spec.n)-t\(spec.t)-r\(rounds)-\(property).json"
+        "\(spec.protocolName)-\(spec.variant)-n\(spec.n)-t\(spec.t)-r\(rounds)-\(property)\(engine == "symbolic" ? "-symbolic" : "").json"
     }
 
     var json: JSON {

@@ -113,3 +113,24 @@ import Testing
         }
     }
 }
+
+/// Every committed noninterference counterexample still shows two runs that
+/// a faulty host tells apart.
+@Suite struct CommittedNoninterferenceTests {
+    static var files: [URL] {
+        let dir = PalsRunner.repository.appendingPathComponent("counterexamples/noninterference")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    @Test func thereAreCommittedFiles() {
+        #expect(Self.files.count >= 4)
+    }
+
+    @Test(arguments: files)
+    func replaysAndStillInterferes(file: URL) throws {
+        let r = try PalsRunner.run(["unobservability", "--replay", file.path, "--json"])
+        #expect(r.status == 1, "\(file.lastPathComponent): \(r.stderr)")
+        #expect(try JSON.parse(r.stdout)["stillViolated"]?.boolValue == true)
+    }
+}
