@@ -166,7 +166,7 @@ struct FairnessCommand: ParsableCommand {
         switch engine {
         case .explicit: useSolver = false
         case .symbolic: useSolver = true
-        case .auto: useSolver = n > 4
+        case .auto: useSolver = n > 4 && mode == "deterministic"
         }
         if useSolver && mode != "deterministic" {
             throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use --engine explicit")
