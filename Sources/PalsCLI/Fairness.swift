@@ -132,7 +132,7 @@ struct FairnessCommand: ParsableCommand {
     @Option(help: "Largest number of faulty processes.")
     var t: Int
 
-    @Option(name: .customLong("M"), help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 255).")
+    @Option(name: .customLong("M"), help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds).")
     var M: Int?
 
     @Option(help: "fake-rounds (default) or deterministic.")
@@ -156,7 +156,7 @@ struct FairnessCommand: ParsableCommand {
         }
         var rounds: Int? = nil
         if let M {
-            guard M >= 1 && M <= 255 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 255") }
+            guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
             if mode == "fake-rounds" { rounds = M + 1 }
         } else if mode == "fake-rounds" {
             throw PalsError(.invalidArgument, "the fake-rounds mode needs --M (ρ is drawn from 1…M)")

@@ -119,7 +119,7 @@ struct ModelOptions: ParsableArguments {
     func roundsOverride(_ protocolName: String) throws(PalsError) -> Int? {
         guard let M else { return rounds }
         guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "--M applies to fair-exchange only") }
-        guard M >= 1 && M <= 255 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 255") }
+        guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
         guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either --M or --rounds") }
         return M + 1
     }

@@ -137,8 +137,8 @@ public enum Catalog {
                 if let r = spec.rounds, r != spec.t + 2 {
                     throw PalsError(.invalidArgument, "the deterministic fair exchange runs t + 2 = \(spec.t + 2) rounds, not \(r)")
                 }
-            } else if let r = spec.rounds, r - 1 < 1 || r - 1 > 255 {
-                throw PalsError(.invalidArgument, "M = \(r - 1) is out of range: need 1 ≤ M ≤ 255 (rounds = M + 1)")
+            } else if let r = spec.rounds, r - 1 < 1 || r - 1 > 63 {
+                throw PalsError(.invalidArgument, "M = \(r - 1) is out of range: need 1 ≤ M ≤ 63 (rounds = M + 1 ≤ 64)")
             }
         }
     }

@@ -100,7 +100,7 @@ public struct FairExchange<L: Logic>: RoundProtocol {
     public static var rhoBits: Int { 8 }
 
     /// - Parameters:
-    ///   - M: fake rounds: ρ ∈ {1…M}, M ≥ 1 (at most 255); ignored by the
+    ///   - M: fake rounds: ρ ∈ {1…M}, M ≥ 1 (at most 63: the run has M + 1 ≤ 64 rounds); ignored by the
     ///     deterministic mode.
     @inlinable
     public init(logic: L, n: Int, t: Int, mode: Mode, M: Int = 1) {

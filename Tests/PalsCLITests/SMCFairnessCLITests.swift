@@ -99,6 +99,8 @@ import Testing
             ["check", "fair-exchange", "--n", "7", "--t", "1"],
             ["check", "uic", "--function", "sum", "--n", "3", "--t", "1"],
             ["fairness", "--n", "2", "--t", "1", "--M", "0"],
+            ["fairness", "--n", "2", "--t", "1", "--M", "64"],
+            ["check", "fair-exchange", "--n", "2", "--t", "1", "--M=-3"],
             ["fairness", "--n", "2", "--t", "1"],
             ["fairness", "--n", "2", "--t", "2", "--M", "3"],
             ["fairness", "--n", "2", "--t", "1", "--M", "3", "--mode", "coin"],
