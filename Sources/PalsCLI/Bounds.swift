@@ -46,7 +46,7 @@ struct BoundsCommand: ParsableCommand {
             throw PalsError(.invalidArgument, "n range \(n) must lie within 1…\(ProcessSet.maxProcesses)")
         }
         let faultModel = try model.faultModel()
-        try Catalog.validate(ModelSpec(protocolName: protocolName, variant: model.variant, n: range.lowerBound, t: 0))
+        try Catalog.validate(try model.spec(protocolName, n: range.lowerBound, t: 0))
         let engines = try range.map { nn throws(PalsError) in try model.engine(forN: nn) }
         if engines.allSatisfy({ $0 == .explicit }) {
             try runExplicit(range, faultModel: faultModel)
@@ -77,7 +77,7 @@ struct BoundsCommand: ParsableCommand {
         let start = ContinuousClock.now
         for nn in range {
             for tt in 0..<nn {
-                let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: nn, t: tt, rounds: model.rounds)
+                let spec = try model.spec(protocolName, n: nn, t: tt)
                 let report = try explicitCell(spec, faultModel: faultModel)
                 if !model.json {
                     printError(
@@ -93,7 +93,7 @@ struct BoundsCommand: ParsableCommand {
             let json = JSON.object([
                 ("verdict", .string(violated ? "violated" : "holds")),
                 ("protocol", .string(protocolName)),
-                ("variant", .string(model.variant)),
+                ("variant", .string(try model.variantName(protocolName))),
                 ("engine", .string("explicit")),
                 ("symmetry", .bool(model.symmetry)),
                 ("cells", .array(cells.map(cellJSON))),
@@ -110,7 +110,7 @@ struct BoundsCommand: ParsableCommand {
             ])
             print(json.compact)
         } else {
-            print(boundsTable(cells, protocolName: protocolName, variant: model.variant))
+            print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
         if violated { throw ExitCode(1) }
     }
@@ -122,7 +122,7 @@ struct BoundsCommand: ParsableCommand {
         for nn in range {
             let engine = try model.engine(forN: nn)
             for tt in 0..<nn {
-                let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: nn, t: tt, rounds: model.rounds)
+                let spec = try model.spec(protocolName, n: nn, t: tt)
                 let cell: BoundsCell
                 switch engine {
                 case .explicit:
@@ -149,7 +149,7 @@ struct BoundsCommand: ParsableCommand {
             let json = JSON.object([
                 ("verdict", .string(verdict)),
                 ("protocol", .string(protocolName)),
-                ("variant", .string(model.variant)),
+                ("variant", .string(try model.variantName(protocolName))),
                 ("engine", .string(model.engine.rawValue)),
                 ("faults", .string(faultModel.rawValue)),
                 ("symmetry", .bool(model.symmetry)),
@@ -167,7 +167,7 @@ struct BoundsCommand: ParsableCommand {
             ])
             print(json.compact)
         } else {
-            print(mixedBoundsTable(cells, protocolName: protocolName, variant: model.variant))
+            print(mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -35,7 +35,7 @@ struct CheckVisitor: ConcreteModelVisitor {
     func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
-        let inputs = self.inputs ?? Array(0..<proto.n)
+        let inputs = self.inputs ?? Catalog.defaultInputs(spec)
         let result = try Explorer(proto, properties: properties, inputs: inputs, options: options).run()
         var found: [FoundCounterexample] = []
         for v in result.verdicts {
@@ -83,7 +83,7 @@ struct CheckCommand: ParsableCommand {
             reference semantics, or a Z3 error).
             """)
 
-    @Argument(help: "Protocol: uic or floodset.")
+    @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
     var protocolName: String
 
     @Option(help: "Number of processes.")
@@ -104,7 +104,7 @@ struct CheckCommand: ParsableCommand {
     var out = "counterexamples"
 
     func run() throws {
-        let spec = ModelSpec(protocolName: protocolName, variant: model.variant, n: n, t: t, rounds: model.rounds)
+        let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
@@ -116,6 +116,7 @@ struct CheckCommand: ParsableCommand {
         if let p = parsedInputs, p.count != n {
             throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
         }
+        try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
         if try model.engine(forN: n) == .symbolic {
             let report = try runSymbolicForCLI(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalsCore
+import PalsProtocols
 import PalsZ3
 
 /// `pals`: the TrustedPals model checker and test oracle.
@@ -18,7 +19,9 @@ public struct PalsCommand: ParsableCommand {
             holds), 4 for an internal error (the solver's counterexample and the \
             reference semantics disagree, or Z3 reported an error).
             """,
-        subcommands: [BoundsCommand.self, CheckCommand.self, ReplayCommand.self, SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
+        subcommands: [
+            BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self,
+            SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
             KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self,
         ],
         defaultSubcommand: BoundsCommand.self
@@ -37,6 +40,9 @@ public struct PalsCommand: ParsableCommand {
         } catch let error as PalsError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(2)
+        } catch let error as InternalError {
+            FileHandle.standardError.write(Data("internal error: \(error.message)\n".utf8))
+            Foundation.exit(4)
         } catch let error as Z3Error {
             FileHandle.standardError.write(Data("internal error: \(error)\n".utf8))
             Foundation.exit(4)
@@ -54,10 +60,26 @@ public struct PalsCommand: ParsableCommand {
     }
 }
 
+/// A disagreement between two parts of the tool (an engine and the
+/// reference semantics): a bug, reported with exit status 4.
+struct InternalError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
 /// Options shared by the commands that explore a model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds).")
+    @Option(help: "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds; smc: the function, see --function; fair-exchange: the mode, see --mode).")
     var variant = "standard"
+
+    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched). Same as --variant.")
+    var function: String?
+
+    @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
+    var mode: String?
+
+    @Option(name: .customLong("M"), help: "fair-exchange, fake rounds: ρ is drawn from 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
+    var M: Int?
 
     @Option(help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
     var rounds: Int?
@@ -81,6 +103,39 @@ struct ModelOptions: ParsableArguments {
     var json = false
 
     func faultModel() throws(PalsError) -> FaultModel { try parseFaultModel(faults) }
+
+    /// The variant named by --variant, --function or --mode.
+    func variantName(_ protocolName: String) throws(PalsError) -> String {
+        if function != nil && protocolName != "smc" {
+            throw PalsError(.invalidArgument, "--function applies to smc only")
+        }
+        if mode != nil && protocolName != "fair-exchange" {
+            throw PalsError(.invalidArgument, "--mode applies to fair-exchange only")
+        }
+        if let f = function ?? mode {
+            guard variant == "standard" || variant == f else {
+                throw PalsError(.invalidArgument, "give either --variant or \(function != nil ? "--function" : "--mode"), not both")
+            }
+            return Catalog.resolved(ModelSpec(protocolName: protocolName, variant: f, n: 1, t: 0)).variant
+        }
+        return Catalog.resolved(ModelSpec(protocolName: protocolName, variant: variant, n: 1, t: 0)).variant
+    }
+
+    /// The rounds override: --rounds, or M + 1 for --M.
+    func roundsOverride(_ protocolName: String) throws(PalsError) -> Int? {
+        guard let M else { return rounds }
+        guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "--M applies to fair-exchange only") }
+        guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
+        guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either --M or --rounds") }
+        return M + 1
+    }
+
+    /// The instance named on the command line.
+    func spec(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> ModelSpec {
+        ModelSpec(
+            protocolName: protocolName, variant: try variantName(protocolName), n: n, t: t,
+            rounds: try roundsOverride(protocolName))
+    }
 
     /// The engine that checks an instance with `n` processes; rejects a
     /// `--timeout` that no cell could use and a timeout that is not positive.

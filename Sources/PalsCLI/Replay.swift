@@ -174,10 +174,11 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let model = try parseFaultModel(faults)
-        let spec = ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t, rounds: rounds)
+        let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t, rounds: rounds))
         try Catalog.validate(spec)
-        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Array(0..<n)
+        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Catalog.defaultInputs(spec)
         guard ins.count == n else { throw PalsError(.invalidArgument, "--inputs has \(ins.count) values but n = \(n)") }
+        try Catalog.checkInputs(spec, ins)
         var pat = FailurePattern()
         if let file = pattern {
             if drops != nil || faulty != nil || crashes != nil {

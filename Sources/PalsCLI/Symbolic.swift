@@ -73,7 +73,9 @@ public func runSymbolicCheck(
     inputs: [Int]? = nil, stopAtFirstViolation: Bool = false
 ) throws -> SymbolicCheckReport {
     try Catalog.validate(spec)
-    let inputs = inputs ?? Array(0..<spec.n)
+    let spec = Catalog.resolved(spec)
+    let inputs = inputs ?? Catalog.defaultInputs(spec)
+    try Catalog.checkInputs(spec, inputs)
     guard inputs.count == spec.n else {
         throw PalsError(.invalidArgument, "expected \(spec.n) inputs, got \(inputs.count)")
     }
@@ -87,7 +89,7 @@ public func runSymbolicCheck(
     options.inputs = inputs
     options.stopAtFirstViolation = stopAtFirstViolation
     let z3 = try Z3Context()
-    let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: (inputs.max() ?? 0) + 1))
+    let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: valueBound(spec, inputs: inputs)))
     let result: SymbolicResult
     switch spec.protocolName {
     case "uic":
@@ -100,6 +102,26 @@ public func runSymbolicCheck(
                 logic: Concrete(), n: spec.n, t: spec.t, variant: UIC<Concrete>.Variant(rawValue: spec.variant)!,
                 rounds: spec.rounds),
             properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
+            options: options)
+        result = try checker.run()
+    case "smc":
+        // SMC is not process-symmetric (F sees positions and values): every
+        // faulty set is searched.
+        options.symmetry = false
+        let variant = SMC<Concrete>.Variant(name: spec.variant)!
+        let symbolicVariant = SMC<Symbolic>.Variant(name: spec.variant)!
+        let checker = try SymbolicChecker(
+            symbolic: SMC(logic: logic, n: spec.n, t: spec.t, variant: symbolicVariant, rounds: spec.rounds),
+            concrete: SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds),
+            properties: SMC<Symbolic>.properties(for: symbolicVariant),
+            concreteProperties: SMC<Concrete>.properties(for: variant),
+            options: options)
+        result = try checker.run()
+    case "fair-exchange":
+        options.symmetry = false
+        let checker = try SymbolicChecker(
+            symbolic: Catalog.fairExchange(spec, logic: logic), concrete: Catalog.fairExchange(spec, logic: Concrete()),
+            properties: FairExchange<Symbolic>.properties, concreteProperties: FairExchange<Concrete>.properties,
             options: options)
         result = try checker.run()
     case "floodset":
@@ -127,9 +149,27 @@ public func runSymbolicCheck(
             seconds: v.seconds, statistics: v.statistics)
     }
     return SymbolicCheckReport(
-        spec: spec, rounds: result.rounds, inputs: inputs, faultModel: faultModel, symmetry: symmetry,
+        spec: spec, rounds: result.rounds, inputs: inputs, faultModel: faultModel, symmetry: options.symmetry,
         properties: properties, verdict: result.verdict, seconds: result.seconds, buildSeconds: result.buildSeconds,
         statistics: result.statistics, z3Version: Z3Context.version)
+}
+
+/// An exclusive upper bound on every value a protocol of `spec` computes
+/// with on `inputs`: the symbolic values must be wide enough that no sum
+/// wraps around and no constant collides with ⊥.
+public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
+    let largest = (inputs.max() ?? 0) + 1
+    switch spec.protocolName {
+    case "smc":
+        // Sums of inputs, process indices, frame sizes (unpadded: up to 65536).
+        let frames = spec.variant.hasSuffix("unpadded") ? 65537 : 16 + 9 * spec.n + 1
+        return max(largest, inputs.reduce(0, +) + 1, spec.n + 1, frames)
+    case "fair-exchange":
+        // Packed inputs (items, descriptions, ρ) and their bound, frame sizes, rounds.
+        return max(largest, (1 << (4 * (spec.n + 1) + 8)) + 1, 4 + 9 * (spec.n + 1) + 1, (spec.rounds ?? Catalog.defaultM + 1) + 1)
+    default:
+        return largest
+    }
 }
 
 // MARK: - The symbolic engine on the command line

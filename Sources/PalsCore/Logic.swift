@@ -36,6 +36,17 @@ public protocol Logic: SendableMetatype {
     func isBottom(_ v: Value) -> Bit
     func equal(_ a: Value, _ b: Value) -> Bit
 
+    /// `a + b` for two values that are not ⊥. Callers keep results in the
+    /// range their interpretation represents (the symbolic one wraps around
+    /// at its bit width).
+    func add(_ a: Value, _ b: Value) -> Value
+    /// `a < b` for two values that are not ⊥ (values are non-negative).
+    func less(_ a: Value, _ b: Value) -> Bit
+    /// The number in bits `low ..< low + count` of `v` (a non-negative value,
+    /// not ⊥): `(v >> low) & (2^count − 1)`. Lets a protocol pack several
+    /// small fields into one input.
+    func bitField(_ v: Value, low: Int, count: Int) -> Value
+
     /// `body(i)` holds for every `i` in `range`. Interpretations may
     /// short-circuit; the result must equal `all(range.map(body))`.
     func forAll(_ range: Range<Int>, _ body: (Int) -> Bit) -> Bit
@@ -102,6 +113,12 @@ public struct Concrete: Logic, Sendable, Hashable {
     public func exists(_ range: Range<Int>, _ body: (Int) -> Bool) -> Bool {
         for i in range where body(i) { return true }
         return false
+    }
+    @inlinable public func add(_ a: Int, _ b: Int) -> Int { a &+ b }
+    @inlinable public func less(_ a: Int, _ b: Int) -> Bool { a < b }
+    @inlinable
+    public func bitField(_ v: Int, low: Int, count: Int) -> Int {
+        (v >> low) & ((1 << count) - 1)
     }
     @inlinable public var bottom: Int { Concrete.bottomValue }
     @inlinable public func value(_ v: Int) -> Int { v }

@@ -47,11 +47,69 @@ public enum Catalog {
         Entry(
             name: "floodset", summary: "FloodSet interactive consistency (crash-tolerant baseline)",
             variants: ["standard"]),
+        Entry(
+            name: "smc", summary: "Secure multi-party computation: F(UIC(x)) with F from the registry (seed Fig. 2)",
+            variants: SMC<Concrete>.Variant.names),
+        Entry(
+            name: "fair-exchange",
+            summary: "Fair exchange on security modules (Avoine et al.): deterministic (UIC on votes) or fake rounds",
+            variants: FairExchange<Concrete>.Mode.allCases.map(\.rawValue)),
     ]
+
+    /// The variant `standard` stands for a protocol's default variant: `sum`
+    /// for smc, `fake-rounds` for fair-exchange.
+    public static func resolved(_ spec: ModelSpec) -> ModelSpec {
+        var s = spec
+        if s.variant == "standard" {
+            if s.protocolName == "smc" { s.variant = "sum" }
+            if s.protocolName == "fair-exchange" { s.variant = "fake-rounds" }
+        }
+        return s
+    }
+
+    /// The default M of the fake-rounds modes (the run has M + 1 rounds;
+    /// `rounds` of a spec sets it).
+    public static let defaultM = 4
+
+    /// The inputs a check uses unless told otherwise: 0, 1, …, n−1 (distinct,
+    /// which suffices for the data-independent protocols), for smc the powers
+    /// of two 1, 2, 4, … (distinct sets of inputs have distinct sums; for
+    /// majority the votes 1, 0, 1, 0, …), for
+    /// fair-exchange items that match every description and ρ = 1 (fake
+    /// rounds).
+    public static func defaultInputs(_ spec: ModelSpec) -> [Int] {
+        switch spec.protocolName {
+        case "smc":
+            if resolved(spec).variant == "majority" { return (0..<spec.n).map { $0 % 2 == 0 ? 1 : 0 } }
+            return (0..<spec.n).map { 1 << $0 }
+        case "fair-exchange":
+            return FairExchange<Concrete>.matchingInputs(n: spec.n, rho: resolved(spec).variant == "deterministic" ? 0 : 1)
+        default: return Array(0..<spec.n)
+        }
+    }
+
+    /// Rejects inputs a protocol cannot take: for fair-exchange, inputs that
+    /// are not packed items and descriptions, or a ρ outside 1…M.
+    public static func checkInputs(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {
+        let spec = resolved(spec)
+        guard spec.protocolName == "fair-exchange" else { return }
+        let p = fairExchange(spec, logic: Concrete())
+        if let problem = FairExchange<Concrete>.inputProblem(inputs, n: spec.n, mode: p.mode, M: p.M) {
+            throw PalsError(.invalidArgument, problem)
+        }
+    }
+
+    /// The fair-exchange instance of `spec` (validated).
+    @inlinable
+    public static func fairExchange<L: Logic>(_ spec: ModelSpec, logic: L) -> FairExchange<L> {
+        let mode = FairExchange<L>.Mode(rawValue: resolved(spec).variant)!
+        return FairExchange(logic: logic, n: spec.n, t: spec.t, mode: mode, M: (spec.rounds ?? defaultM + 1) - 1)
+    }
 
     /// Checks `spec` (n, t, rounds, protocol, variant) and returns the rounds
     /// the instance will run.
     public static func validate(_ spec: ModelSpec) throws(PalsError) {
+        let spec = resolved(spec)
         guard spec.n >= 1 && spec.n <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n = \(spec.n) is out of range: need 1 ≤ n ≤ \(ProcessSet.maxProcesses)")
         }
@@ -71,6 +129,18 @@ public enum Catalog {
                 .unknownProtocol,
                 "unknown variant \"\(spec.variant)\" of \(entry.name); known: \(entry.variants.joined(separator: ", "))")
         }
+        if entry.name == "fair-exchange" {
+            guard spec.n >= 2 && spec.n <= 5 else {
+                throw PalsError(.invalidArgument, "fair-exchange needs 2 ≤ n ≤ 5 (items are packed into one input), got n = \(spec.n)")
+            }
+            if spec.variant == "deterministic" {
+                if let r = spec.rounds, r != spec.t + 2 {
+                    throw PalsError(.invalidArgument, "the deterministic fair exchange runs t + 2 = \(spec.t + 2) rounds, not \(r)")
+                }
+            } else if let r = spec.rounds, r - 1 < 1 || r - 1 > 63 {
+                throw PalsError(.invalidArgument, "M = \(r - 1) is out of range: need 1 ≤ M ≤ 63 (rounds = M + 1 ≤ 64)")
+            }
+        }
     }
 
     /// Instantiates `spec` over `Concrete` and hands it to `visitor`.
@@ -78,6 +148,7 @@ public enum Catalog {
     @inlinable
     public static func visit<V: ConcreteModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
         try validate(spec)
+        let spec = resolved(spec)
         let logic = Concrete()
         switch spec.protocolName {
         case "uic":
@@ -87,9 +158,57 @@ public enum Catalog {
         case "floodset":
             let p = FloodSet(logic: logic, n: spec.n, t: spec.t, rounds: spec.rounds)
             return try visitor.visit(p, properties: FloodSet<Concrete>.properties, describe: { _ in "" })
+        case "smc":
+            let variant = SMC<Concrete>.Variant(name: spec.variant)!
+            let p = SMC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
+            return try visitor.visit(p, properties: SMC<Concrete>.properties(for: variant), describe: UIC<Concrete>.describe)
+        case "fair-exchange":
+            let p = fairExchange(spec, logic: logic)
+            return try visitor.visit(p, properties: FairExchange<Concrete>.properties, describe: FairExchange<Concrete>.describe)
         default:
             preconditionFailure("Invalid state: catalogue entry \(spec.protocolName) has no instance")
         }
+    }
+}
+
+/// Receives a concrete protocol that says what its hosts observe
+/// (`Observable`), for the noninterference checks.
+public protocol ObservableModelVisitor {
+    associatedtype Result
+    func visit<P: Observable & Sendable>(
+        _ proto: P, describe: @escaping (P.State) -> String
+    ) throws -> Result where P.L == Concrete, P.State: Hashable
+}
+
+extension Catalog {
+    /// The protocols whose hosts' observations are modelled.
+    public static let observable = ["smc", "fair-exchange"]
+
+    /// Instantiates an observable protocol of `spec` and hands it to `visitor`.
+    @inlinable
+    public static func visitObservable<V: ObservableModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
+        try validate(spec)
+        let spec = resolved(spec)
+        switch spec.protocolName {
+        case "smc":
+            let p = SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: SMC<Concrete>.Variant(name: spec.variant)!, rounds: spec.rounds)
+            return try visitor.visit(p, describe: UIC<Concrete>.describe)
+        case "fair-exchange":
+            return try visitor.visit(fairExchange(spec, logic: Concrete()), describe: FairExchange<Concrete>.describe)
+        default:
+            throw PalsError(
+                .invalidArgument,
+                "\(spec.protocolName) does not model what hosts observe; use one of: \(observable.joined(separator: ", "))")
+        }
+    }
+}
+
+extension FairExchange where L == Concrete {
+    /// A short note for diagrams: `A` aborted, `C` committed, `H` halted
+    /// (deterministic mode), else `-`.
+    @inlinable
+    public static func describe(_ s: State) -> String {
+        s.committed ? "C" : s.uic.halted ? "H" : s.aborted ? "A" : "-"
     }
 }
 

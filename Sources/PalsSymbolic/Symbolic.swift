@@ -64,6 +64,11 @@ public struct Symbolic: Logic {
         return context.bitVector(UInt64(v), width: valueBits)
     }
 
+    public func add(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3BitVector { context.add(a, b, width: valueBits) }
+    public func less(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3Bool { context.unsignedLess(a, b) }
+    public func bitField(_ v: Z3BitVector, low: Int, count: Int) -> Z3BitVector {
+        context.bitField(v, low: low, count: count, width: valueBits)
+    }
     public func isBottom(_ v: Z3BitVector) -> Z3Bool { context.eq(v, bottom) }
     public func equal(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3Bool { context.eq(a, b) }
 

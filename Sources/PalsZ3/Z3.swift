@@ -291,6 +291,41 @@ public final class Z3Context {
         return Z3Bool(recorded("eq", fallback: falseTerm.term) { Z3_mk_eq(raw, a.term.raw, b.term.raw) })
     }
 
+    /// `a + b` modulo 2^width, with folding.
+    public func add(_ a: Z3BitVector, _ b: Z3BitVector, width: Int) -> Z3BitVector {
+        if let x = a.constant, let y = b.constant {
+            let mask: UInt64 = width >= 64 ? ~0 : (UInt64(1) << UInt64(width)) - 1
+            return bitVector((x &+ y) & mask, width: width)
+        }
+        if a.constant == 0 { return b }
+        if b.constant == 0 { return a }
+        return Z3BitVector(recorded("bvadd", fallback: a.term) { Z3_mk_bvadd(raw, a.term.raw, b.term.raw) })
+    }
+
+    /// `a < b` as unsigned numbers, with folding.
+    public func unsignedLess(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3Bool {
+        if let x = a.constant, let y = b.constant { return bool(x < y) }
+        if a.term == b.term { return falseTerm }
+        return Z3Bool(recorded("bvult", fallback: falseTerm.term) { Z3_mk_bvult(raw, a.term.raw, b.term.raw) })
+    }
+
+    /// Bits `low ..< low + count` of `a` (of width `width`), zero-extended
+    /// back to `width` bits; bits beyond the width read as zero.
+    public func bitField(_ a: Z3BitVector, low: Int, count: Int, width: Int) -> Z3BitVector {
+        let high = min(low + count, width)
+        guard low < high else { return bitVector(0, width: width) }
+        if let x = a.constant {
+            let field = (x >> UInt64(low)) & ((UInt64(1) << UInt64(high - low)) - 1)
+            return bitVector(field, width: width)
+        }
+        let extracted = recorded("extract", fallback: a.term) {
+            Z3_mk_extract(raw, UInt32(high - 1), UInt32(low), a.term.raw)
+        }
+        if high - low == width { return Z3BitVector(extracted) }
+        return Z3BitVector(
+            recorded("zero_ext", fallback: a.term) { Z3_mk_zero_ext(raw, UInt32(width - (high - low)), extracted.raw) })
+    }
+
     /// At least `k` of `bits` are true (a cardinality constraint), with folding.
     public func atLeast(_ k: Int, _ bits: [Z3Bool]) -> Z3Bool {
         var need = k

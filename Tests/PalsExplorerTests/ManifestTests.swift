@@ -31,10 +31,12 @@ import Testing
     struct Run: ConcreteModelVisitor {
         typealias Result = ExplorationResult
         var options: ExplorerOptions
+        /// The catalogue's default inputs (0…n−1 for uic and floodset).
+        var inputs: [Int]
         func visit<P: RoundProtocol & Sendable>(
             _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
         ) throws -> ExplorationResult where P.L == Concrete, P.State: Hashable {
-            try Explorer(proto, properties: properties, inputs: Array(0..<proto.n), options: options).run()
+            try Explorer(proto, properties: properties, inputs: inputs, options: options).run()
         }
     }
 
@@ -52,7 +54,7 @@ import Testing
         options.symmetry = j["symmetry"]?.boolValue ?? false
         options.stopAtFirstViolation = j["first"]?.boolValue ?? false
         options.faultModel = FaultModel(rawValue: j["faults"]?.stringValue ?? "omission") ?? .generalOmission
-        let result = try Catalog.visit(spec, Run(options: options))
+        let result = try Catalog.visit(spec, Run(options: options, inputs: Catalog.defaultInputs(spec)))
         let violated = result.verdicts.filter { $0.status == .violated }.map(\.name).sorted()
         if ProcessInfo.processInfo.environment["PALS_RECORD_MANIFEST"] != nil {
             print("MANIFEST \(spec): states \(result.states) transitions \(result.transitions) violated \(violated)")

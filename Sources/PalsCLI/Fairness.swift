@@ -1,0 +1,229 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+import PalsExplorer
+import PalsProtocols
+
+/// The exact worst-case probability of an unfair fair exchange.
+struct FairnessReport {
+    var spec: ModelSpec
+    var mode: FairExchange<Concrete>.Mode
+    var M: Int
+    /// The number of equally likely runs (values of ρ), and the largest
+    /// number of them that one failure pattern makes unfair.
+    var runs: Int
+    var unfairRuns: Int
+    var probability: Fraction
+    /// The attaining pattern and the ρ of one unfair run under it.
+    var pattern: FailurePattern?
+    var unfairRhos: [Int]
+    var counterexample: FoundCounterexample?
+    var result: ProductResult
+    var engine = "explicit"
+}
+
+/// The deterministic mode by the solver: P(unfair) is 1 iff some admissible
+/// pattern violates Fairness, 0 iff the query is UNSAT.
+func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
+    let report = try runSymbolicCheck(spec: spec, symmetry: false)
+    guard let fairness = report.properties.first(where: { $0.name == "Fairness" }) else {
+        throw InternalError("the fair exchange has no Fairness property")
+    }
+    let proto = Catalog.fairExchange(spec, logic: Concrete())
+    var unfair = 0
+    var found: FoundCounterexample?
+    switch fairness.status {
+    case .holds: break
+    case .violated:
+        unfair = 1
+        if let file = fairness.counterexample {
+            let trace = try simulate(proto, inputs: file.inputs, pattern: file.pattern)
+            found = FoundCounterexample(file: file, diagram: Diagram.render(trace, describe: FairExchange<Concrete>.describe))
+        }
+    case .unknown:
+        throw ExitCode(3)
+    default:
+        throw InternalError("the solver and simulate disagree on Fairness: \(fairness.reason ?? "")")
+    }
+    return FairnessReport(
+        spec: spec, mode: proto.mode, M: proto.M, runs: 1, unfairRuns: unfair, probability: Fraction(unfair, 1),
+        pattern: found?.file.pattern, unfairRhos: [], counterexample: found,
+        result: ProductResult(best: unfair, pattern: found?.file.pattern, classes: [], states: 0, transitions: 0, faultySets: 0, seconds: fairness.seconds),
+        engine: "symbolic")
+}
+
+/// Computes max over failure patterns of P_ρ(unfair): explores the M runs
+/// (ρ = 1 … M, the same items) as one product under every admissible
+/// pattern, and at the horizon counts the runs that violate Fairness.
+///
+/// Patterns are oblivious (fixed before ρ is drawn); see specs/properties.md
+/// for why that is the adversary's best.
+func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
+    try Catalog.validate(spec)
+    let proto = Catalog.fairExchange(spec, logic: Concrete())
+    let rhos = proto.mode == .deterministic ? [0] : Array(1...proto.M)
+    let inputs = rhos.map { FairExchange<Concrete>.matchingInputs(n: spec.n, rho: $0) }
+    let fairness = FairExchange<Concrete>.fairness()
+    let explorer = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
+    let result = try explorer.maximize { faulty, ins, node in
+        (0..<ins.count).filter { k in
+            !fairness.holds(proto, explorer.horizonContext(run: k, of: node, inputs: ins[k], faulty: faulty))
+        }.count
+    }
+    var unfairRhos: [Int] = []
+    var found: FoundCounterexample?
+    func unfairCount(_ p: FailurePattern) throws -> Int {
+        try inputs.filter { try simulate(proto, inputs: $0, pattern: p).violation(of: fairness, protocol: proto) != nil }.count
+    }
+    if var pattern = result.pattern {
+        // Shrink: drop links whose loss is not needed to attain the maximum.
+        var k = pattern.drops.count - 1
+        while k >= 0 {
+            var fewer = pattern
+            fewer.drops.remove(at: k)
+            if try unfairCount(fewer) == result.best { pattern = fewer }
+            k -= 1
+        }
+        for (k, rho) in rhos.enumerated() {
+            let trace = try simulate(proto, inputs: inputs[k], pattern: pattern)
+            if trace.violation(of: fairness, protocol: proto) != nil { unfairRhos.append(rho) }
+        }
+        guard unfairRhos.count == result.best, let first = unfairRhos.first,
+            let k = rhos.firstIndex(of: first)
+        else {
+            throw InternalError("the product exploration and simulate disagree on the pattern \(pattern)")
+        }
+        let trace = try simulate(proto, inputs: inputs[k], pattern: pattern)
+        let file = CounterexampleFile(
+            protocolName: "fair-exchange", variant: proto.mode.rawValue, n: spec.n, t: spec.t, rounds: proto.rounds,
+            inputs: inputs[k], pattern: pattern, property: fairness.name,
+            violatedAfterRound: proto.rounds, decisions: CounterexampleFile.decisions(trace.decisions),
+            engine: "explicit-product")
+        found = FoundCounterexample(
+            file: file, diagram: Diagram.render(trace, describe: FairExchange<Concrete>.describe))
+    }
+    return FairnessReport(
+        spec: spec, mode: proto.mode, M: proto.M, runs: rhos.count, unfairRuns: result.best,
+        probability: Fraction(result.best, rhos.count), pattern: found?.file.pattern, unfairRhos: unfairRhos,
+        counterexample: found, result: result)
+}
+
+struct FairnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fairness",
+        abstract: "The exact worst-case probability that a fair exchange is unfair, over every failure pattern.",
+        discussion: """
+            Explores the M runs ρ = 1 … M of the fake-rounds fair exchange together under \
+            every admissible failure pattern with at most t faulty processes (general \
+            omission), and reports max over patterns of the fraction of the ρ for which \
+            the run is unfair (some host obtains the items, some correct host does not), \
+            as an exact reduced fraction. The pattern that attains it is written as a \
+            counterexample file (for the first unfair ρ; `pals replay` re-runs it). \
+            --mode deterministic has no ρ: the answer is 0 or 1, and with --engine symbolic \
+            (the default when n > 4) Z3 decides whether any pattern violates Fairness. Items \
+            match every description (p_i offers i + 1).
+
+            Exit status: 0 when computed (whatever the probability), 2 usage or input error.
+            """)
+
+    @Option(help: "Number of processes (2…5).")
+    var n: Int
+
+    @Option(help: "Largest number of faulty processes.")
+    var t: Int
+
+    @Option(name: .customLong("M"), help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds).")
+    var M: Int?
+
+    @Option(help: "fake-rounds (default) or deterministic.")
+    var mode = "fake-rounds"
+
+    @Option(help: "Worker threads.")
+    var threads = 2
+
+    @Option(help: "explicit (the product of the M runs), symbolic (deterministic mode only: Z3 checks Fairness, the answer is 0 or 1) or auto (symbolic for the deterministic mode when n > 4).")
+    var engine: EngineChoice = .auto
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Option(help: "Folder for the counterexample file.")
+    var out = "counterexamples"
+
+    func run() throws {
+        guard mode == "fake-rounds" || mode == "deterministic" else {
+            throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
+        }
+        var rounds: Int? = nil
+        if let M {
+            guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
+            if mode == "fake-rounds" { rounds = M + 1 }
+        } else if mode == "fake-rounds" {
+            throw PalsError(.invalidArgument, "the fake-rounds mode needs --M (ρ is drawn from 1…M)")
+        }
+        let spec = ModelSpec(protocolName: "fair-exchange", variant: mode, n: n, t: t, rounds: rounds)
+        let useSolver: Bool
+        switch engine {
+        case .explicit: useSolver = false
+        case .symbolic: useSolver = true
+        case .auto: useSolver = n > 4 && mode == "deterministic"
+        }
+        if useSolver && mode != "deterministic" {
+            throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use --engine explicit")
+        }
+        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: max(1, threads))
+        if let c = report.counterexample {
+            report.counterexample?.path = try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
+        }
+        print(json ? fairnessJSON(report).compact : fairnessText(report))
+    }
+}
+
+func fairnessJSON(_ r: FairnessReport) -> JSON {
+    .object([
+        ("protocol", .string("fair-exchange")),
+        ("mode", .string(r.mode.rawValue)),
+        ("n", .int(r.spec.n)),
+        ("t", .int(r.spec.t)),
+        ("M", r.mode == .deterministic ? .null : .int(r.M)),
+        ("probability", .string(r.probability.description)),
+        ("unfairRuns", .int(r.unfairRuns)),
+        ("runs", .int(r.runs)),
+        ("unfairRhos", .array(r.mode == .deterministic ? [] : r.unfairRhos.map { .int($0) })),
+        ("faulty", r.pattern.map { p in .array(p.faulty.map { .int($0) }) } ?? .null),
+        (
+            "drops",
+            r.pattern.map { p in
+                .array(p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
+            } ?? .null
+        ),
+        ("counterexample", r.counterexample?.path.map { .string($0) } ?? .null),
+        ("engine", .string(r.engine)),
+        ("states", r.engine == "symbolic" ? .null : .int(r.result.states)),
+        ("transitions", r.engine == "symbolic" ? .null : .int(r.result.transitions)),
+        ("seconds", secondsJSON(r.result.seconds)),
+    ])
+}
+
+func fairnessText(_ r: FairnessReport) -> String {
+    let what = r.mode == .deterministic ? "deterministic" : "fake rounds, ρ uniform in 1…\(r.M)"
+    var s = "fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(what))\n"
+    s += "worst-case P(unfair) = \(r.probability)"
+    s += r.mode == .deterministic ? "\n" : "  (\(r.unfairRuns) of \(r.runs) values of ρ)\n"
+    if let p = r.pattern {
+        let drops = p.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
+        s += "attained by: faulty \(p.faulty), dropped: \(drops.isEmpty ? "none" : drops)"
+        s += r.mode == .deterministic ? "\n" : " (unfair for ρ = \(r.unfairRhos.map(String.init).joined(separator: ", ")))\n"
+    } else {
+        s += "no failure pattern makes a run unfair\n"
+    }
+    if r.engine == "symbolic" {
+        s += "symbolic engine (Z3, every faulty set), \(fmt(r.result.seconds)) s\n"
+    } else {
+        s += "\(r.result.states) product states, \(r.result.transitions) transitions, \(r.result.faultySets) faulty sets, \(fmt(r.result.seconds)) s\n"
+    }
+    if let c = r.counterexample {
+        s += "\ncounterexample (\(c.path ?? "")):\n" + c.diagram
+    }
+    return s
+}

@@ -1,0 +1,506 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+import PalsExplorer
+import PalsProtocols
+import PalsSymbolic
+import PalsZ3
+
+/// Two runs under one failure pattern that a faulty host tells apart.
+struct InterferenceCounterexample {
+    var spec: ModelSpec
+    var rounds: Int
+    var property: String
+    var engine: String
+    var pattern: FailurePattern
+    var inputsA: [Int]
+    var inputsB: [Int]
+    var host: Int
+    var round: Int
+    var observationA: String
+    var observationB: String
+    var diagramA: String
+    var diagramB: String
+    var path: String?
+
+    static let schemaID = "trustedpals/noninterference/v1"
+
+    var fileName: String {
+        "\(spec.protocolName)-\(spec.variant)-n\(spec.n)-t\(spec.t)-r\(rounds)-\(property)\(engine == "symbolic" ? "-symbolic" : "").json"
+    }
+
+    var json: JSON {
+        .object([
+            ("schema", .string(Self.schemaID)),
+            ("protocol", .string(spec.protocolName)),
+            ("variant", .string(spec.variant)),
+            ("n", .int(spec.n)),
+            ("t", .int(spec.t)),
+            ("rounds", .int(rounds)),
+            ("property", .string(property)),
+            ("engine", .string(engine)),
+            ("faulty", .array(pattern.faulty.map { .int($0) })),
+            ("crashes", .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
+            ("drops", .array(pattern.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
+            ("inputsA", .array(inputsA.map { .int($0) })),
+            ("inputsB", .array(inputsB.map { .int($0) })),
+            ("host", .int(host)),
+            ("round", .int(round)),
+            ("observationA", .string(observationA)),
+            ("observationB", .string(observationB)),
+        ])
+    }
+
+    var text: String {
+        var s = "\(property) violated: faulty \(pattern.faulty)"
+        let drops = pattern.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
+        s += ", dropped: \(drops.isEmpty ? "none" : drops)\n"
+        s += "  run A inputs \(inputsA.map(String.init).joined(separator: ","))\n"
+        s += "  run B inputs \(inputsB.map(String.init).joined(separator: ","))\n"
+        s += "  host p\(host) tells them apart in round \(round):\n"
+        s += "    A: \(observationA)\n    B: \(observationB)\n"
+        s += "\nrun A:\n" + diagramA + "\nrun B:\n" + diagramB
+        return s
+    }
+}
+
+/// Simulates two runs under `pattern` and finds the first round and faulty
+/// host whose observations differ (with `privacy`, the result value handed
+/// over counts too); nil when none does.
+func firstInterference<P: Observable & Sendable>(
+    _ proto: P, spec: ModelSpec, property: String, engine: String, pattern: FailurePattern, a: [Int], b: [Int],
+    privacy: Bool, describe: @escaping (P.State) -> String
+) throws -> InterferenceCounterexample? where P.L == Concrete {
+    let ta = try simulate(proto, inputs: a, pattern: pattern)
+    let tb = try simulate(proto, inputs: b, pattern: pattern)
+    for r in stride(from: 1, through: proto.rounds, by: 1) {
+        let alive = (0..<proto.n).map { !ta.crashed[r].contains($0) }
+        for h in pattern.faulty {
+            var oa = HostObservation.of(proto, host: h, round: r, before: ta.states[r - 1], after: ta.states[r][h], alive: alive).text
+            var ob = HostObservation.of(proto, host: h, round: r, before: tb.states[r - 1], after: tb.states[r][h], alive: alive).text
+            if privacy && r == proto.rounds {
+                oa += " value \(resultText(ta.decisions[h]))"
+                ob += " value \(resultText(tb.decisions[h]))"
+            }
+            if oa != ob {
+                return InterferenceCounterexample(
+                    spec: spec, rounds: proto.rounds, property: property, engine: engine, pattern: pattern, inputsA: a,
+                    inputsB: b, host: h, round: r, observationA: oa, observationB: ob,
+                    diagramA: Diagram.render(ta, describe: describe), diagramB: Diagram.render(tb, describe: describe))
+            }
+        }
+    }
+    return nil
+}
+
+func resultText(_ d: Decision<Concrete>) -> String {
+    d.decided ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "none"
+}
+
+/// One noninterference property's outcome.
+struct InterferenceVerdict {
+    var name: String
+    /// holds / violated / unknown
+    var status: String
+    var reason: String?
+    var counterexample: InterferenceCounterexample?
+    var states: Int?
+    var seconds: Double
+}
+
+struct UnobservabilityReport {
+    var spec: ModelSpec
+    var engine: String
+    var rounds: Int
+    var runsPerFaultySet: String
+    var verdicts: [InterferenceVerdict]
+}
+
+/// The families of runs the explicit engine compares: for smc, the correct
+/// processes' inputs range over `values` (default: x_i and x_i + 256) while
+/// the faulty keep theirs; for fair-exchange, ρ ranges over 1…M (whoever is
+/// faulty: ρ is the module's secret, not p0's host's).
+func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
+    let base = Catalog.defaultInputs(spec)
+    let n = spec.n
+    if spec.protocolName == "fair-exchange" {
+        let runs = (1...max(1, M)).map { FairExchange<Concrete>.matchingInputs(n: n, rho: $0) }
+        return { _ in runs }
+    }
+    return { faulty in
+        var runs: [[Int]] = [[]]
+        for i in 0..<n {
+            let choices = faulty.contains(i) ? [base[i]] : (values ?? [base[i], base[i] + 256])
+            runs = runs.flatMap { r in choices.map { r + [$0] } }
+        }
+        return runs
+    }
+}
+
+/// The explicit engine: the product of the family of runs under every
+/// pattern; a node whose runs fall into two observation classes is a
+/// violation (with `privacy`: two runs in different classes whose correct
+/// processes return the same results).
+struct InterferenceVisitor: ObservableModelVisitor {
+    typealias Result = UnobservabilityReport
+    var spec: ModelSpec
+    var values: [Int]?
+    var threads: Int
+
+    func visit<P: Observable & Sendable>(
+        _ proto: P, describe: @escaping (P.State) -> String
+    ) throws -> UnobservabilityReport where P.L == Concrete, P.State: Hashable {
+        let M = proto.rounds - 1
+        let runs = interferenceRuns(spec, M: M, values: values)
+        var verdicts: [InterferenceVerdict] = []
+        let checks: [(String, Bool)] =
+            spec.protocolName == "smc" ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
+        for (name, privacy) in checks {
+            let rounds = proto.rounds
+            let n = proto.n
+            let observe: @Sendable (ProcessSet, Int, [P.State], [P.State]) -> [Int] = { faulty, round, before, after in
+                var key: [Int] = []
+                let alive = Array(repeating: true, count: n)
+                for h in faulty {
+                    key += HostObservation.of(proto, host: h, round: round, before: before, after: after[h], alive: alive).flat
+                    if privacy && round == rounds {
+                        let d = proto.decision(after[h])
+                        key.append(d.decided ? 1 : 0)
+                        if d.decided { key += d.value }
+                    }
+                }
+                return key
+            }
+            let explorer = ProductExplorer(proto, threads: threads, runs: runs, observe: observe)
+            let result = try explorer.maximize { faulty, ins, node in
+                guard node.classes.contains(where: { $0 != 0 }) else { return 0 }
+                guard privacy else { return 1 }
+                // Declassified: the correct processes' results.
+                let results = node.states.map { states in
+                    (0..<n).filter { !faulty.contains($0) }.map { i -> [Int] in
+                        let d = proto.decision(states[i])
+                        return d.decided ? d.value : [Concrete.bottomValue]
+                    }
+                }
+                for x in 0..<ins.count {
+                    for y in (x + 1)..<ins.count where node.classes[x] != node.classes[y] && results[x] == results[y] {
+                        return 1
+                    }
+                }
+                return 0
+            }
+            var found: InterferenceCounterexample?
+            if let pattern = result.pattern {
+                // The witness: a pair of runs told apart (same correct results for privacy).
+                let family = runs(pattern.faulty)
+                search: for x in family.indices {
+                    for y in (x + 1)..<family.count {
+                        let decisionsDiffer: Bool
+                        if privacy {
+                            let ta = try simulate(proto, inputs: family[x], pattern: pattern)
+                            let tb = try simulate(proto, inputs: family[y], pattern: pattern)
+                            decisionsDiffer = (0..<n).contains { i in
+                                !pattern.faulty.contains(i) && resultText(ta.decisions[i]) != resultText(tb.decisions[i])
+                            }
+                        } else {
+                            decisionsDiffer = false
+                        }
+                        if decisionsDiffer { continue }
+                        if let c = try firstInterference(
+                            proto, spec: spec, property: name, engine: "explicit-product", pattern: pattern, a: family[x],
+                            b: family[y], privacy: privacy, describe: describe)
+                        {
+                            found = c
+                            break search
+                        }
+                    }
+                }
+                guard found != nil else {
+                    throw InternalError("the product exploration and simulate disagree on \(name) under \(pattern)")
+                }
+            }
+            verdicts.append(
+                InterferenceVerdict(
+                    name: name, status: found == nil ? "holds" : "violated", reason: nil, counterexample: found,
+                    states: result.states, seconds: result.seconds))
+        }
+        let sample = runs(ProcessSet()).count
+        let description =
+            spec.protocolName == "fair-exchange"
+            ? "ρ = 1…\(M)" : "correct inputs over \((values ?? []).isEmpty ? "{x_i, x_i + 256}" : "{\(values!.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
+        return UnobservabilityReport(
+            spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts)
+    }
+}
+
+/// The symbolic engine: self-composition (`SymbolicNoninterference`), the
+/// witness replayed by `simulate`.
+func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport {
+    let spec = Catalog.resolved(spec)
+    try Catalog.validate(spec)
+    let inputs = Catalog.defaultInputs(spec)
+    let z3 = try Z3Context()
+    let largest = max(inputs.max() ?? 0, values?.max() ?? 0) + 257
+    let logic = Symbolic(
+        context: z3, valueBits: Symbolic.bits(forValuesBelow: max(valueBound(spec, inputs: inputs), largest * spec.n + 1)))
+    let start = ContinuousClock.now
+    let verdict: NoninterferenceVerdict
+    let name = "Unobservability"
+    var witness: InterferenceCounterexample?
+    let n = spec.n
+    switch spec.protocolName {
+    case "smc":
+        let variant = SMC<Symbolic>.Variant(name: spec.variant)!
+        let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
+        let bound = largest
+        verdict = try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in
+            l.all(b.map { l.less($0, l.value(bound)) })
+        }.run()
+    case "fair-exchange":
+        let proto = Catalog.fairExchange(spec, logic: logic)
+        let low = FairExchange<Symbolic>.fieldBits * (n + 1)
+        let M = proto.M
+        verdict = try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in
+            // Only ρ changes: every other field equal, ρ in 1…M.
+            var parts: [Z3Bool] = []
+            for i in 1..<n { parts.append(l.equal(b[i], l.value(inputs[i]))) }
+            let rho = l.bitField(b[0], low: low, count: FairExchange<Symbolic>.rhoBits)
+            parts.append(l.equal(l.bitField(b[0], low: 0, count: low), l.value(inputs[0] & ((1 << low) - 1))))
+            parts.append(l.less(b[0], l.value(1 << (low + FairExchange<Symbolic>.rhoBits))))
+            parts.append(l.less(l.value(0), rho))
+            parts.append(l.not(l.less(l.value(M), rho)))
+            return l.all(parts)
+        }.run()
+    default:
+        throw PalsError(
+            .invalidArgument, "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))")
+    }
+    var status = "holds"
+    var reason: String?
+    switch verdict {
+    case .holds: break
+    case .unknown(let r):
+        status = "unknown"
+        reason = r
+    case .violated(let w):
+        status = "violated"
+        struct Replay: ObservableModelVisitor {
+            typealias Result = InterferenceCounterexample?
+            var spec: ModelSpec
+            var w: InterferenceWitness
+            func visit<P: Observable & Sendable>(
+                _ proto: P, describe: @escaping (P.State) -> String
+            ) throws -> InterferenceCounterexample? where P.L == Concrete, P.State: Hashable {
+                try firstInterference(
+                    proto, spec: spec, property: "Unobservability", engine: "symbolic", pattern: w.pattern, a: w.inputsA,
+                    b: w.inputsB, privacy: false, describe: describe)
+            }
+        }
+        guard let c = try Catalog.visitObservable(spec, Replay(spec: spec, w: w)) else {
+            throw InternalError(
+                "the solver's two runs (inputs \(w.inputsA) and \(w.inputsB) under \(w.pattern)) look the same to every faulty host when simulated")
+        }
+        witness = c
+    }
+    let rounds = spec.protocolName == "fair-exchange" ? Catalog.fairExchange(spec, logic: Concrete()).rounds : (spec.rounds ?? spec.t + 1)
+    return UnobservabilityReport(
+        spec: spec, engine: "symbolic", rounds: rounds,
+        runsPerFaultySet: spec.protocolName == "fair-exchange" ? "ρ free in 1…\(rounds - 1)" : "correct inputs free below \(largest)",
+        verdicts: [
+            InterferenceVerdict(
+                name: name, status: status, reason: reason, counterexample: witness, states: nil,
+                seconds: elapsedSeconds(since: start))
+        ])
+}
+
+struct UnobservabilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unobservability",
+        abstract: "Check that faulty hosts cannot tell runs apart (seed §5, Definition 3, as noninterference).",
+        discussion: """
+            A host observes, per round, which frames its module sends and receives and \
+            their sizes, and the round in which its module hands it a result. \
+            Unobservability (Content and Control Flow Secrecy): two runs that differ only \
+            in correct processes' inputs (smc) or in ρ (fair-exchange), under the same \
+            failure pattern, give every faulty host the same observation. SMCPrivacy \
+            (smc, explicit engine): the same, with the result value handed to the host \
+            observed too, for runs in which the correct processes return the same results.
+
+            --engine explicit explores the runs of the family together under every \
+            pattern; --engine symbolic asks Z3 for two copies of a run under one shared \
+            pattern (self-composition) with free correct inputs (or ρ). A violation is \
+            shown as the two runs and the first observation that differs, and written as \
+            a file under OUT/noninterference/. --replay FILE re-runs such a file.
+
+            Exit status: 0 holds, 1 violated, 2 usage or input error, 3 unknown (solver \
+            timeout), 4 internal error.
+            """)
+
+    @Argument(help: "Protocol: smc or fair-exchange.")
+    var protocolName: String?
+
+    @Option(help: "Number of processes.")
+    var n: Int?
+
+    @Option(help: "Largest number of faulty processes.")
+    var t: Int?
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
+    var values: String?
+
+    @Option(help: "Folder for counterexample files (written under FOLDER/noninterference/).")
+    var out = "counterexamples"
+
+    @Option(help: "Re-run a noninterference counterexample file.")
+    var replay: String?
+
+    func run() throws {
+        if let replay { return try replayFile(replay) }
+        guard let protocolName, let n, let t else {
+            throw PalsError(.invalidArgument, "give a protocol, --n and --t (or --replay FILE)")
+        }
+        let spec = Catalog.resolved(try model.spec(protocolName, n: n, t: t))
+        try Catalog.validate(spec)
+        guard Catalog.observable.contains(spec.protocolName) else {
+            throw PalsError(
+                .invalidArgument, "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))")
+        }
+        let vals = try values.map { v throws(PalsError) in try parseInts(v, what: "--values") }
+        if let vals, vals.isEmpty || vals.contains(where: { $0 < 0 }) {
+            throw PalsError(.invalidArgument, "--values needs non-negative integers")
+        }
+        if vals != nil && spec.protocolName != "smc" {
+            throw PalsError(.invalidArgument, "--values applies to smc only (fair-exchange varies ρ)")
+        }
+        var report: UnobservabilityReport
+        switch try model.engine(forN: n) {
+        case .explicit:
+            guard n <= ProductExplorer<SMC<Concrete>>.maxProcesses else {
+                throw PalsError(.invalidArgument, "the explicit engine handles n ≤ \(ProductExplorer<SMC<Concrete>>.maxProcesses); use --engine symbolic")
+            }
+            report = try Catalog.visitObservable(spec, InterferenceVisitor(spec: spec, values: vals, threads: max(1, model.threads)))
+        case .symbolic:
+            report = try symbolicUnobservability(spec, values: vals, timeout: model.timeout)
+        }
+        for k in report.verdicts.indices {
+            guard let c = report.verdicts[k].counterexample else { continue }
+            report.verdicts[k].counterexample?.path = try writeFile(
+                dir: (out as NSString).appendingPathComponent("noninterference"), name: c.fileName, text: c.json.pretty + "\n")
+        }
+        print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
+        if report.verdicts.contains(where: { $0.status == "violated" }) { throw ExitCode(1) }
+        if report.verdicts.contains(where: { $0.status == "unknown" }) { throw ExitCode(3) }
+    }
+
+    /// Re-simulates both runs of a file and says whether a faulty host still
+    /// tells them apart (exit 1) or not (exit 0).
+    func replayFile(_ path: String) throws {
+        let j = try JSON.parse(try readText(path))
+        guard j["schema"]?.stringValue == InterferenceCounterexample.schemaID else {
+            throw PalsError(.unsupportedSchema, "\(path) is not a \(InterferenceCounterexample.schemaID) file")
+        }
+        func ints(_ key: String) throws(PalsError) -> [Int] {
+            guard let a = j[key]?.arrayValue?.compactMap(\.intValue) else {
+                throw PalsError(.malformedFile, "\(path) lacks \"\(key)\"")
+            }
+            return a
+        }
+        guard let proto = j["protocol"]?.stringValue, let variant = j["variant"]?.stringValue, let n = j["n"]?.intValue,
+            let t = j["t"]?.intValue, let rounds = j["rounds"]?.intValue, let property = j["property"]?.stringValue
+        else { throw PalsError(.malformedFile, "\(path) lacks protocol, variant, n, t, rounds or property") }
+        let crashes = (j["crashes"]?.arrayValue ?? []).compactMap { c -> Crash? in
+            guard let p = c["process"]?.intValue, let r = c["round"]?.intValue else { return nil }
+            return Crash(process: p, round: r)
+        }
+        let drops = (j["drops"]?.arrayValue ?? []).compactMap { d -> Link? in
+            guard let r = d["round"]?.intValue, let f = d["from"]?.intValue, let to = d["to"]?.intValue else { return nil }
+            return Link(round: r, from: f, to: to)
+        }
+        let pattern = FailurePattern(faulty: ProcessSet(try ints("faulty")), crashes: crashes, drops: drops)
+        let spec = ModelSpec(protocolName: proto, variant: variant, n: n, t: t, rounds: proto == "smc" || proto == "fair-exchange" && variant != "deterministic" ? rounds : nil)
+        let a = try ints("inputsA")
+        let b = try ints("inputsB")
+        struct Replay: ObservableModelVisitor {
+            typealias Result = InterferenceCounterexample?
+            var spec: ModelSpec
+            var pattern: FailurePattern
+            var a: [Int]
+            var b: [Int]
+            var privacy: Bool
+            func visit<P: Observable & Sendable>(
+                _ proto: P, describe: @escaping (P.State) -> String
+            ) throws -> InterferenceCounterexample? where P.L == Concrete, P.State: Hashable {
+                try pattern.validate(n: proto.n, t: proto.t, rounds: proto.rounds)
+                return try firstInterference(
+                    proto, spec: spec, property: "replay", engine: "simulate", pattern: pattern, a: a, b: b,
+                    privacy: privacy, describe: describe)
+            }
+        }
+        let found = try Catalog.visitObservable(
+            spec, Replay(spec: spec, pattern: pattern, a: a, b: b, privacy: property == "SMCPrivacy"))
+        if model.json {
+            print(JSON.object([("file", .string(path)), ("property", .string(property)), ("stillViolated", .bool(found != nil))]).compact)
+        } else if let found {
+            print("\(path): still violated\n" + found.text.replacingOccurrences(of: "replay violated", with: "\(property) violated"))
+        } else {
+            print("\(path): every faulty host now observes the same in both runs")
+        }
+        if found != nil { throw ExitCode(1) }
+    }
+}
+
+func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
+    let violated = r.verdicts.contains { $0.status == "violated" }
+    let unknown = r.verdicts.contains { $0.status == "unknown" }
+    return .object([
+        ("verdict", .string(violated ? "violated" : unknown ? "unknown" : "holds")),
+        ("protocol", .string(r.spec.protocolName)),
+        ("variant", .string(r.spec.variant)),
+        ("n", .int(r.spec.n)),
+        ("t", .int(r.spec.t)),
+        ("rounds", .int(r.rounds)),
+        ("engine", .string(r.engine)),
+        ("runs", .string(r.runsPerFaultySet)),
+        (
+            "properties",
+            .array(
+                r.verdicts.map { v in
+                    .object([
+                        ("name", .string(v.name)),
+                        ("status", .string(v.status)),
+                        ("reason", v.reason.map { .string($0) } ?? .null),
+                        ("counterexample", v.counterexample?.path.map { .string($0) } ?? .null),
+                        ("host", v.counterexample.map { .int($0.host) } ?? .null),
+                        ("round", v.counterexample.map { .int($0.round) } ?? .null),
+                        ("states", v.states.map { .int($0) } ?? .null),
+                        ("seconds", secondsJSON(v.seconds)),
+                    ])
+                })
+        ),
+    ])
+}
+
+func unobservabilityText(_ r: UnobservabilityReport) -> String {
+    var s = "\(r.spec) — unobservability, \(r.engine) engine, \(r.rounds) round(s); runs: \(r.runsPerFaultySet)\n"
+    let width = r.verdicts.map(\.name.count).max() ?? 0
+    for v in r.verdicts {
+        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.status)"
+        if let st = v.states { s += "  \(st) product states" }
+        s += ", \(fmt(v.seconds)) s"
+        if let reason = v.reason { s += " (\(reason))" }
+        if let p = v.counterexample?.path { s += "  (\(p))" }
+        s += "\n"
+    }
+    let violated = r.verdicts.contains { $0.status == "violated" }
+    s += "verdict: \(violated ? "violated" : r.verdicts.contains { $0.status == "unknown" } ? "unknown" : "holds")\n"
+    if let c = r.verdicts.compactMap(\.counterexample).first { s += "\n" + c.text }
+    return s
+}
+
+/// Wall-clock seconds since `start`.
+func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
+    let c = (ContinuousClock.now - start).components
+    return Double(c.seconds) + Double(c.attoseconds) / 1e18
+}
