@@ -106,35 +106,13 @@ struct ModelOptions: ParsableArguments {
 
     /// The variant named by --variant, --function or --mode.
     func variantName(_ protocolName: String) throws(PalsError) -> String {
-        if function != nil && protocolName != "smc" {
-            throw PalsError(.invalidArgument, "--function applies to smc only")
-        }
-        if mode != nil && protocolName != "fair-exchange" {
-            throw PalsError(.invalidArgument, "--mode applies to fair-exchange only")
-        }
-        if let f = function ?? mode {
-            guard variant == "standard" || variant == f else {
-                throw PalsError(.invalidArgument, "give either --variant or \(function != nil ? "--function" : "--mode"), not both")
-            }
-            return Catalog.resolved(ModelSpec(protocolName: protocolName, variant: f, n: 1, t: 0)).variant
-        }
-        return Catalog.resolved(ModelSpec(protocolName: protocolName, variant: variant, n: 1, t: 0)).variant
-    }
-
-    /// The rounds override: --rounds, or M + 1 for --M.
-    func roundsOverride(_ protocolName: String) throws(PalsError) -> Int? {
-        guard let M else { return rounds }
-        guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "--M applies to fair-exchange only") }
-        guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
-        guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either --M or --rounds") }
-        return M + 1
+        try spec(protocolName, n: 1, t: 0).variant
     }
 
     /// The instance named on the command line.
     func spec(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> ModelSpec {
-        ModelSpec(
-            protocolName: protocolName, variant: try variantName(protocolName), n: n, t: t,
-            rounds: try roundsOverride(protocolName))
+        try instanceSpec(
+            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds)
     }
 
     /// The engine that checks an instance with `n` processes; rejects a
@@ -155,6 +133,37 @@ struct ModelOptions: ParsableArguments {
         case .auto: return n <= EngineChoice.autoExplicitLimit ? .explicit : .symbolic
         }
     }
+}
+
+/// The instance named by `--variant`, `--function` (smc), `--mode`
+/// (fair-exchange), `--M` (fair-exchange: M + 1 rounds) and `--rounds`.
+func instanceSpec(
+    _ protocolName: String, n: Int, t: Int, variant: String, function: String?, mode: String?, M: Int?, rounds: Int?
+) throws(PalsError) -> ModelSpec {
+    if function != nil && protocolName != "smc" {
+        throw PalsError(.invalidArgument, "--function applies to smc only")
+    }
+    if mode != nil && protocolName != "fair-exchange" {
+        throw PalsError(.invalidArgument, "--mode applies to fair-exchange only")
+    }
+    var name = variant
+    if let f = function ?? mode {
+        guard variant == "standard" || variant == f else {
+            throw PalsError(.invalidArgument, "give either --variant or \(function != nil ? "--function" : "--mode"), not both")
+        }
+        name = f
+    }
+    var r = rounds
+    if let M {
+        guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "--M applies to fair-exchange only") }
+        guard M >= 1 && M <= 63 else {
+            throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)")
+        }
+        guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either --M or --rounds") }
+        r = M + 1
+    }
+    let resolved = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: name, n: n, t: t)).variant
+    return ModelSpec(protocolName: protocolName, variant: resolved, n: n, t: t, rounds: r)
 }
 
 /// `--engine`: which checker runs a cell.

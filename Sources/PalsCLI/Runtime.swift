@@ -20,11 +20,28 @@ struct RuntimeInstanceOptions: ParsableArguments {
     @Option(help: "Bound on faulty processes.")
     var t: Int
 
-    @Option(help: "Variant of the protocol.")
+    @Option(help: "Variant of the protocol (uic: standard or a mutant; smc: the function; fair-exchange: the mode).")
     var variant = "standard"
 
-    func spec(_ protocolName: String) -> ModelSpec {
-        ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t)
+    @Option(help: "smc: the function F (sum, max, majority, auction, identity).")
+    var function: String?
+
+    @Option(help: "fair-exchange: deterministic or fake-rounds.")
+    var mode: String?
+
+    @Option(name: .customLong("M"), help: "fair-exchange, fake rounds: p0's module draws ρ from 1…M (the run has M + 1 rounds; default \(Catalog.defaultM)).")
+    var M: Int?
+
+    func spec(_ protocolName: String) throws(PalsError) -> ModelSpec {
+        try instanceSpec(protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: nil)
+    }
+
+    /// The options that name this instance again (for child processes).
+    func arguments(_ protocolName: String) throws(PalsError) -> [String] {
+        let s = try spec(protocolName)
+        var args = ["--n", "\(n)", "--t", "\(t)", "--variant", s.variant]
+        if let r = s.rounds, protocolName == "fair-exchange" { args += ["--M", "\(r - 1)"] }
+        return args
     }
 }
 
@@ -185,7 +202,8 @@ func saveFailure(
             protocolName: model.protocolName, variant: model.variant, n: model.n, t: model.t, rounds: model.rounds,
             inputs: trace.inputs, pattern: report.realized, property: v.property, violatedAfterRound: v.round,
             decisions: decisions, engine: "runtime")
-        paths.append(try writeFile(dir: dir, name: cx.suggestedFileName, text: cx.text + "\n"))
+        let name = tag.isEmpty ? cx.suggestedFileName : cx.suggestedFileName.replacingOccurrences(of: ".json", with: "\(tag).json")
+        paths.append(try writeFile(dir: dir, name: name, text: cx.text + "\n"))
     }
     return paths
 }
@@ -255,7 +273,7 @@ struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "The roster file.")
     var roster: String
 
-    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let k = try ModuleKey.parse(try readText(key))
@@ -336,7 +354,7 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let rosterFile = try Roster.parse(try readText(roster))
@@ -366,7 +384,7 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         case "in-process":
             link = try SecurityModule(codec: model.codec, key: myKey, roster: rosterFile)
         case "process":
-            var args = ["module", protocolName, "--n", "\(model.n)", "--t", "\(model.t)", "--variant", instance.variant]
+            var args = ["module", protocolName] + (try instance.arguments(protocolName))
             args += ["--key", keyPath, "--roster", roster]
             do {
                 link = try PipeModule(executable: selfExecutable(), arguments: args)
@@ -479,7 +497,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
@@ -523,7 +541,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
             p.arguments = [
-                "peer", protocolName, "--n", "\(n)", "--t", "\(model.t)", "--variant", instance.variant,
+                "peer", protocolName] + (try instance.arguments(protocolName)) + [
                 "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
                 "--input", "\(inputList[i])", "--session", session.description,
                 "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
@@ -671,7 +689,7 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try withRuntimeModel(instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
@@ -683,6 +701,14 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "--round-timeout"), plan: plan)
         let campaign = try Campaign(model: model)
         let r = try campaign.run(options)
+        // Fair exchange: the measured rate of unfair runs next to the exact
+        // worst case over every failure pattern.
+        var bound: FairnessReport?
+        if model.protocolName == "fair-exchange" {
+            let spec = ModelSpec(protocolName: "fair-exchange", variant: model.variant, n: model.n, t: model.t, rounds: model.rounds)
+            bound = try model.variant == "deterministic" && model.n > 4 ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: 2)
+        }
+        let unfair = r.violationsByProperty.first { $0.property == "Fairness" }?.runs
         var saved: [String] = []
         for f in r.failures { saved += try saveFailure(f.trace, f.report, model: model, dir: out, tag: "-run\(f.run)") }
         if !saved.isEmpty {
@@ -717,11 +743,26 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
                         .object([("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)), ("drops", .int(r.injectedDrops))])
                     ),
                     ("rejectedFrames", .object(FrameVerdict.allCases.compactMap { v in r.rejectedFrames[v].map { (v.description, .int($0)) } })),
+                    (
+                        "violationsByProperty",
+                        .object(r.violationsByProperty.map { ($0.property, .int($0.runs)) })
+                    ),
+                    ("unfairRuns", unfair.map { .int($0) } ?? .null),
+                    ("unfairRate", unfair.map { .double(Double($0) / Double(max(1, r.runs))) } ?? .null),
+                    ("worstCaseUnfairness", bound.map { .string($0.probability.description) } ?? .null),
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
             print("\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")")
             print("runs: \(r.runs)   violations: \(r.violations)   disagreements: \(r.disagreements)   outside model: \(r.outsideModel)")
+            let violated = r.violationsByProperty.filter { $0.runs > 0 }
+            if !violated.isEmpty {
+                print("violated: " + violated.map { "\($0.property) in \($0.runs) run(s)" }.joined(separator: ", "))
+            }
+            if let unfair, let bound {
+                let rate = Double(unfair) / Double(max(1, r.runs))
+                print("unfair runs: \(unfair) of \(r.runs) (\(String(format: "%.4f", rate))); exact worst case over every failure pattern: \(bound.probability)")
+            }
             print("time: \(fmt(r.seconds)) s   (\(Int(rate.rounded())) runs/s)   frame size \(model.format.frameSize) bytes")
             if tr == .tcp {
                 print("round latency: median \(Int(Stats.quantile(lat, 0.5))) µs, p99 \(Int(Stats.quantile(lat, 0.99))) µs")

@@ -61,7 +61,7 @@ public protocol RuntimeModelVisitor {
 }
 
 /// The protocols the runtime runs (those with a module codec).
-public let runtimeProtocols = ["uic"]
+public let runtimeProtocols = ["uic", "smc", "fair-exchange"]
 
 /// The UIC runtime model of `spec`.
 public func uicRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
@@ -75,14 +75,144 @@ public func uicRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel
         codec: UICModuleCodec(proto), protocolName: "uic", variant: spec.variant, properties: UIC<Concrete>.properties)
 }
 
+/// The SMC runtime model of `spec` (a consistent setup: the model's
+/// `sum-mismatched` and `sum-unpadded` variants describe modules the runtime
+/// does not build — its modules always pad, and a module given another F
+/// refuses the session).
+public func smcRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<SMCModuleCodec> {
+    let spec = Catalog.resolved(spec)
+    try Catalog.validate(spec)
+    guard let variant = SMC<Concrete>.Variant(name: spec.variant), !variant.unpadded, !variant.mismatched else {
+        throw PalsError(
+            .invalidArgument,
+            "the runtime runs smc with one function from the registry for every module; \(spec.variant) is a model-only variant")
+    }
+    let proto = SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
+    let n = spec.n
+    let inputs = Catalog.defaultInputs(spec)
+    let majority = variant.function.kind == .majority
+    return RuntimeModel(
+        codec: SMCModuleCodec(proto), protocolName: "smc", variant: spec.variant,
+        properties: SMC<Concrete>.properties(for: variant), defaultInputs: inputs,
+        randomInputs: { rng in (0..<n).map { _ in majority ? rng.below(2) : rng.below(100) } })
+}
+
+/// The fair-exchange runtime model of `spec` (the leaky mode is model-only:
+/// a module always sends its padded frame).
+public func fairExchangeRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<FairExchangeModuleCodec> {
+    let spec = Catalog.resolved(spec)
+    try Catalog.validate(spec)
+    let proto = Catalog.fairExchange(spec, logic: Concrete())
+    guard proto.mode != .fakeRoundsLeaky else {
+        throw PalsError(.invalidArgument, "the runtime's modules always send every frame; fake-rounds-leaky is a model-only variant")
+    }
+    let n = spec.n
+    // The host's inputs carry items and descriptions; p0's module draws ρ.
+    let matching = FairExchange<Concrete>.matchingInputs(n: n, rho: 0)
+    return RuntimeModel(
+        codec: FairExchangeModuleCodec(proto), protocolName: "fair-exchange", variant: spec.variant,
+        properties: FairExchange<Concrete>.properties, defaultInputs: matching,
+        randomInputs: { rng in
+            // Mostly matching items; one run in ten, one party expects
+            // something else from another (nobody may then get anything).
+            var inputs = matching
+            if rng.below(10) == 0 {
+                let i = rng.below(n)
+                var j = rng.below(n - 1)
+                if j >= i { j += 1 }
+                let shift = FairExchange<Concrete>.fieldBits * (j + 1)
+                inputs[i] = (inputs[i] & ~(15 << shift)) | (((j + 1 + 1 + rng.below(14)) % 16) << shift)
+            }
+            return inputs
+        })
+}
+
 /// Instantiates the runtime model of `spec` and hands it to `visitor`.
 public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
     try Catalog.validate(spec)
     switch spec.protocolName {
     case "uic": return try visitor.visit(uicRuntimeModel(spec))
+    case "smc": return try visitor.visit(smcRuntimeModel(spec))
+    case "fair-exchange": return try visitor.visit(fairExchangeRuntimeModel(spec))
     default:
         throw PalsError(
             .unknownProtocol,
             "the runtime runs \(runtimeProtocols.joined(separator: ", ")); \"\(spec.protocolName)\" has no module codec")
+    }
+}
+
+// MARK: - SMC and fair exchange
+
+/// SMC's messages are UIC's (SMC runs UIC, then applies F): the same bytes.
+/// The instance name carries F's name and digest, so modules configured with
+/// different functions derive different keys and never accept each other's
+/// frames; BEGIN is refused when the host names another instance.
+public struct SMCModuleCodec: ModuleCodec {
+    public let proto: SMC<Concrete>
+    private let uic: UICModuleCodec
+
+    public init(_ proto: SMC<Concrete>) {
+        self.proto = proto
+        self.uic = UICModuleCodec(proto.uic)
+    }
+
+    public var instanceName: String {
+        let f = proto.functions[0]
+        return "smc/\(f.name)#\(f.digestHex) n=\(proto.n) t=\(proto.t) rounds=\(proto.rounds)"
+    }
+
+    public var maxMessageBytes: Int { uic.maxMessageBytes }
+    public func encode(_ m: SMC<Concrete>.Message) -> [UInt8] { uic.encode(m) }
+    public func decode(_ bytes: ArraySlice<UInt8>) -> SMC<Concrete>.Message? { uic.decode(bytes) }
+    public func describe(_ m: SMC<Concrete>.Message) -> String { uic.describe(m) }
+}
+
+/// Fair exchange's message: item (8) · ρ (8) · abort (1) · the UIC message on
+/// the votes (UIC's encoding), the same size in every round and mode. In the
+/// fake-rounds mode p0's module draws ρ uniformly from {1…M} itself (the
+/// host's input carries only the item and descriptions).
+public struct FairExchangeModuleCodec: ModuleCodec {
+    public let proto: FairExchange<Concrete>
+    private let uic: UICModuleCodec
+
+    public init(_ proto: FairExchange<Concrete>) {
+        self.proto = proto
+        self.uic = UICModuleCodec(proto.uic)
+    }
+
+    public var instanceName: String {
+        "fair-exchange/\(proto.mode.rawValue)\(proto.mode == .deterministic ? "" : " M=\(proto.M)") n=\(proto.n) t=\(proto.t) rounds=\(proto.rounds)"
+    }
+
+    public var maxMessageBytes: Int { 17 + uic.maxMessageBytes }
+
+    public func encode(_ m: FairExchange<Concrete>.Message) -> [UInt8] {
+        var out: [UInt8] = []
+        ValueBytes.append(m.item, to: &out)
+        ValueBytes.append(m.rho, to: &out)
+        out.append(m.abort ? 1 : 0)
+        return out + uic.encode(m.uic)
+    }
+
+    public func decode(_ bytes: ArraySlice<UInt8>) -> FairExchange<Concrete>.Message? {
+        guard bytes.count == maxMessageBytes, let item = ValueBytes.read(bytes, at: 0),
+            let rho = ValueBytes.read(bytes, at: 8)
+        else { return nil }
+        let flag = bytes[bytes.startIndex + 16]
+        guard flag <= 1, let u = uic.decode(bytes[(bytes.startIndex + 17)...]) else { return nil }
+        return FairExchange<Concrete>.Message(item: item, rho: rho, abort: flag == 1, uic: u)
+    }
+
+    public func describe(_ m: FairExchange<Concrete>.Message) -> String {
+        func v(_ x: Int) -> String { x == Concrete.bottomValue ? "⊥" : String(x) }
+        return "(item \(v(m.item)), ρ \(v(m.rho)), \(m.abort ? "abort" : "ok"), uic \(uic.describe(m.uic)))"
+    }
+
+    public func moduleInput(_ hostInput: Int, process: Int, random: () -> UInt64) -> Int {
+        guard process == 0, proto.mode != .deterministic else { return hostInput }
+        let shift = FairExchange<Concrete>.fieldBits * (proto.n + 1)
+        let low = hostInput & ((1 << shift) - 1)
+        let rho = 1 + Int(random() % UInt64(proto.M))
+        return low | rho << shift
     }
 }

@@ -43,6 +43,8 @@ public struct CampaignResult: Sendable {
     public var runs = 0
     /// Runs in which a property of the model failed on the realized run.
     public var violations = 0
+    /// Per property (in the model's order), the runs that violated it.
+    public var violationsByProperty: [(property: String, runs: Int)] = []
     /// Runs in which a module disagreed with the model.
     public var disagreements = 0
     /// Runs whose realized failure pattern left the model.
@@ -80,7 +82,14 @@ public final class Campaign<C: ModuleCodec> {
     public func run(_ options: CampaignOptions, progress: ((Int) -> Void)? = nil) throws -> CampaignResult {
         guard options.runs >= 0 else { throw PalsError(.invalidArgument, "--runs must be ≥ 0") }
         if let plan = options.plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
-        let modules = try keys.map { k throws(PalsError) in try SecurityModule(codec: model.codec, key: k, roster: roster) }
+        // Each module's own generator (for inputs it draws itself, such as
+        // fair exchange's ρ) is seeded from the campaign's seed, so that a
+        // campaign is repeatable.
+        let modules = try keys.map { k throws(PalsError) in
+            let g = GeneratorBox(seed: options.seed &+ 0x5EED &* UInt64(k.id + 1))
+            return try SecurityModule(codec: model.codec, key: k, roster: roster, random: { g.next() })
+        }
+        var byProperty = model.properties.filter { $0.kind != .sometimes }.map { ($0.name, 0) }
         var rng = SplitMix64(seed: options.seed)
         var result = CampaignResult()
         var hosts: [TCPHost] = []
@@ -145,6 +154,9 @@ public final class Campaign<C: ModuleCodec> {
             if !report.violations.isEmpty {
                 result.violations += 1
                 failed = true
+                for v in report.violations {
+                    if let k = byProperty.firstIndex(where: { $0.0 == v.property }) { byProperty[k].1 += 1 }
+                }
             }
             if failed && result.failures.count < 5 {
                 result.failures.append(CampaignFailure(run: k, trace: trace, report: report))
@@ -153,6 +165,7 @@ public final class Campaign<C: ModuleCodec> {
             progress?(k + 1)
         }
         result.seconds = Date().timeIntervalSince(started)
+        result.violationsByProperty = byProperty.map { (property: $0.0, runs: $0.1) }
         return result
     }
 
@@ -210,6 +223,13 @@ final class LogBox: @unchecked Sendable {
         latencies[i] = lat
         lock.unlock()
     }
+}
+
+/// A seeded generator a module calls through a closure.
+final class GeneratorBox: @unchecked Sendable {
+    private var g: SplitMix64
+    init(seed: UInt64) { g = SplitMix64(seed: seed) }
+    func next() -> UInt64 { g.next() }
 }
 
 /// Hands a value that is used by one thread at a time to another thread.

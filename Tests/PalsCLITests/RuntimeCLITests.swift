@@ -124,6 +124,78 @@ struct RuntimeCLITests {
         #expect(d["module"] as? Int == 1 && d["round"] as? Int == 3)
     }
 
+    @Test("cluster runs SMC with every built-in function and the oracle agrees")
+    func clusterSMC() throws {
+        let expected: [String: String] = [
+            "sum": "[24, ⊥, ⊥, ⊥]", "max": "[9, ⊥, ⊥, ⊥]", "majority": "[1, ⊥, ⊥, ⊥]",
+            "auction": "[1, 7, ⊥, ⊥]", "identity": "[5, 9, 7, 3]",
+        ]
+        for (f, result) in expected.sorted(by: { $0.key < $1.key }) {
+            let inputs = f == "majority" ? "1,1,0,1" : "5,9,7,3"
+            let r = try PalsRunner.run(["cluster", "smc", "--n", "4", "--t", "1", "--function", f, "--inputs", inputs])
+            #expect(r.status == 0, "\(f): \(r.stdout)\(r.stderr)")
+            #expect(r.stdout.contains("oracle: conforms"), "\(f)")
+            #expect(r.stdout.contains("decided \(result)"), "\(f): \(r.stdout)")
+        }
+    }
+
+    @Test("fair exchange on the runtime: p0's module draws ρ, the oracle replays with it")
+    func clusterFairExchange() throws {
+        let out = try PalsRunner.temporaryDirectory()
+        let r = try PalsRunner.run(["cluster", "fair-exchange", "--n", "3", "--t", "1", "--M", "8", "--out", out.path, "--json"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect((try object(r.stdout)["oracle"] as? [String: Any])?["verdict"] as? String == "conforms")
+        let trace = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("trace.json"))) as? [String: Any])
+        let logs = try #require(trace["logs"] as? [[String: Any]])
+        let hostInput = try #require(logs[0]["input"] as? Int)
+        let moduleInput = try #require(logs[0]["moduleInput"] as? Int)
+        // ρ sits above the items and descriptions (4 bits each, n + 1 fields).
+        #expect(hostInput >> 16 == 0)
+        #expect((1...8).contains(moduleInput >> 16))
+        #expect(moduleInput & 0xFFFF == hostInput)
+    }
+
+    @Test("a fake-rounds campaign under the worst pattern: unfair rate near the exact bound 1/M, never a disagreement")
+    func fairExchangeCampaign() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        let f = try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--M", "8", "--out", dir.path, "--json"])
+        #expect(f.status == 0)
+        let cx = try #require(try object(f.stdout)["counterexample"] as? String)
+        let r = try PalsRunner.run([
+            "campaign", "fair-exchange", "--n", "2", "--t", "1", "--M", "8", "--runs", "2000", "--seed", "2",
+            "--adversary", cx, "--out", dir.path, "--json",
+        ])
+        #expect(r.status == 1)
+        let j = try object(r.stdout)
+        #expect(j["worstCaseUnfairness"] as? String == "1/8")
+        #expect(j["disagreements"] as? Int == 0 && j["outsideModel"] as? Int == 0)
+        let rate = try #require(j["unfairRate"] as? Double)
+        // 9 runs in 10 have matching items; ρ = 8 in 1 of 8 of them.
+        #expect(rate > 0.08 && rate < 0.145, "rate \(rate)")
+        // The random adversary stays far below the bound, and the
+        // deterministic mode (t < n/2) is never unfair.
+        let random = try object(try PalsRunner.run([
+            "campaign", "fair-exchange", "--n", "2", "--t", "1", "--M", "8", "--runs", "1000", "--seed", "2", "--out", dir.path, "--json",
+        ]).stdout)
+        #expect((random["unfairRate"] as? Double ?? 1) <= 0.125)
+        let det = try PalsRunner.run([
+            "campaign", "fair-exchange", "--n", "3", "--t", "1", "--mode", "deterministic", "--runs", "1000", "--json",
+        ])
+        #expect(det.status == 0)
+        let dj = try object(det.stdout)
+        #expect(dj["unfairRuns"] as? Int == 0 && dj["worstCaseUnfairness"] as? String == "0")
+    }
+
+    @Test("SMC campaigns with every function conform at t < n/2")
+    func smcCampaigns() throws {
+        for f in ["sum", "max", "majority", "auction", "identity"] {
+            let r = try PalsRunner.run(["campaign", "smc", "--n", "4", "--t", "1", "--function", f, "--runs", "300", "--json"])
+            #expect(r.status == 0, "\(f): \(r.stdout)\(r.stderr)")
+            let j = try object(r.stdout)
+            #expect(j["violations"] as? Int == 0 && j["disagreements"] as? Int == 0, "\(f)")
+        }
+    }
+
     @Test("keygen and peer: bad input is one clear error line and exit 2")
     func badInput() throws {
         let dir = try PalsRunner.temporaryDirectory()
@@ -146,6 +218,11 @@ struct RuntimeCLITests {
             ["cluster", "uic", "--n", "3", "--t", "1", "--inputs", "1,2"],
             ["campaign", "uic", "--n", "3", "--t", "1", "--transport", "carrier-pigeon"],
             ["campaign", "uic", "--n", "3", "--t", "1", "--runs", "0"],
+            ["cluster", "smc", "--n", "3", "--t", "1", "--function", "sum-unpadded"],
+            ["cluster", "smc", "--n", "3", "--t", "1", "--function", "median"],
+            ["cluster", "fair-exchange", "--n", "3", "--t", "1", "--mode", "fake-rounds-leaky"],
+            ["campaign", "fair-exchange", "--n", "3", "--t", "1", "--M", "0"],
+            ["campaign", "uic", "--n", "3", "--t", "1", "--M", "4"],
             ["oracle", roster],
             ["oracle", dir.appendingPathComponent("missing.json").path],
         ]
