@@ -232,26 +232,8 @@ struct SimulateCommand: ParsableCommand {
 /// "drops" (the fields of a counterexample file; other fields are ignored).
 func parsePatternFile(_ path: String) throws(PalsError) -> FailurePattern {
     let j = try JSON.parse(try readText(path))
-    func ints(_ v: JSON?) -> [Int]? { v?.arrayValue?.compactMap(\.intValue) }
-    guard let f = ints(j["faulty"]), f.count == j["faulty"]?.arrayValue?.count else {
+    guard j["faulty"]?.arrayValue != nil else {
         throw PalsError(.malformedFile, "\(path): \"faulty\" must be an array of process indices")
     }
-    guard f.allSatisfy({ $0 >= 0 && $0 < 64 }) else {
-        throw PalsError(.malformedFile, "\(path): faulty process out of range")
-    }
-    var crashes: [Crash] = []
-    for c in j["crashes"]?.arrayValue ?? [] {
-        guard let p = c["process"]?.intValue, let r = c["round"]?.intValue else {
-            throw PalsError(.malformedFile, "\(path): each crash needs integer \"process\" and \"round\"")
-        }
-        crashes.append(Crash(process: p, round: r))
-    }
-    var drops: [Link] = []
-    for d in j["drops"]?.arrayValue ?? [] {
-        guard let r = d["round"]?.intValue, let a = d["from"]?.intValue, let b = d["to"]?.intValue else {
-            throw PalsError(.malformedFile, "\(path): each drop needs integer \"round\", \"from\" and \"to\"")
-        }
-        drops.append(Link(round: r, from: a, to: b))
-    }
-    return FailurePattern(faulty: ProcessSet(f), crashes: crashes, drops: drops)
+    return try FailurePattern(json: j, what: path)
 }

@@ -71,16 +71,9 @@ func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
             .malformedFile,
             "\(path): expected a failure pattern {\"faulty\":[…],\"crashes\":[…],\"drops\":[…]}, a counterexample or a run trace")
     }
-    return AdversaryPlan(pattern: try FailurePattern.parse(adversary: json, what: path))
+    return AdversaryPlan(pattern: try FailurePattern(json: json, what: path))
 }
 
-func patternJSON(_ p: FailurePattern) -> JSON {
-    .object([
-        ("faulty", .array(p.faulty.map { .int($0) })),
-        ("crashes", .array(p.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
-        ("drops", .array(p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
-    ])
-}
 
 func renderDecision(_ d: Decision<Concrete>?) -> String {
     guard let d else { return "no result (crashed)" }
@@ -161,7 +154,7 @@ func reportJSON(_ r: OracleReport) -> JSON {
             } ?? .null
         ),
         ("violations", .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })),
-        ("realized", patternJSON(r.realized)),
+        ("realized", r.realized.json),
         ("rejectedFrames", .object(r.rejectedFrames.map { ($0.0.description, .int($0.1)) })),
         ("notes", .array(r.notes.map { .string($0) })),
     ])
@@ -529,7 +522,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         let ports = try freePorts(n)
         let keys = (0..<n).map { ModuleKey.generate(id: $0) }
         let roster = try writeKeyDirectory(keyDir, keys: keys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
-        let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: patternJSON(plan.pattern).pretty + "\n")
+        let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: plan.pattern.json.pretty + "\n")
         let session = SessionID.random()
         let exe = selfExecutable()
         var children: [Process] = []
@@ -597,7 +590,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(n)), ("t", .int(model.t)),
                     ("session", .string(session.description)), ("frameSize", .int(frameSize)),
-                    ("adversary", patternJSON(plan.pattern)),
+                    ("adversary", plan.pattern.json),
                     ("results", .array(logs.map { decisionJSON($0?.decision) })),
                     ("oracle", reportJSON(report)), ("trace", .string(tracePath)),
                     ("failedPeers", .array(failedPeers.map { .int($0) })),

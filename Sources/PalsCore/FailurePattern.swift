@@ -133,3 +133,48 @@ public struct FailurePattern: Hashable, Sendable {
         }
     }
 }
+
+extension FailurePattern {
+    /// `{"faulty":[…],"crashes":[{"process","round"}],"drops":[{"round","from","to"}]}`
+    /// (the fields of a counterexample file).
+    public var json: JSON {
+        .object([
+            ("faulty", .array(faulty.map { .int($0) })),
+            ("crashes", .array(crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
+            (
+                "drops",
+                .array(drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
+            ),
+        ])
+    }
+
+    /// Reads the form of `json` (other fields are ignored; a missing list is
+    /// empty). Admissibility is `validate`'s business; the error names `what`.
+    public init(json j: JSON, what: String) throws(PalsError) {
+        var p = FailurePattern()
+        if let list = j["faulty"] {
+            guard let items = list.arrayValue else {
+                throw PalsError(.malformedFile, "\(what): \"faulty\" must be an array of process indices")
+            }
+            for f in items {
+                guard let i = f.intValue, i >= 0, i < ProcessSet.maxProcesses else {
+                    throw PalsError(.malformedFile, "\(what): \"faulty\" must hold process indices 0…\(ProcessSet.maxProcesses - 1)")
+                }
+                p.faulty.insert(i)
+            }
+        }
+        for c in j["crashes"]?.arrayValue ?? [] {
+            guard let process = c["process"]?.intValue, let round = c["round"]?.intValue else {
+                throw PalsError(.malformedFile, "\(what): each crash needs integer \"process\" and \"round\"")
+            }
+            p.crashes.append(Crash(process: process, round: round))
+        }
+        for d in j["drops"]?.arrayValue ?? [] {
+            guard let round = d["round"]?.intValue, let from = d["from"]?.intValue, let to = d["to"]?.intValue else {
+                throw PalsError(.malformedFile, "\(what): each drop needs integer \"round\", \"from\" and \"to\"")
+            }
+            p.drops.append(Link(round: round, from: from, to: to))
+        }
+        self = p
+    }
+}

@@ -209,17 +209,7 @@ public struct RunTrace: Sendable, Equatable {
             ("instance", .string(instance)),
             ("session", .string(session.description)),
             ("inputs", .array(inputs.map { .int($0) })),
-            (
-                "adversary",
-                .object([
-                    ("faulty", .array(p.faulty.map { .int($0) })),
-                    ("crashes", .array(p.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
-                    (
-                        "drops",
-                        .array(p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
-                    ),
-                ])
-            ),
+            ("adversary", p.json),
             ("logs", .array(logs.map { $0?.json ?? .null })),
             ("notes", .array(notes.map { .string($0) })),
         ])
@@ -247,7 +237,7 @@ public struct RunTrace: Sendable, Equatable {
             throw PalsError(.malformedFile, "run trace: \"inputs\" must hold \(n) integers")
         }
         guard let adv = j["adversary"] else { throw PalsError(.malformedFile, "run trace: missing \"adversary\"") }
-        let pattern = try FailurePattern.parse(adversary: adv, what: "run trace adversary")
+        let pattern = try FailurePattern(json: adv, what: "run trace adversary")
         guard let logList = j["logs"]?.arrayValue, logList.count == n else {
             throw PalsError(.malformedFile, "run trace: \"logs\" must hold \(n) entries (null for a host without a log)")
         }
@@ -265,31 +255,5 @@ public struct RunTrace: Sendable, Equatable {
             protocolName: name, variant: variant, n: n, t: t, rounds: rounds, instance: instance, session: session,
             inputs: inputs, adversary: AdversaryPlan(pattern: pattern), logs: logs,
             notes: (j["notes"]?.arrayValue ?? []).compactMap(\.stringValue))
-    }
-}
-
-extension FailurePattern {
-    /// Reads `{"faulty":[…],"crashes":[{process,round}],"drops":[{round,from,to}]}`.
-    public static func parse(adversary j: JSON, what: String) throws(PalsError) -> FailurePattern {
-        var p = FailurePattern()
-        for f in j["faulty"]?.arrayValue ?? [] {
-            guard let i = f.intValue, i >= 0, i < ProcessSet.maxProcesses else {
-                throw PalsError(.malformedFile, "\(what): \"faulty\" holds process numbers")
-            }
-            p.faulty.insert(i)
-        }
-        for c in j["crashes"]?.arrayValue ?? [] {
-            guard let process = c["process"]?.intValue, let round = c["round"]?.intValue else {
-                throw PalsError(.malformedFile, "\(what): a crash needs integer \"process\" and \"round\"")
-            }
-            p.crashes.append(Crash(process: process, round: round))
-        }
-        for d in j["drops"]?.arrayValue ?? [] {
-            guard let round = d["round"]?.intValue, let from = d["from"]?.intValue, let to = d["to"]?.intValue else {
-                throw PalsError(.malformedFile, "\(what): a drop needs integer \"round\", \"from\", \"to\"")
-            }
-            p.drops.append(Link(round: round, from: from, to: to))
-        }
-        return p
     }
 }
