@@ -255,7 +255,7 @@ struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
         abstract: "Run one security module as a process: APDUs on stdin, responses on stdout.",
         discussion: "Each APDU is a 4-byte big-endian length then its bytes. The module holds its key and the roster; the APDU interface is the only thing that crosses its boundary (INS BEGIN 0x20, ROUND OUT 0x30, ROUND IN 0x32, RESULT 0x40, ABORT 0x50; see Sources/PalsModule/APDU.swift).")
 
-    @Argument(help: "Protocol (uic).")
+    @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
 
     @OptionGroup var instance: RuntimeInstanceOptions
@@ -303,7 +303,7 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
             Exit status: 0 when the module ran all rounds, 2 for bad input, 3 when the module failed.
             """)
 
-    @Argument(help: "Protocol (uic).")
+    @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
 
     @OptionGroup var instance: RuntimeInstanceOptions
@@ -455,7 +455,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             peer failed or the run left the model.
             """)
 
-    @Argument(help: "Protocol (uic).")
+    @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
 
     @OptionGroup var instance: RuntimeInstanceOptions
@@ -656,7 +656,7 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             Exit status: 0 when every run conforms and satisfies every property, 1 otherwise, 2 for bad input.
             """)
 
-    @Argument(help: "Protocol (uic).")
+    @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
 
     @OptionGroup var instance: RuntimeInstanceOptions
