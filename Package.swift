@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The formal model: processes, Logic, round protocols, failure patterns,
@@ -54,13 +56,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
+        // The web explorer (`pals explore`): stateless views of any catalogued
+        // protocol's runs, served by Hummingbird on loopback.
+        .target(
+            name: "PalsWeb",
+            dependencies: [
+                "PalsCore", "PalsProtocols", "PalsRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The `pals` commands: the only place (besides tests) that wires
         // protocols and engines together.
         .target(
             name: "PalsCLI",
             dependencies: [
                 "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
-                "PalsModule", "PalsRuntime",
+                "PalsModule", "PalsRuntime", "PalsWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +87,7 @@ let package = Package(
         .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "PalsCLI"]),
         .testTarget(name: "PalsRuntimeTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCLI"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
+        .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],
     swiftLanguageModes: [.v6]
 )

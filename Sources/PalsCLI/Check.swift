@@ -103,9 +103,13 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Folder for counterexample files.")
     var out = "counterexamples"
 
+    @Option(help: "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file.")
+    var html: String?
+
     func run() throws {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
+        try checkWritable(html)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
         options.faultModel = try model.faultModel()
@@ -122,6 +126,7 @@ struct CheckCommand: ParsableCommand {
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
                 stopAtFirstViolation: first)
             print(model.json ? symbolicCheckJSON(report, timeout: model.timeout).compact : symbolicCheckText(report))
+            if let html { try writeHTML(try report.html(), to: html) }
             if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
             return
         }
@@ -135,6 +140,7 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(checkText(report))
         }
+        if let html { try writeHTML(try report.html(), to: html) }
         if report.result.verdict == .violated { throw ExitCode(1) }
     }
 }

@@ -20,7 +20,7 @@ public struct PalsCommand: ParsableCommand {
             reference semantics disagree, or Z3 reported an error).
             """,
         subcommands: [
-            BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self,
+            BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self, ExportCommand.self, ExploreCommand.self,
             SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
             KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self,
         ],

@@ -83,11 +83,15 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "With --backend: seconds to wait for each reply.")
     var timeout: Double = 5
 
+    @Option(help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
+    var html: String?
+
     func run() throws {
+        try checkWritable(html)
         if let backend {
             return try replayAgainstBackend(file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
         }
-        let cx = try CounterexampleFile.parse(try readText(file))
+        let cx = try CounterexampleFile.read(try readText(file), what: file)
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")
         }
@@ -107,6 +111,7 @@ struct ReplayCommand: ParsableCommand {
         }
         let still = target.afterRound != nil
         let decisionsMatch = cx.decisions.isEmpty || cx.decisions == report.decisions
+        if let html { try writeHTML(try replayHTML(cx, file: file, report: report), to: html) }
         if json {
             print(
                 JSON.object([

@@ -86,11 +86,17 @@ func firstInterference<P: Observable & Sendable>(
                 return InterferenceCounterexample(
                     spec: spec, rounds: proto.rounds, property: property, engine: engine, pattern: pattern, inputsA: a,
                     inputsB: b, host: h, round: r, observationA: oa, observationB: ob,
-                    diagramA: Diagram.render(ta, describe: describe), diagramB: Diagram.render(tb, describe: describe))
+                    diagramA: Diagram.render(ta, describe: describe, silent: silentLinks(proto, ta)),
+                    diagramB: Diagram.render(tb, describe: describe, silent: silentLinks(proto, tb)))
             }
         }
     }
     return nil
+}
+
+/// `(round, from, to)` ↦ the sender's module puts no frame on the wire.
+func silentLinks<P: Observable>(_ proto: P, _ trace: Trace<P>) -> (Int, Int, Int) -> Bool where P.L == Concrete {
+    { r, i, j in !proto.sends(trace.states[r - 1][i], round: r, to: ProcessID(j)) }
 }
 
 func resultText(_ d: Decision<Concrete>) -> String {

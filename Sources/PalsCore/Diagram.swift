@@ -1,10 +1,16 @@
 /// A space-time diagram of one run for the terminal: processes as rows,
 /// rounds as columns. In round r, the cell of `p_i` shows what `p_i` sent to
-/// p0 … p(n-1): `.` delivered, `x` dropped, `-` not sent (crashed); a
-/// trailing `|note` is the protocol's summary of the state after the round.
+/// p0 … p(n-1): `.` delivered, `x` dropped, `-` not sent (crashed), `o` not
+/// put on the wire by its module (`silent`); a trailing note is the
+/// protocol's summary of the state after the round, explained by the
+/// protocol's `DiagramLegend` when it has one.
 public enum Diagram {
+    /// - Parameters:
+    ///   - describe: the note printed after each cell.
+    ///   - silent: `(round, from, to)` is true when the sender's module puts
+    ///     no frame on the wire for that message (observable protocols).
     public static func render<P: RoundProtocol>(
-        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil
+        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil, silent: ((Int, Int, Int) -> Bool)? = nil
     ) -> String where P.L == Concrete {
         let n = trace.inputs.count
         let rounds = trace.rounds
@@ -22,6 +28,8 @@ public enum Diagram {
                 for j in 0..<n {
                     if crashed {
                         cell += "-"
+                    } else if let silent, silent(r, i, j) {
+                        cell += "o"
                     } else if trace.delivered[r - 1][j].contains(i) {
                         cell += "."
                     } else if trace.crashed[r].contains(j) {
@@ -61,7 +69,19 @@ public enum Diagram {
         }
         var out = line(header) + "\n"
         for row in rows { out += line(row) + "\n" }
-        out += "(* faulty; in round r the cell of p_i shows its messages to p0…p\(n - 1): . delivered, x dropped, - not sent or receiver crashed)\n"
+        var legend = "* faulty; in round r the cell of p_i shows its messages to p0…p\(n - 1): . delivered, x dropped, "
+        legend += "- not sent or receiver crashed"
+        if silent != nil { legend += ", o not put on the wire by its module" }
+        if describe != nil, let notes = (P.self as? any DiagramLegend.Type)?.noteLegend, !notes.isEmpty {
+            legend += "; after the cells: " + notes
+        }
+        out += "(" + legend + ")\n"
         return out
     }
+}
+
+/// A protocol whose diagram notes (`describe`) have a legend.
+public protocol DiagramLegend {
+    /// What each note means, e.g. "T3 trusts 3 processes, H halted".
+    static var noteLegend: String { get }
 }
