@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PalsCore
 
@@ -17,6 +18,7 @@ final class ChildProcesses: @unchecked Sendable {
     private var pids: [pid_t] = []
     private var statuses: [Int32?] = []
     private var lifeline: (read: Int32, write: Int32)?
+    private var stopped = false
 
     /// The environment variable naming the lifeline's descriptor in a child.
     static let lifelineVariable = "PALS_PARENT_LIFELINE"
@@ -69,6 +71,7 @@ final class ChildProcesses: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        guard !stopped else { throw PalsError(.invalidArgument, "interrupted") }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
@@ -140,6 +143,14 @@ final class ChildProcesses: @unchecked Sendable {
         return statuses.allSatisfy { $0 != nil }
     }
 
+    /// Ends every child and refuses to start more.
+    func interrupt() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        endAll()
+    }
+
     /// Ends every child still running (SIGKILL to its group) and reaps it.
     func endAll() {
         lock.lock()
@@ -176,24 +187,56 @@ final class ChildProcesses: @unchecked Sendable {
     }
 }
 
-/// Ends `children` and removes `temporary` (a folder holding keys) when
-/// this process gets SIGINT or SIGTERM, then exits with 128 + the signal.
+/// On SIGINT or SIGTERM: ends the children at once and marks the command
+/// interrupted; the command then stops, removes what it must (its deferred
+/// clean-up runs) and exits with 128 + the signal (`check`). Processes
+/// registered with `register` (a backend's process group) are ended too.
 final class InterruptCleanup: @unchecked Sendable {
+    private let lock = NSLock()
     private var sources: [DispatchSourceSignal] = []
+    private var groups: [pid_t] = []
+    private var signalled: Int32?
 
-    init(children: ChildProcesses?, temporary: String?, extra: (@Sendable () -> Void)? = nil) {
+    /// - Parameter exitOnSignal: exit at once after ending the processes
+    ///   (for a command blocked on a child's answer) instead of letting the
+    ///   command stop through `check`.
+    init(children: ChildProcesses?, exitOnSignal: Bool = false) {
         for s in [SIGINT, SIGTERM] {
             Glibc.signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
-            source.setEventHandler {
-                children?.endAll()
-                extra?()
-                if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
-                Glibc.exit(128 + s)
+            source.setEventHandler { [self] in
+                lock.lock()
+                if signalled == nil { signalled = s }
+                let g = groups
+                lock.unlock()
+                children?.interrupt()
+                for pid in g where pid > 0 { kill(-pid, SIGKILL) }
+                if exitOnSignal { Glibc.exit(128 + s) }
             }
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Ends this process group (or process) too on a signal.
+    func register(group pid: pid_t) {
+        lock.lock()
+        groups.append(pid)
+        lock.unlock()
+    }
+
+    var interrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return signalled != nil
+    }
+
+    /// Throws the exit status of an interrupted command.
+    func check() throws {
+        lock.lock()
+        let s = signalled
+        lock.unlock()
+        if let s { throw ExitCode(128 + s) }
     }
 
     /// Restores the default handling.

@@ -539,11 +539,11 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         let temporary = out == nil
         let dir = try out ?? makeTemporaryDirectory()
         let children = try ChildProcesses()
-        let cleanup = InterruptCleanup(children: children, temporary: temporary ? dir : nil)
+        let cleanup = InterruptCleanup(children: children)
         defer {
             children.endAll()
-            cleanup.cancel()
             if temporary { try? FileManager.default.removeItem(atPath: dir) }
+            cleanup.cancel()
         }
         let killAt = killAfter ?? 150
         let outcome = try PeerProcessRun(
@@ -551,6 +551,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
             kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt)] } ?? []
         ).run(model, children: children)
+        try cleanup.check()
         let (trace, roster, keys, failedPeers) = (outcome.trace, outcome.roster, outcome.keys, outcome.failedPeers)
         let logs = trace.logs
         let session = trace.session
