@@ -644,8 +644,14 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Seed of the random adversary and inputs.")
     var seed: UInt64 = 1
 
-    @Option(help: "Transport: memory (deterministic, in-process) or tcp (n hosts over loopback).")
+    @Option(help: "Transport: memory (deterministic, in-process), tcp (n hosts in this process over loopback) or process (n `pals peer` processes per run, up to t of them SIGKILLed at random moments).")
     var transport = "memory"
+
+    @Option(help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
+    var killWindow: Int?
+
+    @Option(help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
+    var minRound: Int?
 
     @Option(help: "Adversary: random, or a failure-pattern / counterexample file used in every run.")
     var adversary = "random"
@@ -663,8 +669,12 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
+        if transport == "process" { return try processCampaign(model) }
+        guard killWindow == nil && minRound == nil else {
+            throw PalsError(.invalidArgument, "--kill-window and --min-round apply to --transport process")
+        }
         guard let tr = Transport(rawValue: transport) else {
-            throw PalsError(.invalidArgument, "--transport must be memory or tcp, got \"\(transport)\"")
+            throw PalsError(.invalidArgument, "--transport must be memory, tcp or process, got \"\(transport)\"")
         }
         let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
         let options = CampaignOptions(
@@ -746,6 +756,55 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             for s in saved { print("saved: \(s)") }
         }
         if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitCode(1) }
+    }
+}
+
+extension CampaignCommand {
+    /// `--transport process`: real peer processes and real kills.
+    func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        guard runs <= 100_000 else { throw PalsError(.invalidArgument, "--runs must be 1…100000 with --transport process, got \(runs)") }
+        let window = killWindow ?? 300
+        guard window >= 0 && window <= 60_000 else {
+            throw PalsError(.invalidArgument, "--kill-window must be 0…60000 milliseconds, got \(window)")
+        }
+        let minimum = minRound ?? 0
+        guard minimum >= 0 && minimum <= 60_000 else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…60000 milliseconds, got \(minimum)")
+        }
+        _ = try seconds(ms: roundTimeout, "--round-timeout")
+        let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
+        if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
+        let campaign = ProcessCampaign(
+            protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out)
+        let r = try campaign.run(model)
+        let times = r.runTimes.map { $0 * 1000 }
+        if json {
+            print(
+                JSON.object([
+                    ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
+                    ("transport", .string("process")), ("seed", .int(Int(truncatingIfNeeded: seed))),
+                    ("runs", .int(r.runs)), ("killed", .int(r.killed)), ("finishedBeforeKill", .int(r.finishedBeforeKill)),
+                    ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
+                    ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),
+                    ("lostFrames", .int(r.lostFrames)), ("failedPeers", .int(r.failedPeers)),
+                    ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+                    (
+                        "runMilliseconds",
+                        .object([("median", .double(Stats.quantile(times, 0.5).rounded())), ("p99", .double(Stats.quantile(times, 0.99).rounded()))])
+                    ),
+                    ("findings", .array(r.findings.map { .string($0) })),
+                    ("saved", .array(r.saved.map { .string($0) })),
+                ]).compact)
+        } else {
+            print("\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms")
+            print("runs: \(r.runs)   killed: \(r.killed) (\(r.finishedBeforeKill) had finished first)   runs where a correct peer did not decide: \(r.undecided)")
+            print("disagreements: \(r.disagreements)   outside model: \(r.outsideModel) (\(r.lostFrames) frame(s) lost between correct peers)   violations: \(r.violations)")
+            print("time: \(fmt(r.seconds)) s   run time: median \(Int(Stats.quantile(times, 0.5))) ms, p99 \(Int(Stats.quantile(times, 0.99))) ms")
+            for f in r.findings { print("finding: \(f)") }
+            for s in r.saved { print("saved: \(s)") }
+        }
+        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { throw ExitCode(1) }
     }
 }
 
