@@ -262,7 +262,7 @@ struct TestBackendCommand: ParsableCommand {
                 }
                 exhaustiveCount = count
             } else {
-                guard (runs ?? 100) >= 1 else { throw PalsError(.invalidArgument, "--runs must be at least 1") }
+                guard (1...10_000_000).contains(runs ?? 100) else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs ?? 100)") }
             }
         }
 

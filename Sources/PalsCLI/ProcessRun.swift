@@ -34,7 +34,8 @@ struct PeerProcessRun {
         var keys: [ModuleKey]
         /// Peers killed, with the moment (ms after the start).
         var killed: [Kill]
-        /// Kills not sent because the peer had already exited, with its status.
+        /// Kills not sent because the peer had already decided or exited,
+        /// with its exit status (0 while it still runs).
         var notKilled: [(peer: Int, status: Int32)]
         /// Peers that exited abnormally or had to be ended at the deadline
         /// (not counting killed ones).
@@ -83,6 +84,14 @@ struct PeerProcessRun {
         for k in kills.sorted(by: { ($0.afterMilliseconds, $0.peer) < ($1.afterMilliseconds, $1.peer) }) {
             let due = start.addingTimeInterval(Double(k.afterMilliseconds) / 1000)
             while Date() < due && children.isRunning(index[k.peer]) { usleep(1000) }
+            // A peer whose module already gave its result is not killed (it
+            // would be reported killed although it had decided).
+            if let text = try? readText(logPaths[k.peer]), let j = try? JSON.parse(text),
+                let log = try? PeerLog.parse(j, n: n), log.decision != nil
+            {
+                notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? 0))
+                continue
+            }
             if children.signal(index[k.peer], SIGKILL) {
                 killed.append(Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000)))
             } else {
@@ -112,7 +121,7 @@ struct PeerProcessRun {
         }
         var notes = failedPeers.map { "peer p\($0) exited abnormally" }
         notes += killed.map { "peer p\($0.peer) killed (SIGKILL) after \($0.afterMilliseconds) ms" }
-        notes += notKilled.map { "peer p\($0.peer) had already exited (status \($0.status)) when it was to be killed: not killed" }
+        notes += notKilled.map { "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed" }
         let trace = RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
             instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: logs,

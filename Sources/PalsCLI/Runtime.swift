@@ -157,6 +157,8 @@ func reportJSON(_ r: OracleReport) -> JSON {
         ),
         ("violations", .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })),
         ("realized", r.realized.json),
+        ("framesChecked", .int(r.framesChecked)),
+        ("lostFrames", .array(r.lostFrames.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
         ("rejectedFrames", .object(r.rejectedFrames.map { ($0.0.description, .int($0.1)) })),
         ("notes", .array(r.notes.map { .string($0) })),
     ])
@@ -165,7 +167,7 @@ func reportJSON(_ r: OracleReport) -> JSON {
 func reportLines(_ r: OracleReport) -> [String] {
     var lines: [String] = []
     switch r.verdict {
-    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern)")
+    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)")
     case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement!)")
     case .outsideModel: lines.append("oracle: outside the model")
     }
@@ -581,7 +583,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
             for k in outcome.killed { print("peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
-            for k in outcome.notKilled { print("peer p\(k.peer) had already exited (status \(k.status)) at the kill time: not killed") }
+            for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
             for line in reportLines(report) { print(line) }
             print(tracePath.map { "trace: \($0)" } ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
             for s in saved { print("saved: \(s)") }

@@ -177,6 +177,36 @@ struct RuntimeHygieneTests {
         }
     }
 
+    @Test("SIGINT to test-backend ends the backend's processes too")
+    func backendInterrupted() throws {
+        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
+        let p = Process()
+        p.executableURL = exe
+        // A backend that never answers; the oracle would wait an hour for it.
+        p.arguments = ["test-backend", "uic", "--n", "3", "--t", "1", "--cmd", "sleep 600; true", "--timeout", "3600"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        var backend: [pid_t] = []
+        while Date() < deadline && backend.isEmpty {
+            backend = children(of: p.processIdentifier).flatMap { [$0] + children(of: $0) }
+            if backend.count < 2 { backend = [] }
+            usleep(10_000)
+        }
+        #expect(backend.count >= 2, "the backend shell and its sleep")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + SIGINT)
+        func alive(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+        }
+        let gone = Date().addingTimeInterval(30)
+        while Date() < gone && backend.contains(where: alive) { usleep(10_000) }
+        #expect(!backend.contains(where: alive))
+    }
+
     @Test("two campaigns into the same --out keep their own keys, and both saved traces still check")
     func campaignsKeepKeys() throws {
         let out = try PalsRunner.temporaryDirectory()
