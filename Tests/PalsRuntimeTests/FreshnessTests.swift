@@ -11,7 +11,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Nonces, authenticated headers and fresh sessions", .timeLimit(.minutes(3)))
+@Suite("Nonces, authenticated headers and fresh sessions", .timeLimit(.minutes(5)))
 struct FreshnessTests {
     @Test("no (key, nonce) pair repeats within a session, and the nonce binds round, sender and receiver")
     func noNonceRepeats() throws {

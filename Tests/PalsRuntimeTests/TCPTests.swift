@@ -11,7 +11,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Runtime over TCP on loopback", .serialized)
+@Suite("Runtime over TCP on loopback", .serialized, .timeLimit(.minutes(5)))
 struct TCPTests {
     @Test("a TCP campaign against the random adversary conforms in every run")
     func campaign() throws {
