@@ -104,6 +104,28 @@ struct OracleMutantTests {
         }
     }
 
+    @Test("a deviating module whose host left no log is caught through the frames others accepted from it")
+    func deviationWithoutLog() throws {
+        let d = try Deployment(n: 4, t: 1)
+        // p1 alters its round-1 message to p0, then stops; its log is lost
+        // (a killed peer): only p0's log shows what p1 sealed.
+        let plan = AdversaryPlan(faulty: ProcessSet([1]), crashes: [Crash(process: 1, round: 2)])
+        let cluster = try MemoryCluster(
+            model: d.model, links: try d.modules(mutants: [1], fault: .altered(round: 1, to: 0)), session: SessionID(55),
+            inputs: [10, 11, 12, 13], adversary: plan)
+        var trace = try cluster.run()
+        trace.logs[1] = nil
+        let report = try d.oracle().check(trace)
+        #expect(report.verdict == .disagrees)
+        #expect(report.disagreement?.round == 1 && report.disagreement?.module == 1, "\(String(describing: report.disagreement))")
+        // The faithful module in the same situation conforms.
+        let faithful = try MemoryCluster(
+            model: d.model, links: try d.modules(mutants: []), session: SessionID(56), inputs: [10, 11, 12, 13], adversary: plan)
+        var clean = try faithful.run()
+        clean.logs[1] = nil
+        #expect(try d.oracle().check(clean).verdict == .conforms)
+    }
+
     @Test("a host that withholds or replaces its module's own frame changes nothing: the module keeps its own message")
     func ownFrameWithheld() throws {
         let d = try Deployment(n: 4, t: 1)
