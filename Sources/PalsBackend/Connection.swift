@@ -68,6 +68,10 @@ public final class BackendConnection {
     /// The longest reply line accepted.
     static let lineLimit = 64 * 1024 * 1024
 
+    /// The backend's process id, the leader of its process group (0 before
+    /// it starts).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// Starts the backend.
     public init(command: String, timeout: Double) throws(BackendError) {
         self.command = command

@@ -86,11 +86,17 @@ func backendTimeout(_ seconds: Double) throws(PalsError) -> Double {
     return seconds
 }
 
+/// Ends every backend's process group when the oracle is interrupted, then
+/// exits with 128 + the signal.
+nonisolated(unsafe) let backendInterrupts = InterruptCleanup(children: nil, exitOnSignal: true)
+
 /// Starts a backend and checks that it serves `protocolName`.
 func connectBackend(_ command: String, protocolName: String, timeout: Double) throws(BackendError) -> (
     BackendDriver, BackendHello
 ) {
     let connection = try BackendConnection(command: command, timeout: timeout)
+    // SIGINT or SIGTERM to the oracle ends the backend's process group too.
+    backendInterrupts.register(group: connection.processIdentifier)
     let driver = BackendDriver(connection: connection)
     let hello = try driver.hello()
     guard hello.protocols.contains(protocolName) else {
@@ -256,7 +262,7 @@ struct TestBackendCommand: ParsableCommand {
                 }
                 exhaustiveCount = count
             } else {
-                guard (runs ?? 100) >= 1 else { throw PalsError(.invalidArgument, "--runs must be at least 1") }
+                guard (1...10_000_000).contains(runs ?? 100) else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs ?? 100)") }
             }
         }
 

@@ -151,6 +151,7 @@ struct FairnessCommand: ParsableCommand {
     var out = "counterexamples"
 
     func run() throws {
+        try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
         }
@@ -171,7 +172,7 @@ struct FairnessCommand: ParsableCommand {
         if useSolver && mode != "deterministic" {
             throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use --engine explicit")
         }
-        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: max(1, threads))
+        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads)
         if let c = report.counterexample {
             report.counterexample?.path = try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
         }

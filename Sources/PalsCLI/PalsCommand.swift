@@ -102,6 +102,10 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    func validate() throws {
+        try checkThreads(threads)
+    }
+
     func faultModel() throws(PalsError) -> FaultModel { try parseFaultModel(faults) }
 
     /// The variant named by --variant, --function or --mode.
@@ -247,3 +251,10 @@ func writeFile(dir: String, name: String, text: String) throws(PalsError) -> Str
 
 /// Seconds with three decimals, for reports.
 func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
+
+/// Worker threads: 1…256.
+func checkThreads(_ threads: Int) throws(PalsError) {
+    guard threads >= 1 && threads <= 256 else {
+        throw PalsError(.invalidArgument, "--threads must be 1…256, got \(threads)")
+    }
+}

@@ -106,18 +106,20 @@ func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) 
 /// Writes the key files and the roster of a fresh deployment.
 func writeKeyDirectory(_ dir: String, keys: [ModuleKey], addresses: [String?], force: Bool) throws(PalsError) -> Roster {
     let roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: addresses[$0.id]) })
-    let fm = FileManager.default
+    // Every key is checked before any is written: a refusal writes nothing.
     if !force {
-        for i in keys.indices {
-            let path = (dir as NSString).appendingPathComponent("key-\(i).json")
-            if fm.fileExists(atPath: path) {
+        for k in keys {
+            var st = stat()
+            let path = (dir as NSString).appendingPathComponent("key-\(k.id).json")
+            if lstat(path, &st) == 0 {
                 throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use --force)")
             }
         }
     }
     for k in keys {
-        let path = try writeFile(dir: dir, name: "key-\(k.id).json", text: k.json.pretty + "\n")
-        chmod(path, 0o600)
+        _ = try writePrivateFile(dir: dir, name: "key-\(k.id).json", text: k.json.pretty + "\n", replace: force)
+        // A new key starts with no sessions begun.
+        unlink(FileSessionRecord.path(besideKey: (dir as NSString).appendingPathComponent("key-\(k.id).json")))
     }
     _ = try writeFile(dir: dir, name: "roster.json", text: roster.json.pretty + "\n")
     return roster
@@ -155,6 +157,8 @@ func reportJSON(_ r: OracleReport) -> JSON {
         ),
         ("violations", .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })),
         ("realized", r.realized.json),
+        ("framesChecked", .int(r.framesChecked)),
+        ("lostFrames", .array(r.lostFrames.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
         ("rejectedFrames", .object(r.rejectedFrames.map { ($0.0.description, .int($0.1)) })),
         ("notes", .array(r.notes.map { .string($0) })),
     ])
@@ -163,7 +167,7 @@ func reportJSON(_ r: OracleReport) -> JSON {
 func reportLines(_ r: OracleReport) -> [String] {
     var lines: [String] = []
     switch r.verdict {
-    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern)")
+    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)")
     case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement!)")
     case .outsideModel: lines.append("oracle: outside the model")
     }
@@ -236,7 +240,7 @@ struct KeygenCommand: ParsableCommand {
             }
             for a in list { _ = try HostPort.parse(a) }
         } else {
-            guard basePort >= 1 && basePort + n - 1 <= 65535 else {
+            guard basePort >= 1 && basePort <= 65536 - n else {
                 throw PalsError(.invalidArgument, "--base-port \(basePort) leaves no room for \(n) ports")
             }
             list = (0..<n).map { "127.0.0.1:\(basePort + $0)" }
@@ -271,7 +275,8 @@ struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
-        let module = try SecurityModule(codec: model.codec, key: k, roster: r)
+        let module = try SecurityModule(
+            codec: model.codec, key: k, roster: r, sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
         while true {
             let command: [UInt8]?
             do {
@@ -350,6 +355,8 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
     func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        // Started by `pals cluster` or a process campaign: never outlive it.
+        ChildProcesses.watchParent()
         let rosterFile = try Roster.parse(try readText(roster))
         guard rosterFile.n == model.n else {
             throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but --n is \(model.n)")
@@ -372,10 +379,16 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         }
         let roundSeconds = try seconds(ms: roundTimeout, "--round-timeout")
         let connectSeconds = try seconds(ms: connectTimeout, "--connect-timeout")
+        guard minRound >= 0 && minRound <= 3_600_000 else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…3600000 milliseconds, got \(minRound)")
+        }
+        if let log { try checkWritable(log, option: "--log") }
         let link: ModuleLink
         switch module {
         case "in-process":
-            link = try SecurityModule(codec: model.codec, key: myKey, roster: rosterFile)
+            link = try SecurityModule(
+                codec: model.codec, key: myKey, roster: rosterFile,
+                sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: keyPath)))
         case "process":
             var args = ["module", protocolName] + (try instance.arguments(protocolName))
             args += ["--key", keyPath, "--roster", roster]
@@ -484,8 +497,8 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
     var kill: Int?
 
-    @Option(help: "With --kill: milliseconds after the peers start.")
-    var killAfter = 150
+    @Option(help: "With --kill: milliseconds after the peers start (default 150); never later than the run's limit.")
+    var killAfter: Int?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -500,13 +513,21 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
         }
         _ = try seconds(ms: roundTimeout, "--round-timeout")
-        guard minRound >= 0 else { throw PalsError(.invalidArgument, "--min-round must be ≥ 0") }
+        guard minRound >= 0 && minRound <= 3_600_000 else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…3600000 milliseconds, got \(minRound)")
+        }
         guard module == "in-process" || module == "process" else {
             throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
         }
+        let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
             guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "--kill \(kill) is not a peer (0…\(n - 1))") }
-            guard killAfter >= 0 else { throw PalsError(.invalidArgument, "--kill-after must be ≥ 0") }
+            let after = killAfter ?? 150
+            guard after >= 0 && after <= limit else {
+                throw PalsError(.invalidArgument, "--kill-after must be 0…\(limit) milliseconds (the run's limit), got \(after)")
+            }
+        } else if killAfter != nil {
+            throw PalsError(.invalidArgument, "--kill-after needs --kill")
         }
         let plan: AdversaryPlan
         switch adversary {
@@ -517,73 +538,29 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         default: plan = try readAdversary(adversary)
         }
         try plan.pattern.validate(n: n, t: model.t, rounds: model.rounds)
+        let temporary = out == nil
         let dir = try out ?? makeTemporaryDirectory()
-        let keyDir = (dir as NSString).appendingPathComponent("keys")
-        let ports = try freePorts(n)
-        let keys = (0..<n).map { ModuleKey.generate(id: $0) }
-        let roster = try writeKeyDirectory(keyDir, keys: keys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
-        let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: plan.pattern.json.pretty + "\n")
-        let session = SessionID.random()
-        let exe = selfExecutable()
-        var children: [Process] = []
-        var logPaths: [String] = []
-        for i in 0..<n {
-            let logPath = (dir as NSString).appendingPathComponent("peer-\(i).json")
-            try? FileManager.default.removeItem(atPath: logPath)
-            logPaths.append(logPath)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = [
-                "peer", protocolName] + (try instance.arguments(protocolName)) + [
-                "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
-                "--input", "\(inputList[i])", "--session", session.description,
-                "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
-                "--log", logPath, "--module", module, "--json",
-            ]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.standardError
-            do {
-                try p.run()
-            } catch {
-                for c in children { c.terminate() }
-                throw PalsError(.invalidArgument, "cannot start peer \(i) (\(exe)): \(error.localizedDescription)")
-            }
-            children.append(p)
+        let children = try ChildProcesses()
+        let cleanup = InterruptCleanup(children: children)
+        defer {
+            children.endAll()
+            if temporary { try? FileManager.default.removeItem(atPath: dir) }
+            cleanup.cancel()
         }
-        if let kill {
-            Thread.sleep(forTimeInterval: Double(killAfter) / 1000)
-            Glibc.kill(children[kill].processIdentifier, SIGKILL)
-        }
-        // Every peer finishes within connect + rounds × timeout; allow slack.
-        let limit = 5.0 + Double(model.rounds) * (Double(roundTimeout + minRound) / 1000) + 10
-        let deadline = Date().addingTimeInterval(limit)
-        var failedPeers: [Int] = []
-        for (i, c) in children.enumerated() {
-            while c.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-            if c.isRunning {
-                Glibc.kill(c.processIdentifier, SIGKILL)
-                c.waitUntilExit()
-                failedPeers.append(i)
-            } else if c.terminationStatus != 0 && i != kill {
-                failedPeers.append(i)
-            }
-        }
-        var logs: [PeerLog?] = []
-        for path in logPaths {
-            if let text = try? readText(path), let j = try? JSON.parse(text) {
-                logs.append(try PeerLog.parse(j, n: n))
-            } else {
-                logs.append(nil)
-            }
-        }
-        let trace = RunTrace(
-            protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
-            instance: model.codec.instanceName, session: session, inputs: inputList, adversary: plan, logs: logs,
-            notes: failedPeers.map { "peer p\($0) exited abnormally" } + (kill.map { ["peer p\($0) killed (SIGKILL) after \(killAfter) ms"] } ?? []))
-        let tracePath = try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
+        let killAt = killAfter ?? 150
+        let outcome = try PeerProcessRun(
+            protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
+            plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
+            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt)] } ?? []
+        ).run(model, children: children)
+        try cleanup.check()
+        let (trace, roster, keys, failedPeers) = (outcome.trace, outcome.roster, outcome.keys, outcome.failedPeers)
+        let logs = trace.logs
+        let session = trace.session
+        let tracePath: String? = temporary ? nil : try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
         let report = try Oracle(model: model, roster: roster, keys: keys).check(trace)
         var saved: [String] = []
-        if exitStatus(report) == 1 { saved = try saveFailure(trace, report, model: model, dir: dir, tag: "") }
+        if exitStatus(report) == 1 && !temporary { saved = try saveFailure(trace, report, model: model, dir: dir, tag: "") }
         let frameSize = model.format.frameSize
         if json {
             print(
@@ -592,7 +569,8 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                     ("session", .string(session.description)), ("frameSize", .int(frameSize)),
                     ("adversary", plan.pattern.json),
                     ("results", .array(logs.map { decisionJSON($0?.decision) })),
-                    ("oracle", reportJSON(report)), ("trace", .string(tracePath)),
+                    ("oracle", reportJSON(report)), ("trace", tracePath.map { .string($0) } ?? .null),
+                    ("killed", .array(outcome.killed.map { .object([("peer", .int($0.peer)), ("afterMilliseconds", .int($0.afterMilliseconds))]) })),
                     ("failedPeers", .array(failedPeers.map { .int($0) })),
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
@@ -604,9 +582,10 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                 for note in log?.notes ?? [] { print("p\(i): \(note)") }
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
-            if let kill { print("peer p\(kill) was killed (SIGKILL) \(killAfter) ms after the start") }
+            for k in outcome.killed { print("peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
+            for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
             for line in reportLines(report) { print(line) }
-            print("trace: \(tracePath)")
+            print(tracePath.map { "trace: \($0)" } ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
             for s in saved { print("saved: \(s)") }
         }
         let status = exitStatus(report)
@@ -667,8 +646,14 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Seed of the random adversary and inputs.")
     var seed: UInt64 = 1
 
-    @Option(help: "Transport: memory (deterministic, in-process) or tcp (n hosts over loopback).")
+    @Option(help: "Transport: memory (deterministic, in-process), tcp (n hosts in this process over loopback) or process (n `pals peer` processes per run, up to t of them SIGKILLed at random moments).")
     var transport = "memory"
+
+    @Option(help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
+    var killWindow: Int?
+
+    @Option(help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
+    var minRound: Int?
 
     @Option(help: "Adversary: random, or a failure-pattern / counterexample file used in every run.")
     var adversary = "random"
@@ -686,8 +671,12 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
+        if transport == "process" { return try processCampaign(model) }
+        guard killWindow == nil && minRound == nil else {
+            throw PalsError(.invalidArgument, "--kill-window and --min-round apply to --transport process")
+        }
         guard let tr = Transport(rawValue: transport) else {
-            throw PalsError(.invalidArgument, "--transport must be memory or tcp, got \"\(transport)\"")
+            throw PalsError(.invalidArgument, "--transport must be memory, tcp or process, got \"\(transport)\"")
         }
         let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
         let options = CampaignOptions(
@@ -702,12 +691,16 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             bound = try model.variant == "deterministic" && model.n > 4 ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: 2)
         }
         let unfair = r.violationsByProperty.first { $0.property == "Fairness" }?.runs
+        // Each campaign's failing runs and the keys that open them go into a
+        // folder of their own, named by the campaign's roster: a later
+        // campaign into the same --out never overwrites them.
         var saved: [String] = []
-        for f in r.failures { saved += try saveFailure(f.trace, f.report, model: model, dir: out, tag: "-run\(f.run)") }
-        if !saved.isEmpty {
+        if !r.failures.isEmpty {
+            let dir = (out as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
             _ = try writeKeyDirectory(
-                (out as NSString).appendingPathComponent("keys"), keys: campaign.keys,
-                addresses: Array(repeating: nil, count: model.n), force: true)
+                (dir as NSString).appendingPathComponent("keys"), keys: campaign.keys,
+                addresses: Array(repeating: nil, count: model.n), force: false)
+            for f in r.failures { saved += try saveFailure(f.trace, f.report, model: model, dir: dir, tag: "-run\(f.run)") }
         }
         let rate = r.seconds > 0 ? Double(r.runs) / r.seconds : 0
         let lat = r.roundLatencies.map { $0 * 1e6 }
@@ -765,6 +758,55 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             for s in saved { print("saved: \(s)") }
         }
         if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitCode(1) }
+    }
+}
+
+extension CampaignCommand {
+    /// `--transport process`: real peer processes and real kills.
+    func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        guard runs <= 100_000 else { throw PalsError(.invalidArgument, "--runs must be 1…100000 with --transport process, got \(runs)") }
+        let window = killWindow ?? 300
+        guard window >= 0 && window <= 60_000 else {
+            throw PalsError(.invalidArgument, "--kill-window must be 0…60000 milliseconds, got \(window)")
+        }
+        let minimum = minRound ?? 0
+        guard minimum >= 0 && minimum <= 60_000 else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…60000 milliseconds, got \(minimum)")
+        }
+        _ = try seconds(ms: roundTimeout, "--round-timeout")
+        let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
+        if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
+        let campaign = ProcessCampaign(
+            protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out)
+        let r = try campaign.run(model)
+        let times = r.runTimes.map { $0 * 1000 }
+        if json {
+            print(
+                JSON.object([
+                    ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
+                    ("transport", .string("process")), ("seed", .int(Int(truncatingIfNeeded: seed))),
+                    ("runs", .int(r.runs)), ("killed", .int(r.killed)), ("finishedBeforeKill", .int(r.finishedBeforeKill)),
+                    ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
+                    ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),
+                    ("lostFrames", .int(r.lostFrames)), ("failedPeers", .int(r.failedPeers)),
+                    ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+                    (
+                        "runMilliseconds",
+                        .object([("median", .double(Stats.quantile(times, 0.5).rounded())), ("p99", .double(Stats.quantile(times, 0.99).rounded()))])
+                    ),
+                    ("findings", .array(r.findings.map { .string($0) })),
+                    ("saved", .array(r.saved.map { .string($0) })),
+                ]).compact)
+        } else {
+            print("\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms")
+            print("runs: \(r.runs)   killed: \(r.killed) (\(r.finishedBeforeKill) had finished first)   runs where a correct peer did not decide: \(r.undecided)")
+            print("disagreements: \(r.disagreements)   outside model: \(r.outsideModel) (\(r.lostFrames) frame(s) lost between correct peers)   violations: \(r.violations)")
+            print("time: \(fmt(r.seconds)) s   run time: median \(Int(Stats.quantile(times, 0.5))) ms, p99 \(Int(Stats.quantile(times, 0.99))) ms")
+            for f in r.findings { print("finding: \(f)") }
+            for s in r.saved { print("saved: \(s)") }
+        }
+        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { throw ExitCode(1) }
     }
 }
 

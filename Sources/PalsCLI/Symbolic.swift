@@ -82,6 +82,7 @@ public func runSymbolicCheck(
     if let bad = inputs.first(where: { $0 < 0 }) {
         throw PalsError(.invalidArgument, "input \(bad) is negative; the symbolic engine needs inputs ≥ 0")
     }
+    try checkSymbolicValues(inputs, what: "input")
     var options = SymbolicOptions()
     options.faultModel = faultModel
     options.timeout = timeout
@@ -152,6 +153,20 @@ public func runSymbolicCheck(
         spec: spec, rounds: result.rounds, inputs: inputs, faultModel: faultModel, symmetry: options.symmetry,
         properties: properties, verdict: result.verdict, seconds: result.seconds, buildSeconds: result.buildSeconds,
         statistics: result.statistics, z3Version: Z3Context.version)
+}
+
+/// The largest value the symbolic engine is given (2^40 − 1): with n ≤ 64,
+/// every sum and product the engines form from such values stays far from
+/// overflow, and the bit-vectors stay at most 47 bits wide.
+public let symbolicValueLimit = (1 << 40) - 1
+
+/// Values beyond what the symbolic engine represents are an input error.
+public func checkSymbolicValues(_ values: [Int], what: String) throws(PalsError) {
+    if let bad = values.first(where: { $0 < 0 || $0 > symbolicValueLimit }) {
+        throw PalsError(
+            .invalidArgument,
+            "\(what) \(bad) is out of the symbolic engine's range 0…\(symbolicValueLimit) (2^40 − 1); use the explicit engine for other values")
+    }
 }
 
 /// An exclusive upper bound on every value a protocol of `spec` computes

@@ -242,6 +242,7 @@ struct InterferenceVisitor: ObservableModelVisitor {
 /// The symbolic engine: self-composition (`SymbolicNoninterference`), the
 /// witness replayed by `simulate`.
 func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport {
+    try checkSymbolicValues(values ?? [], what: "--values value")
     let spec = Catalog.resolved(spec)
     try Catalog.validate(spec)
     let inputs = Catalog.defaultInputs(spec)

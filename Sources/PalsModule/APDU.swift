@@ -88,6 +88,10 @@ public struct ResponseAPDU: Equatable, Sendable {
 public enum StatusWord: UInt16, Error, Sendable, CustomStringConvertible {
     case ok = 0x9000
     case wrongLength = 0x6700
+    /// BEGIN of a session id this module has begun before.
+    case sessionUsed = 0x6982
+    /// The module could not record a session it was asked to begin.
+    case recordFailed = 0x6581
     case conditionsNotSatisfied = 0x6985
     case wrongData = 0x6A80
     case insNotSupported = 0x6D00
@@ -99,6 +103,8 @@ public enum StatusWord: UInt16, Error, Sendable, CustomStringConvertible {
         switch self {
         case .ok: return "\(code) ok"
         case .wrongLength: return "\(code) wrong length"
+        case .sessionUsed: return "\(code) session begun before (sessions are never begun twice)"
+        case .recordFailed: return "\(code) the session record cannot be written"
         case .conditionsNotSatisfied: return "\(code) conditions of use not satisfied"
         case .wrongData: return "\(code) incorrect data"
         case .insNotSupported: return "\(code) instruction not supported"

@@ -4,7 +4,10 @@ import PalsCore
 /// the roster, runs the protocol's concrete transition functions, and talks
 /// to its host only through `transmit` (APDU bytes in, APDU bytes out). It
 /// seals one frame of one fixed size to every module in every round, whatever
-/// its state, and hands out the result only after the last round.
+/// its state, and hands out the result only after the last round. It keeps
+/// its own message of each round itself (self-messages are never lost, §1):
+/// the self slot of ROUND IN is ignored. It never begins a session id twice
+/// (`SessionRecord`).
 ///
 /// Not thread-safe: a host drives its module from one thread.
 public final class SecurityModule<C: ModuleCodec> {
@@ -28,12 +31,25 @@ public final class SecurityModule<C: ModuleCodec> {
     /// The input of the current session (as drawn by `codec.moduleInput`).
     private var input: Int?
     private var random: () -> UInt64
+    /// The sessions begun so far.
+    private let sessions: SessionRecord
+    /// The message this module sent itself in the current round (kept at
+    /// ROUND OUT, delivered at ROUND IN whatever the host hands in its slot).
+    private var own: C.P.Message?
     /// Frames rejected so far in this session, by reason.
     public private(set) var rejected: [FrameVerdict: Int] = [:]
 
-    /// - Parameter random: the module's random generator (for inputs the
-    ///   module draws itself); the system's by default.
-    public init(codec: C, key: ModuleKey, roster: Roster, random: (() -> UInt64)? = nil) throws(PalsError) {
+    /// - Parameters:
+    ///   - random: the module's random generator (for inputs the module
+    ///     draws itself); the system's by default.
+    ///   - sessions: the record of sessions begun with this key; a fresh
+    ///     record in memory by default (enough when the key lives no longer
+    ///     than the module: a key used again by another module needs a
+    ///     persisted record, `FileSessionRecord`).
+    public init(
+        codec: C, key: ModuleKey, roster: Roster, random: (() -> UInt64)? = nil,
+        sessions: SessionRecord = MemorySessionRecord()
+    ) throws(PalsError) {
         guard roster.n == codec.proto.n else {
             throw PalsError(.invalidArgument, "the roster has \(roster.n) peers but the protocol instance has n = \(codec.proto.n)")
         }
@@ -45,6 +61,7 @@ public final class SecurityModule<C: ModuleCodec> {
             var g = SystemRandomNumberGenerator()
             return g.next()
         }
+        self.sessions = sessions
         self.codec = codec
         self.key = key
         self.roster = roster
@@ -82,6 +99,7 @@ public final class SecurityModule<C: ModuleCodec> {
             state = nil
             keys = nil
             input = nil
+            own = nil
             return ResponseAPDU(data: out)
         case nil: return ResponseAPDU(status: .insNotSupported)
         }
@@ -97,10 +115,17 @@ public final class SecurityModule<C: ModuleCodec> {
         let session = try! SessionID(bytes: Array(data[0..<8]))  // exactly 8 bytes
         let hostInput = Int(Bytes.read(Int64.self, from: data, at: 8)!)
         guard hostInput != Concrete.bottomValue else { return ResponseAPDU(status: .wrongData) }
+        // A session is begun at most once, and recorded before it starts.
+        do {
+            guard try sessions.claim(session) else { return ResponseAPDU(status: .sessionUsed) }
+        } catch {
+            return ResponseAPDU(status: .recordFailed)
+        }
         let input = codec.moduleInput(hostInput, process: me, random: random)
         self.input = input
         self.keys = ChannelKeys(secrets: secrets, session: session, instance: codec.instanceName)
         self.state = codec.proto.initial(ProcessID(me), input: input)
+        self.own = nil
         self.rejected = [:]
         phase = .ready(round: 0)
         var out: [UInt8] = []
@@ -120,6 +145,7 @@ public final class SecurityModule<C: ModuleCodec> {
         out.reserveCapacity(n * format.frameSize)
         for j in 0..<n {
             let m = codec.proto.message(state, round: round, to: ProcessID(j))
+            if j == me { own = m }
             let bytes = codec.encode(m)
             out.append(
                 contentsOf: format.seal(
@@ -165,11 +191,18 @@ public final class SecurityModule<C: ModuleCodec> {
         inbox.reserveCapacity(n)
         // A placeholder message for omitted deliveries (never read by the
         // protocol: `arrived` is false).
-        let filler = codec.proto.message(state, round: round, to: ProcessID(me))
+        guard let own else { return ResponseAPDU(status: .conditionsNotSatisfied) }
+        let filler = own
         for (i, slot) in slots.enumerated() {
             var verdict = FrameVerdict.absent
             var message: C.P.Message?
-            if let slot {
+            if i == me {
+                // The module's own message never leaves it: whatever the
+                // host put in this slot (its copy of the frame, nothing, or
+                // anything else) is ignored.
+                message = own
+                verdict = .accepted
+            } else if let slot {
                 switch format.open(
                     slot, key: keys.key(with: i), session: keys.session, round: round, sender: i, receiver: me)
                 {
@@ -188,6 +221,7 @@ public final class SecurityModule<C: ModuleCodec> {
             inbox.append(Delivery(arrived: message != nil, message: message ?? filler))
         }
         self.state = codec.proto.receive(state, round: round, inbox: inbox)
+        self.own = nil
         phase = .ready(round: round)
         return ResponseAPDU(data: verdicts)
     }

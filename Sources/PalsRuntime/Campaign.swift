@@ -129,7 +129,7 @@ public final class Campaign<C: ModuleCodec> {
             result.injectedCrashes += plan.crashes.count
             result.injectedDrops += plan.drops.count
             let runStart = Date()
-            let trace: RunTrace
+            var trace: RunTrace
             switch options.transport {
             case .memory:
                 let cluster = try MemoryCluster(model: model, links: modules, session: session, inputs: inputs, adversary: plan)
@@ -139,6 +139,7 @@ public final class Campaign<C: ModuleCodec> {
                                timeout: options.roundTimeout, latencies: &result.roundLatencies)
             }
             result.runTimes.append(Date().timeIntervalSince(runStart))
+            trace.roster = roster.fingerprint
             let report = try oracle.check(trace)
             for (v, c) in report.rejectedFrames { result.rejectedFrames[v, default: 0] += c }
             var failed = false

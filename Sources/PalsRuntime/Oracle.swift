@@ -9,9 +9,12 @@ public struct OracleReport: Sendable {
         case conforms
         /// A module sent a message or produced a result the model does not.
         case disagrees
-        /// The run left the model (more than t processes misbehaved, e.g.
-        /// frames lost between correct hosts through timeouts): nothing to
-        /// compare against. Not a protocol bug, but reported.
+        /// Every frame and result equals the model's replay of the run, but
+        /// the run left the model: frames were lost between processes the
+        /// adversary left correct (timeouts, the network: `lostFrames`),
+        /// more than t processes misbehaved, or what a process received is
+        /// unknown. The model promises nothing there, so no property is
+        /// judged; the loss is a finding, never re-labelled as faults.
         case outsideModel = "outside-model"
     }
 
@@ -36,27 +39,73 @@ public struct OracleReport: Sendable {
     /// Frames rejected by modules, by verdict (not counting absent ones).
     public var rejectedFrames: [(FrameVerdict, Int)]
     public var notes: [String]
+    /// Frames lost between two processes the adversary left correct (the
+    /// model's channels between correct processes are reliable).
+    public var lostFrames: [Link] = []
+    /// Frames the oracle opened and compared (sealed, and accepted or
+    /// rejected by their receiver).
+    public var framesChecked = 0
 
     public var conforms: Bool { verdict == .conforms }
+
+    public init(
+        verdict: Verdict, realized: FailurePattern, disagreement: Disagreement?,
+        violations: [(property: String, round: Int)], modelDecisions: [Decision<Concrete>],
+        rejectedFrames: [(FrameVerdict, Int)], notes: [String], lostFrames: [Link] = [], framesChecked: Int = 0
+    ) {
+        self.verdict = verdict
+        self.realized = realized
+        self.disagreement = disagreement
+        self.violations = violations
+        self.modelDecisions = modelDecisions
+        self.rejectedFrames = rejectedFrames
+        self.notes = notes
+        self.lostFrames = lostFrames
+        self.framesChecked = framesChecked
+    }
 }
 
-/// Replays a run's realized failure pattern through `simulate` and compares
-/// every module's frames (opened with the modules' keys) and result with the
-/// model's, then checks the properties (DESIGN §5: the checker is the
-/// runtime's oracle).
+/// Replays a run's realized failure pattern through the model and compares
+/// every frame of the run — each frame a module sealed, opened with its key,
+/// and each frame a host handed a module, opened with the receiver's key and
+/// judged as the module must judge it — and every result with the model's,
+/// then checks the properties (DESIGN §5: the checker is the runtime's
+/// oracle). It says "conforms" only when it opened and compared every frame
+/// of the trace: it is given every module's key, and refuses keys of another
+/// roster, a roster of another size and a trace of another instance.
 public struct Oracle<C: ModuleCodec> {
     public let model: RuntimeModel<C>
     public let roster: Roster
-    private let secrets: [PairSecrets?]
+    private let secrets: [PairSecrets]
 
-    /// - Parameter keys: the modules' keys (test deployments: the oracle is
-    ///   trusted with them to open frames); a module without its key is
-    ///   checked through the frames others received from it.
+    /// - Parameter keys: every module's key, one per id of the roster (test
+    ///   deployments trust the oracle with them, to open frames).
+    /// - Throws: `invalidArgument` naming what is missing or does not fit.
     public init(model: RuntimeModel<C>, roster: Roster, keys: [ModuleKey]) throws(PalsError) {
+        guard roster.n == model.n else {
+            throw PalsError(
+                .invalidArgument,
+                "the roster has \(roster.n) peers but the instance \(model.codec.instanceName) has n = \(model.n)")
+        }
+        var byID = [ModuleKey?](repeating: nil, count: roster.n)
+        for k in keys {
+            guard k.id >= 0 && k.id < roster.n else {
+                throw PalsError(.invalidArgument, "a key of p\(k.id) is not for a peer of the roster (p0…p\(roster.n - 1))")
+            }
+            guard byID[k.id] == nil else { throw PalsError(.invalidArgument, "two keys of p\(k.id)") }
+            byID[k.id] = k
+        }
+        let missing = byID.indices.filter { byID[$0] == nil }
+        guard missing.isEmpty else {
+            throw PalsError(
+                .invalidArgument,
+                "the oracle needs every module's key to open every frame; missing: "
+                    + missing.map { "key-\($0).json (p\($0))" }.joined(separator: ", "))
+        }
+        var s: [PairSecrets] = []
+        for case let k? in byID { s.append(try PairSecrets(key: k, roster: roster)) }
         self.model = model
         self.roster = roster
-        var s = [PairSecrets?](repeating: nil, count: roster.n)
-        for k in keys where k.id < roster.n { s[k.id] = try PairSecrets(key: k, roster: roster) }
         self.secrets = s
     }
 
@@ -69,6 +118,24 @@ public struct Oracle<C: ModuleCodec> {
                 .invalidArgument,
                 "the run is of \(run.instance) (n = \(run.n), t = \(run.t)) but the oracle's model is \(model.codec.instanceName)")
         }
+        if let fingerprint = run.roster, fingerprint != roster.fingerprint {
+            throw PalsError(
+                .invalidArgument,
+                "the run was made with the roster \(fingerprint.prefix(16))… but the keys given are of the roster \(roster.fingerprint.prefix(16))…: give the run's own keys folder")
+        }
+        for case let log? in run.logs {
+            guard log.rounds.count <= rounds else {
+                throw PalsError(.invalidArgument, "p\(log.id)'s log has \(log.rounds.count) rounds; the instance has \(rounds)")
+            }
+            if let c = log.crashedBeforeRound, c > rounds + 1 || log.rounds.count >= c {
+                throw PalsError(
+                    .invalidArgument,
+                    "p\(log.id)'s log says its module stopped before round \(c) but holds \(log.rounds.count) round(s)")
+            }
+            if log.decision.map({ $0.value.count != n }) == true {
+                throw PalsError(.invalidArgument, "p\(log.id)'s result does not have \(n) entries")
+            }
+        }
         var notes: [String] = []
         // 1. Crash rounds: injected ones from the logs; a host without a log
         //    (killed, never started) or with a log cut short counts as
@@ -76,12 +143,13 @@ public struct Oracle<C: ModuleCodec> {
         //    or its own log ends.
         func lastAccepted(from i: Int) -> Int {
             var last = 0
-            for case let log? in run.logs {
+            for case let log? in run.logs where log.id != i {
                 for r in log.rounds where r.verdicts[i] == .accepted && r.round > last { last = r.round }
             }
             return last
         }
         var crashAt = Array(repeating: Int.max, count: n)
+        var receptionsUnknown: [String] = []
         for i in 0..<n {
             if let log = run.logs[i] {
                 if let c = log.crashedBeforeRound {
@@ -94,18 +162,20 @@ public struct Oracle<C: ModuleCodec> {
                 crashAt[i] = lastAccepted(from: i) + 1
                 notes.append("p\(i) left no log: counted as crashed at round \(crashAt[i])")
                 if crashAt[i] > 2 {
-                    return OracleReport(
-                        verdict: .outsideModel, realized: FailurePattern(), disagreement: nil, violations: [],
-                        modelDecisions: [], rejectedFrames: [],
-                        notes: notes + ["p\(i) left no log but its frames were accepted up to round \(crashAt[i] - 1): what it received is unknown"])
+                    receptionsUnknown.append(
+                        "p\(i) left no log but its frames were accepted up to round \(crashAt[i] - 1): what it received is unknown")
                 }
             }
+        }
+        if !receptionsUnknown.isEmpty {
+            return OracleReport(
+                verdict: .outsideModel, realized: FailurePattern(), disagreement: nil, violations: [],
+                modelDecisions: [], rejectedFrames: [], notes: notes + receptionsUnknown)
         }
         // 2. Drops: a frame between two live modules that the receiver did
         //    not accept. A receiver without a log in that round is assumed
         //    to have received everything (it crashes before it matters).
-        var faulty = run.adversary.faulty
-        for i in 0..<n where crashAt[i] <= rounds + 1 { faulty.insert(i) }
+        let faulty = run.adversary.faulty.union(ProcessSet((0..<n).filter { crashAt[$0] <= rounds + 1 }))
         var drops: [Link] = []
         var rejected: [FrameVerdict: Int] = [:]
         for r in stride(from: 1, through: rounds, by: 1) {
@@ -115,41 +185,51 @@ public struct Oracle<C: ModuleCodec> {
                 for i in 0..<n where i != j && crashAt[i] > r && verdicts[i] != .accepted {
                     drops.append(Link(round: r, from: i, to: j))
                 }
-                for v in verdicts where v != .accepted && v != .absent { rejected[v, default: 0] += 1 }
+                for (i, v) in verdicts.enumerated() where i != j && v != .accepted && v != .absent { rejected[v, default: 0] += 1 }
             }
         }
-        let unexplained = drops.filter { !faulty.contains($0.from) && !faulty.contains($0.to) }
-        if !unexplained.isEmpty {
-            let blamed = Self.smallestCover(unexplained, n: n)
-            faulty = faulty.union(blamed)
-            notes.append(
-                "\(unexplained.count) frame(s) lost between processes the adversary left correct (timeouts or the network), first \(unexplained[0]): \(blamed) counted faulty")
+        // Frames lost between processes the adversary left correct: the
+        // model's channels between them are reliable, so the run left the
+        // model. Reported as such, never blamed on a set of processes.
+        let lost = drops.filter { !faulty.contains($0.from) && !faulty.contains($0.to) }
+        var outside: [String] = []
+        if !lost.isEmpty {
+            outside.append(
+                "\(lost.count) frame(s) lost between processes the adversary left correct (a timeout or the network), first \(lost[0])")
         }
         var crashes: [Crash] = []
         for i in 0..<n where crashAt[i] <= rounds + 1 { crashes.append(Crash(process: i, round: crashAt[i])) }
         let realized = FailurePattern(faulty: faulty, crashes: crashes, drops: drops.sorted())
         let rejectedList = FrameVerdict.allCases.compactMap { v in rejected[v].map { (v, $0) } }
-        do {
-            try realized.validate(n: n, t: proto.t, rounds: rounds)
-        } catch {
-            return OracleReport(
-                verdict: .outsideModel, realized: realized, disagreement: nil, violations: [], modelDecisions: [],
-                rejectedFrames: rejectedList, notes: notes + ["the realized failure pattern is outside the model: \(error.message)"])
+        if lost.isEmpty {
+            do {
+                try realized.validate(n: n, t: proto.t, rounds: rounds)
+            } catch {
+                outside.append("the realized failure pattern is outside the model: \(error.message)")
+            }
+        } else if faulty.count > proto.t {
+            outside.append("\(faulty.count) processes are faulty or crashed, more than t = \(proto.t)")
         }
-        // 3. Replay and compare.
+        // 3. Replay: the model's run on the realized pattern (also outside
+        //    the model: every module must still run the protocol's steps on
+        //    what it received, so its frames are still compared).
         // The inputs the modules ran with (a module may draw part of its
         // input itself, and tells it after the session).
         var inputs = run.inputs
         for i in 0..<n { if let m = run.logs[i]?.moduleInput { inputs[i] = m } }
-        let trace = try simulate(proto, inputs: inputs, pattern: realized)
-        let format = model.format
-        let channels = secrets.map { s in
-            s.map { ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName) }
+        if let bad = inputs.firstIndex(of: Concrete.bottomValue) {
+            throw PalsError(.invalidArgument, "p\(bad)'s input in the run is \(Concrete.bottomValue), the value reserved for ⊥")
         }
+        let trace = simulateValidated(proto, inputs: inputs, pattern: realized)
+        // 4. Compare every frame and result.
+        let format = model.format
+        let channels = secrets.map { ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName) }
         var disagreement: OracleReport.Disagreement?
         func differ(_ round: Int, _ module: Int, _ detail: String) {
-            if disagreement == nil { disagreement = .init(round: round, module: module, detail: detail) }
+            if let d = disagreement, (d.round, d.module) <= (round, module) { return }
+            disagreement = .init(round: round, module: module, detail: detail)
         }
+        var checked = 0
         for i in 0..<n {
             if let log = run.logs[i], log.input != run.inputs[i] {
                 differ(0, i, "the host's log has input \(log.input) but the run's input is \(run.inputs[i])")
@@ -157,91 +237,97 @@ public struct Oracle<C: ModuleCodec> {
         }
         rounds: for r in stride(from: 1, through: rounds, by: 1) {
             for i in 0..<n where crashAt[i] > r {
+                guard let log = run.logs[i], r <= log.rounds.count else { continue }
+                let entry = log.rounds[r - 1]
+                // Self-messages are never lost: the module keeps its own.
+                if entry.verdicts[i] != .accepted {
+                    differ(r, i, "did not receive its own message (verdict \(entry.verdicts[i]))")
+                }
                 for j in 0..<n {
                     let expected = trace.messages[r - 1][i][j]
                     // What p_i sealed for p_j, opened with p_i's key.
-                    if let log = run.logs[i], r <= log.rounds.count, let s = channels[i] {
-                        let frame = log.rounds[r - 1].sent[j]
-                        if frame.count != format.frameSize {
-                            differ(r, i, "its frame to p\(j) has \(frame.count) bytes, not the fixed \(format.frameSize)")
-                        }
-                        compare(frame, keys: s, session: run.session, round: r, sender: i, receiver: j,
-                                expected: expected, what: "its frame to p\(j)", differ: differ)
+                    let frame = entry.sent[j]
+                    checked += 1
+                    if frame.count != format.frameSize {
+                        differ(r, i, "its frame to p\(j) has \(frame.count) bytes, not the fixed \(format.frameSize)")
                     }
-                    // What p_j accepted from p_i, opened with p_j's key.
-                    if i != j, let log = run.logs[j], r <= log.rounds.count, crashAt[j] > r,
-                        log.rounds[r - 1].verdicts[i] == .accepted, let s = channels[j]
-                    {
-                        guard let frame = log.rounds[r - 1].received[i] else {
-                            differ(r, j, "accepted a frame from p\(i) that its host never handed it")
-                            continue
+                    switch open(frame, keys: channels[i], session: run.session, round: r, sender: i, receiver: j) {
+                    case .failure(let v):
+                        differ(r, i, "its frame to p\(j) does not open with its key (\(v))")
+                    case .success(let m):
+                        if m != expected {
+                            differ(
+                                r, i,
+                                "its frame to p\(j) carries \(model.codec.describe(m)), the model's is \(model.codec.describe(expected))")
                         }
-                        compare(frame, keys: s, session: run.session, round: r, sender: i, receiver: j,
-                                expected: expected, what: "the frame p\(j) accepted from it", differ: differ, blame: i)
+                    }
+                }
+            }
+            // What each live module was handed, judged as the module must
+            // judge it: the module's verdict must be the oracle's, and an
+            // accepted frame must carry the model's message.
+            for j in 0..<n where crashAt[j] > r {
+                guard let log = run.logs[j], r <= log.rounds.count else { continue }
+                let entry = log.rounds[r - 1]
+                for i in 0..<n where i != j {
+                    let said = entry.verdicts[i]
+                    guard let frame = entry.received[i] else {
+                        if said != .absent { differ(r, j, "judged an empty slot from p\(i) \(said)") }
+                        continue
+                    }
+                    checked += 1
+                    switch open(frame, keys: channels[j], session: run.session, round: r, sender: i, receiver: j) {
+                    case .failure(let v):
+                        if said != v { differ(r, j, "judged the frame from p\(i) \(said), but it is \(v)") }
+                    case .success(let m):
+                        if said != .accepted {
+                            differ(r, j, "rejected the frame from p\(i) (\(said)), but it opens")
+                        } else if crashAt[i] > r && m != trace.messages[r - 1][i][j] {
+                            differ(
+                                r, i,
+                                "the frame p\(j) accepted from it carries \(model.codec.describe(m)), the model's is \(model.codec.describe(trace.messages[r - 1][i][j]))")
+                        } else if crashAt[i] <= r {
+                            differ(r, j, "accepted a frame from p\(i), whose module had stopped")
+                        }
                     }
                 }
             }
             if disagreement != nil { break rounds }
         }
-        for i in 0..<n where crashAt[i] > rounds + 1 {
-            guard let log = run.logs[i], let d = log.decision else { continue }
-            let m = trace.decisions[i]
-            if d.decided != m.decided || (d.decided && d.value != m.value) {
-                differ(rounds + 1, i, "result \(render(d)), the model's \(render(m))")
-            }
-        }
-        var violations: [(property: String, round: Int)] = []
-        for property in model.properties where property.kind != .sometimes {
-            if let r = trace.violation(of: property, protocol: proto) { violations.append((property.name, r)) }
-        }
-        return OracleReport(
-            verdict: disagreement == nil ? .conforms : .disagrees, realized: realized, disagreement: disagreement,
-            violations: violations, modelDecisions: trace.decisions, rejectedFrames: rejectedList, notes: notes)
-    }
-
-    /// The smallest set of processes touching every link (exhaustive for
-    /// n ≤ 16, lowest ids first among equals; greedy by degree beyond).
-    static func smallestCover(_ links: [Link], n: Int) -> ProcessSet {
-        let edges = links.map { ProcessSet([$0.from, $0.to]) }
-        if n <= 16 {
-            for size in 1...n {
-                for c in ProcessSet.combinations(n: n, k: size) where edges.allSatisfy({ !$0.intersection(c).isEmpty }) {
-                    return c
+        if disagreement == nil {
+            for i in 0..<n where crashAt[i] > rounds + 1 {
+                guard let log = run.logs[i], let d = log.decision else { continue }
+                let m = trace.decisions[i]
+                if d.decided != m.decided || (d.decided && d.value != m.value) {
+                    differ(rounds + 1, i, "result \(render(d)), the model's \(render(m))")
                 }
             }
         }
-        var cover = ProcessSet()
-        var left = edges
-        while !left.isEmpty {
-            var degree = Array(repeating: 0, count: n)
-            for e in left { for p in e { degree[p] += 1 } }
-            let best = degree.indices.max { degree[$0] < degree[$1] || (degree[$0] == degree[$1] && $0 > $1) }!
-            cover.insert(best)
-            left.removeAll { $0.contains(best) }
+        var violations: [(property: String, round: Int)] = []
+        if outside.isEmpty {
+            for property in model.properties where property.kind != .sometimes {
+                if let r = trace.violation(of: property, protocol: proto) { violations.append((property.name, r)) }
+            }
         }
-        return cover
+        let verdict: OracleReport.Verdict = disagreement != nil ? .disagrees : outside.isEmpty ? .conforms : .outsideModel
+        return OracleReport(
+            verdict: verdict, realized: realized, disagreement: disagreement, violations: violations,
+            modelDecisions: trace.decisions, rejectedFrames: rejectedList, notes: notes + outside, lostFrames: lost,
+            framesChecked: checked)
     }
 
-    private func compare(
-        _ frame: [UInt8], keys: ChannelKeys, session: SessionID, round: Int, sender: Int, receiver: Int,
-        expected: C.P.Message, what: String, differ: (Int, Int, String) -> Void, blame: Int? = nil
-    ) {
+    /// Opens a frame and decodes its message exactly as a module does.
+    private func open(
+        _ frame: [UInt8], keys: ChannelKeys, session: SessionID, round: Int, sender: Int, receiver: Int
+    ) -> Result<C.P.Message, FrameVerdict> {
         let other = keys.me == sender ? receiver : sender
         switch model.format.open(
             frame[...], key: keys.key(with: other), session: session, round: round, sender: sender, receiver: receiver)
         {
-        case .failure(let v):
-            differ(round, blame ?? sender, "\(what) does not open (\(v))")
+        case .failure(let v): return .failure(v)
         case .success(let bytes):
-            guard let m = model.codec.decode(bytes) else {
-                differ(round, blame ?? sender, "\(what) holds no protocol message")
-                return
-            }
-            if m != expected {
-                differ(
-                    round, blame ?? sender,
-                    "\(what) carries \(model.codec.describe(m)), the model's is \(model.codec.describe(expected))")
-            }
+            guard let m = model.codec.decode(bytes) else { return .failure(.badMessage) }
+            return .success(m)
         }
     }
 

@@ -179,11 +179,15 @@ public struct RunTrace: Sendable, Equatable {
     public var adversary: AdversaryPlan
     public var logs: [PeerLog?]
     public var notes: [String]
+    /// The fingerprint of the roster the run was made with
+    /// (`Roster.fingerprint`); the oracle refuses keys of another roster.
+    public var roster: String?
 
     public init(
         protocolName: String, variant: String, n: Int, t: Int, rounds: Int, instance: String, session: SessionID,
-        inputs: [Int], adversary: AdversaryPlan, logs: [PeerLog?], notes: [String] = []
+        inputs: [Int], adversary: AdversaryPlan, logs: [PeerLog?], notes: [String] = [], roster: String? = nil
     ) {
+        self.roster = roster
         self.protocolName = protocolName
         self.variant = variant
         self.n = n
@@ -208,6 +212,7 @@ public struct RunTrace: Sendable, Equatable {
             ("rounds", .int(rounds)),
             ("instance", .string(instance)),
             ("session", .string(session.description)),
+            ("roster", roster.map { .string($0) } ?? .null),
             ("inputs", .array(inputs.map { .int($0) })),
             ("adversary", p.json),
             ("logs", .array(logs.map { $0?.json ?? .null })),
@@ -233,6 +238,13 @@ public struct RunTrace: Sendable, Equatable {
             throw PalsError(.malformedFile, "run trace: n = \(n), t = \(t), rounds = \(rounds) out of range")
         }
         let session = try SessionID.parse(sessionHex)
+        var roster: String?
+        if let r = j["roster"], !r.isNull {
+            guard let s = r.stringValue, s.count == 64, s.allSatisfy(\.isHexDigit) else {
+                throw PalsError(.malformedFile, "run trace: \"roster\" must be the roster's fingerprint (64 hex digits) or null")
+            }
+            roster = s.lowercased()
+        }
         guard let inputs = j["inputs"]?.arrayValue?.compactMap(\.intValue), inputs.count == n else {
             throw PalsError(.malformedFile, "run trace: \"inputs\" must hold \(n) integers")
         }
@@ -254,6 +266,6 @@ public struct RunTrace: Sendable, Equatable {
         return RunTrace(
             protocolName: name, variant: variant, n: n, t: t, rounds: rounds, instance: instance, session: session,
             inputs: inputs, adversary: AdversaryPlan(pattern: pattern), logs: logs,
-            notes: (j["notes"]?.arrayValue ?? []).compactMap(\.stringValue))
+            notes: (j["notes"]?.arrayValue ?? []).compactMap(\.stringValue), roster: roster)
     }
 }

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@Suite("pals keygen / peer / cluster / campaign / oracle", .serialized)
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("pals keygen / peer / cluster / campaign / oracle", .serialized, .timeLimit(.minutes(5)))
 struct RuntimeCLITests {
     func object(_ s: String) throws -> [String: Any] {
         let line = s.split(separator: "\n").last.map(String.init) ?? ""
@@ -233,24 +237,29 @@ struct RuntimeCLITests {
         }
     }
 
-    @Test("peer: a port in use is a clear error")
+    @Test("peer: a port in use is a clear error", .timeLimit(.minutes(1)))
     func portInUse() throws {
         let dir = try PalsRunner.temporaryDirectory()
-        // Hold a port with a first peer that waits for the others.
-        let k = try PalsRunner.run(["keygen", "--n", "2", "--out", dir.path, "--base-port", "7790"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let k = try PalsRunner.run(["keygen", "--n", "2", "--out", dir.path])
         #expect(k.status == 0)
         let roster = dir.appendingPathComponent("roster.json").path
-        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
-        let first = Process()
-        first.executableURL = exe
-        first.arguments = ["peer", "uic", "--n", "2", "--t", "0", "--id", "0", "--roster", roster, "--input", "1", "--session", "0011223344556677", "--connect-timeout", "1500", "--listen", "127.0.0.1:7791"]
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
-        defer { first.terminate(); first.waitUntilExit() }
-        Thread.sleep(forTimeInterval: 0.3)
-        let r = try PalsRunner.run(["peer", "uic", "--n", "2", "--t", "0", "--id", "1", "--roster", roster, "--input", "2", "--session", "0011223344556677", "--listen", "127.0.0.1:7791"])
+        // Hold a port the system chose.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        #expect(bound && listen(fd, 1) == 0)
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let r = try PalsRunner.run(["peer", "uic", "--n", "2", "--t", "0", "--id", "1", "--roster", roster, "--input", "2", "--session", "0011223344556677", "--listen", "127.0.0.1:\(port)"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
-        #expect(r.stderr.contains("cannot listen on 127.0.0.1:7791"))
+        #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"))
     }
 }

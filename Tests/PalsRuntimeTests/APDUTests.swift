@@ -4,7 +4,7 @@ import PalsModule
 import PalsRuntime
 import Testing
 
-@Suite("The module's APDU interface")
+@Suite("The module's APDU interface", .timeLimit(.minutes(5)))
 struct APDUTests {
     @Test("commands encode and parse back, short and extended")
     func roundTrip() {

@@ -5,7 +5,7 @@ import PalsProtocols
 import PalsRuntime
 import Testing
 
-@Suite("Frames: sealed, padded, bound to session, round, sender and receiver")
+@Suite("Frames: sealed, padded, bound to session, round, sender and receiver", .timeLimit(.minutes(5)))
 struct FrameTests {
     let d: Deployment
     let format: FrameFormat

@@ -5,7 +5,7 @@ import PalsProtocols
 import PalsRuntime
 import Testing
 
-@Suite("Runtime on the in-memory transport")
+@Suite("Runtime on the in-memory transport", .timeLimit(.minutes(5)))
 struct MemoryClusterTests {
     @Test("a failure-free run decides the input vector everywhere and conforms")
     func failureFree() throws {

@@ -5,7 +5,7 @@ import PalsProtocols
 import PalsRuntime
 import Testing
 
-@Suite("SMC and fair exchange in the security module")
+@Suite("SMC and fair exchange in the security module", .timeLimit(.minutes(5)))
 struct SMCRuntimeTests {
     @Test("a module given another function refuses the session, and its frames never open elsewhere")
     func mismatchedFunction() throws {

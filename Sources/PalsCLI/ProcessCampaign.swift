@@ -1,0 +1,128 @@
+import Foundation
+import PalsCore
+import PalsModule
+import PalsRuntime
+
+/// A campaign over real `pals peer` processes on loopback (DESIGN §5: real
+/// faults are part of campaigns): every run draws an injected adversary and
+/// SIGKILLs up to t peers at random moments, within t faulty processes in
+/// all, and the oracle checks the run.
+struct ProcessCampaign {
+    var protocolName: String
+    var instanceArguments: [String]
+    var runs: Int
+    var seed: UInt64
+    /// A fixed injected adversary, or nil for a random one per run.
+    var plan: AdversaryPlan?
+    var roundTimeout: Int
+    var minRound: Int
+    /// Kills happen uniformly within this many milliseconds of a run's start.
+    var killWindow: Int
+    var out: String
+
+    struct Result {
+        var runs = 0
+        var killed = 0
+        /// Kills not sent because the peer had already finished.
+        var finishedBeforeKill = 0
+        /// Runs in which some correct peer (neither faulty nor killed) did
+        /// not decide.
+        var undecided = 0
+        var disagreements = 0
+        var outsideModel = 0
+        var violations = 0
+        var lostFrames = 0
+        var failedPeers = 0
+        var seconds = 0.0
+        var runTimes: [Double] = []
+        var saved: [String] = []
+        /// The first failing runs: run number and what failed.
+        var findings: [String] = []
+    }
+
+    func run<C: ModuleCodec>(_ model: RuntimeModel<C>, progress: ((Int) -> Void)? = nil) throws -> Result {
+        let n = model.n
+        var rng = SplitMix64(seed: seed)
+        var result = Result()
+        let work = try makeTemporaryDirectory()
+        let children = try ChildProcesses()
+        let cleanup = InterruptCleanup(children: children)
+        defer {
+            children.endAll()
+            try? FileManager.default.removeItem(atPath: work)
+            cleanup.cancel()
+        }
+        let started = Date()
+        for k in 0..<runs {
+            try cleanup.check()
+            let plan = self.plan ?? AdversaryPlan.random(n: n, t: model.t, rounds: model.rounds, rng: &rng)
+            let inputs = model.randomInputs(&rng)
+            // Up to t victims, keeping the faulty processes within t.
+            var victims: [Int] = []
+            var faulty = plan.faulty
+            let wanted = rng.below(model.t + 1)
+            var candidates = Array(0..<n)
+            for i in stride(from: n - 1, to: 0, by: -1) { candidates.swapAt(i, rng.below(i + 1)) }
+            for p in candidates where victims.count < wanted && faulty.union(ProcessSet([p])).count <= model.t {
+                victims.append(p)
+                faulty.insert(p)
+            }
+            let kills = victims.sorted().map { PeerProcessRun.Kill(peer: $0, afterMilliseconds: rng.below(killWindow + 1)) }
+            let dir = (work as NSString).appendingPathComponent("run-\(k)")
+            let runStart = Date()
+            let outcome = try PeerProcessRun(
+                protocolName: protocolName, instanceArguments: instanceArguments, dir: dir, inputs: inputs, plan: plan,
+                roundTimeout: roundTimeout, minRound: minRound, module: "in-process", kills: kills
+            ).run(model, children: children)
+            try cleanup.check()
+            result.runTimes.append(Date().timeIntervalSince(runStart))
+            result.killed += outcome.killed.count
+            result.finishedBeforeKill += outcome.notKilled.count
+            result.failedPeers += outcome.failedPeers.count
+            let killedSet = ProcessSet(outcome.killed.map(\.peer))
+            let report = try Oracle(model: model, roster: outcome.roster, keys: outcome.keys).check(outcome.trace)
+            var problems: [String] = []
+            let undecided = (0..<n).filter { i in
+                !plan.faulty.contains(i) && !killedSet.contains(i) && outcome.trace.logs[i]?.decision?.decided != true
+            }
+            if !undecided.isEmpty {
+                result.undecided += 1
+                problems.append("correct peer(s) \(undecided.map { "p\($0)" }.joined(separator: ", ")) did not decide")
+            }
+            switch report.verdict {
+            case .conforms: break
+            case .disagrees:
+                result.disagreements += 1
+                problems.append("the oracle disagrees at \(report.disagreement.map(String.init(describing:)) ?? "?")")
+            case .outsideModel:
+                result.outsideModel += 1
+                problems.append("outside the model: \(report.notes.last ?? "")")
+            }
+            if !report.lostFrames.isEmpty { result.lostFrames += report.lostFrames.count }
+            if !report.violations.isEmpty {
+                result.violations += 1
+                problems.append("violated: " + report.violations.map(\.property).joined(separator: ", "))
+            }
+            if !problems.isEmpty {
+                if result.findings.count < 10 {
+                    let kills = outcome.killed.map { "p\($0.peer) at \($0.afterMilliseconds) ms" }.joined(separator: ", ")
+                    result.findings.append("run \(k) (kills: \(kills.isEmpty ? "none" : kills)): " + problems.joined(separator: "; "))
+                }
+                if result.saved.count < 5 {
+                    // The run's trace with the keys that open it, in a
+                    // folder of its own.
+                    let keep = (out as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
+                    _ = try writeKeyDirectory(
+                        (keep as NSString).appendingPathComponent("keys"), keys: outcome.keys,
+                        addresses: Array(repeating: nil, count: n), force: false)
+                    result.saved += try saveFailure(outcome.trace, report, model: model, dir: keep, tag: "-run\(k)")
+                }
+            }
+            try? FileManager.default.removeItem(atPath: dir)
+            result.runs += 1
+            progress?(k + 1)
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+}

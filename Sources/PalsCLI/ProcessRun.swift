@@ -1,0 +1,131 @@
+import Foundation
+import PalsCore
+import PalsModule
+import PalsRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One instance run by n `pals peer` processes on loopback (`pals cluster`,
+/// and each run of `pals campaign --transport process`).
+struct PeerProcessRun {
+    /// A real fault: SIGKILL to a peer's process group at a moment.
+    struct Kill {
+        var peer: Int
+        var afterMilliseconds: Int
+    }
+
+    var protocolName: String
+    /// The options naming the instance again (`RuntimeInstanceOptions.arguments`).
+    var instanceArguments: [String]
+    /// Folder for the keys, logs and the trace.
+    var dir: String
+    var inputs: [Int]
+    var plan: AdversaryPlan
+    var roundTimeout: Int
+    var minRound: Int
+    var module: String
+    var kills: [Kill]
+
+    struct Outcome {
+        var trace: RunTrace
+        var roster: Roster
+        var keys: [ModuleKey]
+        /// Peers killed, with the moment (ms after the start).
+        var killed: [Kill]
+        /// Kills not sent because the peer had already decided or exited,
+        /// with its exit status (0 while it still runs).
+        var notKilled: [(peer: Int, status: Int32)]
+        /// Peers that exited abnormally or had to be ended at the deadline
+        /// (not counting killed ones).
+        var failedPeers: [Int]
+    }
+
+    /// The longest a run may take: connecting, every round at its timeout
+    /// and minimum length, and slack for a loaded machine (milliseconds).
+    static func limitMilliseconds(rounds: Int, roundTimeout: Int, minRound: Int) -> Int {
+        15_000 + rounds * (roundTimeout + minRound)
+    }
+
+    func run<C: ModuleCodec>(_ model: RuntimeModel<C>, children: ChildProcesses) throws -> Outcome {
+        let n = model.n
+        let keyDir = (dir as NSString).appendingPathComponent("keys")
+        let ports = try freePorts(n)
+        let keys = (0..<n).map { ModuleKey.generate(id: $0) }
+        let roster = try writeKeyDirectory(keyDir, keys: keys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
+        let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: plan.pattern.json.pretty + "\n")
+        let session = SessionID.random()
+        let exe = selfExecutable()
+        var logPaths: [String] = []
+        var index: [Int] = []
+        let start = Date()
+        for i in 0..<n {
+            let logPath = (dir as NSString).appendingPathComponent("peer-\(i).json")
+            unlink(logPath)
+            logPaths.append(logPath)
+            let arguments =
+                ["peer", protocolName] + instanceArguments + [
+                    "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
+                    "--input", "\(inputs[i])", "--session", session.description,
+                    "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
+                    "--log", logPath, "--module", module, "--json",
+                ]
+            do {
+                index.append(try children.spawn(exe, arguments))
+            } catch {
+                children.endAll()
+                throw error
+            }
+        }
+        // Real faults, in time order, each only at a child still running.
+        var killed: [Kill] = []
+        var notKilled: [(peer: Int, status: Int32)] = []
+        for k in kills.sorted(by: { ($0.afterMilliseconds, $0.peer) < ($1.afterMilliseconds, $1.peer) }) {
+            let due = start.addingTimeInterval(Double(k.afterMilliseconds) / 1000)
+            while Date() < due && children.isRunning(index[k.peer]) { usleep(1000) }
+            // A peer whose module already gave its result is not killed (it
+            // would be reported killed although it had decided).
+            if let text = try? readText(logPaths[k.peer]), let j = try? JSON.parse(text),
+                let log = try? PeerLog.parse(j, n: n), log.decision != nil
+            {
+                notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? 0))
+                continue
+            }
+            if children.signal(index[k.peer], SIGKILL) {
+                killed.append(Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000)))
+            } else {
+                notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? -1))
+            }
+        }
+        let limit = Self.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
+        let finished = children.waitAll(until: start.addingTimeInterval(Double(limit) / 1000))
+        var failedPeers: [Int] = []
+        if !finished {
+            for i in 0..<n where children.isRunning(index[i]) { failedPeers.append(i) }
+            for i in failedPeers { children.signal(index[i], SIGKILL) }
+            _ = children.waitAll(until: Date().addingTimeInterval(5))
+        }
+        let killedSet = Set(killed.map(\.peer))
+        for i in 0..<n where !killedSet.contains(i) && !failedPeers.contains(i) && children.exitStatus(index[i]) != 0 {
+            failedPeers.append(i)
+        }
+        failedPeers.sort()
+        var logs: [PeerLog?] = []
+        for path in logPaths {
+            if let text = try? readText(path), let j = try? JSON.parse(text) {
+                logs.append(try PeerLog.parse(j, n: n))
+            } else {
+                logs.append(nil)
+            }
+        }
+        var notes = failedPeers.map { "peer p\($0) exited abnormally" }
+        notes += killed.map { "peer p\($0.peer) killed (SIGKILL) after \($0.afterMilliseconds) ms" }
+        notes += notKilled.map { "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed" }
+        let trace = RunTrace(
+            protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
+            instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: logs,
+            notes: notes, roster: roster.fingerprint)
+        return Outcome(trace: trace, roster: roster, keys: keys, killed: killed, notKilled: notKilled, failedPeers: failedPeers)
+    }
+}
