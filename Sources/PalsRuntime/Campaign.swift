@@ -105,8 +105,9 @@ public final class Campaign<C: ModuleCodec> {
                 let port = try h.listen(on: HostPort(host: "127.0.0.1", port: 0))
                 addresses.append(HostPort(host: "127.0.0.1", port: port))
             }
+            for h in hosts { h.startConnecting(to: addresses) }
             for h in hosts {
-                let got = h.connect(to: addresses, timeout: .seconds(10))
+                let got = h.waitForConnections(ProcessSet.all(model.n).subtracting(ProcessSet([h.id])), timeout: .seconds(10))
                 guard got.count == model.n - 1 else {
                     for h in hosts { h.shutdown() }
                     try? g.syncShutdownGracefully()

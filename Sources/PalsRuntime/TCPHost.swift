@@ -582,17 +582,25 @@ public final class TCPHost: Sendable {
         }
     }
 
-    /// Connects to every peer with an address (retrying in the background)
-    /// and waits until each is connected both ways, or `timeout`; returns
-    /// the peers connected both ways.
-    public func connect(to peers: [HostPort?], timeout: TimeAmount) -> ProcessSet {
+    /// Starts connecting to every peer with an address; the host keeps
+    /// retrying in the background until `shutdown`.
+    public func startConnecting(to peers: [HostPort?]) {
         let core = self.core
-        let wanted = ProcessSet((0..<n).filter { $0 != id && peers[$0] != nil })
-        let f = loop.flatSubmit {
-            core.value.connect(to: peers)
-            return core.value.waitForConnections(wanted, timeout: timeout)
-        }
+        try? loop.submit { core.value.connect(to: peers) }.wait()
+    }
+
+    /// Waits until every peer in `peers` is connected both ways, or
+    /// `timeout`; returns the peers connected both ways.
+    public func waitForConnections(_ peers: ProcessSet, timeout: TimeAmount) -> ProcessSet {
+        let core = self.core
+        let f = loop.flatSubmit { core.value.waitForConnections(peers, timeout: timeout) }
         return (try? f.wait()) ?? ProcessSet()
+    }
+
+    /// `startConnecting`, then waits for every peer with an address.
+    public func connect(to peers: [HostPort?], timeout: TimeAmount) -> ProcessSet {
+        startConnecting(to: peers)
+        return waitForConnections(ProcessSet((0..<n).filter { $0 != id && peers[$0] != nil }), timeout: timeout)
     }
 
     /// Starts one instance at this host: BEGIN now, round 1 at T0. The

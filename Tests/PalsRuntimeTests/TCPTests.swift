@@ -54,7 +54,9 @@ final class LoopbackHosts {
     /// Connects every live host to every address, waiting at most `timeout`.
     @discardableResult
     func connect(timeout: TimeAmount = .seconds(10)) -> [ProcessSet] {
-        live.map { $0.connect(to: addresses, timeout: timeout) }
+        for h in live { h.startConnecting(to: addresses) }
+        let everyone = ProcessSet.all(d.model.n)
+        return live.map { $0.waitForConnections(everyone.subtracting(ProcessSet([$0.id])), timeout: timeout) }
     }
 
     /// Runs one instance on every live host (`only`: these; T0 = `lead` after
