@@ -6,11 +6,12 @@
 # with F = {"faulty":[1],"crashes":[{"process":1,"round":1}],"drops":[]}.
 # A run passes when every correct peer decided, all decided the same vector,
 # and the oracle says conforms.
-#   RUNS=20 bash Benchmarks/runtime/must-show.sh
+#   RUNS=20 [RUNS_KILL=…] [PALS=path/to/pals] bash Benchmarks/runtime/must-show.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${RUNS:-20}"
-P=.build/release/pals
+RUNS_KILL="${RUNS_KILL:-$RUNS}"
+P="${PALS:-.build/release/pals}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 echo '{"faulty":[1],"crashes":[{"process":1,"round":1}],"drops":[]}' > "$tmp/F.json"
@@ -33,13 +34,13 @@ PY
 total=0; pass=0
 for X in $(seq 0 10 200); do
   good=0
-  for k in $(seq "$RUNS"); do
+  for k in $(seq "$RUNS_KILL"); do
     $P cluster uic --n 4 --t 1 --kill 3 --kill-after "$X" --json > "$tmp/out.json" 2> "$tmp/err.txt"
     r=$(check "$tmp/out.json" 0,1,2)
     total=$((total + 1))
     if [ "$r" = ok ]; then good=$((good + 1)); pass=$((pass + 1)); else echo "kill-after $X run $k: $r"; cat "$tmp/err.txt"; fi
   done
-  echo "| --kill 3 --kill-after $X | $good / $RUNS |"
+  echo "| --kill 3 --kill-after $X | $good / $RUNS_KILL |"
 done
 good=0
 for k in $(seq "$RUNS"); do

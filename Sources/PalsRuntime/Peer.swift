@@ -58,13 +58,21 @@ public struct PeerRun {
         let host = try TCPHost(tls: tls, n: n, group: group)
         defer { host.shutdown() }
         try host.listen(on: listen)
+        // BEGIN first: from now on this host takes the instance's envelopes
+        // (a peer whose T0 comes a little earlier may send them before ours).
+        let running = host.start(parameters, client: client, onRound: onRound, armStart: false)
         let untilStart = max(0, parameters.schedule.start - systemWallClock())
         let both = host.connect(to: addresses, timeout: .nanoseconds(untilStart))
         var notes: [String] = []
         for j in 0..<n where j != id && !both.contains(j) {
             notes.append("p\(j) was not connected both ways at the start time: its frames count as omissions until it is")
         }
-        let outcome = try host.run(parameters, client: client, onRound: onRound)
-        return (outcome, notes + host.takeNotes())
+        host.startAt(parameters.schedule)
+        do {
+            let outcome = try running.wait()
+            return (outcome, notes + host.takeNotes())
+        } catch {
+            throw PalsError(.invalidArgument, "host p\(id): \(error)")
+        }
     }
 }
