@@ -53,7 +53,12 @@ struct PeerProcessRun {
         let keyDir = (dir as NSString).appendingPathComponent("keys")
         let ports = try freePorts(n)
         let keys = (0..<n).map { ModuleKey.generate(id: $0) }
-        let roster = try writeKeyDirectory(keyDir, keys: keys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
+        let hostKeys = (0..<n).map { HostKey.generate(id: $0) }
+        let roster = try writeKeyDirectory(
+            keyDir, keys: keys, hostKeys: hostKeys, addresses: ports.map { "127.0.0.1:\($0)" }, force: true)
+        // Every peer starts round 1 at the same T0, late enough for all of
+        // them to start and connect.
+        let startAt = clusterStartTime(n: n)
         let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: plan.pattern.json.pretty + "\n")
         let session = SessionID.random()
         let exe = selfExecutable()
@@ -69,7 +74,7 @@ struct PeerProcessRun {
                     "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
                     "--input", "\(inputs[i])", "--session", session.description,
                     "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
-                    "--log", logPath, "--module", module, "--json",
+                    "--log", logPath, "--module", module, "--json", "--start-at", "\(startAt)",
                 ]
             do {
                 index.append(try children.spawn(exe, arguments))
@@ -99,7 +104,8 @@ struct PeerProcessRun {
             }
         }
         let limit = Self.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
-        let finished = children.waitAll(until: start.addingTimeInterval(Double(limit) / 1000))
+        let untilStart = max(0, Double(startAt) / 1000 - Date().timeIntervalSince1970)
+        let finished = children.waitAll(until: start.addingTimeInterval(untilStart + Double(limit) / 1000))
         var failedPeers: [Int] = []
         if !finished {
             for i in 0..<n where children.isRunning(index[i]) { failedPeers.append(i) }

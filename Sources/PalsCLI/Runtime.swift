@@ -104,9 +104,15 @@ func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) 
 }
 
 /// Writes the key files and the roster of a fresh deployment.
-func writeKeyDirectory(_ dir: String, keys: [ModuleKey], addresses: [String?], force: Bool) throws(PalsError) -> Roster {
-    let roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: addresses[$0.id]) })
-    // Every key is checked before any is written: a refusal writes nothing.
+func writeKeyDirectory(
+    _ dir: String, keys: [ModuleKey], hostKeys: [HostKey] = [], addresses: [String?], force: Bool
+) throws(PalsError) -> Roster {
+    let roster = try Roster(
+        peers: keys.map {
+            Roster.Peer(
+                id: $0.id, publicKey: $0.publicKey, address: addresses[$0.id],
+                hostKey: hostKeys.isEmpty ? nil : hostKeys[$0.id].publicKey)
+        })
     if !force {
         for k in keys {
             var st = stat()
@@ -120,6 +126,9 @@ func writeKeyDirectory(_ dir: String, keys: [ModuleKey], addresses: [String?], f
         _ = try writePrivateFile(dir: dir, name: "key-\(k.id).json", text: k.json.pretty + "\n", replace: force)
         // A new key starts with no sessions begun.
         unlink(FileSessionRecord.path(besideKey: (dir as NSString).appendingPathComponent("key-\(k.id).json")))
+    }
+    for k in hostKeys {
+        _ = try writePrivateFile(dir: dir, name: "host-key-\(k.id).json", text: k.json.pretty + "\n", replace: force)
     }
     _ = try writeFile(dir: dir, name: "roster.json", text: roster.json.pretty + "\n")
     return roster
@@ -210,8 +219,8 @@ func saveFailure(
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Generate X25519 module keys and the roster for n peers.",
-        discussion: "Writes OUT/key-<i>.json (private, mode 600: install each in its module only) and OUT/roster.json (public keys and addresses, shared by all).")
+        abstract: "Generate X25519 module keys, P-256 host keys and the roster for n peers.",
+        discussion: "Writes OUT/key-<i>.json (private, mode 600: install each in its module only), OUT/host-key-<i>.json (private, mode 600: the host's TLS key) and OUT/roster.json (both public keys and the address of every peer, shared by all).")
 
     @Option(help: "Number of peers.")
     var n: Int
@@ -246,8 +255,9 @@ struct KeygenCommand: ParsableCommand {
             list = (0..<n).map { "127.0.0.1:\(basePort + $0)" }
         }
         let keys = (0..<n).map { ModuleKey.generate(id: $0) }
-        _ = try writeKeyDirectory(out, keys: keys, addresses: list, force: force)
-        print("wrote \(n) keys and roster.json into \(out)")
+        let hostKeys = (0..<n).map { HostKey.generate(id: $0) }
+        _ = try writeKeyDirectory(out, keys: keys, hostKeys: hostKeys, addresses: list, force: force)
+        print("wrote \(n) module keys, \(n) host keys and roster.json into \(out)")
     }
 }
 
@@ -302,9 +312,12 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         abstract: "Run one TrustedPals peer (host + security module) for one protocol instance over TCP.",
         discussion: """
             Listens on --listen (default: the roster's address for --id), connects to the other peers \
-            of the roster, runs the instance and prints the module's result. A peer that has not \
-            connected within --connect-timeout is treated as omitting (the output says so). Every \
-            peer of an instance must be given the same --session (fresh per instance).
+            of the roster over mutual TLS 1.3 (host keys pinned in the roster), runs the instance on the \
+            synchronous schedule and prints the module's result. Round 1 starts at --start-at (T0) and \
+            round r closes at the latest at T0 + r × --round-timeout (Δ) on this host's clock. A peer not \
+            connected at T0 is treated as omitting (the output says so). Every peer of an instance must \
+            be given the same --session (fresh per instance) and the same --start-at; without \
+            --start-at a peer picks the first multiple of 10 s at least --connect-timeout from now.
             Exit status: 0 when the module ran all rounds, 2 for bad input, 3 when the module failed.
             """)
 
@@ -331,13 +344,19 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Session id, 16 hex digits, the same for every peer of the instance.")
     var session: String
 
-    @Option(help: "Round timeout in milliseconds.")
+    @Option(help: "Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.")
     var roundTimeout = 1000
 
-    @Option(help: "How long to wait for the other peers to connect, milliseconds.")
+    @Option(help: "Without --start-at: how long the peers have to connect before T0, milliseconds.")
     var connectTimeout = 5000
 
-    @Option(help: "Make every round last at least this long, milliseconds (demonstrations, kill tests).")
+    @Option(help: "T0: when round 1 starts, milliseconds since the Unix epoch (the same for every peer).")
+    var startAt: Int64?
+
+    @Option(help: "This host's TLS key file (default: host-key-<id>.json beside the roster).")
+    var hostKey: String?
+
+    @Option(help: "Make every round last at least this long, milliseconds (demonstrations, kill tests; below --round-timeout).")
     var minRound = 0
 
     @Option(help: "Adversary file: a failure pattern or a counterexample file to inject.")
@@ -400,31 +419,37 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         default:
             throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let host = TCPHost(id: id, n: model.n, group: group)
-        try host.listen(on: listenAddress)
-        defer { host.shutdown() }
-        var addresses: [HostPort?] = []
-        for p in rosterFile.peers { addresses.append(try p.address.map { a throws(PalsError) in try HostPort.parse(a) }) }
-        let deadline = Date().addingTimeInterval(connectSeconds)
-        let out = host.connect(to: addresses, deadline: deadline)
-        let others = ProcessSet.all(model.n).subtracting(ProcessSet([id]))
-        let inbound = host.waitForInbound(others, deadline: deadline)
-        var notes: [String] = []
-        for j in others where !out.contains(j) || !inbound.contains(j) {
-            notes.append("p\(j) did not connect within \(connectTimeout) ms: its frames count as omissions")
+        let hostKeyPath =
+            hostKey ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("host-key-\(id).json")
+        let myHostKey = try HostKey.parse(try readText(hostKeyPath))
+        guard myHostKey.id == id else { throw PalsError(.invalidArgument, "\(hostKeyPath) is the host key of p\(myHostKey.id), not p\(id)") }
+        guard minRound >= 0 && minRound < roundTimeout else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…\(roundTimeout - 1) (below --round-timeout), got \(minRound)")
         }
-        var latencies: [Double] = []
+        let now = systemWallClock()
+        let start: Int64
+        if let startAt {
+            guard startAt >= 0 && startAt <= 32_503_680_000_000 else {
+                throw PalsError(.invalidArgument, "--start-at must be milliseconds since the Unix epoch (before the year 3000), got \(startAt)")
+            }
+            start = startAt * 1_000_000
+        } else {
+            start = PeerRun.defaultStart(now: now, lead: Int64(connectSeconds * 1e9))
+        }
         let logPath = log
-        var result = host.runSession(
-            client: ModuleClient(link), instance: model.codec.instanceName, session: sid, input: input,
-            rounds: model.rounds, plan: plan, roundTimeout: roundSeconds, minRound: Double(minRound) / 1000,
-            latencies: &latencies,
+        let parameters = SessionParameters(
+            session: sid, instance: model.codec.instanceName, input: input, rounds: model.rounds, plan: plan,
+            schedule: RoundSchedule(start: start, roundLength: Int64(roundSeconds * 1e9)),
+            minRound: Int64(minRound) * 1_000_000)
+        let peer = PeerRun(
+            id: id, roster: rosterFile, hostKey: myHostKey, listen: listenAddress, parameters: parameters,
             onRound: { partial in
-                if let logPath { writeLog(partial, notes: notes, to: logPath) }
+                if let logPath { writeLog(partial, notes: [], to: logPath) }
             })
-        result.notes = notes + result.notes + host.takeNotes()
+        let (outcome, notes) = try peer.run(client: ModuleClient(link))
+        let latencies = outcome.latencies
+        var result = outcome.log
+        result.notes = notes + result.notes
         if let logPath { writeLog(result, notes: [], to: logPath) }
         if json {
             print(
@@ -513,8 +538,8 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
         }
         _ = try seconds(ms: roundTimeout, "--round-timeout")
-        guard minRound >= 0 && minRound <= 3_600_000 else {
-            throw PalsError(.invalidArgument, "--min-round must be 0…3600000 milliseconds, got \(minRound)")
+        guard minRound >= 0 && minRound < roundTimeout else {
+            throw PalsError(.invalidArgument, "--min-round must be 0…\(roundTimeout - 1) (below --round-timeout), got \(minRound)")
         }
         guard module == "in-process" || module == "process" else {
             throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
@@ -572,6 +597,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                     ("oracle", reportJSON(report)), ("trace", tracePath.map { .string($0) } ?? .null),
                     ("killed", .array(outcome.killed.map { .object([("peer", .int($0.peer)), ("afterMilliseconds", .int($0.afterMilliseconds))]) })),
                     ("failedPeers", .array(failedPeers.map { .int($0) })),
+                    ("lateFrames", .int(logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) })),
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
@@ -584,6 +610,8 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             for i in failedPeers { print("peer p\(i) exited abnormally") }
             for k in outcome.killed { print("peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
             for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
+            let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
+            if late > 0 { print("late frames: \(late) (arrived after their round closed: outside the timing assumption)") }
             for line in reportLines(report) { print(line) }
             print(tracePath.map { "trace: \($0)" } ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
             for s in saved { print("saved: \(s)") }

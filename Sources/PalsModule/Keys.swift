@@ -62,11 +62,15 @@ public struct Roster: Sendable, Equatable {
         public var publicKey: [UInt8]
         /// `host:port` of the peer's host, if known.
         public var address: String?
+        /// The public key of the peer's host (P-256, 65 bytes uncompressed),
+        /// pinned for its TLS channels.
+        public var hostKey: [UInt8]?
 
-        public init(id: Int, publicKey: [UInt8], address: String?) {
+        public init(id: Int, publicKey: [UInt8], address: String?, hostKey: [UInt8]? = nil) {
             self.id = id
             self.publicKey = publicKey
             self.address = address
+            self.hostKey = hostKey
         }
     }
 
@@ -84,6 +88,9 @@ public struct Roster: Sendable, Equatable {
                 (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: p.publicKey)) != nil
             else {
                 throw PalsError(.malformedFile, "roster: peer \(k) has a public key of \(p.publicKey.count) bytes; need 32")
+            }
+            if let h = p.hostKey, (try? P256.Signing.PublicKey(x963Representation: h)) == nil {
+                throw PalsError(.malformedFile, "roster: peer \(k) has a host key of \(h.count) bytes that is not a P-256 point")
             }
         }
         self.peers = peers
@@ -103,6 +110,7 @@ public struct Roster: Sendable, Equatable {
                             ("id", .int(p.id)), ("publicKey", .string(Bytes.hex(p.publicKey))),
                         ]
                         if let a = p.address { fields.append(("address", .string(a))) }
+                        if let h = p.hostKey { fields.append(("hostKey", .string(Bytes.hex(h)))) }
                         return .object(fields)
                     })
             ),
@@ -137,7 +145,14 @@ public struct Roster: Sendable, Equatable {
                 _ = try HostPort.parse(s)
                 address = s
             }
-            peers.append(Peer(id: id, publicKey: key, address: address))
+            var hostKey: [UInt8]?
+            if let h = entry["hostKey"] {
+                guard let hex = h.stringValue else {
+                    throw PalsError(.malformedFile, "roster: peer \(id) \"hostKey\" must be a hex string")
+                }
+                hostKey = try Bytes.fromHex(hex, what: "roster peer \(id) hostKey")
+            }
+            peers.append(Peer(id: id, publicKey: key, address: address, hostKey: hostKey))
         }
         return try Roster(peers: peers)
     }

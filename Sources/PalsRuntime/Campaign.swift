@@ -97,22 +97,22 @@ public final class Campaign<C: ModuleCodec> {
         if options.transport == .tcp {
             let g = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             group = g
-            hosts = (0..<model.n).map { TCPHost(id: $0, n: model.n, group: g) }
+            let hostKeys = (0..<model.n).map { HostKey.generate(id: $0) }
+            let pins = hostKeys.map { Optional($0.publicKey) }
+            for k in hostKeys { hosts.append(try TCPHost(tls: HostTLS(key: k, pinned: pins), n: model.n, group: g)) }
             var addresses: [HostPort?] = []
             for h in hosts {
                 let port = try h.listen(on: HostPort(host: "127.0.0.1", port: 0))
                 addresses.append(HostPort(host: "127.0.0.1", port: port))
             }
-            let deadline = Date().addingTimeInterval(10)
+            for h in hosts { h.startConnecting(to: addresses) }
             for h in hosts {
-                let got = h.connect(to: addresses, deadline: deadline)
+                let got = h.waitForConnections(ProcessSet.all(model.n).subtracting(ProcessSet([h.id])), timeout: .seconds(10))
                 guard got.count == model.n - 1 else {
+                    for h in hosts { h.shutdown() }
+                    try? g.syncShutdownGracefully()
                     throw PalsError(.invalidArgument, "host p\(h.id) could connect to only \(got.count) of \(model.n - 1) peers on loopback")
                 }
-            }
-            for h in hosts {
-                let others = ProcessSet.all(model.n).subtracting(ProcessSet([h.id]))
-                _ = h.waitForInbound(others, deadline: deadline)
             }
         }
         defer {
@@ -135,7 +135,7 @@ public final class Campaign<C: ModuleCodec> {
                 let cluster = try MemoryCluster(model: model, links: modules, session: session, inputs: inputs, adversary: plan)
                 trace = try cluster.run()
             case .tcp:
-                trace = runTCP(hosts: hosts, clients: clients, session: session, inputs: inputs, plan: plan,
+                trace = try runTCP(hosts: hosts, clients: clients, session: session, inputs: inputs, plan: plan,
                                timeout: options.roundTimeout, latencies: &result.roundLatencies)
             }
             result.runTimes.append(Date().timeIntervalSince(runStart))
@@ -170,59 +170,38 @@ public final class Campaign<C: ModuleCodec> {
         return result
     }
 
+    /// One run over TCP: every host starts the instance with T0 a moment
+    /// from now and Δ = `timeout`.
     private func runTCP(
         hosts: [TCPHost], clients: [ModuleClient], session: SessionID, inputs: [Int], plan: AdversaryPlan,
         timeout: Double, latencies: inout [Double]
-    ) -> RunTrace {
+    ) throws -> RunTrace {
         let n = model.n
-        let box = LogBox(n: n)
-        var threads: [Thread] = []
-        let done = DispatchGroup()
-        for i in 0..<n {
-            done.enter()
-            let host = hosts[i]
-            let client = Handoff(clients[i])
-            let instance = model.codec.instanceName
-            let rounds = model.rounds
-            let input = inputs[i]
-            let t = Thread {
-                var lat: [Double] = []
-                let log = host.runSession(
-                    client: client.value, instance: instance, session: session, input: input, rounds: rounds, plan: plan,
-                    roundTimeout: timeout, latencies: &lat)
-                box.set(i, log, lat)
-                done.leave()
-            }
-            threads.append(t)
+        // Every host has BEGUN and waits for envelopes of this session
+        // before any host's T0 comes.
+        var schedule = RoundSchedule(start: 0, roundLength: Int64(timeout * 1e9))
+        let futures = hosts.map { h in
+            h.start(
+                SessionParameters(
+                    session: session, instance: model.codec.instanceName, input: inputs[h.id], rounds: model.rounds,
+                    plan: plan, schedule: schedule),
+                client: clients[h.id], armStart: false)
         }
-        for t in threads { t.start() }
-        done.wait()
-        latencies.append(contentsOf: box.latencies.joined())
+        for h in hosts { h.settle() }
+        schedule.start = systemWallClock()
+        for h in hosts { h.startAt(schedule) }
+        var logs: [PeerLog?] = []
+        for f in futures {
+            let outcome = try f.wait()
+            logs.append(outcome.log)
+            latencies.append(contentsOf: outcome.latencies)
+        }
         var notes: [String] = []
         for h in hosts { notes += h.takeNotes().map { "p\(h.id): \($0)" } }
         return RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
-            instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: box.logs,
+            instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: logs,
             notes: notes)
-    }
-}
-
-/// Collects the hosts' logs from their threads.
-final class LogBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var logs: [PeerLog?]
-    private(set) var latencies: [[Double]]
-
-    init(n: Int) {
-        logs = Array(repeating: nil, count: n)
-        latencies = Array(repeating: [], count: n)
-    }
-
-    func set(_ i: Int, _ log: PeerLog, _ lat: [Double]) {
-        lock.lock()
-        logs[i] = log
-        latencies[i] = lat
-        lock.unlock()
     }
 }
 

@@ -23,6 +23,19 @@ public struct PeerLog: Sendable, Equatable {
         }
     }
 
+    /// A frame that arrived after its round had closed without it: the run
+    /// left the timing assumption (specs/runtime.md), the frame counted as
+    /// an omission.
+    public struct LateFrame: Sendable, Equatable {
+        public var round: Int
+        public var from: Int
+
+        public init(round: Int, from: Int) {
+            self.round = round
+            self.from = from
+        }
+    }
+
     public var id: Int
     /// The host's input.
     public var input: Int
@@ -36,6 +49,12 @@ public struct PeerLog: Sendable, Equatable {
     public var decision: Decision<Concrete>?
     /// What the host noticed (peers that never connected, module errors…).
     public var notes: [String]
+    /// Frames that arrived after their round closed (at most one per
+    /// round and sender), in arrival order.
+    public var lateFrames: [LateFrame] = []
+    /// Envelopes the host dropped without using them (another session,
+    /// outside the window, duplicates, malformed, late).
+    public var droppedEnvelopes = 0
 
     public init(id: Int, input: Int, crashedBeforeRound: Int? = nil, rounds: [Round] = [], decision: Decision<Concrete>? = nil, notes: [String] = []) {
         self.id = id
@@ -65,6 +84,9 @@ public struct PeerLog: Sendable, Equatable {
             ))
         fields.append(("decision", decision.map { DecisionJSON.encode($0) } ?? .null))
         fields.append(("notes", .array(notes.map { .string($0) })))
+        fields.append(
+            ("lateFrames", .array(lateFrames.map { .object([("round", .int($0.round)), ("from", .int($0.from))]) })))
+        fields.append(("droppedEnvelopes", .int(droppedEnvelopes)))
         return .object(fields)
     }
 
@@ -131,6 +153,24 @@ public struct PeerLog: Sendable, Equatable {
             log.decision = try DecisionJSON.decode(d, what: "peer log p\(id) decision")
         }
         log.notes = (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let late = json["lateFrames"] {
+            guard let list = late.arrayValue else {
+                throw PalsError(.malformedFile, "peer log p\(id): \"lateFrames\" must be an array")
+            }
+            for x in list {
+                guard let r = x["round"]?.intValue, r >= 1, r <= 64, let from = x["from"]?.intValue, from >= 0, from < n
+                else {
+                    throw PalsError(.malformedFile, "peer log p\(id): a late frame is {\"round\": 1…64, \"from\": 0…\(n - 1)}")
+                }
+                log.lateFrames.append(LateFrame(round: r, from: from))
+            }
+        }
+        if let d = json["droppedEnvelopes"] {
+            guard let c = d.intValue, c >= 0 else {
+                throw PalsError(.malformedFile, "peer log p\(id): \"droppedEnvelopes\" must be an integer ≥ 0")
+            }
+            log.droppedEnvelopes = c
+        }
         return log
     }
 }

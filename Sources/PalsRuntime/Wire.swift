@@ -6,12 +6,13 @@ import PalsCore
 /// ```
 /// length (4, of what follows) | kind (1) | session (8) | round (4) | sender (2) | payload
 /// ```
-/// `hello` opens a connection (sender = the connecting host's id); `frame`
+/// `hello` is no longer sent (TLS authenticates the connection) and is ignored; `frame`
 /// carries one sealed module frame; `omitted` says the sender's adversary
 /// dropped its frame of that round (so the receiver need not wait for it);
 /// `crashed` says the sender's module is stopped from that round on.
-/// Nothing here is trusted: the module authenticates frames, and a lying
-/// envelope can only cause omissions.
+/// The receiving host takes the sender from the connection's authenticated
+/// peer; an envelope whose `sender` field says otherwise is dropped. The
+/// module authenticates frames: a lying host can only cause its own omissions.
 public struct Envelope: Sendable, Equatable {
     public enum Kind: UInt8, Sendable {
         case hello = 1
@@ -53,32 +54,43 @@ public struct WireError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// Splits the TCP byte stream into envelopes; anything else closes the
-/// connection (the caller counts what is lost as omissions).
-struct EnvelopeDecoder: ByteToMessageDecoder {
-    typealias InboundOut = Envelope
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
-        guard length >= Envelope.fixedSize, length <= Envelope.maxLength else {
-            throw WireError(description: "an envelope of \(length) bytes (allowed \(Envelope.fixedSize)…\(Envelope.maxLength))")
+extension Envelope {
+    /// Reads one whole envelope from the front of `buffer`; nil when more
+    /// bytes are needed. Throws on a length out of range or an unknown kind.
+    public static func read(from buffer: inout ByteBuffer) throws -> Envelope? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
+        guard length >= fixedSize, length <= maxLength else {
+            throw WireError(description: "an envelope of \(length) bytes (allowed \(fixedSize)…\(maxLength))")
         }
-        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        let kindByte = buffer.readInteger(as: UInt8.self)!
-        let session = buffer.readInteger(as: UInt64.self)!
-        let round = buffer.readInteger(as: UInt32.self)!
-        let sender = buffer.readInteger(as: UInt16.self)!
-        let payload = buffer.readBytes(length: Int(length) - Envelope.fixedSize)!
-        guard let kind = Envelope.Kind(rawValue: kindByte) else {
+        guard buffer.readableBytes >= 4 + Int(length),
+            let kindByte = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt8.self),
+            let session = buffer.getInteger(at: buffer.readerIndex + 5, as: UInt64.self),
+            let round = buffer.getInteger(at: buffer.readerIndex + 13, as: UInt32.self),
+            let sender = buffer.getInteger(at: buffer.readerIndex + 17, as: UInt16.self),
+            let payload = buffer.getBytes(at: buffer.readerIndex + 4 + fixedSize, length: Int(length) - fixedSize)
+        else { return nil }
+        guard let kind = Kind(rawValue: kindByte) else {
             throw WireError(description: "an envelope of unknown kind \(kindByte)")
         }
-        context.fireChannelRead(
-            wrapInboundOut(Envelope(kind: kind, session: session, round: Int(round), sender: Int(sender), payload: payload)))
+        buffer.moveReaderIndex(forwardBy: 4 + Int(length))
+        return Envelope(kind: kind, session: session, round: Int(round), sender: Int(sender), payload: payload)
+    }
+}
+
+/// Splits the TCP byte stream into envelopes; anything else closes the
+/// connection (the caller counts what is lost as omissions).
+public struct EnvelopeDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = Envelope
+
+    public init() {}
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let e = try Envelope.read(from: &buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(e))
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
     }
