@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PalsProtocols", targets: ["PalsProtocols"]),
         .library(name: "PalsExplorer", targets: ["PalsExplorer"]),
         .library(name: "PalsModule", targets: ["PalsModule"]),
+        .library(name: "PalsFunction", targets: ["PalsFunction"]),
         .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
         .library(name: "PalsCLI", targets: ["PalsCLI"]),
     ],
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // The formal model: processes, Logic, round protocols, failure patterns,
@@ -44,6 +46,16 @@ let package = Package(
         .target(
             name: "PalsModule",
             dependencies: ["PalsCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // User functions F shipped as WebAssembly (DESIGN §7, specs/function-abi.md):
+        // loading with determinism rules, evaluation with fuel, SHA-256 digests.
+        .target(
+            name: "PalsFunction",
+            dependencies: [
+                "PalsCore", "PalsProtocols",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The host (DESIGN §5): clock, controller, communication unit (TCP over
         // SwiftNIO or an in-memory transport), adversary; run traces and the
         // oracle that replays them through `simulate`.
@@ -60,7 +72,7 @@ let package = Package(
             name: "PalsCLI",
             dependencies: [
                 "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
-                "PalsModule", "PalsRuntime",
+                "PalsModule", "PalsRuntime", "PalsFunction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +87,7 @@ let package = Package(
             dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
         .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "PalsCLI"]),
         .testTarget(name: "PalsRuntimeTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCLI"]),
+        .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
     ],
     swiftLanguageModes: [.v6]

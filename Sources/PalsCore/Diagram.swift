@@ -3,8 +3,12 @@
 /// p0 … p(n-1): `.` delivered, `x` dropped, `-` not sent (crashed); a
 /// trailing `|note` is the protocol's summary of the state after the round.
 public enum Diagram {
+    /// - Parameters:
+    ///   - describe: a short note on a state, shown after each round.
+    ///   - decision: a readable form of a decided vector, when the default
+    ///     `[v0,…]` does not fit (nil: use the default).
     public static func render<P: RoundProtocol>(
-        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil
+        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil, decision: (([Int]) -> String?)? = nil
     ) -> String where P.L == Concrete {
         let n = trace.inputs.count
         let rounds = trace.rounds
@@ -42,7 +46,7 @@ public enum Diagram {
             if trace.crashed[rounds + 1].contains(i) {
                 row.append("crashed, no decision")
             } else if d.decided {
-                row.append("[" + d.value.map(value).joined(separator: ",") + "]")
+                row.append(decision?(d.value) ?? "[" + d.value.map(value).joined(separator: ",") + "]")
             } else {
                 row.append("no decision")
             }
