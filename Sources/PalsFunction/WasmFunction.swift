@@ -75,6 +75,11 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
             ins.rules[0].detail = "\(bytes.count) bytes"
             return ins
         }
+        if let locals = declaredLocals(bytes, limit: FunctionABI.maxLocals), locals > FunctionABI.maxLocals {
+            ins.rules[0].status = .fail
+            ins.rules[0].detail = "its functions declare more than \(FunctionABI.maxLocals) locals"
+            return ins
+        }
         inspectStatically(bytes, into: &ins)
         guard ins.firstFailure == nil else { return ins }
         let k = ins.rules.firstIndex { $0.rule == .instantiation }!

@@ -15,7 +15,10 @@ public enum FunctionABI {
     /// The largest number of results (and of entries of D).
     public static let maxResults = 64
     /// The largest module file read (bigger files are refused unread).
-    public static let maxFileBytes = 4 << 20
+    public static let maxFileBytes = 1 << 20
+    /// The most locals all function bodies may declare together (the parser
+    /// materializes each declared local: this bounds its memory).
+    public static let maxLocals = 1 << 16
     /// The largest table (function pointers) a module may declare.
     public static let maxTableEntries: UInt64 = 65_536
     /// The fuel of one evaluation unless told otherwise.
@@ -38,7 +41,8 @@ public enum WasmRule: String, CaseIterable, Sendable {
     /// What the rule demands, in one line.
     public var summary: String {
         switch self {
-        case .size: return "the file has at most \(FunctionABI.maxFileBytes) bytes"
+        case .size:
+            return "the file has at most \(FunctionABI.maxFileBytes) bytes and its functions declare at most \(FunctionABI.maxLocals) locals in all"
         case .format: return "the bytes are a well-formed WebAssembly binary module"
         case .features:
             return "MVP instructions only (plus sign extension and bulk memory): no SIMD, threads, atomics, exceptions, reference or GC instructions"
@@ -315,4 +319,51 @@ func describe(_ t: FunctionType) -> String {
     let results: [String] = t.results.map { "\($0)" }
     let r: String = results.count == 1 ? results[0] : "(" + results.joined(separator: ", ") + ")"
     return "(" + parameters.joined(separator: ", ") + ") -> " + r
+}
+
+/// The number of locals the code section declares in all, read from the raw
+/// bytes before WasmKit's parser materializes them; nil when the section
+/// headers are malformed (the parser then reports the error). Stops counting
+/// past `limit`.
+func declaredLocals(_ b: [UInt8], limit: Int) -> Int? {
+    var i = 8
+    func leb() -> Int? {
+        var result = 0
+        var shift = 0
+        while i < b.count && shift < 35 {
+            let byte = b[i]
+            i += 1
+            result |= Int(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+    guard b.count >= 8 else { return nil }
+    while i < b.count {
+        let id = b[i]
+        i += 1
+        guard let size = leb(), size <= b.count - i else { return nil }
+        let end = i + size
+        guard id == 10 else {
+            i = end
+            continue
+        }
+        guard let count = leb() else { return nil }
+        var total = 0
+        for _ in 0..<min(count, b.count) {
+            guard let bodySize = leb(), bodySize <= end - i else { return nil }
+            let bodyEnd = i + bodySize
+            guard let groups = leb() else { return nil }
+            for _ in 0..<min(groups, bodySize) {
+                guard let n = leb(), i < bodyEnd else { return nil }
+                i += 1  // the value type
+                total += n
+                if total > limit { return total }
+            }
+            i = bodyEnd
+        }
+        return total
+    }
+    return 0
 }

@@ -108,8 +108,14 @@ import Testing
             out.path, "--json",
         ])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("\"conforms\":true") || r.stdout.contains("conforms"), "\(r.stdout)")
         // The module computes F: the lower median of 1,5,7,9 is 5.
+        let text = try PalsRunner.run([
+            "cluster", "smc", "--function", wasm("median"), "--n", "4", "--t", "1", "--inputs", "5,1,9,7", "--out",
+            out.appendingPathComponent("text").path,
+        ])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.components(separatedBy: "decided F = [5]").count == 5, "\(text.stdout)")
+        #expect(text.stdout.contains("oracle: conforms"))
         let trace = try String(contentsOfFile: out.appendingPathComponent("trace.json").path, encoding: .utf8)
         #expect(trace.contains("F: "))
         let oracle = try PalsRunner.run(["oracle", out.appendingPathComponent("trace.json").path])
@@ -119,10 +125,13 @@ import Testing
         // A fuel-exhausting F: F failed at every module, the oracle conforms.
         let loop = try PalsRunner.run([
             "campaign", "smc", "--function", wasm("bad/loop"), "--fuel", "100000", "--n", "4", "--t", "1", "--runs", "3",
-            "--transport", "memory", "--json",
+            "--transport", "memory", "--out", out.appendingPathComponent("campaign").path, "--json",
         ])
-        #expect(loop.status == 0 || loop.status == 1, "\(loop.stderr)")
+        #expect(loop.status == 1, "\(loop.stderr)")
         let lj = try JSON.parse(loop.stdout)
         #expect(lj["disagreements"]?.intValue == 0)
+        #expect(lj["outsideModel"]?.intValue == 0)
+        #expect(lj["violationsByProperty"]?["FDefined"]?.intValue == 3)
+        #expect(lj["violationsByProperty"]?["SMCAgreement"]?.intValue == 0)
     }
 }

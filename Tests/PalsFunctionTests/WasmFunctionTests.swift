@@ -140,6 +140,21 @@ func refusal(bytes: [UInt8]) -> PalsError? {
         #expect(refusal(bytes: [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])?.message.contains("rule memory") == true)
     }
 
+    /// A body declaring 2^30 locals is refused before any parser expands them.
+    @Test func aLocalsBombIsRefused() {
+        let bytes: [UInt8] =
+            [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
+            + [0x01, 0x04, 0x01, 0x60, 0x00, 0x00]
+            + [0x03, 0x02, 0x01, 0x00]
+            + [0x0a, 0x0a, 0x01, 0x08, 0x01, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7f, 0x0b]
+        #expect(refusal(bytes: bytes)?.message.contains("rule size") == true)
+    }
+
+    @Test func deepRecursionFails() throws {
+        let f = try load("bad/recursion")
+        #expect(f.evaluate([1]) == nil)
+    }
+
     @Test func anOversizedFileIsRefusedUnread() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(getpid()).wasm").path
         FileManager.default.createFile(atPath: path, contents: Data(count: FunctionABI.maxFileBytes + 10))

@@ -18,7 +18,7 @@ build() { # source, output, extra flags...
 for f in sum max majority auction identity median borda first_price; do
   build "$f.c" "$f.wasm" -Wl,--max-memory=1048576
 done
-for f in loop grow float trap_bottom bad_buffer wrong_type stateful; do
+for f in loop grow float trap_bottom bad_buffer wrong_type stateful recursion; do
   build "bad/$f.c" "bad/$f.wasm" -Wl,--max-memory=1048576
 done
 build bad/simd.c bad/simd.wasm -Wl,--max-memory=1048576 -msimd128
