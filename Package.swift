@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PalsProtocols", targets: ["PalsProtocols"]),
         .library(name: "PalsExplorer", targets: ["PalsExplorer"]),
         .library(name: "PalsModule", targets: ["PalsModule"]),
+        .library(name: "PalsFunction", targets: ["PalsFunction"]),
         .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
         .library(name: "PalsCLI", targets: ["PalsCLI"]),
     ],
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // The formal model: processes, Logic, round protocols, failure patterns,
@@ -49,6 +51,16 @@ let package = Package(
         .target(
             name: "PalsModule",
             dependencies: ["PalsCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // User functions F shipped as WebAssembly (DESIGN §7, specs/function-abi.md):
+        // loading with determinism rules, evaluation with fuel, SHA-256 digests.
+        .target(
+            name: "PalsFunction",
+            dependencies: [
+                "PalsCore", "PalsProtocols",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The host (DESIGN §5): clock, controller, communication unit (TCP over
         // SwiftNIO or an in-memory transport), adversary; run traces and the
         // oracle that replays them through `simulate`.
@@ -80,7 +92,7 @@ let package = Package(
             name: "PalsCLI",
             dependencies: [
                 "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
-                "PalsModule", "PalsRuntime", "PalsWeb",
+                "PalsModule", "PalsRuntime", "PalsWeb", "PalsFunction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +117,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
+        .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
         .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],

@@ -46,7 +46,9 @@ struct CheckVisitor: ConcreteModelVisitor {
                 rounds: proto.rounds, faultModel: options.faultModel, inputs: inputs, pattern: violation.pattern,
                 property: v.name, violatedAfterRound: violation.afterRound,
                 decisions: CounterexampleFile.decisions(trace.decisions), engine: "explicit")
-            found.append(FoundCounterexample(file: file, diagram: Diagram.render(trace, describe: describe)))
+            var named = file
+            attachFunction(&named)
+            found.append(FoundCounterexample(file: named, diagram: Diagram.render(trace, describe: describe, decision: renderUserResult)))
         }
         return CheckReport(spec: spec, rounds: proto.rounds, inputs: inputs, result: result, counterexamples: found)
     }
@@ -122,6 +124,14 @@ struct CheckCommand: ParsableCommand {
         }
         try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
         if try model.engine(forN: n) == .symbolic {
+            // A user's F is not interpreted symbolically: check the
+            // F-independent UIC layer (SMC with F = identity) and say so.
+            var spec = spec
+            if let f = userFunction(spec) {
+                spec.variant = "identity"
+                printError(
+                    "note: F (\(f.path), sha256 \(f.sha256)) was not interpreted: the symbolic engine checks the F-independent UIC layer (smc with F = identity); Theorem 2 carries it to any deterministic F. --engine explicit evaluates F.")
+            }
             let report = try runSymbolicForCLI(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
                 stopAtFirstViolation: first)
@@ -145,9 +155,22 @@ struct CheckCommand: ParsableCommand {
     }
 }
 
+/// The verdict of a check: `F failed` when the only property that fails is
+/// a user's F being undefined on a decided vector (`FDefined`), which is no
+/// protocol violation; else the explorer's verdict.
+func verdictName(_ r: CheckReport) -> String {
+    let failed = r.result.verdicts.filter { $0.violation != nil && $0.kind != .sometimes }.map(\.name)
+    return failed == ["FDefined"] ? "F failed" : r.result.verdict.rawValue
+}
+
+/// A property's status as printed: a violated `FDefined` reads `F failed`.
+func statusName(_ v: PropertyVerdict) -> String {
+    v.name == "FDefined" && v.violation != nil ? "F failed" : v.status.rawValue
+}
+
 func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
     .object([
-        ("verdict", .string(r.result.verdict.rawValue)),
+        ("verdict", .string(verdictName(r))),
         ("protocol", .string(r.spec.protocolName)),
         ("variant", .string(r.spec.variant)),
         ("n", .int(r.spec.n)),
@@ -163,7 +186,7 @@ func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
                     .object([
                         ("name", .string(v.name)),
                         ("kind", .string(v.kind.rawValue)),
-                        ("status", .string(v.status.rawValue)),
+                        ("status", .string(statusName(v))),
                         ("counterexample", r.counterexample(for: v.name)?.path.map { .string($0) } ?? .null),
                     ])
                 })
@@ -180,9 +203,10 @@ func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
 
 func checkText(_ r: CheckReport) -> String {
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
+    if let f = userFunction(r.spec) { s += "  F = \(f.path) (sha256 \(f.sha256), fuel \(f.fuel.map(String.init) ?? "unmetered"))\n" }
     let width = r.result.verdicts.map(\.name.count).max() ?? 0
     for v in r.result.verdicts {
-        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.status.rawValue)"
+        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(statusName(v))"
         if let c = r.counterexample(for: v.name) {
             s += "  (\(c.file.pattern.faulty.count) faulty, \(c.file.pattern.drops.count) dropped, \(c.file.pattern.crashes.count) crashed; \(c.path ?? ""))"
         }
@@ -191,7 +215,7 @@ func checkText(_ r: CheckReport) -> String {
     s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
     s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
     s += r.result.complete ? "\n" : " (stopped at the first violation)\n"
-    s += "verdict: \(r.result.verdict.rawValue)\n"
+    s += "verdict: \(verdictName(r))\n"
     if let c = r.counterexamples.first {
         s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram
     }

@@ -22,7 +22,7 @@ public struct PalsCommand: ParsableCommand {
         subcommands: [
             BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self, ExportCommand.self, ExploreCommand.self,
             SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
-            KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self,
+            FunctionCommand.self, KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self,
         ],
         defaultSubcommand: BoundsCommand.self
     )
@@ -72,8 +72,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds; smc: the function, see --function; fair-exchange: the mode, see --mode).")
     var variant = "standard"
 
-    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched). Same as --variant.")
+    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in.")
     var function: String?
+
+    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
+    var fuel: UInt64?
 
     @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
     var mode: String?
@@ -116,7 +119,7 @@ struct ModelOptions: ParsableArguments {
     /// The instance named on the command line.
     func spec(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> ModelSpec {
         try instanceSpec(
-            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds)
+            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds, fuel: fuel)
     }
 
     /// The engine that checks an instance with `n` processes; rejects a
@@ -142,7 +145,8 @@ struct ModelOptions: ParsableArguments {
 /// The instance named by `--variant`, `--function` (smc), `--mode`
 /// (fair-exchange), `--M` (fair-exchange: M + 1 rounds) and `--rounds`.
 func instanceSpec(
-    _ protocolName: String, n: Int, t: Int, variant: String, function: String?, mode: String?, M: Int?, rounds: Int?
+    _ protocolName: String, n: Int, t: Int, variant: String, function: String?, mode: String?, M: Int?, rounds: Int?,
+    fuel: UInt64? = nil
 ) throws(PalsError) -> ModelSpec {
     if function != nil && protocolName != "smc" {
         throw PalsError(.invalidArgument, "--function applies to smc only")
@@ -156,6 +160,11 @@ func instanceSpec(
             throw PalsError(.invalidArgument, "give either --variant or \(function != nil ? "--function" : "--mode"), not both")
         }
         name = f
+    }
+    if let f = function, protocolName == "smc", namesFunctionFile(f) {
+        name = try loadFunctionVariant(f, fuel: try parseFuel(fuel))
+    } else if fuel != nil {
+        throw PalsError(.invalidArgument, "--fuel applies to smc with --function PATH.wasm only")
     }
     var r = rounds
     if let M {

@@ -39,7 +39,7 @@ struct ReplayVisitor: ConcreteModelVisitor {
             }
         }
         return ReplayReport(
-            diagram: Diagram.render(trace, describe: describe),
+            diagram: Diagram.render(trace, describe: describe, decision: renderUserResult),
             violations: properties.map { ($0.name, $0.kind, trace.violation(of: $0, protocol: proto)) },
             decisions: CounterexampleFile.decisions(trace.decisions), traceText: text)
     }
@@ -86,6 +86,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
     var html: String?
 
+    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
+    var function: String?
+
     func run() throws {
         try checkWritable(html)
         if let backend {
@@ -95,6 +98,7 @@ struct ReplayCommand: ParsableCommand {
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")
         }
+        try loadRecordedFunction(variant: cx.variant, recorded: cx.function?.path, given: function, file: file)
         let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
         let report: ReplayReport
         do {
@@ -153,6 +157,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Variant of the protocol.")
     var variant = "standard"
 
+    @Option(help: "smc: the function F, a built-in or a WebAssembly module PATH.wasm.")
+    var function: String?
+
+    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F.")
+    var fuel: UInt64?
+
     @Option(help: "Override the number of rounds.")
     var rounds: Int?
 
@@ -179,7 +189,9 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let model = try parseFaultModel(faults)
-        let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: variant, n: n, t: t, rounds: rounds))
+        let named = try instanceSpec(
+            protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds, fuel: fuel)
+        let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: named.variant, n: n, t: t, rounds: rounds))
         try Catalog.validate(spec)
         let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Catalog.defaultInputs(spec)
         guard ins.count == n else { throw PalsError(.invalidArgument, "--inputs has \(ins.count) values but n = \(n)") }
@@ -227,6 +239,13 @@ struct SimulateCommand: ParsableCommand {
             print("\(spec), faulty \(pat.faulty)")
             print(report.traceText, terminator: "")
             print(report.diagram)
+            if let f = userFunction(spec) {
+                print("F = \(f.path) (sha256 \(f.sha256))")
+                for (i, d) in report.decisions.enumerated() {
+                    let value = d.map { $0.map { $0 ?? Concrete.bottomValue } }
+                    print("  p\(i): " + (value.flatMap(renderUserResult).map { "F = \($0)" } ?? "no result"))
+                }
+            }
             print(report.propertyLines)
         }
         if !violated.isEmpty { throw ExitCode(1) }

@@ -23,8 +23,11 @@ struct RuntimeInstanceOptions: ParsableArguments {
     @Option(help: "Variant of the protocol (uic: standard or a mutant; smc: the function; fair-exchange: the mode).")
     var variant = "standard"
 
-    @Option(help: "smc: the function F (sum, max, majority, auction, identity).")
+    @Option(help: "smc: the function F (sum, max, majority, auction, identity) or a WebAssembly module PATH.wasm.")
     var function: String?
+
+    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000).")
+    var fuel: UInt64?
 
     @Option(help: "fair-exchange: deterministic or fake-rounds.")
     var mode: String?
@@ -33,13 +36,14 @@ struct RuntimeInstanceOptions: ParsableArguments {
     var M: Int?
 
     func spec(_ protocolName: String) throws(PalsError) -> ModelSpec {
-        try instanceSpec(protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: nil)
+        try instanceSpec(
+            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: nil, fuel: fuel)
     }
 
     /// The options that name this instance again (for child processes).
     func arguments(_ protocolName: String) throws(PalsError) -> [String] {
         let s = try spec(protocolName)
-        var args = ["--n", "\(n)", "--t", "\(t)", "--variant", s.variant]
+        var args = ["--n", "\(n)", "--t", "\(t)"] + (functionChildArguments(s) ?? ["--variant", s.variant])
         if let r = s.rounds, protocolName == "fair-exchange" { args += ["--M", "\(r - 1)"] }
         return args
     }
@@ -78,6 +82,7 @@ func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
 func renderDecision(_ d: Decision<Concrete>?) -> String {
     guard let d else { return "no result (crashed)" }
     guard d.decided else { return "did not decide" }
+    if let user = renderUserResult(d.value) { return "decided F = \(user)" }
     return "decided [" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ", ") + "]"
 }
 
@@ -204,10 +209,11 @@ func saveFailure(
             guard let d = log?.decision, d.decided else { return nil }
             return d.value.map { $0 == Concrete.bottomValue ? nil : $0 }
         }
-        let cx = CounterexampleFile(
+        var cx = CounterexampleFile(
             protocolName: model.protocolName, variant: model.variant, n: model.n, t: model.t, rounds: model.rounds,
             inputs: trace.inputs, pattern: report.realized, property: v.property, violatedAfterRound: v.round,
             decisions: decisions, engine: "runtime")
+        attachFunction(&cx)
         let name = tag.isEmpty ? cx.suggestedFileName : cx.suggestedFileName.replacingOccurrences(of: ".json", with: "\(tag).json")
         paths.append(try writeFile(dir: dir, name: name, text: cx.text + "\n"))
     }
@@ -579,7 +585,9 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
-        let (trace, roster, keys, failedPeers) = (outcome.trace, outcome.roster, outcome.keys, outcome.failedPeers)
+        var trace = outcome.trace
+        trace.notes = functionNotes(model.protocolName, model.variant) + trace.notes
+        let (roster, keys, failedPeers) = (outcome.roster, outcome.keys, outcome.failedPeers)
         let logs = trace.logs
         let session = trace.session
         let tracePath: String? = temporary ? nil : try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
@@ -858,8 +866,12 @@ struct OracleCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "smc with a user's F: the .wasm module (default: the path the trace records); refused unless its SHA-256 is the trace's.")
+    var function: String?
+
     func run() throws {
         let run = try RunTrace.parse(try readText(trace))
+        try loadRecordedFunction(variant: run.variant, recorded: recordedFunctionPath(run.notes), given: function, file: trace)
         try withRuntimeModel(
             ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds),
             RuntimeDispatch(body: self))

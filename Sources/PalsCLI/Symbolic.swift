@@ -109,6 +109,9 @@ public func runSymbolicCheck(
         // SMC is not process-symmetric (F sees positions and values): every
         // faulty set is searched.
         options.symmetry = false
+        guard SMCFunction.registered(spec.variant) == nil else {
+            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use --engine explicit")
+        }
         let variant = SMC<Concrete>.Variant(name: spec.variant)!
         let symbolicVariant = SMC<Symbolic>.Variant(name: spec.variant)!
         let checker = try SymbolicChecker(

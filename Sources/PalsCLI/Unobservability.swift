@@ -86,8 +86,8 @@ func firstInterference<P: Observable & Sendable>(
                 return InterferenceCounterexample(
                     spec: spec, rounds: proto.rounds, property: property, engine: engine, pattern: pattern, inputsA: a,
                     inputsB: b, host: h, round: r, observationA: oa, observationB: ob,
-                    diagramA: Diagram.render(ta, describe: describe, silent: silentLinks(proto, ta)),
-                    diagramB: Diagram.render(tb, describe: describe, silent: silentLinks(proto, tb)))
+                    diagramA: Diagram.render(ta, describe: describe, silent: silentLinks(proto, ta), decision: renderUserResult),
+                    diagramB: Diagram.render(tb, describe: describe, silent: silentLinks(proto, tb), decision: renderUserResult))
             }
         }
     }
@@ -257,6 +257,9 @@ func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?
     let n = spec.n
     switch spec.protocolName {
     case "smc":
+        guard SMCFunction.registered(spec.variant) == nil else {
+            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use --engine explicit")
+        }
         let variant = SMC<Symbolic>.Variant(name: spec.variant)!
         let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
         let bound = largest

@@ -21,6 +21,13 @@ public struct CounterexampleFile: Equatable, Sendable {
     public var decisions: [[Int?]?]
     /// Which engine found it ("explicit", "symbolic", …).
     public var engine: String
+    /// A user's function F (smc with `--function PATH.wasm`): where it was
+    /// read and the SHA-256 of its bytes. Replay refuses other bytes.
+    public var function: (path: String, sha256: String)?
+
+    public static func == (a: CounterexampleFile, b: CounterexampleFile) -> Bool {
+        a.json == b.json
+    }
 
     public init(
         protocolName: String, variant: String, n: Int, t: Int, rounds: Int,
@@ -45,6 +52,8 @@ public struct CounterexampleFile: Equatable, Sendable {
     /// `uic-no-halting-n3-t1-UniformAgreement.json`.
     public var suggestedFileName: String {
         let model = faultModel == .generalOmission ? "" : "-\(faultModel.rawValue)"
+        // A user's function is named by digest: keep 16 hexadecimal digits.
+        let variant = self.variant.hasPrefix("wasm:") ? "wasm-" + self.variant.dropFirst(5).prefix(16) : self.variant
         return "\(protocolName)-\(variant)-n\(n)-t\(t)-r\(rounds)\(model)-\(property).json"
     }
 
@@ -88,7 +97,7 @@ public struct CounterexampleFile: Equatable, Sendable {
                         return .array(d.map { $0.map { .int($0) } ?? .null })
                     })
             ),
-        ])
+        ] + (function.map { f in [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))] } ?? []))
     }
 
     /// The file's text.
@@ -178,9 +187,16 @@ public struct CounterexampleFile: Equatable, Sendable {
                 decisions.append(row)
             }
         }
-        return CounterexampleFile(
+        var file = CounterexampleFile(
             protocolName: proto, variant: variant, n: n, t: t, rounds: rounds, faultModel: model,
             inputs: inputs, pattern: FailurePattern(faulty: ProcessSet(faultyList), crashes: crashes, drops: drops),
             property: property, violatedAfterRound: after, decisions: decisions, engine: engine)
+        if let f = j["function"], !f.isNull {
+            guard let path = f["path"]?.stringValue, let sha = f["sha256"]?.stringValue else {
+                throw PalsError(.malformedFile, "\"function\" needs strings \"path\" and \"sha256\"")
+            }
+            file.function = (path, sha)
+        }
+        return file
     }
 }

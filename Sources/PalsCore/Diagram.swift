@@ -9,8 +9,11 @@ public enum Diagram {
     ///   - describe: the note printed after each cell.
     ///   - silent: `(round, from, to)` is true when the sender's module puts
     ///     no frame on the wire for that message (observable protocols).
+    ///   - decision: a readable form of a decided vector, when the default
+    ///     `[v0,…]` does not fit (nil: use the default).
     public static func render<P: RoundProtocol>(
-        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil, silent: ((Int, Int, Int) -> Bool)? = nil
+        _ trace: Trace<P>, describe: ((P.State) -> String)? = nil, silent: ((Int, Int, Int) -> Bool)? = nil,
+        decision: (([Int]) -> String?)? = nil
     ) -> String where P.L == Concrete {
         let n = trace.inputs.count
         let rounds = trace.rounds
@@ -50,7 +53,7 @@ public enum Diagram {
             if trace.crashed[rounds + 1].contains(i) {
                 row.append("crashed, no decision")
             } else if d.decided {
-                row.append("[" + d.value.map(value).joined(separator: ",") + "]")
+                row.append(decision?(d.value) ?? "[" + d.value.map(value).joined(separator: ",") + "]")
             } else {
                 row.append("no decision")
             }

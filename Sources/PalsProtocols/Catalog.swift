@@ -124,7 +124,8 @@ public enum Catalog {
                 .unknownProtocol,
                 "unknown protocol \"\(spec.protocolName)\"; known: \(entries.map(\.name).joined(separator: ", "))")
         }
-        guard entry.variants.contains(spec.variant) else {
+        guard entry.variants.contains(spec.variant) || (entry.name == "smc" && SMCFunction.registered(spec.variant) != nil)
+        else {
             throw PalsError(
                 .unknownProtocol,
                 "unknown variant \"\(spec.variant)\" of \(entry.name); known: \(entry.variants.joined(separator: ", "))")

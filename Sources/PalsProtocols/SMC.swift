@@ -90,7 +90,7 @@ public struct SMC<L: Logic>: RoundProtocol {
         self.unpadded = unpadded
         self.setupAgrees = functions.allSatisfy { $0.name == functions[0].name && $0.digest == functions[0].digest }
         // Every engine reads decisions as vectors of n entries.
-        self.outputCount = n
+        self.outputCount = functions.contains { $0.user != nil } ? SMCFunction.userResultCount : n
     }
 
     /// The catalogued instance `variant`.
@@ -207,7 +207,7 @@ extension SMC {
                 l.forAll((i + 1)..<max(n, i + 1)) { j in
                     l.implies(
                         l.and(c.decisions[i].decided, c.decisions[j].decided),
-                        l.equal(c.decisions[i].value, c.decisions[j].value))
+                        sameResult(l, c.decisions[i].value, c.decisions[j].value))
                 }
             }
         }
@@ -230,7 +230,7 @@ extension SMC {
                 let some = l.exists(0..<(1 << n)) { s in
                     let covers = l.forAll(0..<n) { k in s & (1 << k) != 0 ? l.yes : c.faulty[k] }
                     let vector = (0..<n).map { k in s & (1 << k) != 0 ? c.inputs[k] : l.bottom }
-                    return l.and(covers, l.equal(d.value, proto.result(of: i, on: vector)))
+                    return l.and(covers, sameResult(l, d.value, proto.result(of: i, on: vector)))
                 }
                 return l.implies(d.decided, some)
             }
@@ -249,6 +249,41 @@ extension SMC {
             guard !proto.setupAgrees else { return l.yes }
             return l.forAll(0..<proto.n) { i in l.not(c.decisions[i].decided) }
         }
+    }
+
+    /// **F defined** (a user's F only): no process returns "F failed". F
+    /// failing (a trap, exhausted fuel) is a deterministic outcome that every
+    /// module reaches alike, so it breaks none of SMC's properties; but
+    /// SMC-Termination asks for a result, so a user's F must be total on the
+    /// vectors UIC can decide. Reported as its own verdict, "F failed".
+    @inlinable
+    public static func functionDefined() -> Property<SMC<L>> {
+        Property(
+            name: "FDefined", kind: .atHorizon,
+            definition: "No process returns \"F failed\": F is defined on every vector D a process decides."
+        ) { proto, c in
+            let l = proto.logic
+            return l.forAll(0..<proto.n) { i in
+                // An engine gives a process that never decided an all-⊥ vector of n entries.
+                guard proto.functions[i].user != nil, c.decisions[i].value.count == SMCFunction.userResultCount else {
+                    return l.yes
+                }
+                return l.implies(
+                    c.decisions[i].decided,
+                    l.not(l.equal(c.decisions[i].value[SMCFunction.userStatusSlot], l.value(0))))
+            }
+        }
+    }
+
+    /// Entrywise equality of two results, the shorter padded with ⊥ (an
+    /// engine gives a process that never decided an all-⊥ vector of n
+    /// entries; a user's F decides vectors of `SMCFunction.userResultCount`).
+    @inlinable
+    static func sameResult(_ l: L, _ a: [L.Value], _ b: [L.Value]) -> L.Bit {
+        if a.count == b.count { return l.equal(a, b) }
+        let pad = { (v: [L.Value], k: Int) in v + Array(repeating: l.bottom, count: k - v.count) }
+        let k = Swift.max(a.count, b.count)
+        return l.equal(pad(a, k), pad(b, k))
     }
 
     /// Witness: some process returns a result in some run. With a mismatched
@@ -272,6 +307,7 @@ extension SMC {
     @inlinable
     public static func properties(for variant: Variant) -> [Property<SMC<L>>] {
         var ps: [Property<SMC<L>>] = [termination(), agreement(), validity(), setup(), someoneReturns()]
+        if variant.function.user != nil { ps.append(functionDefined()) }
         if variant.function.kind == .identity && !variant.mismatched {
             ps += [
                 InteractiveConsistency.termination(), InteractiveConsistency.uniformAgreement(),

@@ -1,0 +1,284 @@
+import ArgumentParser
+import Foundation
+import PalsCore
+import PalsFunction
+import PalsProtocols
+
+// MARK: - `--function PATH.wasm`
+
+/// True when `--function` names a file rather than a catalogued variant.
+func namesFunctionFile(_ function: String) -> Bool {
+    SMC<Concrete>.Variant(name: function) == nil && !function.hasPrefix("wasm:")
+}
+
+/// Loads the function module at `path`, registers it and returns the smc
+/// variant that names it (`wasm:<sha256>`, with `@fuel=N` for a fuel other
+/// than the default).
+func loadFunctionVariant(_ path: String, fuel: UInt64?) throws(PalsError) -> String {
+    guard FileManager.default.isReadableFile(atPath: path) else {
+        throw PalsError(
+            .invalidArgument,
+            "--function \(path) is neither a built-in (\(SMCFunction.registry.map(\.name).joined(separator: ", "))) nor a readable .wasm file")
+    }
+    let f = try WasmFunction.load(path: path, fuel: fuel ?? FunctionABI.defaultFuel)
+    return SMCFunction.register(f).name
+}
+
+/// The registered user's function of an smc spec, if it names one.
+func userFunction(_ spec: ModelSpec) -> WasmFunction? {
+    guard spec.protocolName == "smc" else { return nil }
+    return SMCFunction.registered(spec.variant)?.user as? WasmFunction
+}
+
+/// The fuel a variant `wasm:<sha256>[@fuel=N]` names.
+func fuelOfVariant(_ variant: String) -> UInt64? {
+    guard let r = variant.range(of: "@fuel=") else { return FunctionABI.defaultFuel }
+    return UInt64(variant[r.upperBound...])
+}
+
+/// The options that give a child process the same function: the module's
+/// absolute path and its fuel (the child checks the digest again: it is part
+/// of the instance name its keys are bound to).
+func functionChildArguments(_ spec: ModelSpec) -> [String]? {
+    guard let f = userFunction(spec) else { return nil }
+    let path = URL(fileURLWithPath: f.path).standardizedFileURL.path
+    return ["--function", path] + (f.fuel == FunctionABI.defaultFuel ? [] : ["--fuel", "\(f.fuel ?? 0)"])
+}
+
+/// Adds F's path and digest to a counterexample of an smc instance with a
+/// user's function.
+func attachFunction(_ file: inout CounterexampleFile) {
+    let spec = ModelSpec(protocolName: file.protocolName, variant: file.variant, n: file.n, t: file.t)
+    if let f = userFunction(spec) { file.function = (f.path, f.sha256) }
+}
+
+/// Before replaying a counterexample or trace of smc with a user's function:
+/// loads the module (`--function`, else the recorded path, else that path
+/// next to the file) and refuses one whose digest differs.
+func loadRecordedFunction(variant: String, recorded: String?, given: String?, file: String) throws(PalsError) {
+    guard variant.hasPrefix("wasm:") else {
+        if given != nil { throw PalsError(.invalidArgument, "\(file) was found with the built-in \(variant); --function does not apply") }
+        return
+    }
+    var candidates: [String] = []
+    if let given { candidates.append(given) }
+    if let recorded {
+        candidates.append(recorded)
+        let dir = (file as NSString).deletingLastPathComponent
+        if !recorded.hasPrefix("/") { candidates.append((dir as NSString).appendingPathComponent((recorded as NSString).lastPathComponent)) }
+    }
+    guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+        throw PalsError(
+            .invalidArgument,
+            "\(file) needs the function module with SHA-256 \(variant.dropFirst(5).prefix(64)) (recorded at \(recorded ?? "no path")): give --function PATH.wasm")
+    }
+    let f = try WasmFunction.load(path: path, fuel: fuelOfVariant(variant))
+    guard f.name == variant else {
+        throw PalsError(
+            .invalidArgument,
+            "\(path) has SHA-256 \(f.sha256), but \(file) was found with \(variant.dropFirst(5).prefix(64)): refusing to replay with another F")
+    }
+    SMCFunction.register(f)
+}
+
+/// `--fuel`: parsed and checked.
+func parseFuel(_ fuel: UInt64?) throws(PalsError) -> UInt64? {
+    if let fuel, fuel == 0 { throw PalsError(.invalidArgument, "--fuel must be at least 1") }
+    return fuel
+}
+
+/// Renders a decision of smc with a user's function: `[r0,…]` or `F failed`.
+func renderUserResult(_ value: [Int]) -> String? {
+    value.count == SMCFunction.userResultCount ? SMCFunction.describeUserResult(value) : nil
+}
+
+// MARK: - `pals function`
+
+struct FunctionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "function",
+        abstract: "Inspect and check a function F shipped as WebAssembly (ABI trustedpals-f/1, specs/function-abi.md).",
+        subcommands: [FunctionInspectCommand.self, FunctionCheckCommand.self, FunctionBenchCommand.self])
+}
+
+struct FunctionInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a module's SHA-256, exports, memory limit, instruction count and every rule's verdict.",
+        discussion: "Exit status: 0 when every rule passes, 2 when one fails (or the file cannot be read).")
+
+    @Argument(help: "A .wasm file.")
+    var file: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let bytes = try WasmFunction.readModule(file)
+        let ins = WasmFunction.inspect(bytes: bytes, path: file)
+        if json {
+            print(inspectionJSON(ins).compact)
+        } else {
+            print(inspectionText(ins), terminator: "")
+        }
+        if let f = ins.firstFailure {
+            throw PalsError(.malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
+        }
+    }
+}
+
+func inspectionJSON(_ ins: WasmInspection) -> JSON {
+    .object([
+        ("file", .string(ins.path)),
+        ("abi", .string(FunctionABI.version)),
+        ("bytes", .int(ins.byteCount)),
+        ("sha256", .string(ins.sha256)),
+        ("loadable", .bool(ins.firstFailure == nil)),
+        ("exports", .array(ins.exports.map { .object([("name", .string($0.name)), ("kind", .string($0.kind))]) })),
+        ("memoryMinPages", ins.memoryMinPages.map { .int(Int($0)) } ?? .null),
+        ("memoryMaxPages", ins.memoryMaxPages.map { .int(Int($0)) } ?? .null),
+        ("functions", .int(ins.functionCount)),
+        ("instructions", .int(ins.instructionCount)),
+        (
+            "rules",
+            .array(
+                ins.rules.map { r in
+                    .object([
+                        ("rule", .string(r.rule.rawValue)), ("status", .string(r.status.rawValue)),
+                        ("detail", r.detail.isEmpty ? .null : .string(r.detail)),
+                    ])
+                })
+        ),
+    ])
+}
+
+func inspectionText(_ ins: WasmInspection) -> String {
+    var s = "\(ins.path): \(ins.byteCount) bytes, ABI \(FunctionABI.version)\n"
+    s += "  sha256        \(ins.sha256)\n"
+    let memory =
+        ins.memoryMinPages.map { min in "\(min) … \(ins.memoryMaxPages.map(String.init) ?? "no maximum") pages" } ?? "none"
+    s += "  memory        \(memory)\n"
+    s += "  functions     \(ins.functionCount), \(ins.instructionCount) instructions\n"
+    s += "  exports       \(ins.exports.map { "\($0.name) (\($0.kind))" }.joined(separator: ", "))\n"
+    s += "  rules\n"
+    let width = WasmRule.allCases.map(\.rawValue.count).max() ?? 0
+    for r in ins.rules {
+        s += "    \(r.rule.rawValue.padding(toLength: width, withPad: " ", startingAt: 0))  \(r.status.rawValue)"
+        s += r.detail.isEmpty ? "" : "  (\(r.detail))"
+        s += "\n"
+    }
+    s += ins.firstFailure == nil ? "loadable: yes\n" : "loadable: no\n"
+    return s
+}
+
+struct FunctionCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check that F is total on vectors of n entries: every presence mask with extreme and seeded random values.",
+        discussion: """
+            SMC-Termination needs a total F. Tries every presence mask for n ≤ 10 (for larger n: every mask \
+            with at most two entries present or absent, and random masks), each with all entries 0, 1, \
+            2^63 − 1 and --samples random vectors. Exit status: 0 total on every vector tried, 1 F failed \
+            on some (each listed), 2 bad input.
+            """)
+
+    @Argument(help: "A .wasm file.")
+    var file: String
+
+    @Option(help: "Entries of D.")
+    var n: Int
+
+    @Option(help: "Random vectors per presence mask.")
+    var samples = 4
+
+    @Option(help: "Seed of the random vectors.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Fuel of one evaluation (default \(FunctionABI.defaultFuel)).")
+    var fuel: UInt64?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let f = try WasmFunction.load(path: file, fuel: try parseFuel(fuel) ?? FunctionABI.defaultFuel)
+        let report = try f.checkTotality(n: n, samples: samples, seed: seed)
+        func render(_ d: [Int?]) -> String { "[" + d.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" }
+        if json {
+            print(
+                JSON.object([
+                    ("verdict", .string(report.total ? "total" : "F failed")),
+                    ("file", .string(file)), ("sha256", .string(f.sha256)), ("n", .int(n)),
+                    ("evaluated", .int(report.evaluated)),
+                    (
+                        "failures",
+                        .array(
+                            report.failures.map { x in
+                                .object([
+                                    ("input", .array(x.input.map { $0.map { .int($0) } ?? .null })),
+                                    ("reason", .string(x.reason)),
+                                ])
+                            })
+                    ),
+                ]).compact)
+        } else {
+            print("\(file) (sha256 \(f.sha256)), n = \(n): \(report.evaluated) vectors evaluated")
+            for x in report.failures.prefix(50) { print("  F failed on \(render(x.input)): \(x.reason)") }
+            if report.failures.count > 50 { print("  … and \(report.failures.count - 50) more") }
+            print(report.total ? "verdict: total" : "verdict: F failed on \(report.failures.count) vector(s)")
+        }
+        if !report.total { throw ExitCode(1) }
+    }
+}
+
+/// The note a run trace carries for a user's F: `F: PATH sha256 HEX`.
+func functionNotes(_ protocolName: String, _ variant: String) -> [String] {
+    guard let f = userFunction(ModelSpec(protocolName: protocolName, variant: variant, n: 1, t: 0)) else { return [] }
+    return ["F: \(f.path) sha256 \(f.sha256)"]
+}
+
+/// The path of F recorded in a trace's notes, if any.
+func recordedFunctionPath(_ notes: [String]) -> String? {
+    for note in notes where note.hasPrefix("F: ") {
+        guard let r = note.range(of: " sha256 ", options: .backwards) else { continue }
+        return String(note[note.index(note.startIndex, offsetBy: 3)..<r.lowerBound])
+    }
+    return nil
+}
+
+struct FunctionBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time loading a module and one evaluation, with and without fuel metering, next to a built-in (Benchmarks/functions).")
+
+    @Argument(help: "A .wasm file computing the same function as --builtin.")
+    var file: String
+
+    @Option(help: "The built-in it re-implements.")
+    var builtin = "sum"
+
+    @Option(help: "Entries of D.")
+    var n = 4
+
+    @Option(help: "Evaluations per round.")
+    var iterations = 2000
+
+    @Option(help: "Rounds (the median is reported).")
+    var rounds = 5
+
+    func run() throws {
+        guard let f = SMCFunction(name: builtin), f.user == nil else {
+            throw PalsError(.invalidArgument, "--builtin must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))")
+        }
+        let t = try WasmFunction.measure(
+            bytes: try WasmFunction.readModule(file), path: file, builtIn: f, n: n, iterations: iterations, rounds: rounds)
+        func r(_ x: Double) -> JSON { .double((x * 100).rounded() / 100) }
+        print(
+            JSON.object([
+                ("file", .string(file)), ("builtin", .string(builtin)), ("n", .int(n)), ("iterations", .int(iterations)),
+                ("loadMicroseconds", r(t.loadMicroseconds)), ("evaluateMicroseconds", r(t.evaluateMicroseconds)),
+                ("evaluateUnmeteredMicroseconds", r(t.evaluateUnmeteredMicroseconds)),
+                ("memoizedMicroseconds", r(t.memoizedMicroseconds)), ("builtInMicroseconds", r(t.builtInMicroseconds)),
+            ]).compact)
+    }
+}
