@@ -59,6 +59,7 @@ struct BoundsCommand: ParsableCommand {
     private func explicitCell(_ spec: ModelSpec, faultModel: FaultModel) throws -> CheckReport {
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
+        options.canonicalStates = model.symmetry
         options.faultModel = faultModel
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = true

@@ -108,6 +108,7 @@ struct CheckCommand: ParsableCommand {
         try Catalog.validate(spec)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
+        options.canonicalStates = model.symmetry
         options.faultModel = try model.faultModel()
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = first

@@ -6,6 +6,13 @@ public struct ExplorerOptions: Sendable {
     /// Search faulty sets up to renaming of processes (only for protocols that
     /// declare `ProcessSymmetric`, with distinct inputs).
     public var symmetry = false
+    /// Full symmetry reduction: keep one global state per orbit under the
+    /// renamings of processes that preserve the faulty set (within the
+    /// faulty class and within the correct class; views, trusted sets and
+    /// values renamed by the protocol's `ProcessSymmetric.renamed`). Needs a
+    /// `ProcessSymmetric` protocol and distinct inputs. Counterexample paths
+    /// are mapped back to concrete runs.
+    public var canonicalStates = false
     /// Stop after the first faulty-set size at which some property fails.
     public var stopAtFirstViolation = false
     /// General omission (default) or crash-stop.
@@ -153,7 +160,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         }
         guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
         if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
-        if options.symmetry {
+        if options.symmetry || options.canonicalStates {
             guard proto is any ProcessSymmetric else {
                 throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without --symmetry")
             }

@@ -148,6 +148,17 @@ extension Explorer {
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
         @usableFromInline var nextProgress = 1 << 22
+        /// Full symmetry reduction: the renamings that preserve the faulty
+        /// set, the protocol's renaming of a local state, and the image of
+        /// every local state under every renaming (`unknownImage` until
+        /// computed), indexed `id * groupSize + g`.
+        @usableFromInline let group: ProcessPermutations?
+        @usableFromInline let renamer: LocalRenamer<P>?
+        @usableFromInline let groupSize: Int
+        @usableFromInline var images: [UInt32] = []
+        @usableFromInline var canonScratch: [UInt32]
+        @usableFromInline var canonScratch2: [UInt32]
+        @usableFromInline let unknownImage = UInt32.max
 
         @inlinable
         init(_ explorer: Explorer, faulty: ProcessSet) {
@@ -166,6 +177,19 @@ extension Explorer {
             maskScratch = [UInt64](repeating: 0, count: maxMasks + 1)
             keyScratch = [UInt64](repeating: 0, count: (maxMasks + 1) * memo.words)
             hashScratch = [Int](repeating: 0, count: maxMasks + 1)
+            canonScratch = [UInt32](repeating: 0, count: explorer.proto.n)
+            canonScratch2 = canonScratch
+            if explorer.options.canonicalStates, let renamer = LocalRenamer(explorer.proto, inputs: explorer.inputs) {
+                let group = ProcessPermutations(n: explorer.proto.n, faulty: faulty)
+                self.group = group
+                self.renamer = renamer
+                groupSize = group.count
+                images = [UInt32](repeating: unknownImage, count: groupSize)
+            } else {
+                group = nil
+                renamer = nil
+                groupSize = 0
+            }
         }
 
         @inlinable
@@ -175,6 +199,7 @@ extension Explorer {
             decisions.append(explorer.proto.decision(s))
             let id = UInt32(localStates.count)
             ids[s] = id
+            if groupSize > 0 { images.append(contentsOf: repeatElement(unknownImage, count: groupSize)) }
             return id
         }
 
@@ -427,6 +452,7 @@ extension Explorer {
             var signatures = SignatureSet()
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
+            var canonIDs = [UInt32](repeating: 0, count: n)
             var r = 1
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
@@ -464,7 +490,13 @@ extension Explorer {
                         for q in 0..<n { digit[q] = 0 }
                         while true {
                             for w in 0..<words { key[w] = 0 }
-                            for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
+                            if group != nil {
+                                for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
+                                canonicalize(&canonIDs)
+                                for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
+                            } else {
+                                for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
+                            }
                             let (index, inserted) = key.withUnsafeBufferPointer {
                                 table.insert($0, parent: UInt32(s), into: &next)
                             }
@@ -490,7 +522,7 @@ extension Explorer {
                 r += 1
             }
             // Paths to the first violations, by parent links.
-            let paths: [[[UInt32]]?] = firstViolation.map { v in
+            let canonicalPaths: [[[UInt32]]?] = firstViolation.map { v in
                 guard let v else { return nil }
                 var path: [[UInt32]] = []
                 var index = v.index
@@ -502,6 +534,8 @@ extension Explorer {
                 }
                 return path.reversed()
             }
+            var paths: [[[UInt32]]?] = []
+            for p in canonicalPaths { paths.append(p.map { concretize($0) }) }
             return FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
@@ -565,6 +599,7 @@ extension Explorer {
             }
             recordPaths([], rootIDs)
             var signature: [UInt32] = []
+            var canonIDs = [UInt32](repeating: 0, count: n)
             search: while !stack.isEmpty && !shouldStop {
                 let top = stack.count - 1
                 let r = stack[top].round + 1
@@ -598,8 +633,14 @@ extension Explorer {
                 }
                 // The next element of the product.
                 for w in 0..<words { key[w] = 0 }
-                for q in 0..<n {
-                    key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
+                if group != nil {
+                    for q in 0..<n { canonIDs[q] = stack[top].succ[q * stride + stack[top].digits[q]] }
+                    canonicalize(&canonIDs)
+                    for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
+                } else {
+                    for q in 0..<n {
+                        key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
+                    }
                 }
                 var q = n - 1
                 while q >= 0 {
@@ -626,6 +667,7 @@ extension Explorer {
                 }
             }
             let largest = visited.map(\.count).max() ?? 1
+            for k in paths.indices { paths[k] = paths[k].map { concretize($0) } }
             return FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
