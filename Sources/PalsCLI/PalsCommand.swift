@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalsCore
+import PalsExplorer
 import PalsProtocols
 import PalsZ3
 
@@ -98,6 +99,18 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Worker threads.")
     var threads = 2
+
+    @Option(help: "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less).")
+    var maxMemory: String?
+
+    /// The memory budget of --max-memory, or the default.
+    func memoryBudget() throws(PalsError) -> Int {
+        guard let maxMemory else { return ResourceGuard.defaultMaxMemory }
+        guard let bytes = ResourceGuard.parseSize(maxMemory) else {
+            throw PalsError(.invalidArgument, "--max-memory must be a positive size such as 512M or 8G, got '\(maxMemory)'")
+        }
+        return bytes
+    }
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false

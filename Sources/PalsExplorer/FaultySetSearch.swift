@@ -27,6 +27,9 @@ extension Explorer {
         @usableFromInline let largestLayer: Int
         @usableFromInline let violationPaths: [[[UInt32]]?]
         @usableFromInline let witnessed: [Bool]
+        /// Why the search stopped before exhausting this faulty set (memory
+        /// budget, interrupt), or nil.
+        @usableFromInline var stopReason: String? = nil
 
         @inlinable
         init(
@@ -159,6 +162,12 @@ extension Explorer {
         @usableFromInline var canonScratch: [UInt32]
         @usableFromInline var canonScratch2: [UInt32]
         @usableFromInline let unknownImage = UInt32.max
+        /// Work done since the last look at the clock, memory and interrupt.
+        @usableFromInline var ticks = 0
+        /// Set when the memory budget is exceeded or the user interrupts.
+        @usableFromInline var stopReason: String? = nil
+        @usableFromInline var lastReport = ContinuousClock.now
+        @usableFromInline var lastReportStates = 0
 
         @inlinable
         init(_ explorer: Explorer, faulty: ProcessSet) {
@@ -409,9 +418,36 @@ extension Explorer {
             return true
         }
 
+        /// Counts one unit of work; every 2^16 units, looks at the resources.
+        @inlinable
+        mutating func tick(round: Int) {
+            ticks &+= 1
+            if ticks & 0xFFFF == 0 { pollResources(round: round) }
+        }
+
+        /// Stops the search when the memory budget is exceeded or the user
+        /// interrupted it; reports progress every two seconds.
+        @usableFromInline
+        mutating func pollResources(round: Int) {
+            let resident = ResourceGuard.residentBytes()
+            if let reason = ResourceGuard.stopReason(explorer.options, resident: resident) {
+                stopReason = reason
+                return
+            }
+            let now = ContinuousClock.now
+            let elapsed = (now - lastReport).seconds
+            guard elapsed >= 2, let progress = explorer.options.progress else { return }
+            let rate = Double(states - lastReportStates) / elapsed
+            lastReport = now
+            lastReportStates = states
+            progress(
+                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states, \(transitions) transitions, \(Int(rate)) states/s, \(ResourceGuard.megabytes(resident)) MB resident"
+            )
+        }
+
         @inlinable
         var shouldStop: Bool {
-            allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
+            stopReason != nil || allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
         }
 
         /// The initial global state, packed.
@@ -462,6 +498,7 @@ extension Explorer {
                 var next = Layer()
                 let horizon = r == rounds
                 for s in 0..<previous.count {
+                    if stopReason != nil { break }
                     var alive = ProcessSet()
                     for q in 0..<n {
                         current[q] = UInt32(truncatingIfNeeded: previous.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
@@ -503,6 +540,7 @@ extension Explorer {
                             if inserted {
                                 key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
                             }
+                            tick(round: r)
                             var q = n - 1
                             while q >= 0 {
                                 digit[q] += 1
@@ -536,9 +574,11 @@ extension Explorer {
             }
             var paths: [[[UInt32]]?] = []
             for p in canonicalPaths { paths.append(p.map { concretize($0) }) }
-            return FaultySetRecord(
+            let record = FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
+            record.stopReason = stopReason
+            return record
         }
 
         /// One level of the depth-first search: a global state, the successor
@@ -651,6 +691,7 @@ extension Explorer {
                 }
                 if q < 0 { stack[top].active = false }
                 let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
+                tick(round: r)
                 guard inserted else { continue }
                 states += 1
                 let child = key.withUnsafeBufferPointer { unpack($0) }
@@ -668,9 +709,11 @@ extension Explorer {
             }
             let largest = visited.map(\.count).max() ?? 1
             for k in paths.indices { paths[k] = paths[k].map { concretize($0) } }
-            return FaultySetRecord(
+            let record = FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
+            record.stopReason = stopReason
+            return record
         }
     }
 }

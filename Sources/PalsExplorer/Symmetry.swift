@@ -171,6 +171,8 @@ extension Explorer.FaultySetSearch {
     @inlinable
     mutating func concretize(_ path: [[UInt32]]) -> [[UInt32]] {
         guard group != nil, let first = path.first else { return path }
+        // The breadth-first search frees each round's memo when done.
+        for r in memos.indices where memos[r].slots.isEmpty { memos[r].reset(expected: 1024) }
         let model = explorer.options.faultModel
         let group = self.group!
         // The search starts at the initial state itself; x_r = σ(c_r).
