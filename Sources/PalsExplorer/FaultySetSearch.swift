@@ -159,8 +159,11 @@ extension Explorer {
         @usableFromInline let renamer: LocalRenamer<P>?
         @usableFromInline let groupSize: Int
         @usableFromInline var images: [UInt32] = []
-        @usableFromInline var canonScratch: [UInt32]
-        @usableFromInline var canonScratch2: [UInt32]
+        /// `inverseFlat[g * n + q]`: the process the g-th renaming maps to q.
+        @usableFromInline let inverseFlat: [Int32]
+        /// Remember raw successors already canonicalized in a round (worth it
+        /// when canonicalizing costs more than a probe of a large table).
+        @inlinable var useRawCache: Bool { groupSize >= 100 }
         @usableFromInline let unknownImage = UInt32.max
         /// Work done since the last look at the clock, memory and interrupt.
         @usableFromInline var ticks = 0
@@ -186,18 +189,18 @@ extension Explorer {
             maskScratch = [UInt64](repeating: 0, count: maxMasks + 1)
             keyScratch = [UInt64](repeating: 0, count: (maxMasks + 1) * memo.words)
             hashScratch = [Int](repeating: 0, count: maxMasks + 1)
-            canonScratch = [UInt32](repeating: 0, count: explorer.proto.n)
-            canonScratch2 = canonScratch
             if explorer.options.canonicalStates, let renamer = LocalRenamer(explorer.proto, inputs: explorer.inputs) {
                 let group = ProcessPermutations(n: explorer.proto.n, faulty: faulty)
                 self.group = group
                 self.renamer = renamer
                 groupSize = group.count
                 images = [UInt32](repeating: unknownImage, count: groupSize)
+                inverseFlat = group.inverses.flatMap { $0.map { Int32($0) } }
             } else {
                 group = nil
                 renamer = nil
                 groupSize = 0
+                inverseFlat = []
             }
         }
 
@@ -473,6 +476,8 @@ extension Explorer {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var table = KeyTable(words: words)
+            var rawTable = KeyTable(words: words)
+            var rawSeen = Layer()
             var key = initialKey()
             var layer0 = Layer()
             layer0.keys = key
@@ -493,6 +498,10 @@ extension Explorer {
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
                 table.reset(expected: previous.count * 4)
+                if useRawCache {
+                    rawTable.reset(expected: previous.count * 16)
+                    rawSeen = Layer()
+                }
                 memos[r].reset(expected: previous.count)
                 signatures.reset(expected: previous.count)
                 var next = Layer()
@@ -527,18 +536,28 @@ extension Explorer {
                         for q in 0..<n { digit[q] = 0 }
                         while true {
                             for w in 0..<words { key[w] = 0 }
+                            for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
+                            // Under symmetry, a successor seen before in this
+                            // round has its canonical form in `next` already.
+                            var fresh = true
                             if group != nil {
-                                for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
-                                canonicalize(&canonIDs)
-                                for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
-                            } else {
-                                for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
+                                if useRawCache {
+                                    fresh = key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
+                                }
+                                if fresh {
+                                    for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
+                                    canonicalize(&canonIDs)
+                                    for w in 0..<words { key[w] = 0 }
+                                    for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
+                                }
                             }
-                            let (index, inserted) = key.withUnsafeBufferPointer {
-                                table.insert($0, parent: UInt32(s), into: &next)
-                            }
-                            if inserted {
-                                key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
+                            if fresh {
+                                let (index, inserted) = key.withUnsafeBufferPointer {
+                                    table.insert($0, parent: UInt32(s), into: &next)
+                                }
+                                if inserted {
+                                    key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
+                                }
                             }
                             tick(round: r)
                             var q = n - 1
@@ -615,10 +634,13 @@ extension Explorer {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var tables = (0...rounds).map { _ in KeyTable(words: words) }
+            var rawTables = (0...rounds).map { _ in KeyTable(words: words) }
+            var rawSeen = (0...rounds).map { _ in Layer() }
             var visited = (0...rounds).map { _ in Layer() }
             var signatures = (0...rounds).map { _ in SignatureSet() }
             for r in 0...rounds {
                 tables[r].reset(expected: 1024)
+                if useRawCache { rawTables[r].reset(expected: 1024) }
                 signatures[r].reset(expected: 1024)
                 memos[r].reset(expected: 1024)
             }
@@ -673,13 +695,21 @@ extension Explorer {
                 }
                 // The next element of the product.
                 for w in 0..<words { key[w] = 0 }
+                for q in 0..<n {
+                    key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
+                }
+                // Under symmetry, a successor seen before in this round was
+                // canonicalized and visited then.
+                var fresh = true
                 if group != nil {
-                    for q in 0..<n { canonIDs[q] = stack[top].succ[q * stride + stack[top].digits[q]] }
-                    canonicalize(&canonIDs)
-                    for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
-                } else {
-                    for q in 0..<n {
-                        key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
+                    if useRawCache {
+                        fresh = key.withUnsafeBufferPointer { rawTables[r].insert($0, parent: 0, into: &rawSeen[r]) }.1
+                    }
+                    if fresh {
+                        for q in 0..<n { canonIDs[q] = stack[top].succ[q * stride + stack[top].digits[q]] }
+                        canonicalize(&canonIDs)
+                        for w in 0..<words { key[w] = 0 }
+                        for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
                     }
                 }
                 var q = n - 1
@@ -690,8 +720,9 @@ extension Explorer {
                     q -= 1
                 }
                 if q < 0 { stack[top].active = false }
-                let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
                 tick(round: r)
+                guard fresh else { continue }
+                let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
                 guard inserted else { continue }
                 states += 1
                 let child = key.withUnsafeBufferPointer { unpack($0) }

@@ -118,41 +118,67 @@ extension Explorer.FaultySetSearch {
 
     /// Replaces `ids` (one global state) by the least renaming of it
     /// (lexicographically on local-state ids) under the group; returns the
-    /// index of the renaming that gives it.
+    /// index of the renaming that gives it. Images not computed yet are
+    /// computed (interning new local states) and the pass is restarted.
     @inlinable
     @discardableResult
     mutating func canonicalize(_ ids: inout [UInt32]) -> Int {
-        let group = self.group!
-        var best = canonScratch
-        var candidate = canonScratch2
-        defer {
-            canonScratch = best
-            canonScratch2 = candidate
-        }
-        for j in 0..<n { best[j] = ids[j] }
-        var bestG = 0
-        for g in 1..<group.count {
-            let inv = group.inverses[g]
-            var less = false
-            var abandoned = false
-            for j in 0..<n {
-                let v = image(ids[inv[j]], g)
-                if !less {
-                    if v > best[j] {
-                        abandoned = true
-                        break
+        let n = self.n
+        let count = groupSize
+        let unknown = unknownImage
+        while true {
+            var missing: (id: UInt32, g: Int)? = nil
+            let bestG = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * n) { scratch -> Int in
+                images.withUnsafeBufferPointer { img in
+                    inverseFlat.withUnsafeBufferPointer { inv in
+                        ids.withUnsafeBufferPointer { cur in
+                            var best = scratch.baseAddress!
+                            var candidate = scratch.baseAddress! + n
+                            for j in 0..<n { best[j] = cur[j] }
+                            var bestG = 0
+                            for g in 1..<count {
+                                let invBase = g * n
+                                var less = false
+                                var abandoned = false
+                                for j in 0..<n {
+                                    let id = cur[Int(inv[invBase + j])]
+                                    var v = id
+                                    if id != crashedID {
+                                        v = img[Int(id) * count + g]
+                                        if v == unknown {
+                                            missing = (id, g)
+                                            return -1
+                                        }
+                                    }
+                                    if !less {
+                                        if v > best[j] {
+                                            abandoned = true
+                                            break
+                                        }
+                                        if v < best[j] { less = true }
+                                    }
+                                    candidate[j] = v
+                                }
+                                if less && !abandoned {
+                                    swap(&best, &candidate)
+                                    bestG = g
+                                }
+                            }
+                            return bestG
+                        }
                     }
-                    if v < best[j] { less = true }
                 }
-                candidate[j] = v
             }
-            if less && !abandoned {
-                swap(&best, &candidate)
-                bestG = g
+            if let missing {
+                _ = image(missing.id, missing.g)
+                continue
             }
+            if bestG > 0 {
+                let renamed = rename(ids, by: bestG)
+                for j in 0..<n { ids[j] = renamed[j] }
+            }
+            return bestG
         }
-        for j in 0..<n { ids[j] = best[j] }
-        return bestG
     }
 
     /// The g-th renaming of a global state.
