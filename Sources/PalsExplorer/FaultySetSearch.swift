@@ -170,7 +170,7 @@ extension Explorer {
         /// Set when the memory budget is exceeded or the user interrupts.
         @usableFromInline var stopReason: String? = nil
         @usableFromInline var lastReport = ContinuousClock.now
-        @usableFromInline var lastReportStates = 0
+        @usableFromInline var lastReportTicks = 0
 
         @inlinable
         init(_ explorer: Explorer, faulty: ProcessSet) {
@@ -439,12 +439,12 @@ extension Explorer {
             }
             let now = ContinuousClock.now
             let elapsed = (now - lastReport).seconds
-            guard elapsed >= 2, let progress = explorer.options.progress else { return }
-            let rate = Double(states - lastReportStates) / elapsed
+            guard elapsed >= 5, let progress = explorer.options.progress else { return }
+            let rate = Double(ticks - lastReportTicks) / elapsed
             lastReport = now
-            lastReportStates = states
+            lastReportTicks = ticks
             progress(
-                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states, \(transitions) transitions, \(Int(rate)) states/s, \(ResourceGuard.megabytes(resident)) MB resident"
+                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.megabytes(resident)) MB resident"
             )
         }
 
