@@ -59,10 +59,14 @@ struct BoundsCommand: ParsableCommand {
     private func explicitCell(_ spec: ModelSpec, faultModel: FaultModel) throws -> CheckReport {
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
+        options.canonicalStates = model.symmetry
         options.faultModel = faultModel
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = true
         options.progress = progressReporter()
+        options.maxMemory = try model.memoryBudget()
+        options.stopOnInterrupt = true
+        ResourceGuard.installInterrupt()
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: nil, options: options))
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
@@ -84,14 +88,17 @@ struct BoundsCommand: ParsableCommand {
                         "n=\(nn) t=\(tt): \(report.result.verdict.rawValue) (\(fmt(report.result.seconds)) s)")
                 }
                 cells.append(report)
+                if report.result.stopReason != nil { break }
             }
+            if cells.last?.result.stopReason != nil { break }
         }
+        let stopReason = cells.last?.result.stopReason
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let violated = cells.contains { $0.result.verdict == .violated }
         if model.json {
             let json = JSON.object([
-                ("verdict", .string(violated ? "violated" : "holds")),
+                ("verdict", .string(violated ? "violated" : stopReason != nil ? "unknown" : "holds")),
                 ("protocol", .string(protocolName)),
                 ("variant", .string(try model.variantName(protocolName))),
                 ("engine", .string("explicit")),
@@ -113,6 +120,10 @@ struct BoundsCommand: ParsableCommand {
             print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
         if violated { throw ExitCode(1) }
+        if let stopReason {
+            printError("error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
+            throw ExitCode(3)
+        }
     }
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
@@ -219,7 +230,7 @@ enum BoundsCell {
 
     var exitStatus: Int32 {
         switch self {
-        case .explicit(let r): return r.result.verdict == .violated ? 1 : 0
+        case .explicit(let r): return r.result.verdict == .violated ? 1 : r.result.verdict == .unknown ? 3 : 0
         case .symbolic(let r): return r.exitStatus
         }
     }

@@ -114,10 +114,13 @@ struct CheckCommand: ParsableCommand {
         try checkWritable(html)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
+        options.canonicalStates = model.symmetry
         options.faultModel = try model.faultModel()
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = first
         options.progress = progressReporter()
+        options.maxMemory = try model.memoryBudget()
+        options.stopOnInterrupt = true
         let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") }
         if let p = parsedInputs, p.count != n {
             throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
@@ -140,6 +143,7 @@ struct CheckCommand: ParsableCommand {
             if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
             return
         }
+        ResourceGuard.installInterrupt()
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
@@ -152,6 +156,10 @@ struct CheckCommand: ParsableCommand {
         }
         if let html { try writeHTML(try report.html(), to: html) }
         if report.result.verdict == .violated { throw ExitCode(1) }
+        if let reason = report.result.stopReason {
+            printError("error: the search stopped before deciding every property: \(reason); the result above is partial")
+            throw ExitCode(3)
+        }
     }
 }
 
@@ -196,6 +204,7 @@ func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
         ("largestLayer", .int(r.result.largestLayer)),
         ("faultySets", .int(r.result.faultySetsExplored)),
         ("complete", .bool(r.result.complete)),
+        ("stopReason", r.result.stopReason.map { .string($0) } ?? .null),
         ("seconds", .double((r.result.seconds * 1000).rounded() / 1000)),
         ("counterexample", r.counterexamples.first?.path.map { .string($0) } ?? .null),
     ])
@@ -214,7 +223,7 @@ func checkText(_ r: CheckReport) -> String {
     }
     s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
     s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
-    s += r.result.complete ? "\n" : " (stopped at the first violation)\n"
+    s += r.result.complete ? "\n" : " (stopped: \(r.result.stopReason ?? "at the first violation"))\n"
     s += "verdict: \(verdictName(r))\n"
     if let c = r.counterexamples.first {
         s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalsCore
+import PalsExplorer
 import PalsProtocols
 import PalsZ3
 
@@ -90,7 +91,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
     var faults = "omission"
 
-    @Flag(help: "Search faulty sets up to renaming of processes (symmetric protocols, distinct inputs). Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
+    @Flag(help: "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
     var symmetry = false
 
     @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")
@@ -101,6 +102,18 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Worker threads.")
     var threads = 2
+
+    @Option(help: "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less).")
+    var maxMemory: String?
+
+    /// The memory budget of --max-memory, or the default.
+    func memoryBudget() throws(PalsError) -> Int {
+        guard let maxMemory else { return ResourceGuard.defaultMaxMemory }
+        guard let bytes = ResourceGuard.parseSize(maxMemory) else {
+            throw PalsError(.invalidArgument, "--max-memory must be a positive size such as 512M or 8G, got '\(maxMemory)'")
+        }
+        return bytes
+    }
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false

@@ -69,7 +69,19 @@ public protocol RoundProtocol: SendableMetatype {
 /// A protocol whose behaviour commutes with renaming processes (and whose
 /// values are only copied, never computed on: data independence), so that an
 /// engine may search faulty sets up to renaming and use distinct inputs only.
-public protocol ProcessSymmetric: RoundProtocol {}
+///
+/// `renamed(s, processes: π, values: m)` is the state `s` after renaming every
+/// process `p` to `π[p]` — the process `s` belongs to, and every process index
+/// it holds (view entries, trusted sets, message fields) — and every value `v`
+/// to `m(v)` (an injective renaming that keeps ⊥). The protocol must commute
+/// with it: renaming the states and the inbox (sender `j` becomes `π[j]`) of a
+/// step gives the renamed result. An engine then keeps one global state per
+/// orbit under the renamings that preserve the faulty set (DESIGN §4).
+public protocol ProcessSymmetric: RoundProtocol {
+    /// `s` with processes renamed by `processes` (`processes[p]` is the new
+    /// name of `p`, a permutation of `0 ..< n`) and values by `values`.
+    func renamed(_ s: State, processes: [Int], values: (L.Value) -> L.Value) -> State
+}
 
 /// A protocol whose states can be chosen between under a condition of its
 /// `Logic`: `select(c, a, b)` is `c ? a : b`, field by field (`logic.ite` on

@@ -6,6 +6,13 @@ public struct ExplorerOptions: Sendable {
     /// Search faulty sets up to renaming of processes (only for protocols that
     /// declare `ProcessSymmetric`, with distinct inputs).
     public var symmetry = false
+    /// Full symmetry reduction: keep one global state per orbit under the
+    /// renamings of processes that preserve the faulty set (within the
+    /// faulty class and within the correct class; views, trusted sets and
+    /// values renamed by the protocol's `ProcessSymmetric.renamed`). Needs a
+    /// `ProcessSymmetric` protocol and distinct inputs. Counterexample paths
+    /// are mapped back to concrete runs.
+    public var canonicalStates = false
     /// Stop after the first faulty-set size at which some property fails.
     public var stopAtFirstViolation = false
     /// General omission (default) or crash-stop.
@@ -14,6 +21,12 @@ public struct ExplorerOptions: Sendable {
     public var threads = 2
     /// Called now and then with a one-line progress report.
     public var progress: (@Sendable (String) -> Void)?
+    /// Stop with the partial result once the process's resident memory
+    /// exceeds this many bytes (nil: no budget).
+    public var maxMemory: Int?
+    /// Stop with the partial result once SIGINT arrived (after
+    /// `ResourceGuard.installInterrupt()`).
+    public var stopOnInterrupt = false
 
     public init() {}
 }
@@ -79,9 +92,13 @@ public struct ExplorationResult: Sendable {
     public var largestLayer: Int
     public var faultySetsExplored: Int
     public var faultySetsTotal: Int
-    /// False when the search stopped early (`stopAtFirstViolation`).
+    /// False when the search stopped early (`stopAtFirstViolation`, memory
+    /// budget, interrupt).
     public var complete: Bool
     public var seconds: Double
+    /// Why the search stopped before it could decide every property (memory
+    /// budget, interrupt), or nil. Properties it had not decided are `unknown`.
+    public var stopReason: String? = nil
 
     @inlinable
     public init(
@@ -98,9 +115,12 @@ public struct ExplorationResult: Sendable {
         self.seconds = seconds
     }
 
-    /// `violated` if some property is, else `holds`.
+    /// `violated` if some property is, else `unknown` if some property was
+    /// left undecided (the search stopped early), else `holds`.
     public var verdict: PropertyStatus {
-        verdicts.contains(where: { $0.status == .violated }) ? .violated : .holds
+        if verdicts.contains(where: { $0.status == .violated }) { return .violated }
+        if verdicts.contains(where: { $0.status == .unknown }) { return .unknown }
+        return .holds
     }
 }
 
@@ -153,7 +173,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         }
         guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
         if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
-        if options.symmetry {
+        if options.symmetry || options.canonicalStates {
             guard proto is any ProcessSymmetric else {
                 throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without --symmetry")
             }
@@ -169,6 +189,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         var transitions = 0
         var largest = 0
         var complete = true
+        var stopReason: String?
         let total = sizes.reduce(0) { $0 + $1.count }
         for (k, sets) in sizes.enumerated() {
             let results = Explorer.parallelMap(sets, threads: options.threads) { f in
@@ -182,6 +203,11 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                 largest = max(largest, r.largestLayer)
             }
             records.append(results)
+            if let reason = results.lazy.compactMap(\.stopReason).first {
+                stopReason = reason
+                complete = false
+                break
+            }
             if let progress = options.progress {
                 let secs = (ContinuousClock.now - start).seconds
                 progress("|F| = \(k): \(sets.count) faulty set(s), \(states) states, \(transitions) transitions, \(String(format2: secs)) s")
@@ -227,10 +253,12 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             }
             verdicts.append(PropertyVerdict(name: prop.name, kind: prop.kind, status: status, violation: violation))
         }
-        return ExplorationResult(
+        var result = ExplorationResult(
             verdicts: verdicts, states: states, transitions: transitions, largestLayer: largest,
             faultySetsExplored: explored, faultySetsTotal: total, complete: complete,
             seconds: (ContinuousClock.now - start).seconds)
+        result.stopReason = stopReason
+        return result
     }
 
     /// Runs `body` on every element on up to `threads` threads; results in input order.

@@ -27,6 +27,9 @@ extension Explorer {
         @usableFromInline let largestLayer: Int
         @usableFromInline let violationPaths: [[[UInt32]]?]
         @usableFromInline let witnessed: [Bool]
+        /// Why the search stopped before exhausting this faulty set (memory
+        /// budget, interrupt), or nil.
+        @usableFromInline var stopReason: String? = nil
 
         @inlinable
         init(
@@ -148,6 +151,26 @@ extension Explorer {
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
         @usableFromInline var nextProgress = 1 << 22
+        /// Full symmetry reduction: the renamings that preserve the faulty
+        /// set, the protocol's renaming of a local state, and the image of
+        /// every local state under every renaming (`unknownImage` until
+        /// computed), indexed `id * groupSize + g`.
+        @usableFromInline let group: ProcessPermutations?
+        @usableFromInline let renamer: LocalRenamer<P>?
+        @usableFromInline let groupSize: Int
+        @usableFromInline var images: [UInt32] = []
+        /// `inverseFlat[g * n + q]`: the process the g-th renaming maps to q.
+        @usableFromInline let inverseFlat: [Int32]
+        /// Remember raw successors already canonicalized in a round (worth it
+        /// when canonicalizing costs more than a probe of a large table).
+        @inlinable var useRawCache: Bool { groupSize >= 100 }
+        @usableFromInline let unknownImage = UInt32.max
+        /// Work done since the last look at the clock, memory and interrupt.
+        @usableFromInline var ticks = 0
+        /// Set when the memory budget is exceeded or the user interrupts.
+        @usableFromInline var stopReason: String? = nil
+        @usableFromInline var lastReport = ContinuousClock.now
+        @usableFromInline var lastReportTicks = 0
 
         @inlinable
         init(_ explorer: Explorer, faulty: ProcessSet) {
@@ -166,6 +189,19 @@ extension Explorer {
             maskScratch = [UInt64](repeating: 0, count: maxMasks + 1)
             keyScratch = [UInt64](repeating: 0, count: (maxMasks + 1) * memo.words)
             hashScratch = [Int](repeating: 0, count: maxMasks + 1)
+            if explorer.options.canonicalStates, let renamer = LocalRenamer(explorer.proto, inputs: explorer.inputs) {
+                let group = ProcessPermutations(n: explorer.proto.n, faulty: faulty)
+                self.group = group
+                self.renamer = renamer
+                groupSize = group.count
+                images = [UInt32](repeating: unknownImage, count: groupSize)
+                inverseFlat = group.inverses.flatMap { $0.map { Int32($0) } }
+            } else {
+                group = nil
+                renamer = nil
+                groupSize = 0
+                inverseFlat = []
+            }
         }
 
         @inlinable
@@ -175,6 +211,7 @@ extension Explorer {
             decisions.append(explorer.proto.decision(s))
             let id = UInt32(localStates.count)
             ids[s] = id
+            if groupSize > 0 { images.append(contentsOf: repeatElement(unknownImage, count: groupSize)) }
             return id
         }
 
@@ -384,9 +421,36 @@ extension Explorer {
             return true
         }
 
+        /// Counts one unit of work; every 2^16 units, looks at the resources.
+        @inlinable
+        mutating func tick(round: Int) {
+            ticks &+= 1
+            if ticks & 0xFFFF == 0 { pollResources(round: round) }
+        }
+
+        /// Stops the search when the memory budget is exceeded or the user
+        /// interrupted it; reports progress every two seconds.
+        @usableFromInline
+        mutating func pollResources(round: Int) {
+            let resident = ResourceGuard.residentBytes()
+            if let reason = ResourceGuard.stopReason(explorer.options, resident: resident) {
+                stopReason = reason
+                return
+            }
+            let now = ContinuousClock.now
+            let elapsed = (now - lastReport).seconds
+            guard elapsed >= 5, let progress = explorer.options.progress else { return }
+            let rate = Double(ticks - lastReportTicks) / elapsed
+            lastReport = now
+            lastReportTicks = ticks
+            progress(
+                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.megabytes(resident)) MB resident"
+            )
+        }
+
         @inlinable
         var shouldStop: Bool {
-            allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
+            stopReason != nil || allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
         }
 
         /// The initial global state, packed.
@@ -412,6 +476,8 @@ extension Explorer {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var table = KeyTable(words: words)
+            var rawTable = KeyTable(words: words)
+            var rawSeen = Layer()
             var key = initialKey()
             var layer0 = Layer()
             layer0.keys = key
@@ -427,15 +493,21 @@ extension Explorer {
             var signatures = SignatureSet()
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
+            var canonIDs = [UInt32](repeating: 0, count: n)
             var r = 1
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
                 table.reset(expected: previous.count * 4)
+                if useRawCache {
+                    rawTable.reset(expected: previous.count * 16)
+                    rawSeen = Layer()
+                }
                 memos[r].reset(expected: previous.count)
                 signatures.reset(expected: previous.count)
                 var next = Layer()
                 let horizon = r == rounds
                 for s in 0..<previous.count {
+                    if stopReason != nil { break }
                     var alive = ProcessSet()
                     for q in 0..<n {
                         current[q] = UInt32(truncatingIfNeeded: previous.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
@@ -465,12 +537,29 @@ extension Explorer {
                         while true {
                             for w in 0..<words { key[w] = 0 }
                             for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
-                            let (index, inserted) = key.withUnsafeBufferPointer {
-                                table.insert($0, parent: UInt32(s), into: &next)
+                            // Under symmetry, a successor seen before in this
+                            // round has its canonical form in `next` already.
+                            var fresh = true
+                            if group != nil {
+                                if useRawCache {
+                                    fresh = key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
+                                }
+                                if fresh {
+                                    for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
+                                    canonicalize(&canonIDs)
+                                    for w in 0..<words { key[w] = 0 }
+                                    for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
+                                }
                             }
-                            if inserted {
-                                key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
+                            if fresh {
+                                let (index, inserted) = key.withUnsafeBufferPointer {
+                                    table.insert($0, parent: UInt32(s), into: &next)
+                                }
+                                if inserted {
+                                    key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
+                                }
                             }
+                            tick(round: r)
                             var q = n - 1
                             while q >= 0 {
                                 digit[q] += 1
@@ -490,7 +579,7 @@ extension Explorer {
                 r += 1
             }
             // Paths to the first violations, by parent links.
-            let paths: [[[UInt32]]?] = firstViolation.map { v in
+            let canonicalPaths: [[[UInt32]]?] = firstViolation.map { v in
                 guard let v else { return nil }
                 var path: [[UInt32]] = []
                 var index = v.index
@@ -502,9 +591,13 @@ extension Explorer {
                 }
                 return path.reversed()
             }
-            return FaultySetRecord(
+            var paths: [[[UInt32]]?] = []
+            for p in canonicalPaths { paths.append(p.map { concretize($0) }) }
+            let record = FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
+            record.stopReason = stopReason
+            return record
         }
 
         /// One level of the depth-first search: a global state, the successor
@@ -541,10 +634,13 @@ extension Explorer {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var tables = (0...rounds).map { _ in KeyTable(words: words) }
+            var rawTables = (0...rounds).map { _ in KeyTable(words: words) }
+            var rawSeen = (0...rounds).map { _ in Layer() }
             var visited = (0...rounds).map { _ in Layer() }
             var signatures = (0...rounds).map { _ in SignatureSet() }
             for r in 0...rounds {
                 tables[r].reset(expected: 1024)
+                if useRawCache { rawTables[r].reset(expected: 1024) }
                 signatures[r].reset(expected: 1024)
                 memos[r].reset(expected: 1024)
             }
@@ -565,6 +661,7 @@ extension Explorer {
             }
             recordPaths([], rootIDs)
             var signature: [UInt32] = []
+            var canonIDs = [UInt32](repeating: 0, count: n)
             search: while !stack.isEmpty && !shouldStop {
                 let top = stack.count - 1
                 let r = stack[top].round + 1
@@ -601,6 +698,20 @@ extension Explorer {
                 for q in 0..<n {
                     key[q / 2] |= UInt64(stack[top].succ[q * stride + stack[top].digits[q]]) << UInt64(32 * (q % 2))
                 }
+                // Under symmetry, a successor seen before in this round was
+                // canonicalized and visited then.
+                var fresh = true
+                if group != nil {
+                    if useRawCache {
+                        fresh = key.withUnsafeBufferPointer { rawTables[r].insert($0, parent: 0, into: &rawSeen[r]) }.1
+                    }
+                    if fresh {
+                        for q in 0..<n { canonIDs[q] = stack[top].succ[q * stride + stack[top].digits[q]] }
+                        canonicalize(&canonIDs)
+                        for w in 0..<words { key[w] = 0 }
+                        for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
+                    }
+                }
                 var q = n - 1
                 while q >= 0 {
                     stack[top].digits[q] += 1
@@ -609,6 +720,8 @@ extension Explorer {
                     q -= 1
                 }
                 if q < 0 { stack[top].active = false }
+                tick(round: r)
+                guard fresh else { continue }
                 let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
                 guard inserted else { continue }
                 states += 1
@@ -626,9 +739,12 @@ extension Explorer {
                 }
             }
             let largest = visited.map(\.count).max() ?? 1
-            return FaultySetRecord(
+            for k in paths.indices { paths[k] = paths[k].map { concretize($0) } }
+            let record = FaultySetRecord(
                 faulty: faulty, localStates: localStates, states: states, transitions: transitions,
                 largestLayer: largest, violationPaths: paths, witnessed: witnessed)
+            record.stopReason = stopReason
+            return record
         }
     }
 }

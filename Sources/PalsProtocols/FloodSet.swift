@@ -75,7 +75,16 @@ public struct FloodSet<L: Logic>: RoundProtocol {
     public static var properties: [Property<FloodSet<L>>] { InteractiveConsistency.all() }
 }
 
-extension FloodSet: ProcessSymmetric {}
+extension FloodSet: ProcessSymmetric {
+    /// `p_me` becomes `p_π[me]`; view entry k moves to π[k], values are
+    /// renamed (⊥ stays ⊥).
+    @inlinable
+    public func renamed(_ s: State, processes π: [Int], values: (L.Value) -> L.Value) -> State {
+        var view = s.view
+        for k in 0..<n { view[π[k]] = values(s.view[k]) }
+        return State(me: π[s.me], view: view)
+    }
+}
 extension FloodSet: StateSelecting {
     /// `c ? a : b` on every view entry (`me` is `a`'s: both states are of the
     /// same process).

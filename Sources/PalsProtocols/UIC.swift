@@ -168,7 +168,20 @@ public struct UIC<L: Logic>: RoundProtocol {
     }
 }
 
-extension UIC: ProcessSymmetric {}
+extension UIC: ProcessSymmetric {
+    /// `p_me` becomes `p_π[me]`; view entry and trusted bit k move to π[k],
+    /// values are renamed (⊥ stays ⊥).
+    @inlinable
+    public func renamed(_ s: State, processes π: [Int], values: (L.Value) -> L.Value) -> State {
+        var view = s.view
+        var trusted = s.trusted
+        for k in 0..<n {
+            view[π[k]] = values(s.view[k])
+            trusted[π[k]] = s.trusted[k]
+        }
+        return State(me: π[s.me], view: view, trusted: trusted, halted: s.halted)
+    }
+}
 extension UIC: StateSelecting {
     /// `c ? a : b` on every field (`me` is `a`'s: both states are of the
     /// same process).

@@ -66,4 +66,68 @@ import Testing
         // Witnesses must show the model is not vacuous.
         #expect(result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
     }
+
+    /// Whether the catalogued protocol declares `ProcessSymmetric`.
+    struct IsSymmetric: ConcreteModelVisitor {
+        typealias Result = Bool
+        func visit<P: RoundProtocol & Sendable>(
+            _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
+        ) throws -> Bool where P.L == Concrete, P.State: Hashable {
+            proto is any ProcessSymmetric
+        }
+    }
+
+    /// Full symmetry reduction (faulty sets up to renaming and canonical
+    /// global states) on every explicit cell of a symmetric protocol: the
+    /// same verdicts and violated properties as the full search, and the
+    /// exact reduced counts pinned as `symmetricStates` and
+    /// `symmetricTransitions`. Every counterexample is a concrete run that
+    /// the reference semantics replays to the same violation.
+    @Test(.timeLimit(.minutes(5)), arguments: entries)
+    func symmetricEntryMatches(entry: Entry) throws {
+        let j = entry.json
+        let spec = ModelSpec(
+            protocolName: try #require(j["protocol"]?.stringValue), variant: j["variant"]?.stringValue ?? "standard",
+            n: try #require(j["n"]?.intValue), t: try #require(j["t"]?.intValue), rounds: j["rounds"]?.intValue)
+        guard try Catalog.visit(spec, IsSymmetric()) else {
+            #expect(j["symmetricStates"] == nil, "\(spec) is not process-symmetric")
+            return
+        }
+        var options = ExplorerOptions()
+        options.symmetry = true
+        options.canonicalStates = true
+        options.stopAtFirstViolation = j["first"]?.boolValue ?? false
+        options.faultModel = FaultModel(rawValue: j["faults"]?.stringValue ?? "omission") ?? .generalOmission
+        let result = try Catalog.visit(spec, Run(options: options, inputs: Catalog.defaultInputs(spec)))
+        let violated = result.verdicts.filter { $0.status == .violated }.map(\.name).sorted()
+        if ProcessInfo.processInfo.environment["PALS_RECORD_MANIFEST"] != nil {
+            print("MANIFEST-SYMMETRIC \(spec) \(j["faults"]?.stringValue ?? "") first=\(options.stopAtFirstViolation): states \(result.states) transitions \(result.transitions) violated \(violated)")
+        }
+        #expect(j["expect"]?.stringValue == result.verdict.rawValue, "\(spec)")
+        #expect((j["violated"]?.arrayValue ?? []).compactMap(\.stringValue) == violated, "\(spec)")
+        #expect(j["symmetricStates"]?.intValue == result.states, "\(spec)")
+        #expect(j["symmetricTransitions"]?.intValue == result.transitions, "\(spec)")
+        #expect(result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
+        for v in result.verdicts {
+            guard let violation = v.violation else { continue }
+            let replay = try Catalog.visit(
+                spec, Replay(property: v.name, inputs: violation.inputs, pattern: violation.unshrunk, options: options))
+            #expect(replay, "\(spec): the unshrunk pattern of \(v.name) does not replay to a violation")
+        }
+    }
+
+    /// Does a pattern violate the named property when replayed by `simulate`?
+    struct Replay: ConcreteModelVisitor {
+        typealias Result = Bool
+        var property: String
+        var inputs: [Int]
+        var pattern: FailurePattern
+        var options: ExplorerOptions
+        func visit<P: RoundProtocol & Sendable>(
+            _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
+        ) throws -> Bool where P.L == Concrete, P.State: Hashable {
+            guard let prop = properties.first(where: { $0.name == property }) else { return false }
+            return Shrinker.violates(proto, prop, inputs: inputs, pattern: pattern, model: options.faultModel) != nil
+        }
+    }
 }

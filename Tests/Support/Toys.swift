@@ -28,6 +28,8 @@ public struct Counter: RoundProtocol, ProcessSymmetric, Sendable {
         s + inbox.filter(\.arrived).count
     }
     public func decision(_ s: Int) -> Decision<Concrete> { Decision(decided: true, value: [s]) }
+    /// States hold no process index and no input: renaming changes nothing.
+    public func renamed(_ s: Int, processes: [Int], values: (Int) -> Int) -> Int { s }
 
     /// "Nothing is ever lost" (always): every non-crashed process has received
     /// n messages per completed round. Fails as soon as one message is lost.
@@ -75,6 +77,8 @@ public struct Still: RoundProtocol, ProcessSymmetric, Sendable {
     public func message(_ s: Int, round: Int, to q: ProcessID) -> Int { s }
     public func receive(_ s: Int, round: Int, inbox: [Delivery<Int, Concrete>]) -> Int { s }
     public func decision(_ s: Int) -> Decision<Concrete> { Decision(decided: true, value: [s]) }
+    /// States hold no process index and no input: renaming changes nothing.
+    public func renamed(_ s: Int, processes: [Int], values: (Int) -> Int) -> Int { s }
 
     /// Holds everywhere.
     public static var trivial: Property<Still> {

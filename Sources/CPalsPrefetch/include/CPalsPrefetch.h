@@ -1,6 +1,8 @@
 #ifndef CPALS_PREFETCH_H
 #define CPALS_PREFETCH_H
 
+#include "CPalsResources.h"
+
 /// Hints the CPU to load the cache line holding `address` (read access,
 /// high temporal locality). Never faults, whatever the address.
 static inline void pals_prefetch(const void *address) {

@@ -1,0 +1,59 @@
+import CPalsPrefetch
+
+/// The resources a long search watches: resident memory against a budget,
+/// and the user's interrupt (Ctrl-C), so that it stops with a partial result
+/// instead of swapping or dying silently.
+public enum ResourceGuard {
+    /// The default memory budget: 4 GiB, or three quarters of physical
+    /// memory if that is less.
+    public static var defaultMaxMemory: Int {
+        let physical = physicalBytes()
+        let fourGiB = 4 << 30
+        return physical > 0 ? min(fourGiB, physical / 4 * 3) : fourGiB
+    }
+
+    /// This process's resident memory in bytes (0 when unknown).
+    public static func residentBytes() -> Int { max(0, pals_resident_bytes()) }
+
+    /// Physical memory in bytes (0 when unknown).
+    public static func physicalBytes() -> Int { max(0, pals_physical_bytes()) }
+
+    /// From now on the first Ctrl-C sets a flag that searches with
+    /// `stopOnInterrupt` poll; a second one ends the process.
+    public static func installInterrupt() { pals_install_interrupt() }
+
+    /// True once Ctrl-C was pressed after `installInterrupt()`.
+    public static var interrupted: Bool { pals_interrupted() != 0 }
+
+    @inlinable
+    static func megabytes(_ bytes: Int) -> Int { bytes >> 20 }
+
+    /// Why a search with these options must stop now, or nil.
+    @usableFromInline
+    static func stopReason(_ options: ExplorerOptions, resident: Int) -> String? {
+        if options.stopOnInterrupt && interrupted { return "interrupted" }
+        if let budget = options.maxMemory, resident > budget {
+            return "memory budget exceeded (\(megabytes(resident)) MB resident, --max-memory \(megabytes(budget)) MB)"
+        }
+        return nil
+    }
+
+    /// Parses a memory size: a number of bytes with an optional suffix K, M,
+    /// G (powers of 1024), e.g. "512M", "4G".
+    public static func parseSize(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var scale = 1
+        if let last = digits.last?.uppercased() {
+            switch last {
+            case "K": scale = 1 << 10
+            case "M": scale = 1 << 20
+            case "G": scale = 1 << 30
+            default: break
+            }
+            if scale > 1 { digits = digits.dropLast() }
+        }
+        guard let value = Int(digits), value > 0 else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : product
+    }
+}

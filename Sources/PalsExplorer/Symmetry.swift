@@ -1,0 +1,250 @@
+import PalsCore
+
+/// The renamings of processes that map the faulty set onto itself: every
+/// permutation within the faulty class times every permutation within the
+/// correct class (DESIGN §4), listed with the identity first. When the group
+/// has more than `limit` elements, a subgroup is taken instead (the
+/// permutations of the first processes of each class only); canonical forms
+/// under a subgroup are coarser but just as sound.
+@usableFromInline
+struct ProcessPermutations: Sendable {
+    /// `perms[g][p]`: the new name of `p` under the g-th renaming.
+    @usableFromInline let perms: [[Int]]
+    /// `inverses[g][q]`: the process renamed to `q`.
+    @usableFromInline let inverses: [[Int]]
+    /// The index of each permutation (looked up, never iterated).
+    @usableFromInline let index: [[Int]: Int]
+
+    @usableFromInline static let defaultLimit = 5040
+
+    @inlinable
+    init(n: Int, faulty: ProcessSet, limit: Int = ProcessPermutations.defaultLimit) {
+        let faultyMembers = (0..<n).filter { faulty.contains($0) }
+        let correctMembers = (0..<n).filter { !faulty.contains($0) }
+        // The largest prefixes whose symmetric groups fit in `limit`.
+        func factorial(_ k: Int) -> Int { k <= 1 ? 1 : (2...k).reduce(1, *) }
+        var a = faultyMembers.count
+        while a > 1 && factorial(a) > limit { a -= 1 }
+        var b = correctMembers.count
+        while b > 1 && factorial(a) * factorial(b) > limit { b -= 1 }
+        let movedFaulty = Array(faultyMembers.prefix(a))
+        let movedCorrect = Array(correctMembers.prefix(b))
+        var perms: [[Int]] = []
+        for pf in ProcessPermutations.permutations(of: movedFaulty) {
+            for pc in ProcessPermutations.permutations(of: movedCorrect) {
+                var π = Array(0..<n)
+                for (k, p) in movedFaulty.enumerated() { π[p] = pf[k] }
+                for (k, p) in movedCorrect.enumerated() { π[p] = pc[k] }
+                perms.append(π)
+            }
+        }
+        self.perms = perms
+        inverses = perms.map { π in
+            var inv = Array(repeating: 0, count: n)
+            for p in 0..<n { inv[π[p]] = p }
+            return inv
+        }
+        var index: [[Int]: Int] = [:]
+        for (g, π) in perms.enumerated() { index[π] = g }
+        self.index = index
+    }
+
+    @inlinable var count: Int { perms.count }
+
+    /// The index of `a ∘ b` (first b, then a).
+    @inlinable
+    func compose(_ a: Int, _ b: Int) -> Int {
+        let pa = perms[a]
+        return index[perms[b].map { pa[$0] }]!
+    }
+
+    /// The index of the inverse of the g-th renaming.
+    @inlinable
+    func inverse(_ g: Int) -> Int { index[inverses[g]]! }
+
+    /// Every ordering of `items`, in lexicographic order of positions (the
+    /// identity first).
+    @inlinable
+    static func permutations(of items: [Int]) -> [[Int]] {
+        if items.count <= 1 { return [items] }
+        var out: [[Int]] = []
+        for (k, first) in items.enumerated() {
+            var rest = items
+            rest.remove(at: k)
+            for tail in permutations(of: rest) { out.append([first] + tail) }
+        }
+        return out
+    }
+}
+
+/// Renames one local state: the protocol's `renamed`, with the value renaming
+/// that data independence allows (input of `p` ↦ input of `π[p]`).
+@usableFromInline
+struct LocalRenamer<P: RoundProtocol>: @unchecked Sendable where P.L == Concrete {
+    @usableFromInline let rename: (P.State, [Int]) -> P.State
+
+    /// Nil when the protocol does not declare `ProcessSymmetric`.
+    @inlinable
+    init?(_ proto: P, inputs: [Int]) {
+        guard let symmetric = proto as? any ProcessSymmetric else { return nil }
+        func make<Q: ProcessSymmetric>(_ q: Q) -> Any {
+            let f: (Q.State, [Int]) -> Q.State = { s, π in
+                q.renamed(s, processes: π) { v in
+                    guard let v = v as? Int, let k = inputs.firstIndex(of: v) else { return v }
+                    return inputs[π[k]] as! Q.L.Value
+                }
+            }
+            return f
+        }
+        guard let f = make(symmetric) as? (P.State, [Int]) -> P.State else { return nil }
+        rename = f
+    }
+}
+
+extension Explorer.FaultySetSearch {
+    /// The image id of local state `id` under the g-th renaming (computed
+    /// once, then looked up).
+    @inlinable
+    mutating func image(_ id: UInt32, _ g: Int) -> UInt32 {
+        if id == crashedID { return crashedID }
+        let slot = Int(id) * groupSize + g
+        let known = images[slot]
+        if known != unknownImage { return known }
+        let renamed = renamer!.rename(localStates[Int(id) - 1], group!.perms[g])
+        let image = intern(renamed)
+        images[slot] = image
+        return image
+    }
+
+    /// Replaces `ids` (one global state) by the least renaming of it
+    /// (lexicographically on local-state ids) under the group; returns the
+    /// index of the renaming that gives it. Images not computed yet are
+    /// computed (interning new local states) and the pass is restarted.
+    @inlinable
+    @discardableResult
+    mutating func canonicalize(_ ids: inout [UInt32]) -> Int {
+        let n = self.n
+        let count = groupSize
+        let unknown = unknownImage
+        while true {
+            var missing: (id: UInt32, g: Int)? = nil
+            let bestG = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * n) { scratch -> Int in
+                images.withUnsafeBufferPointer { img in
+                    inverseFlat.withUnsafeBufferPointer { inv in
+                        ids.withUnsafeBufferPointer { cur in
+                            var best = scratch.baseAddress!
+                            var candidate = scratch.baseAddress! + n
+                            for j in 0..<n { best[j] = cur[j] }
+                            var bestG = 0
+                            for g in 1..<count {
+                                let invBase = g * n
+                                var less = false
+                                var abandoned = false
+                                for j in 0..<n {
+                                    let id = cur[Int(inv[invBase + j])]
+                                    var v = id
+                                    if id != crashedID {
+                                        v = img[Int(id) * count + g]
+                                        if v == unknown {
+                                            missing = (id, g)
+                                            return -1
+                                        }
+                                    }
+                                    if !less {
+                                        if v > best[j] {
+                                            abandoned = true
+                                            break
+                                        }
+                                        if v < best[j] { less = true }
+                                    }
+                                    candidate[j] = v
+                                }
+                                if less && !abandoned {
+                                    swap(&best, &candidate)
+                                    bestG = g
+                                }
+                            }
+                            return bestG
+                        }
+                    }
+                }
+            }
+            if let missing {
+                _ = image(missing.id, missing.g)
+                continue
+            }
+            if bestG > 0 {
+                let renamed = rename(ids, by: bestG)
+                for j in 0..<n { ids[j] = renamed[j] }
+            }
+            return bestG
+        }
+    }
+
+    /// The g-th renaming of a global state.
+    @inlinable
+    mutating func rename(_ ids: [UInt32], by g: Int) -> [UInt32] {
+        let π = group!.perms[g]
+        var out = ids
+        for p in 0..<n { out[π[p]] = image(ids[p], g) }
+        return out
+    }
+
+    /// A path of canonical global states, mapped back to a path of the
+    /// concrete transition relation: each canonical state is the canonical
+    /// form of some successor of its predecessor; that successor, renamed
+    /// consistently with the states before it, is the next concrete state.
+    @inlinable
+    mutating func concretize(_ path: [[UInt32]]) -> [[UInt32]] {
+        guard group != nil, let first = path.first else { return path }
+        // The breadth-first search frees each round's memo when done.
+        for r in memos.indices where memos[r].slots.isEmpty { memos[r].reset(expected: 1024) }
+        let model = explorer.options.faultModel
+        let group = self.group!
+        // The search starts at the initial state itself; x_r = σ(c_r).
+        let root = initialKey().withUnsafeBufferPointer { unpack($0) }
+        precondition(root == first, "Invalid state: the path does not start at the initial state")
+        var σ = 0
+        var concrete = [first]
+        var succ = [UInt32](repeating: 0, count: n * stride)
+        var succCount = [Int](repeating: 0, count: n)
+        var digit = [Int](repeating: 0, count: n)
+        for r in Swift.stride(from: 1, to: path.count, by: 1) {
+            let parent = path[r - 1]
+            var alive = ProcessSet()
+            for q in 0..<n where parent[q] != crashedID { alive.insert(q) }
+            let crashPool = model == .crash ? alive.intersection(faulty).bits : 0
+            var crashBits: UInt64 = 0
+            var found: [UInt32]? = nil
+            search: repeat {
+                let crashing = ProcessSet(bits: crashBits)
+                crashBits = (crashBits &- crashPool) & crashPool
+                expand(parent, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount)
+                for q in 0..<n { digit[q] = 0 }
+                while true {
+                    let y = (0..<n).map { succ[$0 * stride + digit[$0]] }
+                    var c = y
+                    let ρ = canonicalize(&c)
+                    if c == path[r] {
+                        found = rename(y, by: σ)
+                        σ = group.compose(σ, group.inverse(ρ))
+                        break search
+                    }
+                    var q = n - 1
+                    while q >= 0 {
+                        digit[q] += 1
+                        if digit[q] < succCount[q] { break }
+                        digit[q] = 0
+                        q -= 1
+                    }
+                    if q < 0 { break }
+                }
+            } while crashBits != 0
+            guard let found else {
+                preconditionFailure("Invalid state: no successor in round \(r) has the recorded canonical form")
+            }
+            concrete.append(found)
+        }
+        return concrete
+    }
+}
