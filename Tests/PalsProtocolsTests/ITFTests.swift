@@ -1,3 +1,4 @@
+import Foundation
 import PalsCore
 import PalsProtocols
 import Testing
