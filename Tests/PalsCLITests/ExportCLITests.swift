@@ -50,7 +50,8 @@ import Testing
             decided = last["decision"]
             assert sorted(decided.keys()) == [0, 1, 2, 3], decided
             assert decided[0] != decided[2], "the violation: p0 and p2 decide differently"
-            assert [list(e) for e in decided[2]] == [[], [1], [2], [3]], decided[2]
+            assert decided[2][0] == frozenset() and decided[2][2] == frozenset({2}), decided[2]
+            assert decided[0] == [frozenset({0}), frozenset({1}), frozenset({2}), frozenset({3})], decided[0]
             out = trace_to_json(trace)
             with open(sys.argv[2], "w") as f:
                 json.dump(out, f)
