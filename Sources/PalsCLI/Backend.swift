@@ -203,6 +203,9 @@ struct TestBackendCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "Also write a self-contained HTML report (runs, patterns, the failure and its shrunk run's diagram) to this file.")
+    var html: String?
+
     @Option(help: "Folder for shrunk counterexamples.")
     var out = "counterexamples/backend"
 
@@ -233,6 +236,7 @@ struct TestBackendCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkWritable(html)
         let timeout = try backendTimeout(timeout)
         let modes = [runs != nil, exhaustive, replay != nil].filter { $0 }.count
         guard modes <= 1 else {
@@ -355,6 +359,22 @@ struct TestBackendCommand: ParsableCommand {
         printReport(
             mode: mode, backendName: backendName, stats: stats, planned: total, failure: failure.map { ($0.report, $0.name) },
             written: written, error: backendError, seconds: seconds)
+        if let html {
+            try writeHTML(
+                try backendHTML(
+                    title: "pals test-backend \(protocolName) — \(backendName.isEmpty ? cmd : backendName)",
+                    facts: [
+                        "mode \(mode)" + (mode == "random" ? " (seed \(seed))" : ""),
+                        "runs: \(stats.runs) of \(total), distinct patterns: \(stats.distinct.count)",
+                        "patterns by number of faulty processes: "
+                            + stats.byFaulty.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "),
+                        "time: \(fmt(seconds)) s",
+                    ],
+                    verdict: backendError != nil ? "backend misbehaved" : failure != nil ? "failed" : "passed",
+                    failure: failure.map { "\($0.name)\n" + failureText($0.report) } ?? backendError?.description,
+                    counterexamples: written),
+                to: html)
+        }
         if backendError != nil { throw ExitCode(3) }
         if failure != nil { throw ExitCode(1) }
     }

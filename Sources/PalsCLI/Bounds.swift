@@ -40,7 +40,11 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Folder for counterexample files.")
     var out = "counterexamples"
 
+    @Option(help: "Also write a self-contained HTML report to this file.")
+    var html: String?
+
     func run() throws {
+        try checkWritable(html)
         let range = try parseRange(n)
         guard range.lowerBound >= 1 && range.upperBound <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n range \(n) must lie within 1…\(ProcessSet.maxProcesses)")
@@ -119,6 +123,12 @@ struct BoundsCommand: ParsableCommand {
         } else {
             print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
+        if let html {
+            try writeHTML(
+                try boundsHTML(
+                    title: "pals bounds \(protocolName) — explicit engine", cells: cells.map { BoundsCell.explicit($0).reported }),
+                to: html)
+        }
         if violated { throw ExitCode(1) }
         if let stopReason {
             printError("error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
@@ -179,6 +189,11 @@ struct BoundsCommand: ParsableCommand {
             print(json.compact)
         } else {
             print(mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
+        }
+        if let html {
+            try writeHTML(
+                try boundsHTML(title: "pals bounds \(protocolName) — \(model.engine.rawValue) engine", cells: cells.map(\.reported)),
+                to: html)
         }
         if status != 0 { throw ExitCode(status) }
     }

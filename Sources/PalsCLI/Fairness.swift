@@ -150,7 +150,11 @@ struct FairnessCommand: ParsableCommand {
     @Option(help: "Folder for the counterexample file.")
     var out = "counterexamples"
 
+    @Option(help: "Also write a self-contained HTML report to this file.")
+    var html: String?
+
     func run() throws {
+        try checkWritable(html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
@@ -177,6 +181,7 @@ struct FairnessCommand: ParsableCommand {
             report.counterexample?.path = try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
         }
         print(json ? fairnessJSON(report).compact : fairnessText(report))
+        if let html { try writeHTML(try fairnessHTML(report), to: html) }
     }
 }
 

@@ -703,11 +703,18 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "Also write a self-contained HTML report (runs, verdicts, round-latency histogram and percentiles, injected faults over the runs) to this file (memory and tcp transports).")
+    var html: String?
+
     func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
-        if transport == "process" { return try processCampaign(model) }
+        try checkWritable(html)
+        if transport == "process" {
+            guard html == nil else { throw PalsError(.invalidArgument, "--html applies to the memory and tcp transports") }
+            return try processCampaign(model)
+        }
         guard killWindow == nil && minRound == nil else {
             throw PalsError(.invalidArgument, "--kill-window and --min-round apply to --transport process")
         }
@@ -792,6 +799,14 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             print("run time: median \(Int(Stats.quantile(inst, 0.5))) µs, p99 \(Int(Stats.quantile(inst, 0.99))) µs")
             print("injected: \(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links")
             for s in saved { print("saved: \(s)") }
+        }
+        if let html {
+            var facts = ["\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"]
+            if let unfair, let bound {
+                facts.append("unfair runs: \(unfair) of \(r.runs); exact worst case over every failure pattern: \(bound.probability)")
+            }
+            facts += saved.map { "saved: \($0)" }
+            try writeHTML(campaignHTML(title: "pals campaign \(model.protocolName) n=\(model.n) t=\(model.t)", facts: facts, result: r), to: html)
         }
         if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitCode(1) }
     }

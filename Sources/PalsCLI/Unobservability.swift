@@ -366,7 +366,11 @@ struct UnobservabilityCommand: ParsableCommand {
     @Option(help: "Re-run a noninterference counterexample file.")
     var replay: String?
 
+    @Option(help: "Also write a self-contained HTML report to this file.")
+    var html: String?
+
     func run() throws {
+        try checkWritable(html)
         if let replay { return try replayFile(replay) }
         guard let protocolName, let n, let t else {
             throw PalsError(.invalidArgument, "give a protocol, --n and --t (or --replay FILE)")
@@ -400,6 +404,7 @@ struct UnobservabilityCommand: ParsableCommand {
                 dir: (out as NSString).appendingPathComponent("noninterference"), name: c.fileName, text: c.json.pretty + "\n")
         }
         print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
+        if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
         if report.verdicts.contains(where: { $0.status == "violated" }) { throw ExitCode(1) }
         if report.verdicts.contains(where: { $0.status == "unknown" }) { throw ExitCode(3) }
     }

@@ -60,6 +60,9 @@ public struct CampaignResult: Sendable {
     public var injectedFaulty = 0
     public var injectedCrashes = 0
     public var injectedDrops = 0
+    /// Per run, in run order: the faults the adversary injected (faulty
+    /// processes, crashes, dropped links).
+    public var injectedPerRun: [(faulty: Int, crashes: Int, drops: Int)] = []
     /// The first few failing runs, for counterexample files.
     public var failures: [CampaignFailure] = []
 }
@@ -128,6 +131,7 @@ public final class Campaign<C: ModuleCodec> {
             result.injectedFaulty += plan.faulty.count
             result.injectedCrashes += plan.crashes.count
             result.injectedDrops += plan.drops.count
+            result.injectedPerRun.append((plan.faulty.count, plan.crashes.count, plan.drops.count))
             let runStart = Date()
             var trace: RunTrace
             switch options.transport {

@@ -142,10 +142,23 @@ import Testing
     @Test func htmlReportsOpenInChromiumWithoutErrorsOrRequests() throws {
         let chromium = try #require(Self.chromium, "chromium is not installed (bash .ci/setup installs it)")
         let dir = try PalsRunner.temporaryDirectory()
-        let report = dir.appendingPathComponent("check.html").path
-        #expect(try PalsRunner.run(["check", "uic", "--n", "4", "--t", "2", "--out", dir.path, "--html", report]).status == 1)
+        let cx = PalsRunner.repository.appendingPathComponent(Self.readme).path
+        let commands: [(String, [String])] = [
+            ("check", ["check", "uic", "--n", "4", "--t", "2"]),
+            ("replay", ["replay", cx]),
+            ("bounds", ["bounds", "uic", "--n", "3...3"]),
+            ("fairness", ["fairness", "--n", "2", "--t", "1", "--M", "4"]),
+            ("unobservability", ["unobservability", "fair-exchange", "--mode", "fake-rounds-leaky", "--n", "3", "--t", "1", "--M", "4"]),
+            ("campaign", ["campaign", "uic", "--n", "4", "--t", "1", "--runs", "50", "--seed", "3"]),
+        ]
         let script = PalsRunner.repository.appendingPathComponent("Tests/Browser/walk.py").path
-        let r = try Self.python([script, "--report", report, chromium])
-        #expect(r.status == 0, "\(r.output)")
+        for (name, arguments) in commands {
+            let report = dir.appendingPathComponent("\(name).html").path
+            let out = name == "replay" ? [] : ["--out", dir.path]
+            let run = try PalsRunner.run(arguments + out + ["--html", report])
+            #expect(run.status == 0 || run.status == 1, "\(name): \(run.stderr)")
+            let r = try Self.python([script, "--report", report, chromium])
+            #expect(r.status == 0, "\(name): \(r.output)")
+        }
     }
 }
