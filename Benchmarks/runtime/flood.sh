@@ -8,13 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MB="${MB:-1024}"
-P=.build/release/pals
+P="${PALS:-.build/release/pals}"
 tmp="$(mktemp -d)"
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 $P keygen --n 3 --out "$tmp/keys" --base-port "$port" >/dev/null
-start=$(( $(date +%s%3N) + 1000 ))
+start=$(( $(date +%s%3N) + 600000 ))  # T0 far ahead: p0 sits in its instance, before round 1, for the whole flood
 $P peer uic --n 3 --t 1 --id 0 --roster "$tmp/keys/roster.json" --input 1 --session 00000000000000aa \
   --start-at "$start" --round-timeout 120000 --log "$tmp/p0.json" --json > "$tmp/p0.out" &
 pid=$!
