@@ -120,7 +120,7 @@ public enum StatusWord: UInt16, Error, Sendable, CustomStringConvertible {
 /// |---|---|---|---|
 /// | 0x20 | BEGIN | session (8) · input (8, signed) · instance name (UTF-8) | frame size (2) · rounds (2) · n (2) |
 /// | 0x30 | ROUND OUT | round (4) | n frames of frame size, the j-th for p_j |
-/// | 0x32 | ROUND IN | round (4) · n slots: 0, or 1 · length (2) · frame | n verdict codes (`FrameVerdict`) |
+/// | 0x32 | ROUND IN | round (4) · n slots: 0, or 1 · length (2) · frame (the module's own slot is ignored: it keeps its own message) | n verdict codes (`FrameVerdict`) |
 /// | 0x40 | RESULT | — | decided (1) · the module's input (8) · values (8 each, ⊥ = Int64.min) |
 /// | 0x50 | ABORT | — | the module's input (8), if a session was open |
 public enum ModuleInstruction: UInt8, Sendable {

@@ -236,6 +236,9 @@ public struct Oracle<C: ModuleCodec> {
             }
         }
         rounds: for r in stride(from: 1, through: rounds, by: 1) {
+            // What each sealed frame opened to (the pair's two ends share
+            // the key: a frame handed over unchanged opens the same way).
+            var sealed = [[Result<C.P.Message, FrameVerdict>?]](repeating: Array(repeating: nil, count: n), count: n)
             for i in 0..<n where crashAt[i] > r {
                 guard let log = run.logs[i], r <= log.rounds.count else { continue }
                 let entry = log.rounds[r - 1]
@@ -251,7 +254,9 @@ public struct Oracle<C: ModuleCodec> {
                     if frame.count != format.frameSize {
                         differ(r, i, "its frame to p\(j) has \(frame.count) bytes, not the fixed \(format.frameSize)")
                     }
-                    switch open(frame, keys: channels[i], session: run.session, round: r, sender: i, receiver: j) {
+                    let opened = open(frame, keys: channels[i], session: run.session, round: r, sender: i, receiver: j)
+                    sealed[i][j] = opened
+                    switch opened {
                     case .failure(let v):
                         differ(r, i, "its frame to p\(j) does not open with its key (\(v))")
                     case .success(let m):
@@ -276,7 +281,13 @@ public struct Oracle<C: ModuleCodec> {
                         continue
                     }
                     checked += 1
-                    switch open(frame, keys: channels[j], session: run.session, round: r, sender: i, receiver: j) {
+                    let opened: Result<C.P.Message, FrameVerdict>
+                    if let known = sealed[i][j], let log = run.logs[i], r <= log.rounds.count, log.rounds[r - 1].sent[j] == frame {
+                        opened = known
+                    } else {
+                        opened = open(frame, keys: channels[j], session: run.session, round: r, sender: i, receiver: j)
+                    }
+                    switch opened {
                     case .failure(let v):
                         if said != v { differ(r, j, "judged the frame from p\(i) \(said), but it is \(v)") }
                     case .success(let m):
