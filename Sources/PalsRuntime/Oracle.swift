@@ -196,6 +196,13 @@ public struct Oracle<C: ModuleCodec> {
         if !lost.isEmpty {
             outside.append(
                 "\(lost.count) frame(s) lost between processes the adversary left correct (a timeout or the network), first \(lost[0])")
+            // Frames that did arrive, after their round had closed: the
+            // synchronous-round assumption (specs/runtime.md) did not hold.
+            let late = lost.filter { l in run.logs[l.to]?.lateFrames.contains { $0.round == l.round && $0.from == l.from } ?? false }
+            if !late.isEmpty {
+                outside.append(
+                    "\(late.count) of them arrived after their round had closed, first \(late[0]): outside the timing assumption (Δ ≥ latency + ε)")
+            }
         }
         var crashes: [Crash] = []
         for i in 0..<n where crashAt[i] <= rounds + 1 { crashes.append(Crash(process: i, round: crashAt[i])) }

@@ -196,6 +196,25 @@ struct OracleMutantTests {
         #expect(ok.verdict == .conforms && ok.lostFrames.isEmpty && ok.realized.drops == [Link(round: 1, from: 0, to: 1)])
     }
 
+    @Test("a frame between correct processes that came after its round closed is reported outside the timing assumption")
+    func lateFrameIsOutsideTheTimingAssumption() throws {
+        let d = try Deployment(n: 4, t: 1)
+        let cluster = try d.cluster(session: 82)
+        cluster.tamper = { round, from, to, frame in round == 2 && from == 3 && to == 2 ? nil : frame }
+        var trace = try cluster.run()
+        // Without the record of a late arrival: lost, but not said to be late.
+        let lost = try d.oracle().check(trace)
+        #expect(lost.verdict == .outsideModel)
+        #expect(!lost.notes.contains { $0.contains("timing assumption") })
+        // p2's host logged the frame as arriving after round 2 had closed.
+        trace.logs[2]?.lateFrames.append(PeerLog.LateFrame(round: 2, from: 3))
+        let late = try d.oracle().check(trace)
+        #expect(late.verdict == .outsideModel)
+        #expect(late.lostFrames == [Link(round: 2, from: 3, to: 2)])
+        #expect(late.violations.isEmpty)
+        #expect(late.notes.contains { $0.contains("outside the timing assumption") })
+    }
+
     @Test("the oracle refuses missing keys, a roster of another size or deployment, and a trace of another instance")
     func inputErrors() throws {
         let d = try Deployment(n: 4, t: 1)
