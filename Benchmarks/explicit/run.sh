@@ -19,6 +19,7 @@ models=(
   "uic --n 6 --t 2 --symmetry"
   "uic --n 6 --t 2"
   "uic --n 6 --t 3 --symmetry --first"
+  "uic --n 5 --t 3 --symmetry"
   "floodset --n 5 --t 2 --faults crash"
 )
 [ -n "${MODELS:-}" ] && IFS=';' read -r -a models <<< "$MODELS"

@@ -223,7 +223,7 @@ func checkText(_ r: CheckReport) -> String {
     }
     s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
     s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
-    s += r.result.complete ? "\n" : " (stopped: \(r.result.stopReason ?? "at the first violation"))\n"
+    s += r.result.complete ? "\n" : r.result.stopReason.map { " (stopped: \($0))\n" } ?? " (stopped at the first violation)\n"
     s += "verdict: \(verdictName(r))\n"
     if let c = r.counterexamples.first {
         s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram
