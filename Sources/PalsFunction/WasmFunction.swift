@@ -84,7 +84,7 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         guard ins.firstFailure == nil else { return ins }
         let k = ins.rules.firstIndex { $0.rule == .instantiation }!
         do {
-            let (engine, module) = try compile(bytes, fuel: true)
+            let (engine, module) = try compile(bytes, fuel: true, eager: true)
             let store = Store(engine: engine)
             store.fuel = Fuel(remaining: FunctionABI.defaultFuel)
             _ = try module.instantiate(store: store)
@@ -96,9 +96,16 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         return ins
     }
 
-    private static func compile(_ bytes: [UInt8], fuel: Bool) throws -> (Engine, Module) {
-        let engine = Engine(configuration: EngineConfiguration(compilationMode: .eager, fuelMetering: fuel))
-        return (engine, try parseWasm(bytes: bytes))
+    /// An engine and the parsed module. `eager` translates (and so
+    /// validates) every function at instantiation: used once, at load. The
+    /// engine that evaluates translates only what runs, with software bounds
+    /// checks (no address-space reservation per instance).
+    private static func compile(_ bytes: [UInt8], fuel: Bool, eager: Bool) throws -> (Engine, Module) {
+        let configuration =
+            eager
+            ? EngineConfiguration(compilationMode: .eager, fuelMetering: fuel)
+            : EngineConfiguration(compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: fuel)
+        return (Engine(configuration: configuration), try parseWasm(bytes: bytes))
     }
 
     /// Loads `bytes` as a function module.
@@ -113,7 +120,7 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         }
         if fuel == 0 { throw PalsError(.invalidArgument, "--fuel must be at least 1") }
         do {
-            (engine, module) = try Self.compile(bytes, fuel: fuel != nil)
+            (engine, module) = try Self.compile(bytes, fuel: fuel != nil, eager: false)
         } catch {
             throw PalsError(.malformedFile, "\(path): refused (rule instantiation): \(oneLine("\(error)"))")
         }
