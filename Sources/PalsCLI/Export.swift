@@ -43,6 +43,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.")
     var out: String?
 
+    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
+    var function: String?
+
     func run() throws {
         guard format == "itf" else {
             throw PalsError(.invalidArgument, "unknown format \"\(format)\"; known: itf")
@@ -51,6 +54,7 @@ struct ExportCommand: ParsableCommand {
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")
         }
+        try loadRecordedFunction(variant: cx.variant, recorded: cx.function?.path, given: function, file: file)
         let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
         let itf: ITFTrace
         do {

@@ -367,7 +367,7 @@ extension CounterexampleFile {
             ("property", .string(property)),
             ("violatedAfterRound", .int(violatedAfterRound)),
             ("engine", .string(engine)),
-        ]
+        ] + (function.map { f in [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))] } ?? [])
     }
 
     /// Reads a counterexample back from an ITF trace that `ITFTrace.of` wrote
@@ -396,6 +396,12 @@ extension CounterexampleFile {
             protocolName: try string("protocol"), variant: try string("variant"), n: run.n, t: run.t, rounds: rounds,
             faultModel: model, inputs: run.inputs, pattern: run.pattern, property: try string("property"),
             violatedAfterRound: after, decisions: run.decisions, engine: try string("engine"))
+        if let f = h["function"], !f.isNull {
+            guard let path = f["path"]?.stringValue, let sha = f["sha256"]?.stringValue else {
+                throw PalsError(.malformedFile, "\(what): #meta.function needs strings \"path\" and \"sha256\"")
+            }
+            self.function = (path, sha)
+        }
     }
 
     /// Reads a counterexample file or an ITF trace of one.

@@ -123,6 +123,9 @@ public struct Oracle<C: ModuleCodec> {
                 .invalidArgument,
                 "the run was made with the roster \(fingerprint.prefix(16))… but the keys given are of the roster \(roster.fingerprint.prefix(16))…: give the run's own keys folder")
         }
+        // A decision's length is the protocol's (UIC: n; SMC: F's outputs),
+        // the same in every state.
+        let length = proto.decision(proto.initial(ProcessID(0), input: 0)).value.count
         for case let log? in run.logs {
             guard log.rounds.count <= rounds else {
                 throw PalsError(.invalidArgument, "p\(log.id)'s log has \(log.rounds.count) rounds; the instance has \(rounds)")
@@ -132,8 +135,8 @@ public struct Oracle<C: ModuleCodec> {
                     .invalidArgument,
                     "p\(log.id)'s log says its module stopped before round \(c) but holds \(log.rounds.count) round(s)")
             }
-            if log.decision.map({ $0.value.count != n }) == true {
-                throw PalsError(.invalidArgument, "p\(log.id)'s result does not have \(n) entries")
+            if log.decision.map({ $0.value.count != length }) == true {
+                throw PalsError(.invalidArgument, "p\(log.id)'s result does not have \(length) entries")
             }
         }
         var notes: [String] = []

@@ -150,11 +150,20 @@ struct FreshnessTests {
         let d = try Deployment(n: 4, t: 1)
         let modules = try d.modules()
         let first = try MemoryCluster(model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none).run()
-        // The same modules cannot run session 7 again.
+        // The same modules cannot run session 7 again: every module refuses
+        // BEGIN, and its host logs it as a module stopped before round 1.
         let again = try MemoryCluster(model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none)
-        #expect(throws: ModuleError.self) { try again.begin() }
+        let refused = try again.run()
+        for log in refused.logs {
+            #expect(log?.crashedBeforeRound == 1)
+            #expect(log?.decision == nil)
+            #expect(log?.notes.contains { $0.contains("module refused BEGIN") } == true)
+        }
         // In a new session, p1's host (faulty) replays p1's frames of the
-        // first one: every one is refused and counts as an omission of p1.
+        // first one: the receiving hosts see that their clear headers name
+        // session 7 and drop them before their modules (one slot per peer and
+        // round is kept only for a frame of this session); each counts as an
+        // omission of p1, and no module ever accepts one.
         let second = try MemoryCluster(
             model: d.model, links: try d.modules(), session: SessionID(8), inputs: [20, 21, 22, 23],
             adversary: AdversaryPlan(faulty: ProcessSet([1])))
@@ -164,8 +173,11 @@ struct FreshnessTests {
         let trace = try second.run()
         let report = try d.oracle().check(trace)
         #expect(report.verdict == .conforms)
-        #expect(report.rejectedFrames.map(\.0) == [.wrongSession])
-        #expect(report.rejectedFrames.first?.1 == 6)
+        #expect(report.realized.drops.filter { $0.from == 1 }.count == 6)
+        #expect(trace.logs.compactMap { $0?.droppedEnvelopes }.reduce(0, +) == 6)
+        for i in [0, 2, 3] {
+            for r in trace.logs[i]?.rounds ?? [] { #expect(r.verdicts[1] != .accepted) }
+        }
         for i in [0, 2, 3] { #expect(trace.logs[i]?.decision == Decision(decided: true, value: [20, Concrete.bottomValue, 22, 23])) }
     }
 }
