@@ -151,7 +151,7 @@ struct RuntimeHygieneTests {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let p = Process()
         p.executableURL = exe
-        p.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--min-round", "60000"]
+        p.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--round-timeout", "120000", "--min-round", "60000"]
         p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { $1 }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
