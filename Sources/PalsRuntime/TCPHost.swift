@@ -97,9 +97,12 @@ public final class HostCore {
     let clock: WallClock
     let limits: ConnectionLimits
     /// Opens a connection to a peer; nil: this host never connects out.
-    var connector: ((Int, HostPort) -> EventLoopFuture<Channel>)?
+    var connector: ((Int, SocketAddress) -> EventLoopFuture<Channel>)?
 
-    private var addresses: [HostPort?]
+    /// The peers' addresses, resolved before they reach the loop: a name
+    /// lookup finishing after the loop has shut down would have nowhere to
+    /// deliver its answer.
+    private var addresses: [SocketAddress?]
     private var outbound: [Channel?]
     private var connecting = ProcessSet()
     private var retries: [Scheduled<Void>?]
@@ -127,7 +130,7 @@ public final class HostCore {
     ///   nil for a host that only accepts connections (tests).
     public init(
         id: Int, n: Int, loop: EventLoop, clock: @escaping WallClock = systemWallClock, limits: ConnectionLimits? = nil,
-        connector: ((Int, HostPort) -> EventLoopFuture<Channel>)? = nil
+        connector: ((Int, SocketAddress) -> EventLoopFuture<Channel>)? = nil
     ) {
         self.id = id
         self.n = n
@@ -162,7 +165,7 @@ public final class HostCore {
     // MARK: - Outbound
 
     /// Starts connecting to every peer with an address; keeps retrying until `close`.
-    public func connect(to peers: [HostPort?]) {
+    public func connect(to peers: [SocketAddress?]) {
         loop.preconditionInEventLoop()
         addresses = peers
         for j in 0..<n where j != id { open(j) }
@@ -543,7 +546,7 @@ public final class TCPHost: Sendable {
                                 try ch.pipeline.syncOperations.addHandler(OutboundHandler(core: bound, peer: j))
                             }
                         }
-                        .connect(host: a.host, port: a.port)
+                        .connect(to: a)
                 }
                 return bound
             }.wait()
@@ -586,7 +589,22 @@ public final class TCPHost: Sendable {
     /// retrying in the background until `shutdown`.
     public func startConnecting(to peers: [HostPort?]) {
         let core = self.core
-        try? loop.submit { core.value.connect(to: peers) }.wait()
+        let id = self.id
+        var notes: [String] = []
+        let resolved = peers.enumerated().map { j, a -> SocketAddress? in
+            guard j != id, let a else { return nil }
+            do {
+                return try SocketAddress.makeAddressResolvingHost(a.host, port: a.port)
+            } catch {
+                notes.append("the address of p\(j), \(a), does not resolve: p\(j) is never reached")
+                return nil
+            }
+        }
+        let unresolved = notes
+        try? loop.submit {
+            for note in unresolved { core.value.note(note) }
+            core.value.connect(to: resolved)
+        }.wait()
     }
 
     /// Waits until every peer in `peers` is connected both ways, or

@@ -2,7 +2,7 @@ import PalsBackend
 import PalsCore
 import Testing
 
-@Suite struct PatternTests {
+@Suite(.timeLimit(.minutes(10))) struct PatternTests {
     @Test func splitMixIsTheReferenceSequence() {
         // First outputs of SplitMix64 from seed 1234567 (Vigna's reference C code).
         var rng = SplitMix64(seed: 1_234_567)

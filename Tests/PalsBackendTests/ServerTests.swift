@@ -4,7 +4,7 @@ import PalsCore
 import PalsProtocols
 import Testing
 
-@Suite struct ServerTests {
+@Suite(.timeLimit(.minutes(10))) struct ServerTests {
     func server(_ variant: UIC<Concrete>.Variant = .standard) -> BackendServer<UICCoding> {
         BackendServer(name: "test", protocolName: "uic") { n, t throws(PalsError) in
             guard t < n else { throw PalsError(.invalidArgument, "t = \(t) ≥ n = \(n)") }
@@ -82,7 +82,7 @@ import Testing
     }
 }
 
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.minutes(10))) struct ConnectionTests {
     @Test func aHungBackendTimesOut() throws {
         let start = ContinuousClock.now
         let c = try BackendConnection(command: "echo starting >&2; sleep 30", timeout: 0.3)

@@ -8,7 +8,7 @@ import Testing
 /// random runs at (5,2) and `--exhaustive` at (4,1); the tests run 400
 /// random runs and `--exhaustive` at (3,1) to stay fast, and the full
 /// numbers are measured in Benchmarks/backend/RESULTS.md.
-@Suite struct BackendCLITests {
+@Suite(.timeLimit(.minutes(10))) struct BackendCLITests {
     static let examples = PalsRunner.repository.appendingPathComponent("examples/backends")
     static var python: String { "python3 " + examples.appendingPathComponent("uic.py").path }
     static func broken(_ mutant: String) -> String {

@@ -2,7 +2,7 @@ import Foundation
 import PalsCore
 import Testing
 
-@Suite struct CLITests {
+@Suite(.timeLimit(.minutes(10))) struct CLITests {
     @Test func checkHoldsExitsZeroWithJSON() throws {
         let dir = try PalsRunner.temporaryDirectory()
         let r = try PalsRunner.run(["check", "uic", "--n", "4", "--t", "1", "--json", "--out", dir.path])
@@ -152,7 +152,7 @@ import Testing
 }
 
 /// Every committed counterexample still violates its property.
-@Suite struct CommittedCounterexampleTests {
+@Suite(.timeLimit(.minutes(10))) struct CommittedCounterexampleTests {
     static var files: [URL] {
         let dir = PalsRunner.repository.appendingPathComponent("counterexamples")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []

@@ -5,7 +5,7 @@ import Testing
 /// `pals check smc|fair-exchange`, `pals fairness` and `pals unobservability`
 /// through the executable: verdicts, exact probabilities, counterexample
 /// files, and bad input (one `error:` line, exit 2).
-@Suite struct SMCFairnessCLITests {
+@Suite(.timeLimit(.minutes(10))) struct SMCFairnessCLITests {
     private func folder() throws -> String { try PalsRunner.temporaryDirectory().path }
 
     @Test(arguments: ["sum", "max", "majority", "auction", "identity"])
@@ -118,7 +118,7 @@ import Testing
 
 /// Every committed noninterference counterexample still shows two runs that
 /// a faulty host tells apart.
-@Suite struct CommittedNoninterferenceTests {
+@Suite(.timeLimit(.minutes(10))) struct CommittedNoninterferenceTests {
     static var files: [URL] {
         let dir = PalsRunner.repository.appendingPathComponent("counterexamples/noninterference")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []

@@ -24,7 +24,7 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
 /// `pals check` and `pals bounds` with `--engine symbolic`, through the
 /// executable: exit statuses, JSON keys, counterexample files that `pals
 /// replay` confirms.
-@Suite struct SymbolicCLITests {
+@Suite(.timeLimit(.minutes(10))) struct SymbolicCLITests {
     @Test func violatedInstanceWritesReplayableCounterexample() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: out) }

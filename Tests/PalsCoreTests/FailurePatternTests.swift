@@ -1,7 +1,7 @@
 import PalsCore
 import Testing
 
-@Suite struct FailurePatternTests {
+@Suite(.timeLimit(.minutes(10))) struct FailurePatternTests {
     func rejects(_ p: FailurePattern, n: Int = 4, t: Int = 1, rounds: Int = 2, model: FaultModel = .generalOmission)
         -> String?
     {

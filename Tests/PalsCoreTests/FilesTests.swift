@@ -2,7 +2,7 @@ import Foundation
 import PalsCore
 import Testing
 
-@Suite struct JSONTests {
+@Suite(.timeLimit(.minutes(10))) struct JSONTests {
     @Test func roundTrip() throws {
         let v = JSON.object([
             ("a", .int(-3)), ("b", .array([.null, .bool(true), .string("x\"y\n\u{1}")])), ("c", .double(0.25)),
@@ -22,7 +22,7 @@ import Testing
     }
 }
 
-@Suite struct CounterexampleFileTests {
+@Suite(.timeLimit(.minutes(10))) struct CounterexampleFileTests {
     let sample = CounterexampleFile(
         protocolName: "uic", variant: "standard", n: 3, t: 1, rounds: 2, inputs: [0, 1, 2],
         pattern: FailurePattern(

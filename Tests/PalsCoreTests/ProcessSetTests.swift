@@ -1,7 +1,7 @@
 import PalsCore
 import Testing
 
-@Suite struct ProcessSetTests {
+@Suite(.timeLimit(.minutes(10))) struct ProcessSetTests {
     @Test func subsetsEnumerateEveryMemberCombinationOnce() {
         let s = ProcessSet([1, 3, 4])
         let subs = s.subsets

@@ -2,7 +2,7 @@ import PalsCore
 import PalsTestSupport
 import Testing
 
-@Suite struct SimulateTests {
+@Suite(.timeLimit(.minutes(10))) struct SimulateTests {
     @Test func failureFreeRunDeliversEverything() throws {
         let p = Counter(n: 3, t: 1, rounds: 2)
         let trace = try simulate(p, inputs: [0, 1, 2], pattern: .none)

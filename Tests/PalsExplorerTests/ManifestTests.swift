@@ -9,7 +9,7 @@ import Testing
 /// transitions — a regression test of the explorer and the protocols. Set
 /// `PALS_RECORD_MANIFEST=1` to print the entries as measured now (to review
 /// and paste after an intended change).
-@Suite struct ManifestTests {
+@Suite(.timeLimit(.minutes(10))) struct ManifestTests {
     struct Entry: Sendable, CustomStringConvertible {
         var json: JSON
         var description: String { json.compact }

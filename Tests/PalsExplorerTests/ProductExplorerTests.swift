@@ -4,7 +4,7 @@ import PalsTestSupport
 import Testing
 
 /// The product explorer on toy protocols whose state spaces are known by hand.
-@Suite struct ProductExplorerTests {
+@Suite(.timeLimit(.minutes(10))) struct ProductExplorerTests {
     /// Each process's state is its input, and it sends it to everybody.
     struct Reveal: RoundProtocol, Sendable {
         typealias L = Concrete

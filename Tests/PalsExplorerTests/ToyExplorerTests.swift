@@ -4,7 +4,7 @@ import PalsTestSupport
 import Testing
 
 /// The explorer on toy protocols whose state spaces are counted by hand.
-@Suite struct ToyExplorerTests {
+@Suite(.timeLimit(.minutes(10))) struct ToyExplorerTests {
     func run<P: RoundProtocol & Sendable>(
         _ p: P, _ props: [Property<P>], symmetry: Bool = false, model: FaultModel = .generalOmission, threads: Int = 1
     ) throws -> ExplorationResult where P.L == Concrete, P.State: Hashable {

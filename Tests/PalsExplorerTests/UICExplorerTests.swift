@@ -4,7 +4,7 @@ import PalsProtocols
 import Testing
 
 /// UIC, its mutants and FloodSet through the explicit explorer.
-@Suite struct UICExplorerTests {
+@Suite(.timeLimit(.minutes(10))) struct UICExplorerTests {
     static func check(
         _ n: Int, _ t: Int, _ variant: UIC<Concrete>.Variant = .standard, rounds: Int? = nil, symmetry: Bool = false,
         first: Bool = false
@@ -90,7 +90,7 @@ import Testing
     }
 }
 
-@Suite struct FloodSetExplorerTests {
+@Suite(.timeLimit(.minutes(10))) struct FloodSetExplorerTests {
     static func check(_ n: Int, _ t: Int, model: FaultModel, rounds: Int? = nil) throws -> ExplorationResult {
         var o = ExplorerOptions()
         o.faultModel = model

@@ -4,7 +4,7 @@ import Testing
 
 /// The SMC function registry and the SMC and fair-exchange state machines
 /// on single runs of the reference semantics.
-@Suite struct SMCFunctionTests {
+@Suite(.timeLimit(.minutes(10))) struct SMCFunctionTests {
     let l = Concrete()
     let bottom = Concrete.bottomValue
 
@@ -58,7 +58,7 @@ import Testing
     }
 }
 
-@Suite struct FairExchangeTests {
+@Suite(.timeLimit(.minutes(10))) struct FairExchangeTests {
     let l = Concrete()
 
     @Test func everyoneObtainsTheItemsWithoutFailures() throws {

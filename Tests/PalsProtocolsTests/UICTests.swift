@@ -2,7 +2,7 @@ import PalsCore
 import PalsProtocols
 import Testing
 
-@Suite struct UICTests {
+@Suite(.timeLimit(.minutes(10))) struct UICTests {
     let logic = Concrete()
 
     @Test func failureFreeRunDecidesTheInputVector() throws {
@@ -62,7 +62,7 @@ import Testing
     }
 }
 
-@Suite struct FloodSetTests {
+@Suite(.timeLimit(.minutes(10))) struct FloodSetTests {
     /// DESIGN §3: n = 3, t = 1, p0 silent in round 1, reaches only p1 in round 2:
     /// p1 and p2 (both correct) decide different vectors.
     @Test func generalOmissionBreaksAgreementAmongCorrectProcesses() throws {
@@ -86,7 +86,7 @@ import Testing
     }
 }
 
-@Suite struct CatalogTests {
+@Suite(.timeLimit(.minutes(10))) struct CatalogTests {
     @Test func badSpecsAreClearErrors() {
         let bad: [(ModelSpec, String)] = [
             (ModelSpec(protocolName: "uic", n: 3, t: 3), "t = 3 is out of range"),

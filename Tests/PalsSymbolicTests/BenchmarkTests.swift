@@ -15,7 +15,7 @@ import Testing
 /// `PALS_SYMBOLIC_BENCH='7,3:holds;6,3:violated' swift test -c release --filter SymbolicBenchmark`.
 /// Each entry is `n,t:expected[:nosym]`, expected ∈ holds / violated;
 /// `nosym` turns symmetry reduction off.
-@Suite(.enabled(if: getenv("PALS_SYMBOLIC_BENCH") != nil, "set PALS_SYMBOLIC_BENCH to run"))
+@Suite(.enabled(if: getenv("PALS_SYMBOLIC_BENCH") != nil, "set PALS_SYMBOLIC_BENCH to run"), .timeLimit(.minutes(30)))
 struct SymbolicBenchmark {
     static var cases: [(n: Int, t: Int, expected: SymbolicStatus, symmetry: Bool)] {
         guard let spec = getenv("PALS_SYMBOLIC_BENCH").map({ String(cString: $0) }) else { return [] }

@@ -5,7 +5,7 @@ import PalsSymbolic
 import Testing
 
 /// `runSymbolicCheck`, the entry point of `pals check --engine symbolic`.
-@Suite struct RunSymbolicCheckTests {
+@Suite(.timeLimit(.minutes(10))) struct RunSymbolicCheckTests {
     @Test func verifiedInstance() throws {
         let r = try runSymbolicCheck(spec: ModelSpec(protocolName: "uic", n: 4, t: 1))
         #expect(r.verdict == .holds)

@@ -62,7 +62,7 @@ func expectReplays<C: RoundProtocol>(
     }
 }
 
-@Suite struct CheckerTests {
+@Suite(.timeLimit(.minutes(10))) struct CheckerTests {
     static let safety = ["Termination", "Validity", "UniformAgreement", "Agreement", "CorrectNeverHalts"]
 
     @Test(arguments: [(3, 1), (4, 1), (5, 2)])
@@ -164,7 +164,7 @@ func expectReplays<C: RoundProtocol>(
 }
 
 /// Z3 errors are Swift errors; they never terminate the process.
-@Suite struct Z3WrapperTests {
+@Suite(.timeLimit(.minutes(10))) struct Z3WrapperTests {
     @Test func illSortedCallsThrow() throws {
         let z = try Z3Context()
         let b = try z.constant("b", sort: z.boolSort)

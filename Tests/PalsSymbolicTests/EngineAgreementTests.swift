@@ -10,7 +10,7 @@ import Testing
 /// every property (holds / violated, witnessed / not-witnessed) of the same
 /// instance: two engines that share nothing but the protocol code and
 /// `simulate`.
-@Suite struct EngineAgreementTests {
+@Suite(.timeLimit(.minutes(10))) struct EngineAgreementTests {
     /// Per property name, the explicit engine's status.
     func explicitStatuses<P: RoundProtocol & Sendable>(
         _ proto: P, _ properties: [Property<P>], model: FaultModel
@@ -59,7 +59,7 @@ import Testing
 /// The classic lower bound as an external check of the encoding: under
 /// crash-stop failures FloodSet solves interactive consistency with t + 1
 /// rounds, and t rounds do not suffice when n ≥ t + 2.
-@Suite struct FloodSetCrashBoundTests {
+@Suite(.timeLimit(.minutes(10))) struct FloodSetCrashBoundTests {
     @Test func tPlusOneRoundsSufficeAndTRoundsDoNot() throws {
         let start = Date()
         var cells = 0

@@ -9,7 +9,7 @@ import Testing
 /// entry (not stopped at the first violation) records the explicit engine's
 /// verdict and violated properties; the symbolic engine must find exactly the
 /// same ones.
-@Suite struct EngineManifestAgreementTests {
+@Suite(.timeLimit(.minutes(10))) struct EngineManifestAgreementTests {
     struct Entry: Sendable, CustomStringConvertible {
         var json: JSON
         var description: String { json.compact }

@@ -7,7 +7,7 @@ import Testing
 /// The two interpretations agree: the symbolic unrolling of a run whose
 /// failure pattern is fixed (every bit a constant) computes exactly the
 /// decisions and property values of `simulate`.
-@Suite struct InterpretationTests {
+@Suite(.timeLimit(.minutes(10))) struct InterpretationTests {
     /// Compares one run of `sp` (over `Symbolic`) with `simulate` on `cp`.
     func compare<P: StateSelecting, C: RoundProtocol>(
         _ sp: P, _ cp: C, _ sprops: [Property<P>], _ cprops: [Property<C>],

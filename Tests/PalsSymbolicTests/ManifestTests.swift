@@ -83,7 +83,7 @@ struct ManifestEntry: CustomStringConvertible {
 /// Every symbolic entry of `specs/manifest.json` gives its expected verdict
 /// and violated set, within five times its time budget (timings are
 /// printed; the factor absorbs machine noise).
-@Suite struct ManifestTests {
+@Suite(.timeLimit(.minutes(10))) struct ManifestTests {
     @Test func symbolicEntries() throws {
         let entries = try ManifestEntry.load(engine: "symbolic")
         #expect(entries.count >= 20, "the manifest should list the symbolic cells of issue 3")

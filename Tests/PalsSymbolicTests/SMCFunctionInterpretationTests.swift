@@ -7,7 +7,7 @@ import Testing
 /// Every built-in SMC function gives the same result over `Symbolic` (on
 /// constants, which fold to numerals) as over `Concrete`, and the new Logic
 /// operations (add, less, bitField) agree between the interpretations.
-@Suite struct SMCFunctionInterpretationTests {
+@Suite(.timeLimit(.minutes(10))) struct SMCFunctionInterpretationTests {
     @Test func functionsAgreeBetweenInterpretations() throws {
         let z3 = try Z3Context()
         let s = Symbolic(context: z3, valueBits: 12)
