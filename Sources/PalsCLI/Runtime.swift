@@ -428,7 +428,7 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
                 throw PalsError(.invalidArgument, "--module must be in-process, process, pcsc or pcsc:READER, got \"\(module)\"")
             }
             do {
-                link = try CardModuleSpec.connect(reader: reader)
+                link = try CardModuleSpec.connect(reader: reader, cardTimeout: connectSeconds)
             } catch {
                 throw PalsError(.invalidArgument, "--module \(module): \(error.message)")
             }

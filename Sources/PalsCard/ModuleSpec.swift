@@ -15,8 +15,9 @@ public enum CardModuleSpec {
         return nil
     }
 
-    /// Connects to the card and selects the TrustedPals applet.
-    public static func connect(reader: String?) throws(ModuleError) -> CardModuleLink {
-        try CardModuleLink(channel: PCSCChannel(reader: reader))
+    /// Connects to the card (waiting up to `cardTimeout` seconds for one in
+    /// the reader) and selects the TrustedPals applet.
+    public static func connect(reader: String?, cardTimeout: Double = 5) throws(ModuleError) -> CardModuleLink {
+        try CardModuleLink(channel: PCSCChannel(reader: reader, cardTimeout: cardTimeout))
     }
 }

@@ -40,7 +40,7 @@ public final class PrivatePCSCD {
         return missing.isEmpty ? nil : missing.joined(separator: ", ")
     }
 
-    static func findExecutable(_ name: String, in dirs: [String]) -> String? {
+    public static func findExecutable(_ name: String, in dirs: [String]) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for d in path + dirs {
             let p = (d as NSString).appendingPathComponent(name)
@@ -187,7 +187,7 @@ public final class PrivatePCSCD {
 
     /// `count` pairs of consecutive free TCP ports (p, p + 1), as the
     /// kernel hands out ephemeral ones.
-    static func freePortPairs(_ count: Int) throws(PalsError) -> [Int] {
+    public static func freePortPairs(_ count: Int) throws(PalsError) -> [Int] {
         var held: [Int32] = []
         defer { for fd in held { close(fd) } }
         var ports: [Int] = []
