@@ -83,7 +83,7 @@ let package = Package(
         // The security module as a smart card (specs/apdu.md): the ISO 7816-4
         // applet layer, a virtual card attached to pcscd through vpcd, the
         // host's PC/SC link, a private pcscd, and timing measurements.
-        .target(name: "PalsCard", dependencies: ["PalsCore", "PalsModule", "CPCSCLite"]),
+        .target(name: "PalsCard", dependencies: ["PalsCore", "PalsModule", "PalsRuntime", "CPCSCLite"]),
         // The web explorer (`pals explore`): stateless views of any catalogued
         // protocol's runs, served by Hummingbird on loopback.
         .target(

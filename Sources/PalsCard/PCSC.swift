@@ -135,6 +135,9 @@ public final class PCSCChannel: CardChannel {
         guard rc == pals_scard_success() else {
             throw ModuleError("the card in \"\(reader)\" is gone: SCardTransmit: \(Self.describe(rc))")
         }
+        guard length >= 2 else {
+            throw ModuleError("the card in \"\(reader)\" is gone: it answered \(length) bytes, not a response APDU")
+        }
         return Array(out.prefix(Int(length)))
     }
 
