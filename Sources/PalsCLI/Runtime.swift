@@ -719,11 +719,20 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Also write a self-contained HTML report (runs, verdicts, round-latency histogram and percentiles, injected faults over the runs) to this file (memory and tcp transports).")
     var html: String?
 
+    @Option(help: "--transport process: where each peer's module runs: in-process (default), process, or pcsc (a virtual smart card per peer behind a pcscd of its own).")
+    var module: String?
+
     func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
         try checkWritable(html)
+        if let module {
+            guard transport == "process" else { throw PalsError(.invalidArgument, "--module applies to --transport process") }
+            guard ["in-process", "process", "pcsc"].contains(module) else {
+                throw PalsError(.invalidArgument, "--module must be in-process, process or pcsc, got \"\(module)\"")
+            }
+        }
         if transport == "process" {
             guard html == nil else { throw PalsError(.invalidArgument, "--html applies to the memory and tcp transports") }
             return try processCampaign(model)
@@ -842,7 +851,7 @@ extension CampaignCommand {
         if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
-            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out)
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module ?? "in-process")
         let r = try campaign.run(model)
         let times = r.runTimes.map { $0 * 1000 }
         if json {

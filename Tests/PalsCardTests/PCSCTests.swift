@@ -58,6 +58,21 @@ struct PCSCClusterTests {
         #expect((log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("is gone") } == true, "\(log)")
     }
 
+    @Test("campaign --transport process --module pcsc: every run on virtual cards, with kills, checked by the oracle")
+    func campaign() throws {
+        let r = try PalsRunner.run([
+            "campaign", "uic", "--n", "4", "--t", "1", "--runs", "2", "--seed", "3", "--transport", "process", "--module", "pcsc",
+            "--json",
+        ])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let j = try parseJSON(r.stdout)
+        #expect(j["runs"] as? Int == 2, "\(j)")
+        #expect(j["disagreements"] as? Int == 0, "\(j)")
+        #expect(j["violations"] as? Int == 0, "\(j)")
+        let bad = try PalsRunner.run(["campaign", "uic", "--n", "4", "--t", "1", "--runs", "2", "--module", "pcsc"])
+        #expect(bad.status == 2 && bad.stderr.contains("--module applies to --transport process"), "\(bad.stderr)")
+    }
+
     @Test("a peer pointed at a reader that does not exist fails with a clear error")
     func missingReader() throws {
         let dir = try PalsRunner.temporaryDirectory()
