@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PalsModule", targets: ["PalsModule"]),
         .library(name: "PalsFunction", targets: ["PalsFunction"]),
         .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
+        .library(name: "PalsCard", targets: ["PalsCard"]),
         .library(name: "PalsCLI", targets: ["PalsCLI"]),
     ],
     dependencies: [
@@ -77,6 +78,12 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The PC/SC lite client library (Debian: libpcsclite-dev).
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        // The security module as a smart card (specs/apdu.md): the ISO 7816-4
+        // applet layer, a virtual card attached to pcscd through vpcd, the
+        // host's PC/SC link, a private pcscd, and timing measurements.
+        .target(name: "PalsCard", dependencies: ["PalsCore", "PalsModule", "PalsRuntime", "CPCSCLite"]),
         // The web explorer (`pals explore`): stateless views of any catalogued
         // protocol's runs, served by Hummingbird on loopback.
         .target(
@@ -92,7 +99,7 @@ let package = Package(
             name: "PalsCLI",
             dependencies: [
                 "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
-                "PalsModule", "PalsRuntime", "PalsWeb", "PalsFunction",
+                "PalsModule", "PalsRuntime", "PalsWeb", "PalsFunction", "PalsCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -119,6 +126,8 @@ let package = Package(
             ]),
         .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
+        .testTarget(
+            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "PalsCLI", "pals"]),
         .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],
     swiftLanguageModes: [.v6]

@@ -39,10 +39,11 @@ final class ChildProcesses: @unchecked Sendable {
         }
     }
 
-    /// Starts `executable` with `arguments`; stdout goes to /dev/null,
+    /// Starts `executable` with `arguments` (and `extra` variables in its
+    /// environment); stdout goes to /dev/null,
     /// stderr is this process's. Returns the child's index.
     @discardableResult
-    func spawn(_ executable: String, _ arguments: [String]) throws(PalsError) -> Int {
+    func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws(PalsError) -> Int {
         guard let l = lifeline else { throw PalsError(.invalidArgument, "the children were already ended") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -63,6 +64,7 @@ final class ChildProcesses: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var environment = ProcessInfo.processInfo.environment
         environment[Self.lifelineVariable] = "\(Self.lifelineDescriptor)"
+        environment.merge(extra) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.keys.sorted().map { strdup("\($0)=\(environment[$0]!)") } + [nil]
         defer {
@@ -126,13 +128,13 @@ final class ChildProcesses: @unchecked Sendable {
         return kill(-pids[k], signal) == 0 || kill(pids[k], signal) == 0
     }
 
-    /// Waits until every child has exited or `deadline` passes; returns
-    /// whether all exited.
-    func waitAll(until deadline: Date) -> Bool {
+    /// Waits until every child (or every child in `only`) has exited or
+    /// `deadline` passes; returns whether all exited.
+    func waitAll(_ only: [Int]? = nil, until deadline: Date) -> Bool {
         while Date() < deadline {
             poll()
             lock.lock()
-            let done = statuses.allSatisfy { $0 != nil }
+            let done = (only ?? Array(statuses.indices)).allSatisfy { statuses[$0] != nil }
             lock.unlock()
             if done { return true }
             usleep(2000)
@@ -140,7 +142,7 @@ final class ChildProcesses: @unchecked Sendable {
         poll()
         lock.lock()
         defer { lock.unlock() }
-        return statuses.allSatisfy { $0 != nil }
+        return (only ?? Array(statuses.indices)).allSatisfy { statuses[$0] != nil }
     }
 
     /// Ends every child and refuses to start more.

@@ -19,6 +19,8 @@ struct ProcessCampaign {
     /// Kills happen uniformly within this many milliseconds of a run's start.
     var killWindow: Int
     var out: String
+    /// Where each peer's module runs: in-process, process or pcsc.
+    var module = "in-process"
 
     struct Result {
         var runs = 0
@@ -72,7 +74,7 @@ struct ProcessCampaign {
             let runStart = Date()
             let outcome = try PeerProcessRun(
                 protocolName: protocolName, instanceArguments: instanceArguments, dir: dir, inputs: inputs, plan: plan,
-                roundTimeout: roundTimeout, minRound: minRound, module: "in-process", kills: kills
+                roundTimeout: roundTimeout, minRound: minRound, module: module, kills: kills
             ).run(model, children: children)
             try cleanup.check()
             result.runTimes.append(Date().timeIntervalSince(runStart))

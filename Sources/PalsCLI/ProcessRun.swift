@@ -1,4 +1,5 @@
 import Foundation
+import PalsCard
 import PalsCore
 import PalsModule
 import PalsRuntime
@@ -14,6 +15,8 @@ struct PeerProcessRun {
     struct Kill {
         var peer: Int
         var afterMilliseconds: Int
+        /// With `--module pcsc`: kill the peer's card process instead.
+        var card = false
     }
 
     var protocolName: String
@@ -62,6 +65,32 @@ struct PeerProcessRun {
         let adversaryPath = try writeFile(dir: dir, name: "adversary.json", text: plan.pattern.json.pretty + "\n")
         let session = SessionID.random()
         let exe = selfExecutable()
+        // Smart cards: a `pals card` process per peer, each in the virtual
+        // reader of a pcscd of its own.
+        var peerModules = Array(repeating: module, count: n)
+        var peerEnvironment = Array(repeating: [String: String](), count: n)
+        var cardIndex: [Int] = []
+        var daemons: [PrivatePCSCD] = []
+        defer {
+            for k in cardIndex { children.signal(k, SIGKILL) }
+            _ = children.waitAll(cardIndex, until: Date().addingTimeInterval(5))
+            for d in daemons { d.stop() }
+        }
+        if module == "pcsc" {
+            daemons = try PrivatePCSCD.start(count: n, directory: (dir as NSString).appendingPathComponent("pcsc"))
+            for (i, d) in daemons.enumerated() {
+                cardIndex.append(
+                    try children.spawn(
+                        exe,
+                        ["card", protocolName] + instanceArguments + [
+                            "--key", (keyDir as NSString).appendingPathComponent("key-\(i).json"),
+                            "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
+                            "--reader-port", "\(d.port)",
+                        ]))
+                peerModules[i] = "pcsc:\(d.readerName)"
+                peerEnvironment[i] = [PrivatePCSCD.socketVariable: d.socketPath]
+            }
+        }
         var logPaths: [String] = []
         var index: [Int] = []
         let start = Date()
@@ -74,10 +103,10 @@ struct PeerProcessRun {
                     "--id", "\(i)", "--roster", (keyDir as NSString).appendingPathComponent("roster.json"),
                     "--input", "\(inputs[i])", "--session", session.description,
                     "--round-timeout", "\(roundTimeout)", "--min-round", "\(minRound)", "--adversary", adversaryPath,
-                    "--log", logPath, "--module", module, "--json", "--start-at", "\(startAt)",
+                    "--log", logPath, "--module", peerModules[i], "--json", "--start-at", "\(startAt)",
                 ]
             do {
-                index.append(try children.spawn(exe, arguments))
+                index.append(try children.spawn(exe, arguments, environment: peerEnvironment[i]))
             } catch {
                 children.endAll()
                 throw error
@@ -97,20 +126,20 @@ struct PeerProcessRun {
                 notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? 0))
                 continue
             }
-            if children.signal(index[k.peer], SIGKILL) {
-                killed.append(Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000)))
+            if children.signal(k.card ? cardIndex[k.peer] : index[k.peer], SIGKILL) {
+                killed.append(Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000), card: k.card))
             } else {
                 notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? -1))
             }
         }
         let limit = Self.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         let untilStart = max(0, Double(startAt) / 1000 - Date().timeIntervalSince1970)
-        let finished = children.waitAll(until: start.addingTimeInterval(untilStart + Double(limit) / 1000))
+        let finished = children.waitAll(index, until: start.addingTimeInterval(untilStart + Double(limit) / 1000))
         var failedPeers: [Int] = []
         if !finished {
             for i in 0..<n where children.isRunning(index[i]) { failedPeers.append(i) }
             for i in failedPeers { children.signal(index[i], SIGKILL) }
-            _ = children.waitAll(until: Date().addingTimeInterval(5))
+            _ = children.waitAll(index, until: Date().addingTimeInterval(5))
         }
         let killedSet = Set(killed.map(\.peer))
         for i in 0..<n where !killedSet.contains(i) && !failedPeers.contains(i) && children.exitStatus(index[i]) != 0 {
@@ -126,7 +155,7 @@ struct PeerProcessRun {
             }
         }
         var notes = failedPeers.map { "peer p\($0) exited abnormally" }
-        notes += killed.map { "peer p\($0.peer) killed (SIGKILL) after \($0.afterMilliseconds) ms" }
+        notes += killed.map { "\($0.card ? "the card of " : "")peer p\($0.peer) killed (SIGKILL) after \($0.afterMilliseconds) ms" }
         notes += notKilled.map { "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed" }
         let trace = RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,

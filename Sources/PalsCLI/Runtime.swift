@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOPosix
 import PalsCore
+import PalsCard
 import PalsModule
 import PalsProtocols
 import PalsRuntime
@@ -371,7 +372,7 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Write this peer's log here after every round (for `pals oracle`).")
     var log: String?
 
-    @Option(help: "Where the module runs: in-process, or process (a `pals module` child over a pipe).")
+    @Option(help: "Where the module runs: in-process, process (a `pals module` child over a pipe), or pcsc[:READER] (a smart card through PC/SC: `pals card` or a real card).")
     var module = "in-process"
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -423,7 +424,14 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
                 throw PalsError(.invalidArgument, error.message)
             }
         default:
-            throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
+            guard let reader = CardModuleSpec.reader(module) else {
+                throw PalsError(.invalidArgument, "--module must be in-process, process, pcsc or pcsc:READER, got \"\(module)\"")
+            }
+            do {
+                link = try CardModuleSpec.connect(reader: reader, cardTimeout: connectSeconds)
+            } catch {
+                throw PalsError(.invalidArgument, "--module \(module): \(error.message)")
+            }
         }
         let hostKeyPath =
             hostKey ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("host-key-\(id).json")
@@ -519,7 +527,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Make every round last at least this long, milliseconds.")
     var minRound = 0
 
-    @Option(help: "Where modules run: in-process (in each peer) or process (a `pals module` child per peer).")
+    @Option(help: "Where modules run: in-process (in each peer), process (a `pals module` child per peer) or pcsc (a virtual smart card per peer, `pals card`, behind a pcscd of the cluster's own).")
     var module = "in-process"
 
     @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
@@ -530,6 +538,9 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
 
     @Option(help: "With --kill: milliseconds after the peers start (default 150); never later than the run's limit.")
     var killAfter: Int?
+
+    @Flag(help: "With --kill and --module pcsc: kill the peer's card process instead of the peer.")
+    var killCard = false
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -547,9 +558,11 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         guard minRound >= 0 && minRound < roundTimeout else {
             throw PalsError(.invalidArgument, "--min-round must be 0…\(roundTimeout - 1) (below --round-timeout), got \(minRound)")
         }
-        guard module == "in-process" || module == "process" else {
-            throw PalsError(.invalidArgument, "--module must be in-process or process, got \"\(module)\"")
+        guard module == "in-process" || module == "process" || module == "pcsc" else {
+            throw PalsError(.invalidArgument, "--module must be in-process, process or pcsc, got \"\(module)\"")
         }
+        guard !killCard || module == "pcsc" else { throw PalsError(.invalidArgument, "--kill-card needs --module pcsc") }
+        guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "--kill-card needs --kill") }
         let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
             guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "--kill \(kill) is not a peer (0…\(n - 1))") }
@@ -582,7 +595,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         let outcome = try PeerProcessRun(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
             plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
-            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt)] } ?? []
+            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
         var trace = outcome.trace
@@ -616,7 +629,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                 for note in log?.notes ?? [] { print("p\(i): \(note)") }
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
-            for k in outcome.killed { print("peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
+            for k in outcome.killed { print("\(k.card ? "the card of " : "")peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
             for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
             let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
             if late > 0 { print("late frames: \(late) (arrived after their round closed: outside the timing assumption)") }
@@ -706,11 +719,20 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Also write a self-contained HTML report (runs, verdicts, round-latency histogram and percentiles, injected faults over the runs) to this file (memory and tcp transports).")
     var html: String?
 
+    @Option(help: "--transport process: where each peer's module runs: in-process (default), process, or pcsc (a virtual smart card per peer behind a pcscd of its own).")
+    var module: String?
+
     func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
         try checkWritable(html)
+        if let module {
+            guard transport == "process" else { throw PalsError(.invalidArgument, "--module applies to --transport process") }
+            guard ["in-process", "process", "pcsc"].contains(module) else {
+                throw PalsError(.invalidArgument, "--module must be in-process, process or pcsc, got \"\(module)\"")
+            }
+        }
         if transport == "process" {
             guard html == nil else { throw PalsError(.invalidArgument, "--html applies to the memory and tcp transports") }
             return try processCampaign(model)
@@ -829,7 +851,7 @@ extension CampaignCommand {
         if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
-            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out)
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module ?? "in-process")
         let r = try campaign.run(model)
         let times = r.runTimes.map { $0 * 1000 }
         if json {

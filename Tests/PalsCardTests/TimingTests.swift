@@ -1,0 +1,80 @@
+import PalsCLI
+import PalsCard
+import PalsCore
+import PalsModule
+import PalsProtocols
+import PalsRuntime
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("Timing statistics and fixed-time answers", .timeLimit(.minutes(3)))
+struct TimingTests {
+    @Test("Welch's t against known values")
+    func welch() {
+        let a = RunningStats([1, 2, 3, 4, 5])
+        let b = RunningStats([2, 4, 6, 8, 10])
+        #expect(a.mean == 3 && abs(a.variance - 2.5) < 1e-12)
+        #expect(b.mean == 6 && abs(b.variance - 10) < 1e-12)
+        #expect(abs(welchT(a, b) - -1.8973665961010275) < 1e-12)
+        #expect(abs(welchT(b, a) - 1.8973665961010275) < 1e-12)
+        // Welch's first example (Wikipedia, "Welch's t-test"): t = −2.46.
+        let a1 = RunningStats([27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4])
+        let a2 = RunningStats([27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4])
+        #expect(abs(welchT(a1, a2) - -2.455356398286006) < 1e-9)
+        #expect(welchT(RunningStats([4, 4]), RunningStats([4, 4, 4])) == 0)
+        #expect(welchT(RunningStats([5, 5]), RunningStats([4, 4])) == .infinity)
+    }
+
+    @Test("fixed-time answers: never before the budget; slower work is counted as an overrun")
+    func fixedTime() throws {
+        final class Slow: ModuleLink {
+            var spinNanoseconds: UInt64 = 0
+            func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
+                var ts = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ts)
+                let due = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec) + spinNanoseconds
+                while true {
+                    clock_gettime(CLOCK_MONOTONIC, &ts)
+                    if UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec) >= due { break }
+                }
+                return [0x90, 0x00]
+            }
+        }
+        let slow = Slow()
+        let link = FixedTimeLink(slow, budgetNanoseconds: 2_000_000)
+        for spin in [0, 100_000, 1_000_000] as [UInt64] {
+            slow.spinNanoseconds = spin
+            let start = ContinuousClock.now
+            #expect(try link.transmit([0x80, 0x40, 0, 0]) == [0x90, 0x00])
+            #expect(ContinuousClock.now - start >= .milliseconds(2))
+        }
+        #expect(link.overruns == 0)
+        slow.spinNanoseconds = 4_000_000
+        _ = try link.transmit([0x80, 0x40, 0, 0])
+        #expect(link.overruns == 1)
+    }
+
+    @Test("a small experiment times every command kind of both classes")
+    func experiment() throws {
+        // Fake rounds with M = 3: rounds = M + 1.
+        let spec = ModelSpec(protocolName: "fair-exchange", variant: "fake-rounds", n: 2, t: 1, rounds: 4)
+        struct Body: RuntimeModelVisitor {
+            func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+                let report = try TimingExperiment.run(
+                    model: model, classes: TimingExperiment.standardClasses(model, M: 3), sessionsPerClass: 20,
+                    fixedBudgetNanoseconds: nil, seed: 5)
+                #expect(report.classes == ("rho = 1", "rho = 3"))
+                let kinds = report.rows.map(\.kind)
+                #expect(kinds == ["BEGIN"] + (1...4).flatMap { ["ROUND OUT \($0)", "ROUND IN \($0)"] } + ["RESULT"])
+                for r in report.rows {
+                    #expect(r.a.count == 20 && r.b.count == 20, "\(r.kind)")
+                    #expect(r.a.mean > 0 && r.b.mean > 0 && r.t.isFinite, "\(r.kind)")
+                }
+            }
+        }
+        try withRuntimeModel(spec, Body())
+    }
+}
