@@ -47,8 +47,8 @@ struct TestBackendCommand: ParsableCommand {
     var json = false
     @Option(help: "Also write a self-contained HTML report (runs, patterns, the failure and its shrunk run's diagram) to this file.")
     var html: String?
-    @Option(help: "Folder for shrunk counterexamples.")
-    var out = "counterexamples/backend"
+    @Option(help: "Folder for shrunk counterexamples (default: a new temporary folder, made when a run fails).")
+    var out: String?
 
     func run() throws { try TestBackendRequest(protocolName: protocolName, cmd: cmd, n: n, t: t, runs: runs, seed: seed, exhaustive: exhaustive, maxPatterns: maxPatterns, replay: replay, strict: strict, timeout: timeout, keepGoing: keepGoing, json: json, html: html, out: out).run() }
 }

@@ -65,6 +65,9 @@ public struct PalsCommand: ParsableCommand {
 }
 
 extension EngineChoice: ExpressibleByArgument {}
+extension FaultModel: ExpressibleByArgument {}
+extension ModulePlacement: ExpressibleByArgument {}
+extension CampaignTransport: ExpressibleByArgument {}
 
 /// The command-line flag of a library parameter named in an error: its name
 /// in kebab case, as the options are declared (`roundTimeout` →

@@ -19,7 +19,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
     var rounds: Int?
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
-    var faults = "omission"
+    var faults: FaultModel = .generalOmission
     @Flag(help: "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
     var symmetry = false
     @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")

@@ -43,7 +43,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Override the number of rounds.")
     var rounds: Int?
     @Option(help: "Failure model: omission or crash.")
-    var faults = "omission"
+    var faults: FaultModel = .generalOmission
     @Option(help: "Comma-separated inputs (default 0,1,…,n-1).")
     var inputs: String?
     @Option(help: "A JSON file with \"faulty\", \"crashes\" and \"drops\" (a counterexample file will do).")

@@ -104,7 +104,7 @@ struct PeerCommand: ParsableCommand {
     @Option(help: "Write this peer's log here after every round (for `pals oracle`).")
     var log: String?
     @Option(help: "Where the module runs: in-process, or process (a `pals module` child over a pipe).")
-    var module = "in-process"
+    var module: ModulePlacement = .inProcess
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -136,7 +136,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Make every round last at least this long, milliseconds.")
     var minRound = 0
     @Option(help: "Where modules run: in-process (in each peer) or process (a `pals module` child per peer).")
-    var module = "in-process"
+    var module: ModulePlacement = .inProcess
     @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
     var out: String?
     @Option(help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
@@ -166,7 +166,7 @@ struct CampaignCommand: ParsableCommand {
     @Option(help: "Seed of the random adversary and inputs.")
     var seed: UInt64 = 1
     @Option(help: "Transport: memory (deterministic, in-process), tcp (n hosts in this process over loopback) or process (n `pals peer` processes per run, up to t of them SIGKILLed at random moments).")
-    var transport = "memory"
+    var transport: CampaignTransport = .memory
     @Option(help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
     var killWindow: Int?
     @Option(help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
@@ -175,8 +175,8 @@ struct CampaignCommand: ParsableCommand {
     var adversary = "random"
     @Option(help: "Round timeout of the TCP transport, milliseconds.")
     var roundTimeout = 2000
-    @Option(help: "Folder for failing runs.")
-    var out = "counterexamples/runtime"
+    @Option(help: "Folder for failing runs and the keys that open them (default: a new temporary folder, made when a run fails).")
+    var out: String?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
     @Option(help: "Also write a self-contained HTML report (runs, verdicts, round-latency histogram and percentiles, injected faults over the runs) to this file (memory and tcp transports).")

@@ -163,10 +163,11 @@ public struct TestBackendRequest {
     public var keepGoing: Bool = false
     public var json: Bool = false
     public var html: String?
-    public var out: String = "counterexamples/backend"
+    /// The folder for shrunk counterexamples; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, cmd: String, n: Int? = nil, t: Int? = nil, runs: Int? = nil, seed: UInt64 = 1, exhaustive: Bool = false, maxPatterns: Int = 200_000, replay: String? = nil, strict: Bool = false, timeout: Double = 5, keepGoing: Bool = false, json: Bool = false, html: String? = nil, out: String = "counterexamples/backend") {
+    public init(protocolName: String, cmd: String, n: Int? = nil, t: Int? = nil, runs: Int? = nil, seed: UInt64 = 1, exhaustive: Bool = false, maxPatterns: Int = 200_000, replay: String? = nil, strict: Bool = false, timeout: Double = 5, keepGoing: Bool = false, json: Bool = false, html: String? = nil, out: String? = nil) {
         self.protocolName = protocolName
         self.cmd = cmd
         self.n = n
@@ -404,11 +405,13 @@ public struct TestBackendRequest {
         )
     }
 
-    /// Writes a counterexample into `--out`; a write failure is reported as
-    /// a backend-independent error after the run.
+    /// Writes a counterexample into `out` (nil: a new temporary folder); a
+    /// write failure is reported as a backend-independent error after the run.
     public func writeCounterexample(_ cx: CounterexampleFile) throws(BackendError) -> String {
         do throws(PalsError) {
-            return try writeFile(dir: out, name: "backend-" + cx.suggestedFileName, text: cx.text)
+            let dir: String
+            if let out { dir = out } else { dir = try makeTemporaryDirectory(prefix: "pals-backend") }
+            return try writeFile(dir: dir, name: "backend-" + cx.suggestedFileName, text: cx.text)
         } catch {
             throw BackendError("the run failed but the counterexample could not be written: \(error.message)")
         }

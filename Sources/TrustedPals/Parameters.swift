@@ -18,7 +18,7 @@ public struct ModelParameters {
     public var mode: String?
     public var M: Int?
     public var rounds: Int?
-    public var faults: String = "omission"
+    public var faults: FaultModel = .generalOmission
     public var symmetry: Bool = false
     public var engine: EngineChoice = .explicit
     public var timeout: Double?
@@ -27,7 +27,7 @@ public struct ModelParameters {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil, rounds: Int? = nil, faults: String = "omission", symmetry: Bool = false, engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil, json: Bool = false) {
+    public init(variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool = false, engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil, json: Bool = false) {
         self.variant = variant
         self.function = function
         self.fuel = fuel
@@ -65,7 +65,7 @@ public struct ModelParameters {
 
 
 
-    public func faultModel() throws(PalsError) -> FaultModel { try parseFaultModel(faults) }
+    public func faultModel() throws(PalsError) -> FaultModel { faults }
 
     /// The variant named by --variant, --function or --mode.
     public func variantName(_ protocolName: String) throws(PalsError) -> String {

@@ -18,7 +18,8 @@ public struct ProcessCampaign {
     public var minRound: Int
     /// Kills happen uniformly within this many milliseconds of a run's start.
     public var killWindow: Int
-    public var out: String
+    /// The folder for failing runs; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
 
     public struct Result {
         public var runs = 0
@@ -111,7 +112,7 @@ public struct ProcessCampaign {
                 if result.saved.count < 5 {
                     // The run's trace with the keys that open it, in a
                     // folder of its own.
-                    let keep = (out as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
+                    let keep = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
                     _ = try writeKeyDirectory(
                         (keep as NSString).appendingPathComponent("keys"), keys: outcome.keys,
                         addresses: Array(repeating: nil, count: n), force: false)

@@ -150,7 +150,7 @@ public struct SimulateRequest {
     public var function: String?
     public var fuel: UInt64?
     public var rounds: Int?
-    public var faults: String = "omission"
+    public var faults: FaultModel = .generalOmission
     public var inputs: String?
     public var pattern: String?
     public var faulty: String?
@@ -159,7 +159,7 @@ public struct SimulateRequest {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, rounds: Int? = nil, faults: String = "omission", inputs: String? = nil, pattern: String? = nil, faulty: String? = nil, drops: String? = nil, crashes: String? = nil, json: Bool = false) {
+    public init(protocolName: String, n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, inputs: String? = nil, pattern: String? = nil, faulty: String? = nil, drops: String? = nil, crashes: String? = nil, json: Bool = false) {
         self.protocolName = protocolName
         self.n = n
         self.t = t
@@ -191,7 +191,7 @@ public struct SimulateRequest {
 
 
     public func run() throws {
-        let model = try parseFaultModel(faults)
+        let model = faults
         let named = try instanceSpec(
             protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds, fuel: fuel)
         let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: named.variant, n: n, t: t, rounds: rounds))

@@ -335,11 +335,11 @@ public struct PeerRequest: RuntimeCommandBody {
     public var minRound: Int = 0
     public var adversary: String?
     public var log: String?
-    public var module: String = "in-process"
+    public var module: ModulePlacement = .inProcess
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, id: Int, roster: String, key: String? = nil, listen: String? = nil, input: Int, session: String, roundTimeout: Int = 1000, connectTimeout: Int = 5000, startAt: Int64? = nil, hostKey: String? = nil, minRound: Int = 0, adversary: String? = nil, log: String? = nil, module: String = "in-process", json: Bool = false) {
+    public init(protocolName: String, instance: RuntimeInstance, id: Int, roster: String, key: String? = nil, listen: String? = nil, input: Int, session: String, roundTimeout: Int = 1000, connectTimeout: Int = 5000, startAt: Int64? = nil, hostKey: String? = nil, minRound: Int = 0, adversary: String? = nil, log: String? = nil, module: ModulePlacement = .inProcess, json: Bool = false) {
         self.protocolName = protocolName
         self.instance = instance
         self.id = id
@@ -409,11 +409,11 @@ public struct PeerRequest: RuntimeCommandBody {
         if let log { try checkWritable(log, option: "⟪log⟫") }
         let link: ModuleLink
         switch module {
-        case "in-process":
+        case .inProcess:
             link = try SecurityModule(
                 codec: model.codec, key: myKey, roster: rosterFile,
                 sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: keyPath)))
-        case "process":
+        case .process:
             var args = ["module", protocolName] + (try instance.arguments(protocolName))
             args += ["--key", keyPath, "--roster", roster]
             do {
@@ -421,8 +421,6 @@ public struct PeerRequest: RuntimeCommandBody {
             } catch {
                 throw PalsError(.invalidArgument, error.message)
             }
-        default:
-            throw PalsError(.invalidArgument, "⟪module⟫ must be in-process or process, got \"\(module)\"")
         }
         let hostKeyPath =
             hostKey ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("host-key-\(id).json")
@@ -495,14 +493,14 @@ public struct ClusterRequest: RuntimeCommandBody {
     public var seed: UInt64 = 1
     public var roundTimeout: Int = 1000
     public var minRound: Int = 0
-    public var module: String = "in-process"
+    public var module: ModulePlacement = .inProcess
     public var out: String?
     public var kill: Int?
     public var killAfter: Int?
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: String = "in-process", out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, json: Bool = false) {
+    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess, out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, json: Bool = false) {
         self.protocolName = protocolName
         self.instance = instance
         self.inputs = inputs
@@ -542,9 +540,6 @@ public struct ClusterRequest: RuntimeCommandBody {
         guard minRound >= 0 && minRound < roundTimeout else {
             throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
         }
-        guard module == "in-process" || module == "process" else {
-            throw PalsError(.invalidArgument, "⟪module⟫ must be in-process or process, got \"\(module)\"")
-        }
         let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
             guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "⟪kill⟫ \(kill) is not a peer (0…\(n - 1))") }
@@ -576,7 +571,7 @@ public struct ClusterRequest: RuntimeCommandBody {
         let killAt = killAfter ?? 150
         let outcome = try PeerProcessRun(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
-            plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
+            plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module.rawValue,
             kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
@@ -625,8 +620,9 @@ public struct ClusterRequest: RuntimeCommandBody {
     }
 }
 
-public func makeTemporaryDirectory() throws(PalsError) -> String {
-    var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("pals-cluster-XXXXXX").utf8CString)
+/// A new, empty folder under the system's temporary folder, named `prefix-XXXXXX`.
+public func makeTemporaryDirectory(prefix: String = "pals-cluster") throws(PalsError) -> String {
+    var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-XXXXXX").utf8CString)
     guard let p = mkdtemp(&template) else { throw PalsError(.invalidArgument, "cannot create a temporary folder") }
     return String(cString: p)
 }
@@ -662,17 +658,18 @@ public struct CampaignRequest: RuntimeCommandBody {
     public var instance: RuntimeInstance
     public var runs: Int = 1000
     public var seed: UInt64 = 1
-    public var transport: String = "memory"
+    public var transport: CampaignTransport = .memory
     public var killWindow: Int?
     public var minRound: Int?
     public var adversary: String = "random"
     public var roundTimeout: Int = 2000
-    public var out: String = "counterexamples/runtime"
+    /// The folder for failing runs; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
     public var json: Bool = false
     public var html: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1, transport: String = "memory", killWindow: Int? = nil, minRound: Int? = nil, adversary: String = "random", roundTimeout: Int = 2000, out: String = "counterexamples/runtime", json: Bool = false, html: String? = nil) {
+    public init(protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1, transport: CampaignTransport = .memory, killWindow: Int? = nil, minRound: Int? = nil, adversary: String = "random", roundTimeout: Int = 2000, out: String? = nil, json: Bool = false, html: String? = nil) {
         self.protocolName = protocolName
         self.instance = instance
         self.runs = runs
@@ -704,16 +701,14 @@ public struct CampaignRequest: RuntimeCommandBody {
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)") }
         try checkWritable(html)
-        if transport == "process" {
+        if transport == .process {
             guard html == nil else { throw PalsError(.invalidArgument, "⟪html⟫ applies to the memory and tcp transports") }
             return try processCampaign(model)
         }
         guard killWindow == nil && minRound == nil else {
             throw PalsError(.invalidArgument, "⟪killWindow⟫ and ⟪minRound⟫ apply to ⟪transport⟫ process")
         }
-        guard let tr = Transport(rawValue: transport) else {
-            throw PalsError(.invalidArgument, "⟪transport⟫ must be memory, tcp or process, got \"\(transport)\"")
-        }
+        let tr: Transport = transport == .tcp ? .tcp : .memory
         let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
         let options = CampaignOptions(
             runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"), plan: plan)
@@ -732,7 +727,7 @@ public struct CampaignRequest: RuntimeCommandBody {
         // campaign into the same --out never overwrites them.
         var saved: [String] = []
         if !r.failures.isEmpty {
-            let dir = (out as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
+            let dir = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
             _ = try writeKeyDirectory(
                 (dir as NSString).appendingPathComponent("keys"), keys: campaign.keys,
                 addresses: Array(repeating: nil, count: model.n), force: false)
@@ -911,4 +906,22 @@ public struct OracleRequest: RuntimeCommandBody {
         let status = exitStatus(report)
         if status != 0 { throw ExitStatus(status) }
     }
+}
+
+/// Where a peer's security module runs.
+public enum ModulePlacement: String, CaseIterable, Sendable {
+    /// In the peer's own process.
+    case inProcess = "in-process"
+    /// In a `pals module` child process, over a pipe.
+    case process
+}
+
+/// How a campaign runs its instances.
+public enum CampaignTransport: String, CaseIterable, Sendable {
+    /// The deterministic in-memory transport, in this process.
+    case memory
+    /// n hosts in this process over loopback TCP.
+    case tcp
+    /// n `pals peer` processes per run, up to t of them killed at random moments.
+    case process
 }
