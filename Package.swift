@@ -13,7 +13,7 @@ let package = Package(
         .library(name: "PalsFunction", targets: ["PalsFunction"]),
         .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
         .library(name: "PalsCard", targets: ["PalsCard"]),
-        .library(name: "PalsCLI", targets: ["PalsCLI"]),
+        .library(name: "TrustedPals", targets: ["TrustedPals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -93,12 +93,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The `pals` commands: the only place (besides tests) that wires
-        // protocols and engines together.
+        // The framework's public API: every analysis the `pals` commands
+        // offer (check, the resilience sweep, replay, simulate, fairness,
+        // unobservability, backend testing, campaigns, clusters and peers,
+        // HTML reports), wiring catalogued protocols to the engines.
+        .target(
+            name: "TrustedPals",
+            dependencies: [
+                "PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsBackend",
+                "PalsModule", "PalsRuntime", "PalsFunction", "PalsCard",
+            ]
+        ),
+        // The `pals` commands: options, one call into TrustedPals, printing.
         .target(
             name: "PalsCLI",
             dependencies: [
-                "PalsCore", "PalsProtocols", "PalsExplorer", "PalsSymbolic", "PalsBackend",
+                "TrustedPals", "PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsBackend",
                 "PalsModule", "PalsRuntime", "PalsWeb", "PalsFunction", "PalsCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -111,12 +121,12 @@ let package = Package(
         .testTarget(name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsTestSupport"]),
         .testTarget(
             name: "PalsSymbolicTests",
-            dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "PalsCLI"]),
-        .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "PalsCLI"]),
+            dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "TrustedPals"]),
+        .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "TrustedPals"]),
         .testTarget(
             name: "PalsRuntimeTests",
             dependencies: [
-                "PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCLI",
+                "PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "TrustedPals",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -127,7 +137,7 @@ let package = Package(
         .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
         .testTarget(
-            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "PalsCLI", "pals"]),
+            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "TrustedPals", "pals"]),
         .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],
     swiftLanguageModes: [.v6]

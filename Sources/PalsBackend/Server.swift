@@ -116,7 +116,7 @@ public final class BackendServer<C: MessageCoding> {
                     do throws(PalsError) {
                         inbox.append(Delivery(arrived: true, message: try session.coding.decode(m)))
                     } catch {
-                        throw PalsError(.invalidArgument, "message from p\(j): \(error.message)")
+                        throw PalsError(.invalidArgument, "message from p\(j): \(error.template)")
                     }
                 }
             }

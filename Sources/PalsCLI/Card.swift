@@ -4,6 +4,7 @@ import PalsCard
 import PalsCore
 import PalsModule
 import PalsRuntime
+import TrustedPals
 
 // MARK: - card
 

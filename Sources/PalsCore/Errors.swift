@@ -1,5 +1,10 @@
 /// An error a user can cause: bad n/t, a bad failure pattern, a malformed file.
 /// The message says what is wrong and, where it can, what to do.
+///
+/// A message names the parameters of the call that caused it in the
+/// library's terms, written `⟪name⟫` in `template` (e.g. `⟪roundTimeout⟫`):
+/// `message` shows the bare name, and a front end shows its own name for the
+/// parameter with `message(naming:)` (the command line: `--round-timeout`).
 public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable {
         /// n, t, rounds, inputs or another argument out of range.
@@ -15,12 +20,34 @@ public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     public let kind: Kind
-    public let message: String
+    /// The message with each parameter written `⟪name⟫`.
+    public let template: String
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
-        self.message = message
+        self.template = message
     }
+
+    /// `⟪name⟫`: a parameter named in a message.
+    public static func parameter(_ name: String) -> String { "⟪\(name)⟫" }
+
+    /// The message, each parameter under its library name.
+    public var message: String { message(naming: { $0 }) }
+
+    /// The message, each parameter under the name `naming` gives it.
+    public func message(naming: (String) -> String) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "⟪"), let close = rest[open...].firstIndex(of: "⟫") {
+            out += rest[..<open]
+            out += naming(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    /// The same error with `prefix` before its message (a file's name).
+    public func prefixed(_ prefix: String) -> PalsError { PalsError(kind, prefix + template) }
 
     public var description: String { message }
 }

@@ -168,14 +168,14 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         guard n >= 1 && n <= Explorer.maxProcesses else {
             throw PalsError(
                 .invalidArgument,
-                "the explicit engine handles 1 ≤ n ≤ \(Explorer.maxProcesses) (a faulty receiver has 2^(n-1) inboxes per round); use --engine symbolic for n = \(n)"
+                "the explicit engine handles 1 ≤ n ≤ \(Explorer.maxProcesses) (a faulty receiver has 2^(n-1) inboxes per round); use ⟪engine⟫ symbolic for n = \(n)"
             )
         }
         guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
         if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
         if options.symmetry || options.canonicalStates {
             guard proto is any ProcessSymmetric else {
-                throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without --symmetry")
+                throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without ⟪symmetry⟫")
             }
             guard Set(inputs).count == n else {
                 throw PalsError(.invalidArgument, "symmetry reduction needs distinct inputs")

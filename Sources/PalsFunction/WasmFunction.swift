@@ -118,7 +118,7 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         if let f = ins.firstFailure {
             throw PalsError(.malformedFile, "\(path): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
         }
-        if fuel == 0 { throw PalsError(.invalidArgument, "--fuel must be at least 1") }
+        if fuel == 0 { throw PalsError(.invalidArgument, "⟪fuel⟫ must be at least 1") }
         do {
             (engine, module) = try Self.compile(bytes, fuel: fuel != nil, eager: false)
         } catch {
@@ -241,7 +241,7 @@ extension WasmFunction {
         guard n >= 1 && n <= FunctionABI.maxResults else {
             throw PalsError(.invalidArgument, "n = \(n) is out of range: need 1 ≤ n ≤ \(FunctionABI.maxResults)")
         }
-        guard samples >= 0 && samples <= 1000 else { throw PalsError(.invalidArgument, "--samples must be 0…1000") }
+        guard samples >= 0 && samples <= 1000 else { throw PalsError(.invalidArgument, "⟪samples⟫ must be 0…1000") }
         var rng = SplitMix64(seed: seed)
         var masks: [UInt64] = []
         let all: UInt64 = n == 64 ? ~0 : (1 << UInt64(n)) - 1

@@ -83,7 +83,7 @@ public final class Campaign<C: ModuleCodec> {
     }
 
     public func run(_ options: CampaignOptions, progress: ((Int) -> Void)? = nil) throws -> CampaignResult {
-        guard options.runs >= 0 else { throw PalsError(.invalidArgument, "--runs must be ≥ 0") }
+        guard options.runs >= 0 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be ≥ 0") }
         if let plan = options.plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         // Each module's own generator (for inputs it draws itself, such as
         // fair exchange's ρ) is seeded from the campaign's seed, so that a

@@ -59,7 +59,7 @@ public struct ExplorerFiles: Sendable {
         do {
             j = try JSON.parse(text)
         } catch {
-            throw PalsError(.malformedFile, "\(path): \(error.message)")
+            throw PalsError(.malformedFile, "\(path): \(error.template)")
         }
         func position(_ spec: ModelSpec, inputs: [Int], pattern: FailurePattern, model: FaultModel) -> String {
             let p = ExplorerPosition(spec: spec, inputs: inputs, pattern: pattern, round: 0, faultModel: model)
@@ -79,7 +79,7 @@ public struct ExplorerFiles: Sendable {
             do {
                 cx = try CounterexampleFile.read(text, what: path)
             } catch {
-                throw PalsError(.malformedFile, error.message.hasPrefix(path) ? error.message : "\(path): \(error.message)")
+                throw PalsError(.malformedFile, error.message.hasPrefix(path) ? error.message : "\(path): \(error.template)")
             }
             let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
             return described(

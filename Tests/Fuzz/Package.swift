@@ -12,7 +12,7 @@ let package = Package(
             dependencies: [
                 .product(name: "PalsModule", package: "TrustedPals"),
                 .product(name: "PalsRuntime", package: "TrustedPals"),
-                .product(name: "PalsCLI", package: "TrustedPals"),
+                .product(name: "TrustedPals", package: "TrustedPals"),
                 .product(name: "PalsCore", package: "TrustedPals"),
                 .product(name: "PalsProtocols", package: "TrustedPals"),
             ],

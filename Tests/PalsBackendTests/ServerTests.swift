@@ -1,5 +1,5 @@
 import PalsBackend
-import PalsCLI
+import TrustedPals
 import PalsCore
 import PalsProtocols
 import Testing

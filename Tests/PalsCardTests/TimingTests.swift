@@ -1,4 +1,4 @@
-import PalsCLI
+import TrustedPals
 import PalsCard
 import PalsCore
 import PalsModule

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import PalsCLI
+import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols

@@ -1,4 +1,4 @@
-import PalsCLI
+import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols

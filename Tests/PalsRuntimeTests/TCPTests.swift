@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import PalsCLI
+import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols

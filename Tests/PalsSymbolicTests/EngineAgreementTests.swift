@@ -1,5 +1,5 @@
 import Foundation
-import PalsCLI
+import TrustedPals
 import PalsCore
 import PalsExplorer
 import PalsProtocols

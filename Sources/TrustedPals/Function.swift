@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsFunction
@@ -7,31 +6,31 @@ import PalsProtocols
 // MARK: - `--function PATH.wasm`
 
 /// True when `--function` names a file rather than a catalogued variant.
-func namesFunctionFile(_ function: String) -> Bool {
+public func namesFunctionFile(_ function: String) -> Bool {
     SMC<Concrete>.Variant(name: function) == nil && !function.hasPrefix("wasm:")
 }
 
 /// Loads the function module at `path`, registers it and returns the smc
 /// variant that names it (`wasm:<sha256>`, with `@fuel=N` for a fuel other
 /// than the default).
-func loadFunctionVariant(_ path: String, fuel: UInt64?) throws(PalsError) -> String {
+public func loadFunctionVariant(_ path: String, fuel: UInt64?) throws(PalsError) -> String {
     guard FileManager.default.isReadableFile(atPath: path) else {
         throw PalsError(
             .invalidArgument,
-            "--function \(path) is neither a built-in (\(SMCFunction.registry.map(\.name).joined(separator: ", "))) nor a readable .wasm file")
+            "⟪function⟫ \(path) is neither a built-in (\(SMCFunction.registry.map(\.name).joined(separator: ", "))) nor a readable .wasm file")
     }
     let f = try WasmFunction.load(path: path, fuel: fuel ?? FunctionABI.defaultFuel)
     return SMCFunction.register(f).name
 }
 
 /// The registered user's function of an smc spec, if it names one.
-func userFunction(_ spec: ModelSpec) -> WasmFunction? {
+public func userFunction(_ spec: ModelSpec) -> WasmFunction? {
     guard spec.protocolName == "smc" else { return nil }
     return SMCFunction.registered(spec.variant)?.user as? WasmFunction
 }
 
 /// The fuel a variant `wasm:<sha256>[@fuel=N]` names.
-func fuelOfVariant(_ variant: String) -> UInt64? {
+public func fuelOfVariant(_ variant: String) -> UInt64? {
     guard let r = variant.range(of: "@fuel=") else { return FunctionABI.defaultFuel }
     return UInt64(variant[r.upperBound...])
 }
@@ -39,7 +38,7 @@ func fuelOfVariant(_ variant: String) -> UInt64? {
 /// The options that give a child process the same function: the module's
 /// absolute path and its fuel (the child checks the digest again: it is part
 /// of the instance name its keys are bound to).
-func functionChildArguments(_ spec: ModelSpec) -> [String]? {
+public func functionChildArguments(_ spec: ModelSpec) -> [String]? {
     guard let f = userFunction(spec) else { return nil }
     let path = URL(fileURLWithPath: f.path).standardizedFileURL.path
     return ["--function", path] + (f.fuel == FunctionABI.defaultFuel ? [] : ["--fuel", "\(f.fuel ?? 0)"])
@@ -47,7 +46,7 @@ func functionChildArguments(_ spec: ModelSpec) -> [String]? {
 
 /// Adds F's path and digest to a counterexample of an smc instance with a
 /// user's function.
-func attachFunction(_ file: inout CounterexampleFile) {
+public func attachFunction(_ file: inout CounterexampleFile) {
     let spec = ModelSpec(protocolName: file.protocolName, variant: file.variant, n: file.n, t: file.t)
     if let f = userFunction(spec) { file.function = (f.path, f.sha256) }
 }
@@ -55,9 +54,9 @@ func attachFunction(_ file: inout CounterexampleFile) {
 /// Before replaying a counterexample or trace of smc with a user's function:
 /// loads the module (`--function`, else the recorded path, else that path
 /// next to the file) and refuses one whose digest differs.
-func loadRecordedFunction(variant: String, recorded: String?, given: String?, file: String) throws(PalsError) {
+public func loadRecordedFunction(variant: String, recorded: String?, given: String?, file: String) throws(PalsError) {
     guard variant.hasPrefix("wasm:") else {
-        if given != nil { throw PalsError(.invalidArgument, "\(file) was found with the built-in \(variant); --function does not apply") }
+        if given != nil { throw PalsError(.invalidArgument, "\(file) was found with the built-in \(variant); ⟪function⟫ does not apply") }
         return
     }
     var candidates: [String] = []
@@ -70,7 +69,7 @@ func loadRecordedFunction(variant: String, recorded: String?, given: String?, fi
     guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
         throw PalsError(
             .invalidArgument,
-            "\(file) needs the function module with SHA-256 \(variant.dropFirst(5).prefix(64)) (recorded at \(recorded ?? "no path")): give --function PATH.wasm")
+            "\(file) needs the function module with SHA-256 \(variant.dropFirst(5).prefix(64)) (recorded at \(recorded ?? "no path")): give ⟪function⟫ PATH.wasm")
     }
     let f = try WasmFunction.load(path: path, fuel: fuelOfVariant(variant))
     guard f.name == variant else {
@@ -82,38 +81,32 @@ func loadRecordedFunction(variant: String, recorded: String?, given: String?, fi
 }
 
 /// `--fuel`: parsed and checked.
-func parseFuel(_ fuel: UInt64?) throws(PalsError) -> UInt64? {
-    if let fuel, fuel == 0 { throw PalsError(.invalidArgument, "--fuel must be at least 1") }
+public func parseFuel(_ fuel: UInt64?) throws(PalsError) -> UInt64? {
+    if let fuel, fuel == 0 { throw PalsError(.invalidArgument, "⟪fuel⟫ must be at least 1") }
     return fuel
 }
 
 /// Renders a decision of smc with a user's function: `[r0,…]` or `F failed`.
-func renderUserResult(_ value: [Int]) -> String? {
+public func renderUserResult(_ value: [Int]) -> String? {
     value.count == SMCFunction.userResultCount ? SMCFunction.describeUserResult(value) : nil
 }
 
 // MARK: - `pals function`
 
-struct FunctionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "function",
-        abstract: "Inspect and check a function F shipped as WebAssembly (ABI trustedpals-f/1, specs/function-abi.md).",
-        subcommands: [FunctionInspectCommand.self, FunctionCheckCommand.self, FunctionBenchCommand.self])
-}
+/// The parameters of `pals functioninspect` as a value; `run()` performs it.
+public struct FunctionInspectRequest {
+    public var file: String
+    public var json: Bool = false
 
-struct FunctionInspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect",
-        abstract: "Print a module's SHA-256, exports, memory limit, instruction count and every rule's verdict.",
-        discussion: "Exit status: 0 when every rule passes, 2 when one fails (or the file cannot be read).")
+    /// Parameters with the command line's defaults.
+    public init(file: String, json: Bool = false) {
+        self.file = file
+        self.json = json
+    }
 
-    @Argument(help: "A .wasm file.")
-    var file: String
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    func run() throws {
+    public func run() throws {
         let bytes = try WasmFunction.readModule(file)
         let ins = WasmFunction.inspect(bytes: bytes, path: file)
         if json {
@@ -127,7 +120,7 @@ struct FunctionInspectCommand: ParsableCommand {
     }
 }
 
-func inspectionJSON(_ ins: WasmInspection) -> JSON {
+public func inspectionJSON(_ ins: WasmInspection) -> JSON {
     .object([
         ("file", .string(ins.path)),
         ("abi", .string(FunctionABI.version)),
@@ -152,7 +145,7 @@ func inspectionJSON(_ ins: WasmInspection) -> JSON {
     ])
 }
 
-func inspectionText(_ ins: WasmInspection) -> String {
+public func inspectionText(_ ins: WasmInspection) -> String {
     var s = "\(ins.path): \(ins.byteCount) bytes, ABI \(FunctionABI.version)\n"
     s += "  sha256        \(ins.sha256)\n"
     let memory =
@@ -171,36 +164,32 @@ func inspectionText(_ ins: WasmInspection) -> String {
     return s
 }
 
-struct FunctionCheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Check that F is total on vectors of n entries: every presence mask with extreme and seeded random values.",
-        discussion: """
-            SMC-Termination needs a total F. Tries every presence mask for n ≤ 10 (for larger n: every mask \
-            with at most two entries present or absent, and random masks), each with all entries 0, 1, \
-            2^63 − 1 and --samples random vectors. Exit status: 0 total on every vector tried, 1 F failed \
-            on some (each listed), 2 bad input.
-            """)
+/// The parameters of `pals functioncheck` as a value; `run()` performs it.
+public struct FunctionCheckRequest {
+    public var file: String
+    public var n: Int
+    public var samples: Int = 4
+    public var seed: UInt64 = 1
+    public var fuel: UInt64?
+    public var json: Bool = false
 
-    @Argument(help: "A .wasm file.")
-    var file: String
+    /// Parameters with the command line's defaults.
+    public init(file: String, n: Int, samples: Int = 4, seed: UInt64 = 1, fuel: UInt64? = nil, json: Bool = false) {
+        self.file = file
+        self.n = n
+        self.samples = samples
+        self.seed = seed
+        self.fuel = fuel
+        self.json = json
+    }
 
-    @Option(help: "Entries of D.")
-    var n: Int
 
-    @Option(help: "Random vectors per presence mask.")
-    var samples = 4
 
-    @Option(help: "Seed of the random vectors.")
-    var seed: UInt64 = 1
 
-    @Option(help: "Fuel of one evaluation (default \(FunctionABI.defaultFuel)).")
-    var fuel: UInt64?
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    func run() throws {
+
+    public func run() throws {
         let f = try WasmFunction.load(path: file, fuel: try parseFuel(fuel) ?? FunctionABI.defaultFuel)
         let report = try f.checkTotality(n: n, samples: samples, seed: seed)
         func render(_ d: [Int?]) -> String { "[" + d.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" }
@@ -227,18 +216,18 @@ struct FunctionCheckCommand: ParsableCommand {
             if report.failures.count > 50 { print("  … and \(report.failures.count - 50) more") }
             print(report.total ? "verdict: total" : "verdict: F failed on \(report.failures.count) vector(s)")
         }
-        if !report.total { throw ExitCode(1) }
+        if !report.total { throw ExitStatus(1) }
     }
 }
 
 /// The note a run trace carries for a user's F: `F: PATH sha256 HEX`.
-func functionNotes(_ protocolName: String, _ variant: String) -> [String] {
+public func functionNotes(_ protocolName: String, _ variant: String) -> [String] {
     guard let f = userFunction(ModelSpec(protocolName: protocolName, variant: variant, n: 1, t: 0)) else { return [] }
     return ["F: \(f.path) sha256 \(f.sha256)"]
 }
 
 /// The path of F recorded in a trace's notes, if any.
-func recordedFunctionPath(_ notes: [String]) -> String? {
+public func recordedFunctionPath(_ notes: [String]) -> String? {
     for note in notes where note.hasPrefix("F: ") {
         guard let r = note.range(of: " sha256 ", options: .backwards) else { continue }
         return String(note[note.index(note.startIndex, offsetBy: 3)..<r.lowerBound])
@@ -246,29 +235,31 @@ func recordedFunctionPath(_ notes: [String]) -> String? {
     return nil
 }
 
-struct FunctionBenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Time loading a module and one evaluation, with and without fuel metering, next to a built-in (Benchmarks/functions).")
+/// The parameters of `pals functionbench` as a value; `run()` performs it.
+public struct FunctionBenchRequest {
+    public var file: String
+    public var builtin: String = "sum"
+    public var n: Int = 4
+    public var iterations: Int = 2000
+    public var rounds: Int = 5
 
-    @Argument(help: "A .wasm file computing the same function as --builtin.")
-    var file: String
+    /// Parameters with the command line's defaults.
+    public init(file: String, builtin: String = "sum", n: Int = 4, iterations: Int = 2000, rounds: Int = 5) {
+        self.file = file
+        self.builtin = builtin
+        self.n = n
+        self.iterations = iterations
+        self.rounds = rounds
+    }
 
-    @Option(help: "The built-in it re-implements.")
-    var builtin = "sum"
 
-    @Option(help: "Entries of D.")
-    var n = 4
 
-    @Option(help: "Evaluations per round.")
-    var iterations = 2000
 
-    @Option(help: "Rounds (the median is reported).")
-    var rounds = 5
 
-    func run() throws {
+
+    public func run() throws {
         guard let f = SMCFunction(name: builtin), f.user == nil else {
-            throw PalsError(.invalidArgument, "--builtin must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))")
+            throw PalsError(.invalidArgument, "⟪builtin⟫ must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))")
         }
         let t = try WasmFunction.measure(
             bytes: try WasmFunction.readModule(file), path: file, builtIn: f, n: n, iterations: iterations, rounds: rounds)

@@ -1,25 +1,24 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsProtocols
 
 /// The outcome of re-running one run through `simulate`.
-struct ReplayReport {
-    var diagram: String
+public struct ReplayReport {
+    public var diagram: String
     /// Per property: the round after which it fails, or nil.
-    var violations: [(name: String, kind: PropertyKind, afterRound: Int?)]
-    var decisions: [[Int?]?]
-    var traceText: String
+    public var violations: [(name: String, kind: PropertyKind, afterRound: Int?)]
+    public var decisions: [[Int?]?]
+    public var traceText: String
 }
 
 /// Re-runs (inputs, pattern) through `simulate` and checks every property.
-struct ReplayVisitor: ConcreteModelVisitor {
-    typealias Result = ReplayReport
-    var inputs: [Int]
-    var pattern: FailurePattern
-    var model: FaultModel
+public struct ReplayVisitor: ConcreteModelVisitor {
+    public typealias Result = ReplayReport
+    public var inputs: [Int]
+    public var pattern: FailurePattern
+    public var model: FaultModel
 
-    func visit<P: RoundProtocol & Sendable>(
+    public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> ReplayReport where P.L == Concrete, P.State: Hashable {
         let trace = try simulate(proto, inputs: inputs, pattern: pattern, model: model)
@@ -47,7 +46,7 @@ struct ReplayVisitor: ConcreteModelVisitor {
 
 extension ReplayReport {
     /// Every property but the witnesses, as `{name, status}` objects.
-    var propertiesJSON: JSON {
+    public var propertiesJSON: JSON {
         .array(
             violations.filter { $0.kind != .sometimes }.map { v in
                 .object([("name", .string(v.name)), ("status", .string(v.afterRound == nil ? "holds" : "violated"))])
@@ -55,41 +54,43 @@ extension ReplayReport {
     }
 
     /// One line per property but the witnesses.
-    var propertyLines: String {
+    public var propertyLines: String {
         violations.filter { $0.kind != .sometimes }.map { v in
             "  \(v.name): " + (v.afterRound.map { "violated after round \($0)" } ?? "holds")
         }.joined(separator: "\n")
     }
 }
 
-func decisionsJSON(_ ds: [[Int?]?]) -> JSON {
+public func decisionsJSON(_ ds: [[Int?]?]) -> JSON {
     .array(ds.map { d in d.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null })
 }
 
-struct ReplayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "replay",
-        abstract: "Re-run a counterexample file through the reference semantics and say whether it still violates its property.")
+/// The parameters of `pals replay` as a value; `run()` performs it.
+public struct ReplayRequest {
+    public var file: String
+    public var json: Bool = false
+    public var backend: String?
+    public var timeout: Double = 5
+    public var html: String?
+    public var function: String?
 
-    @Argument(help: "A counterexample file.")
-    var file: String
+    /// Parameters with the command line's defaults.
+    public init(file: String, json: Bool = false, backend: String? = nil, timeout: Double = 5, html: String? = nil, function: String? = nil) {
+        self.file = file
+        self.json = json
+        self.backend = backend
+        self.timeout = timeout
+        self.html = html
+        self.function = function
+    }
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    @Option(help: "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves.")
-    var backend: String?
 
-    @Option(help: "With --backend: seconds to wait for each reply.")
-    var timeout: Double = 5
 
-    @Option(help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
-    var html: String?
 
-    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
-    var function: String?
 
-    func run() throws {
+
+    public func run() throws {
         try checkWritable(html)
         if let backend {
             return try replayAgainstBackend(file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
@@ -105,7 +106,7 @@ struct ReplayCommand: ParsableCommand {
             report = try Catalog.visit(
                 spec, ReplayVisitor(inputs: cx.inputs, pattern: cx.pattern, model: cx.faultModel))
         } catch let e as PalsError {
-            throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.message)")
+            throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.template)")
         }
         guard let target = report.violations.first(where: { $0.name == cx.property }) else {
             throw PalsError(
@@ -136,74 +137,76 @@ struct ReplayCommand: ParsableCommand {
             print(still ? "\(cx.property) is still violated." : "\(cx.property) is no longer violated by this run.")
             if !decisionsMatch { print("note: the decisions differ from those recorded in the file.") }
         }
-        if still { throw ExitCode(1) }
+        if still { throw ExitStatus(1) }
     }
 }
 
-struct SimulateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "simulate",
-        abstract: "Run one execution of a protocol under a given failure pattern and show its trace.")
+/// The parameters of `pals simulate` as a value; `run()` performs it.
+public struct SimulateRequest {
+    public var protocolName: String
+    public var n: Int
+    public var t: Int
+    public var variant: String = "standard"
+    public var function: String?
+    public var fuel: UInt64?
+    public var rounds: Int?
+    public var faults: FaultModel = .generalOmission
+    public var inputs: String?
+    public var pattern: String?
+    public var faulty: String?
+    public var drops: String?
+    public var crashes: String?
+    public var json: Bool = false
 
-    @Argument(help: "Protocol: uic or floodset.")
-    var protocolName: String
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, inputs: String? = nil, pattern: String? = nil, faulty: String? = nil, drops: String? = nil, crashes: String? = nil, json: Bool = false) {
+        self.protocolName = protocolName
+        self.n = n
+        self.t = t
+        self.variant = variant
+        self.function = function
+        self.fuel = fuel
+        self.rounds = rounds
+        self.faults = faults
+        self.inputs = inputs
+        self.pattern = pattern
+        self.faulty = faulty
+        self.drops = drops
+        self.crashes = crashes
+        self.json = json
+    }
 
-    @Option(help: "Number of processes.")
-    var n: Int
 
-    @Option(help: "Largest number of faulty processes.")
-    var t: Int
 
-    @Option(help: "Variant of the protocol.")
-    var variant = "standard"
 
-    @Option(help: "smc: the function F, a built-in or a WebAssembly module PATH.wasm.")
-    var function: String?
 
-    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F.")
-    var fuel: UInt64?
 
-    @Option(help: "Override the number of rounds.")
-    var rounds: Int?
 
-    @Option(help: "Failure model: omission or crash.")
-    var faults = "omission"
 
-    @Option(help: "Comma-separated inputs (default 0,1,…,n-1).")
-    var inputs: String?
 
-    @Option(help: "A JSON file with \"faulty\", \"crashes\" and \"drops\" (a counterexample file will do).")
-    var pattern: String?
 
-    @Option(help: "Faulty processes, e.g. 0,2.")
-    var faulty: String?
 
-    @Option(help: "Dropped links ROUND:FROM>TO, comma-separated, e.g. 1:0>1,2:0>2.")
-    var drops: String?
 
-    @Option(help: "Crashes PROCESS@ROUND, comma-separated, e.g. 0@2.")
-    var crashes: String?
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    func run() throws {
-        let model = try parseFaultModel(faults)
+
+    public func run() throws {
+        let model = faults
         let named = try instanceSpec(
             protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds, fuel: fuel)
         let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: named.variant, n: n, t: t, rounds: rounds))
         try Catalog.validate(spec)
-        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") } ?? Catalog.defaultInputs(spec)
-        guard ins.count == n else { throw PalsError(.invalidArgument, "--inputs has \(ins.count) values but n = \(n)") }
+        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "⟪inputs⟫") } ?? Catalog.defaultInputs(spec)
+        guard ins.count == n else { throw PalsError(.invalidArgument, "⟪inputs⟫ has \(ins.count) values but n = \(n)") }
         try Catalog.checkInputs(spec, ins)
         var pat = FailurePattern()
         if let file = pattern {
             if drops != nil || faulty != nil || crashes != nil {
-                throw PalsError(.invalidArgument, "give either --pattern or --faulty/--drops/--crashes, not both")
+                throw PalsError(.invalidArgument, "give either ⟪pattern⟫ or ⟪faulty⟫/⟪drops⟫/⟪crashes⟫, not both")
             }
             pat = try parsePatternFile(file)
         } else {
-            let f = try faulty.map { s throws(PalsError) in try parseInts(s, what: "--faulty") } ?? []
+            let f = try faulty.map { s throws(PalsError) in try parseInts(s, what: "⟪faulty⟫") } ?? []
             var links: [Link] = []
             for item in (drops ?? "").split(separator: ",") {
                 let parts = item.split(separator: ":")
@@ -248,13 +251,13 @@ struct SimulateCommand: ParsableCommand {
             }
             print(report.propertyLines)
         }
-        if !violated.isEmpty { throw ExitCode(1) }
+        if !violated.isEmpty { throw ExitStatus(1) }
     }
 }
 
 /// Reads a failure pattern from a JSON file with "faulty", "crashes" and
 /// "drops" (the fields of a counterexample file; other fields are ignored).
-func parsePatternFile(_ path: String) throws(PalsError) -> FailurePattern {
+public func parsePatternFile(_ path: String) throws(PalsError) -> FailurePattern {
     let j = try JSON.parse(try readText(path))
     guard j["faulty"]?.arrayValue != nil else {
         throw PalsError(.malformedFile, "\(path): \"faulty\" must be an array of process indices")

@@ -10,48 +10,48 @@ import PalsRuntime
 
 /// One instance run by n `pals peer` processes on loopback (`pals cluster`,
 /// and each run of `pals campaign --transport process`).
-struct PeerProcessRun {
+public struct PeerProcessRun {
     /// A real fault: SIGKILL to a peer's process group at a moment.
-    struct Kill {
-        var peer: Int
-        var afterMilliseconds: Int
+    public struct Kill {
+        public var peer: Int
+        public var afterMilliseconds: Int
         /// With `--module pcsc`: kill the peer's card process instead.
-        var card = false
+        public var card = false
     }
 
-    var protocolName: String
+    public var protocolName: String
     /// The options naming the instance again (`RuntimeInstanceOptions.arguments`).
-    var instanceArguments: [String]
+    public var instanceArguments: [String]
     /// Folder for the keys, logs and the trace.
-    var dir: String
-    var inputs: [Int]
-    var plan: AdversaryPlan
-    var roundTimeout: Int
-    var minRound: Int
-    var module: String
-    var kills: [Kill]
+    public var dir: String
+    public var inputs: [Int]
+    public var plan: AdversaryPlan
+    public var roundTimeout: Int
+    public var minRound: Int
+    public var module: String
+    public var kills: [Kill]
 
-    struct Outcome {
-        var trace: RunTrace
-        var roster: Roster
-        var keys: [ModuleKey]
+    public struct Outcome {
+        public var trace: RunTrace
+        public var roster: Roster
+        public var keys: [ModuleKey]
         /// Peers killed, with the moment (ms after the start).
-        var killed: [Kill]
+        public var killed: [Kill]
         /// Kills not sent because the peer had already decided or exited,
         /// with its exit status (0 while it still runs).
-        var notKilled: [(peer: Int, status: Int32)]
+        public var notKilled: [(peer: Int, status: Int32)]
         /// Peers that exited abnormally or had to be ended at the deadline
         /// (not counting killed ones).
-        var failedPeers: [Int]
+        public var failedPeers: [Int]
     }
 
     /// The longest a run may take: connecting, every round at its timeout
     /// and minimum length, and slack for a loaded machine (milliseconds).
-    static func limitMilliseconds(rounds: Int, roundTimeout: Int, minRound: Int) -> Int {
+    public static func limitMilliseconds(rounds: Int, roundTimeout: Int, minRound: Int) -> Int {
         15_000 + rounds * (roundTimeout + minRound)
     }
 
-    func run<C: ModuleCodec>(_ model: RuntimeModel<C>, children: ChildProcesses) throws -> Outcome {
+    public func run<C: ModuleCodec>(_ model: RuntimeModel<C>, children: ChildProcesses) throws -> Outcome {
         let n = model.n
         let keyDir = (dir as NSString).appendingPathComponent("keys")
         let ports = try freePorts(n)

@@ -1,30 +1,29 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsExplorer
 import PalsProtocols
 
 /// The exact worst-case probability of an unfair fair exchange.
-struct FairnessReport {
-    var spec: ModelSpec
-    var mode: FairExchange<Concrete>.Mode
-    var M: Int
+public struct FairnessReport {
+    public var spec: ModelSpec
+    public var mode: FairExchange<Concrete>.Mode
+    public var M: Int
     /// The number of equally likely runs (values of ρ), and the largest
     /// number of them that one failure pattern makes unfair.
-    var runs: Int
-    var unfairRuns: Int
-    var probability: Fraction
+    public var runs: Int
+    public var unfairRuns: Int
+    public var probability: Fraction
     /// The attaining pattern and the ρ of one unfair run under it.
-    var pattern: FailurePattern?
-    var unfairRhos: [Int]
-    var counterexample: FoundCounterexample?
-    var result: ProductResult
-    var engine = "explicit"
+    public var pattern: FailurePattern?
+    public var unfairRhos: [Int]
+    public var counterexample: FoundCounterexample?
+    public var result: ProductResult
+    public var engine = "explicit"
 }
 
 /// The deterministic mode by the solver: P(unfair) is 1 iff some admissible
 /// pattern violates Fairness, 0 iff the query is UNSAT.
-func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
+public func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
     let report = try runSymbolicCheck(spec: spec, symmetry: false)
     guard let fairness = report.properties.first(where: { $0.name == "Fairness" }) else {
         throw InternalError("the fair exchange has no Fairness property")
@@ -41,7 +40,7 @@ func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
             found = FoundCounterexample(file: file, diagram: Diagram.render(trace, describe: FairExchange<Concrete>.describe))
         }
     case .unknown:
-        throw ExitCode(3)
+        throw ExitStatus(3)
     default:
         throw InternalError("the solver and simulate disagree on Fairness: \(fairness.reason ?? "")")
     }
@@ -58,7 +57,7 @@ func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
 ///
 /// Patterns are oblivious (fixed before ρ is drawn); see specs/properties.md
 /// for why that is the adversary's best.
-func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
+public func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
     try Catalog.validate(spec)
     let proto = Catalog.fairExchange(spec, logic: Concrete())
     let rhos = proto.mode == .deterministic ? [0] : Array(1...proto.M)
@@ -108,52 +107,41 @@ func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
         counterexample: found, result: result)
 }
 
-struct FairnessCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fairness",
-        abstract: "The exact worst-case probability that a fair exchange is unfair, over every failure pattern.",
-        discussion: """
-            Explores the M runs ρ = 1 … M of the fake-rounds fair exchange together under \
-            every admissible failure pattern with at most t faulty processes (general \
-            omission), and reports max over patterns of the fraction of the ρ for which \
-            the run is unfair (some host obtains the items, some correct host does not), \
-            as an exact reduced fraction. The pattern that attains it is written as a \
-            counterexample file (for the first unfair ρ; `pals replay` re-runs it). \
-            --mode deterministic has no ρ: the answer is 0 or 1, and with --engine symbolic \
-            (the default when n > 4) Z3 decides whether any pattern violates Fairness. Items \
-            match every description (p_i offers i + 1).
+/// The parameters of `pals fairness` as a value; `run()` performs it.
+public struct FairnessRequest {
+    public var n: Int
+    public var t: Int
+    public var M: Int?
+    public var mode: String = "fake-rounds"
+    public var threads: Int = 2
+    public var engine: EngineChoice = .auto
+    public var json: Bool = false
+    public var out: String = "counterexamples"
+    public var html: String?
 
-            Exit status: 0 when computed (whatever the probability), 2 usage or input error.
-            """)
+    /// Parameters with the command line's defaults.
+    public init(n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto, json: Bool = false, out: String = "counterexamples", html: String? = nil) {
+        self.n = n
+        self.t = t
+        self.M = M
+        self.mode = mode
+        self.threads = threads
+        self.engine = engine
+        self.json = json
+        self.out = out
+        self.html = html
+    }
 
-    @Option(help: "Number of processes (2…5).")
-    var n: Int
 
-    @Option(help: "Largest number of faulty processes.")
-    var t: Int
 
-    @Option(name: .customLong("M"), help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds).")
-    var M: Int?
 
-    @Option(help: "fake-rounds (default) or deterministic.")
-    var mode = "fake-rounds"
 
-    @Option(help: "Worker threads.")
-    var threads = 2
 
-    @Option(help: "explicit (the product of the M runs), symbolic (deterministic mode only: Z3 checks Fairness, the answer is 0 or 1) or auto (symbolic for the deterministic mode when n > 4).")
-    var engine: EngineChoice = .auto
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    @Option(help: "Folder for the counterexample file.")
-    var out = "counterexamples"
 
-    @Option(help: "Also write a self-contained HTML report to this file.")
-    var html: String?
 
-    func run() throws {
+    public func run() throws {
         try checkWritable(html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
@@ -164,7 +152,7 @@ struct FairnessCommand: ParsableCommand {
             guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
             if mode == "fake-rounds" { rounds = M + 1 }
         } else if mode == "fake-rounds" {
-            throw PalsError(.invalidArgument, "the fake-rounds mode needs --M (ρ is drawn from 1…M)")
+            throw PalsError(.invalidArgument, "the fake-rounds mode needs ⟪M⟫ (ρ is drawn from 1…M)")
         }
         let spec = ModelSpec(protocolName: "fair-exchange", variant: mode, n: n, t: t, rounds: rounds)
         let useSolver: Bool
@@ -174,7 +162,7 @@ struct FairnessCommand: ParsableCommand {
         case .auto: useSolver = n > 4 && mode == "deterministic"
         }
         if useSolver && mode != "deterministic" {
-            throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use --engine explicit")
+            throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use ⟪engine⟫ explicit")
         }
         var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads)
         if let c = report.counterexample {
@@ -185,7 +173,7 @@ struct FairnessCommand: ParsableCommand {
     }
 }
 
-func fairnessJSON(_ r: FairnessReport) -> JSON {
+public func fairnessJSON(_ r: FairnessReport) -> JSON {
     .object([
         ("protocol", .string("fair-exchange")),
         ("mode", .string(r.mode.rawValue)),
@@ -211,7 +199,7 @@ func fairnessJSON(_ r: FairnessReport) -> JSON {
     ])
 }
 
-func fairnessText(_ r: FairnessReport) -> String {
+public func fairnessText(_ r: FairnessReport) -> String {
     let what = r.mode == .deterministic ? "deterministic" : "fake rounds, ρ uniform in 1…\(r.M)"
     var s = "fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(what))\n"
     s += "worst-case P(unfair) = \(r.probability)"

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import NIOPosix
 import PalsCore
@@ -14,35 +13,33 @@ import PalsRuntime
 // MARK: - Shared pieces
 
 /// The protocol instance a runtime command runs.
-struct RuntimeInstanceOptions: ParsableArguments {
-    @Option(help: "Number of processes.")
-    var n: Int
+public struct RuntimeInstance {
+    public var n: Int
+    public var t: Int
+    public var variant: String = "standard"
+    public var function: String?
+    public var fuel: UInt64?
+    public var mode: String?
+    public var M: Int?
 
-    @Option(help: "Bound on faulty processes.")
-    var t: Int
+    /// Parameters with the command line's defaults.
+    public init(n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil) {
+        self.n = n
+        self.t = t
+        self.variant = variant
+        self.function = function
+        self.fuel = fuel
+        self.mode = mode
+        self.M = M
+    }
 
-    @Option(help: "Variant of the protocol (uic: standard or a mutant; smc: the function; fair-exchange: the mode).")
-    var variant = "standard"
-
-    @Option(help: "smc: the function F (sum, max, majority, auction, identity) or a WebAssembly module PATH.wasm.")
-    var function: String?
-
-    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000).")
-    var fuel: UInt64?
-
-    @Option(help: "fair-exchange: deterministic or fake-rounds.")
-    var mode: String?
-
-    @Option(name: .customLong("M"), help: "fair-exchange, fake rounds: p0's module draws ρ from 1…M (the run has M + 1 rounds; default \(Catalog.defaultM)).")
-    var M: Int?
-
-    func spec(_ protocolName: String) throws(PalsError) -> ModelSpec {
+    public func spec(_ protocolName: String) throws(PalsError) -> ModelSpec {
         try instanceSpec(
             protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: nil, fuel: fuel)
     }
 
     /// The options that name this instance again (for child processes).
-    func arguments(_ protocolName: String) throws(PalsError) -> [String] {
+    public func arguments(_ protocolName: String) throws(PalsError) -> [String] {
         let s = try spec(protocolName)
         var args = ["--n", "\(n)", "--t", "\(t)"] + (functionChildArguments(s) ?? ["--variant", s.variant])
         if let r = s.rounds, protocolName == "fair-exchange" { args += ["--M", "\(r - 1)"] }
@@ -51,18 +48,18 @@ struct RuntimeInstanceOptions: ParsableArguments {
 }
 
 /// A runtime command written once for every protocol the runtime runs.
-protocol RuntimeCommandBody {
+public protocol RuntimeCommandBody {
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws
 }
 
-struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
-    let body: Body
-    func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
+public struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
+    public let body: Body
+    public func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
 }
 
 /// Reads an adversary file: a failure pattern `{"faulty":…,"crashes":…,"drops":…}`
 /// or a counterexample file (its pattern).
-func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
+public func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
     let text = try readText(path)
     let json = try JSON.parse(text)
     if json["schema"]?.stringValue == CounterexampleFile.schemaID {
@@ -79,15 +76,14 @@ func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
     return AdversaryPlan(pattern: try FailurePattern(json: json, what: path))
 }
 
-
-func renderDecision(_ d: Decision<Concrete>?) -> String {
+public func renderDecision(_ d: Decision<Concrete>?) -> String {
     guard let d else { return "no result (crashed)" }
     guard d.decided else { return "did not decide" }
     if let user = renderUserResult(d.value) { return "decided F = \(user)" }
     return "decided [" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ", ") + "]"
 }
 
-func decisionJSON(_ d: Decision<Concrete>?) -> JSON {
+public func decisionJSON(_ d: Decision<Concrete>?) -> JSON {
     guard let d else { return .null }
     return .object([
         ("decided", .bool(d.decided)),
@@ -96,7 +92,7 @@ func decisionJSON(_ d: Decision<Concrete>?) -> JSON {
 }
 
 /// Reads `DIR/roster.json` and every `DIR/key-<i>.json` present.
-func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) {
+public func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) {
     let roster = try Roster.parse(try readText((dir as NSString).appendingPathComponent("roster.json")))
     var keys: [ModuleKey] = []
     for i in 0..<roster.n {
@@ -110,7 +106,7 @@ func readKeyDirectory(_ dir: String) throws(PalsError) -> (Roster, [ModuleKey]) 
 }
 
 /// Writes the key files and the roster of a fresh deployment.
-func writeKeyDirectory(
+public func writeKeyDirectory(
     _ dir: String, keys: [ModuleKey], hostKeys: [HostKey] = [], addresses: [String?], force: Bool
 ) throws(PalsError) -> Roster {
     let roster = try Roster(
@@ -124,7 +120,7 @@ func writeKeyDirectory(
             var st = stat()
             let path = (dir as NSString).appendingPathComponent("key-\(k.id).json")
             if lstat(path, &st) == 0 {
-                throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use --force)")
+                throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use ⟪force⟫)")
             }
         }
     }
@@ -141,13 +137,13 @@ func writeKeyDirectory(
 }
 
 /// This executable's path (to start `pals peer` and `pals module` children).
-func selfExecutable() -> String {
+public func selfExecutable() -> String {
     if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
     return CommandLine.arguments[0]
 }
 
 /// Milliseconds option → seconds, checked.
-func seconds(ms: Int, _ name: String) throws(PalsError) -> Double {
+public func seconds(ms: Int, _ name: String) throws(PalsError) -> Double {
     guard ms > 0 && ms <= 3_600_000 else {
         throw PalsError(.invalidArgument, "\(name) must be 1…3600000 milliseconds, got \(ms)")
     }
@@ -156,12 +152,12 @@ func seconds(ms: Int, _ name: String) throws(PalsError) -> Double {
 
 /// Oracle verdict → exit status: 0 conforms with every property, 1 a
 /// disagreement or a violated property, 3 a run outside the model.
-func exitStatus(_ r: OracleReport) -> Int32 {
+public func exitStatus(_ r: OracleReport) -> Int32 {
     if r.verdict == .disagrees || !r.violations.isEmpty { return 1 }
     return r.verdict == .outsideModel ? 3 : 0
 }
 
-func reportJSON(_ r: OracleReport) -> JSON {
+public func reportJSON(_ r: OracleReport) -> JSON {
     .object([
         ("verdict", .string(r.verdict.rawValue)),
         (
@@ -179,7 +175,7 @@ func reportJSON(_ r: OracleReport) -> JSON {
     ])
 }
 
-func reportLines(_ r: OracleReport) -> [String] {
+public func reportLines(_ r: OracleReport) -> [String] {
     var lines: [String] = []
     switch r.verdict {
     case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)")
@@ -200,7 +196,7 @@ func reportLines(_ r: OracleReport) -> [String] {
 /// Writes what a failing run leaves behind: the run trace (replay with
 /// `pals oracle`) and, for a violated property, a counterexample file
 /// (replay with `pals replay`). Returns the paths.
-func saveFailure(
+public func saveFailure(
     _ trace: RunTrace, _ report: OracleReport, model: RuntimeModel<some ModuleCodec>, dir: String, tag: String
 ) throws(PalsError) -> [String] {
     var paths: [String] = []
@@ -223,28 +219,24 @@ func saveFailure(
 
 // MARK: - keygen
 
-struct KeygenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "keygen",
-        abstract: "Generate X25519 module keys, P-256 host keys and the roster for n peers.",
-        discussion: "Writes OUT/key-<i>.json (private, mode 600: install each in its module only), OUT/host-key-<i>.json (private, mode 600: the host's TLS key) and OUT/roster.json (both public keys and the address of every peer, shared by all).")
+/// The parameters of `pals keygen` as a value; `run()` performs it.
+public struct KeygenRequest {
+    public var n: Int
+    public var out: String
+    public var addresses: String?
+    public var basePort: Int = 7400
+    public var force: Bool = false
 
-    @Option(help: "Number of peers.")
-    var n: Int
+    /// Parameters with the command line's defaults.
+    public init(n: Int, out: String, addresses: String? = nil, basePort: Int = 7400, force: Bool = false) {
+        self.n = n
+        self.out = out
+        self.addresses = addresses
+        self.basePort = basePort
+        self.force = force
+    }
 
-    @Option(help: "Folder to write into.")
-    var out: String
-
-    @Option(help: "Peer addresses, comma-separated host:port (default: 127.0.0.1 from --base-port on).")
-    var addresses: String?
-
-    @Option(help: "First port when --addresses is not given.")
-    var basePort = 7400
-
-    @Flag(help: "Overwrite existing key files.")
-    var force = false
-
-    func run() throws {
+    public func run() throws {
         guard n >= 1 && n <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n = \(n) is out of range: need 1 ≤ n ≤ \(ProcessSet.maxProcesses)")
         }
@@ -252,12 +244,12 @@ struct KeygenCommand: ParsableCommand {
         if let addresses {
             list = addresses.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard list.count == n else {
-                throw PalsError(.invalidArgument, "--addresses lists \(list.count) addresses for n = \(n)")
+                throw PalsError(.invalidArgument, "⟪addresses⟫ lists \(list.count) addresses for n = \(n)")
             }
             for a in list { _ = try HostPort.parse(a) }
         } else {
             guard basePort >= 1 && basePort <= 65536 - n else {
-                throw PalsError(.invalidArgument, "--base-port \(basePort) leaves no room for \(n) ports")
+                throw PalsError(.invalidArgument, "⟪basePort⟫ \(basePort) leaves no room for \(n) ports")
             }
             list = (0..<n).map { "127.0.0.1:\(basePort + $0)" }
         }
@@ -270,26 +262,24 @@ struct KeygenCommand: ParsableCommand {
 
 // MARK: - module
 
-struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
-    static let configuration = CommandConfiguration(
-        commandName: "module",
-        abstract: "Run one security module as a process: APDUs on stdin, responses on stdout.",
-        discussion: "Each APDU is a 4-byte big-endian length then its bytes. The module holds its key and the roster; the APDU interface is the only thing that crosses its boundary (INS BEGIN 0x20, ROUND OUT 0x30, ROUND IN 0x32, RESULT 0x40, ABORT 0x50; see Sources/PalsModule/APDU.swift).")
+/// The parameters of `pals module` as a value; `run()` performs it.
+public struct ModuleRequest: RuntimeCommandBody {
+    public var protocolName: String
+    public var instance: RuntimeInstance
+    public var key: String
+    public var roster: String
 
-    @Argument(help: "Protocol: uic, smc or fair-exchange.")
-    var protocolName: String
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, instance: RuntimeInstance, key: String, roster: String) {
+        self.protocolName = protocolName
+        self.instance = instance
+        self.key = key
+        self.roster = roster
+    }
 
-    @OptionGroup var instance: RuntimeInstanceOptions
+    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
-    @Option(help: "This module's key file.")
-    var key: String
-
-    @Option(help: "The roster file.")
-    var roster: String
-
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
-
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
         let module = try SecurityModule(
@@ -313,81 +303,57 @@ struct ModuleCommand: ParsableCommand, RuntimeCommandBody {
 
 // MARK: - peer
 
-struct PeerCommand: ParsableCommand, RuntimeCommandBody {
-    static let configuration = CommandConfiguration(
-        commandName: "peer",
-        abstract: "Run one TrustedPals peer (host + security module) for one protocol instance over TCP.",
-        discussion: """
-            Listens on --listen (default: the roster's address for --id), connects to the other peers \
-            of the roster over mutual TLS 1.3 (host keys pinned in the roster), runs the instance on the \
-            synchronous schedule and prints the module's result. Round 1 starts at --start-at (T0) and \
-            round r closes at the latest at T0 + r × --round-timeout (Δ) on this host's clock. A peer not \
-            connected at T0 is treated as omitting (the output says so). Every peer of an instance must \
-            be given the same --session (fresh per instance) and the same --start-at; without \
-            --start-at a peer picks the first multiple of 10 s at least --connect-timeout from now.
-            Exit status: 0 when the module ran all rounds, 2 for bad input, 3 when the module failed.
-            """)
+/// The parameters of `pals peer` as a value; `run()` performs it.
+public struct PeerRequest: RuntimeCommandBody {
+    public var protocolName: String
+    public var instance: RuntimeInstance
+    public var id: Int
+    public var roster: String
+    public var key: String?
+    public var listen: String?
+    public var input: Int
+    public var session: String
+    public var roundTimeout: Int = 1000
+    public var connectTimeout: Int = 5000
+    public var startAt: Int64?
+    public var hostKey: String?
+    public var minRound: Int = 0
+    public var adversary: String?
+    public var log: String?
+    public var module: ModulePlacement = .inProcess
+    public var json: Bool = false
 
-    @Argument(help: "Protocol: uic, smc or fair-exchange.")
-    var protocolName: String
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, instance: RuntimeInstance, id: Int, roster: String, key: String? = nil, listen: String? = nil, input: Int, session: String, roundTimeout: Int = 1000, connectTimeout: Int = 5000, startAt: Int64? = nil, hostKey: String? = nil, minRound: Int = 0, adversary: String? = nil, log: String? = nil, module: ModulePlacement = .inProcess, json: Bool = false) {
+        self.protocolName = protocolName
+        self.instance = instance
+        self.id = id
+        self.roster = roster
+        self.key = key
+        self.listen = listen
+        self.input = input
+        self.session = session
+        self.roundTimeout = roundTimeout
+        self.connectTimeout = connectTimeout
+        self.startAt = startAt
+        self.hostKey = hostKey
+        self.minRound = minRound
+        self.adversary = adversary
+        self.log = log
+        self.module = module
+        self.json = json
+    }
 
-    @OptionGroup var instance: RuntimeInstanceOptions
+    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
-    @Option(help: "This peer's id (0…n-1).")
-    var id: Int
-
-    @Option(help: "The roster file (from `pals keygen`).")
-    var roster: String
-
-    @Option(help: "This peer's key file (default: key-<id>.json beside the roster).")
-    var key: String?
-
-    @Option(help: "Address to listen on, host:port.")
-    var listen: String?
-
-    @Option(help: "This module's input value.")
-    var input: Int
-
-    @Option(help: "Session id, 16 hex digits, the same for every peer of the instance.")
-    var session: String
-
-    @Option(help: "Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.")
-    var roundTimeout = 1000
-
-    @Option(help: "Without --start-at: how long the peers have to connect before T0, milliseconds.")
-    var connectTimeout = 5000
-
-    @Option(help: "T0: when round 1 starts, milliseconds since the Unix epoch (the same for every peer).")
-    var startAt: Int64?
-
-    @Option(help: "This host's TLS key file (default: host-key-<id>.json beside the roster).")
-    var hostKey: String?
-
-    @Option(help: "Make every round last at least this long, milliseconds (demonstrations, kill tests; below --round-timeout).")
-    var minRound = 0
-
-    @Option(help: "Adversary file: a failure pattern or a counterexample file to inject.")
-    var adversary: String?
-
-    @Option(help: "Write this peer's log here after every round (for `pals oracle`).")
-    var log: String?
-
-    @Option(help: "Where the module runs: in-process, process (a `pals module` child over a pipe), or pcsc[:READER] (a smart card through PC/SC: `pals card` or a real card).")
-    var module = "in-process"
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
-
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         // Started by `pals cluster` or a process campaign: never outlive it.
         ChildProcesses.watchParent()
         let rosterFile = try Roster.parse(try readText(roster))
         guard rosterFile.n == model.n else {
-            throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but --n is \(model.n)")
+            throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but ⟪n⟫ is \(model.n)")
         }
-        guard id >= 0 && id < model.n else { throw PalsError(.invalidArgument, "--id \(id) is not a peer of the roster (0…\(model.n - 1))") }
+        guard id >= 0 && id < model.n else { throw PalsError(.invalidArgument, "⟪id⟫ \(id) is not a peer of the roster (0…\(model.n - 1))") }
         let keyPath = key ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("key-\(id).json")
         let myKey = try ModuleKey.parse(try readText(keyPath))
         guard myKey.id == id else { throw PalsError(.invalidArgument, "\(keyPath) is the key of p\(myKey.id), not p\(id)") }
@@ -401,21 +367,21 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         } else if let a = rosterFile.peers[id].address {
             listenAddress = try HostPort.parse(a)
         } else {
-            throw PalsError(.invalidArgument, "the roster has no address for p\(id); give --listen")
+            throw PalsError(.invalidArgument, "the roster has no address for p\(id); give ⟪listen⟫")
         }
-        let roundSeconds = try seconds(ms: roundTimeout, "--round-timeout")
-        let connectSeconds = try seconds(ms: connectTimeout, "--connect-timeout")
+        let roundSeconds = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
+        let connectSeconds = try seconds(ms: connectTimeout, "⟪connectTimeout⟫")
         guard minRound >= 0 && minRound <= 3_600_000 else {
-            throw PalsError(.invalidArgument, "--min-round must be 0…3600000 milliseconds, got \(minRound)")
+            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…3600000 milliseconds, got \(minRound)")
         }
-        if let log { try checkWritable(log, option: "--log") }
+        if let log { try checkWritable(log, option: "⟪log⟫") }
         let link: ModuleLink
         switch module {
-        case "in-process":
+        case .inProcess:
             link = try SecurityModule(
                 codec: model.codec, key: myKey, roster: rosterFile,
                 sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: keyPath)))
-        case "process":
+        case .process:
             var args = ["module", protocolName] + (try instance.arguments(protocolName))
             args += ["--key", keyPath, "--roster", roster]
             do {
@@ -423,14 +389,11 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
             } catch {
                 throw PalsError(.invalidArgument, error.message)
             }
-        default:
-            guard let reader = CardModuleSpec.reader(module) else {
-                throw PalsError(.invalidArgument, "--module must be in-process, process, pcsc or pcsc:READER, got \"\(module)\"")
-            }
+        case .pcsc(let reader):
             do {
                 link = try CardModuleSpec.connect(reader: reader, cardTimeout: connectSeconds)
             } catch {
-                throw PalsError(.invalidArgument, "--module \(module): \(error.message)")
+                throw PalsError(.invalidArgument, "⟪module⟫ \(module.rawValue): \(error.message)")
             }
         }
         let hostKeyPath =
@@ -438,13 +401,13 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
         let myHostKey = try HostKey.parse(try readText(hostKeyPath))
         guard myHostKey.id == id else { throw PalsError(.invalidArgument, "\(hostKeyPath) is the host key of p\(myHostKey.id), not p\(id)") }
         guard minRound >= 0 && minRound < roundTimeout else {
-            throw PalsError(.invalidArgument, "--min-round must be 0…\(roundTimeout - 1) (below --round-timeout), got \(minRound)")
+            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
         }
         let now = systemWallClock()
         let start: Int64
         if let startAt {
             guard startAt >= 0 && startAt <= 32_503_680_000_000 else {
-                throw PalsError(.invalidArgument, "--start-at must be milliseconds since the Unix epoch (before the year 3000), got \(startAt)")
+                throw PalsError(.invalidArgument, "⟪startAt⟫ must be milliseconds since the Unix epoch (before the year 3000), got \(startAt)")
             }
             start = startAt * 1_000_000
         } else {
@@ -477,15 +440,15 @@ struct PeerCommand: ParsableCommand, RuntimeCommandBody {
             for note in result.notes { print("note: \(note)") }
             print("p\(id) \(renderDecision(result.decision))")
         }
-        if result.decision == nil && result.crashedBeforeRound == nil { throw ExitCode(3) }
+        if result.decision == nil && result.crashedBeforeRound == nil { throw ExitStatus(3) }
         if result.notes.contains(where: { $0.hasPrefix("module failed") || $0.hasPrefix("module refused") }) {
-            throw ExitCode(3)
+            throw ExitStatus(3)
         }
     }
 }
 
 /// Writes a peer log atomically (a killed peer leaves its last whole log).
-func writeLog(_ log: PeerLog, notes: [String], to path: String) {
+public func writeLog(_ log: PeerLog, notes: [String], to path: String) {
     var l = log
     l.notes = notes + l.notes
     let tmp = path + ".tmp"
@@ -495,83 +458,67 @@ func writeLog(_ log: PeerLog, notes: [String], to path: String) {
 
 // MARK: - cluster
 
-struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
-    static let configuration = CommandConfiguration(
-        commandName: "cluster",
-        abstract: "Start n peer processes on loopback, run one instance over TCP, print the results and the oracle's verdict.",
-        discussion: """
-            Generates keys and a roster in OUT/keys, starts n `pals peer` processes, collects their \
-            logs into OUT/trace.json and replays it through the oracle (`pals oracle OUT/trace.json` \
-            does the same later). Exit status: 0 when the run conforms and every property holds, 1 for \
-            a disagreement or a violated property (files written to OUT), 2 for bad input, 3 when a \
-            peer failed or the run left the model.
-            """)
+/// The parameters of `pals cluster` as a value; `run()` performs it.
+public struct ClusterRequest: RuntimeCommandBody {
+    public var protocolName: String
+    public var instance: RuntimeInstance
+    public var inputs: String?
+    public var adversary: String = "none"
+    public var seed: UInt64 = 1
+    public var roundTimeout: Int = 1000
+    public var minRound: Int = 0
+    public var module: ModulePlacement = .inProcess
+    public var out: String?
+    public var kill: Int?
+    public var killAfter: Int?
+    /// With `kill` and `module` pcsc: kill the peer's card process instead of the peer.
+    public var killCard: Bool = false
+    public var json: Bool = false
 
-    @Argument(help: "Protocol: uic, smc or fair-exchange.")
-    var protocolName: String
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess, out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, killCard: Bool = false, json: Bool = false) {
+        self.protocolName = protocolName
+        self.instance = instance
+        self.inputs = inputs
+        self.adversary = adversary
+        self.seed = seed
+        self.roundTimeout = roundTimeout
+        self.minRound = minRound
+        self.module = module
+        self.out = out
+        self.kill = kill
+        self.killAfter = killAfter
+        self.killCard = killCard
+        self.json = json
+    }
 
-    @OptionGroup var instance: RuntimeInstanceOptions
+    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
-    @Option(help: "Inputs, comma-separated (default for uic: 10, 11, …).")
-    var inputs: String?
-
-    @Option(help: "Adversary: none, random (seeded by --seed), or a failure-pattern / counterexample file.")
-    var adversary = "none"
-
-    @Option(help: "Seed of the random adversary.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Round timeout in milliseconds.")
-    var roundTimeout = 1000
-
-    @Option(help: "Make every round last at least this long, milliseconds.")
-    var minRound = 0
-
-    @Option(help: "Where modules run: in-process (in each peer), process (a `pals module` child per peer) or pcsc (a virtual smart card per peer, `pals card`, behind a pcscd of the cluster's own).")
-    var module = "in-process"
-
-    @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
-    var out: String?
-
-    @Option(help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
-    var kill: Int?
-
-    @Option(help: "With --kill: milliseconds after the peers start (default 150); never later than the run's limit.")
-    var killAfter: Int?
-
-    @Flag(help: "With --kill and --module pcsc: kill the peer's card process instead of the peer.")
-    var killCard = false
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
-
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
-        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "--inputs") } ?? model.defaultInputs
-        guard inputList.count == n else { throw PalsError(.invalidArgument, "--inputs lists \(inputList.count) values for n = \(n)") }
+        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "⟪inputs⟫") } ?? model.defaultInputs
+        guard inputList.count == n else { throw PalsError(.invalidArgument, "⟪inputs⟫ lists \(inputList.count) values for n = \(n)") }
         if let bad = inputList.first(where: { $0 == Concrete.bottomValue }) {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
         }
-        _ = try seconds(ms: roundTimeout, "--round-timeout")
+        _ = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
         guard minRound >= 0 && minRound < roundTimeout else {
-            throw PalsError(.invalidArgument, "--min-round must be 0…\(roundTimeout - 1) (below --round-timeout), got \(minRound)")
+            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
         }
-        guard module == "in-process" || module == "process" || module == "pcsc" else {
-            throw PalsError(.invalidArgument, "--module must be in-process, process or pcsc, got \"\(module)\"")
+        if case .pcsc(let reader?) = module {
+            throw PalsError(.invalidArgument, "⟪module⟫ pcsc:\(reader): a cluster starts its own virtual cards; give pcsc")
         }
-        guard !killCard || module == "pcsc" else { throw PalsError(.invalidArgument, "--kill-card needs --module pcsc") }
-        guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "--kill-card needs --kill") }
+        guard !killCard || module == .pcsc(reader: nil) else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪module⟫ pcsc") }
+        guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪kill⟫") }
         let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
-            guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "--kill \(kill) is not a peer (0…\(n - 1))") }
+            guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "⟪kill⟫ \(kill) is not a peer (0…\(n - 1))") }
             let after = killAfter ?? 150
             guard after >= 0 && after <= limit else {
-                throw PalsError(.invalidArgument, "--kill-after must be 0…\(limit) milliseconds (the run's limit), got \(after)")
+                throw PalsError(.invalidArgument, "⟪killAfter⟫ must be 0…\(limit) milliseconds (the run's limit), got \(after)")
             }
         } else if killAfter != nil {
-            throw PalsError(.invalidArgument, "--kill-after needs --kill")
+            throw PalsError(.invalidArgument, "⟪killAfter⟫ needs ⟪kill⟫")
         }
         let plan: AdversaryPlan
         switch adversary {
@@ -594,7 +541,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         let killAt = killAfter ?? 150
         let outcome = try PeerProcessRun(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
-            plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
+            plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module.rawValue,
             kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
@@ -638,19 +585,20 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
             for s in saved { print("saved: \(s)") }
         }
         let status = exitStatus(report)
-        if status != 0 { throw ExitCode(status) }
-        if !failedPeers.isEmpty && plan.crashes.isEmpty { throw ExitCode(3) }
+        if status != 0 { throw ExitStatus(status) }
+        if !failedPeers.isEmpty && plan.crashes.isEmpty { throw ExitStatus(3) }
     }
 }
 
-func makeTemporaryDirectory() throws(PalsError) -> String {
-    var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("pals-cluster-XXXXXX").utf8CString)
+/// A new, empty folder under the system's temporary folder, named `prefix-XXXXXX`.
+public func makeTemporaryDirectory(prefix: String = "pals-cluster") throws(PalsError) -> String {
+    var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-XXXXXX").utf8CString)
     guard let p = mkdtemp(&template) else { throw PalsError(.invalidArgument, "cannot create a temporary folder") }
     return String(cString: p)
 }
 
 /// `count` TCP ports that were free on 127.0.0.1 a moment ago.
-func freePorts(_ count: Int) throws(PalsError) -> [Int] {
+public func freePorts(_ count: Int) throws(PalsError) -> [Int] {
     var fds: [Int32] = []
     var ports: [Int] = []
     defer { for fd in fds { close(fd) } }
@@ -674,78 +622,63 @@ func freePorts(_ count: Int) throws(PalsError) -> [Int] {
 
 // MARK: - campaign
 
-struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
-    static let configuration = CommandConfiguration(
-        commandName: "campaign",
-        abstract: "Fault-injection campaign: many runs against a random adversary, each checked by the oracle.",
-        discussion: """
-            Reports runs, property violations, oracle disagreements, runs outside the model, \
-            throughput, and (TCP) round latencies. Failing runs are saved under --out. \
-            Exit status: 0 when every run conforms and satisfies every property, 1 otherwise, 2 for bad input.
-            """)
+/// The parameters of `pals campaign` as a value; `run()` performs it.
+public struct CampaignRequest: RuntimeCommandBody {
+    public var protocolName: String
+    public var instance: RuntimeInstance
+    public var runs: Int = 1000
+    public var seed: UInt64 = 1
+    public var transport: CampaignTransport = .memory
+    public var killWindow: Int?
+    public var minRound: Int?
+    public var adversary: String = "random"
+    public var roundTimeout: Int = 2000
+    /// The folder for failing runs; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
+    public var json: Bool = false
+    public var html: String?
+    /// Transport process: where each peer's module runs (default in-process).
+    public var module: ModulePlacement?
 
-    @Argument(help: "Protocol: uic, smc or fair-exchange.")
-    var protocolName: String
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1, transport: CampaignTransport = .memory, killWindow: Int? = nil, minRound: Int? = nil, adversary: String = "random", roundTimeout: Int = 2000, out: String? = nil, json: Bool = false, html: String? = nil, module: ModulePlacement? = nil) {
+        self.protocolName = protocolName
+        self.instance = instance
+        self.runs = runs
+        self.seed = seed
+        self.transport = transport
+        self.killWindow = killWindow
+        self.minRound = minRound
+        self.adversary = adversary
+        self.roundTimeout = roundTimeout
+        self.out = out
+        self.json = json
+        self.html = html
+        self.module = module
+    }
 
-    @OptionGroup var instance: RuntimeInstanceOptions
+    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
-    @Option(help: "Number of runs.")
-    var runs = 1000
-
-    @Option(help: "Seed of the random adversary and inputs.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Transport: memory (deterministic, in-process), tcp (n hosts in this process over loopback) or process (n `pals peer` processes per run, up to t of them SIGKILLed at random moments).")
-    var transport = "memory"
-
-    @Option(help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
-    var killWindow: Int?
-
-    @Option(help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
-    var minRound: Int?
-
-    @Option(help: "Adversary: random, or a failure-pattern / counterexample file used in every run.")
-    var adversary = "random"
-
-    @Option(help: "Round timeout of the TCP transport, milliseconds.")
-    var roundTimeout = 2000
-
-    @Option(help: "Folder for failing runs.")
-    var out = "counterexamples/runtime"
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    @Option(help: "Also write a self-contained HTML report (runs, verdicts, round-latency histogram and percentiles, injected faults over the runs) to this file (memory and tcp transports).")
-    var html: String?
-
-    @Option(help: "--transport process: where each peer's module runs: in-process (default), process, or pcsc (a virtual smart card per peer behind a pcscd of its own).")
-    var module: String?
-
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
-
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
-        guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs)") }
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)") }
         try checkWritable(html)
         if let module {
-            guard transport == "process" else { throw PalsError(.invalidArgument, "--module applies to --transport process") }
-            guard ["in-process", "process", "pcsc"].contains(module) else {
-                throw PalsError(.invalidArgument, "--module must be in-process, process or pcsc, got \"\(module)\"")
+            guard transport == .process else { throw PalsError(.invalidArgument, "⟪module⟫ applies to ⟪transport⟫ process") }
+            if case .pcsc(let reader?) = module {
+                throw PalsError(.invalidArgument, "⟪module⟫ pcsc:\(reader): a campaign starts its own virtual cards; give pcsc")
             }
         }
-        if transport == "process" {
-            guard html == nil else { throw PalsError(.invalidArgument, "--html applies to the memory and tcp transports") }
+        if transport == .process {
+            guard html == nil else { throw PalsError(.invalidArgument, "⟪html⟫ applies to the memory and tcp transports") }
             return try processCampaign(model)
         }
         guard killWindow == nil && minRound == nil else {
-            throw PalsError(.invalidArgument, "--kill-window and --min-round apply to --transport process")
+            throw PalsError(.invalidArgument, "⟪killWindow⟫ and ⟪minRound⟫ apply to ⟪transport⟫ process")
         }
-        guard let tr = Transport(rawValue: transport) else {
-            throw PalsError(.invalidArgument, "--transport must be memory, tcp or process, got \"\(transport)\"")
-        }
+        let tr: Transport = transport == .tcp ? .tcp : .memory
         let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
         let options = CampaignOptions(
-            runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "--round-timeout"), plan: plan)
+            runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"), plan: plan)
         let campaign = try Campaign(model: model)
         let r = try campaign.run(options)
         // Fair exchange: the measured rate of unfair runs next to the exact
@@ -761,7 +694,7 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
         // campaign into the same --out never overwrites them.
         var saved: [String] = []
         if !r.failures.isEmpty {
-            let dir = (out as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
+            let dir = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
             _ = try writeKeyDirectory(
                 (dir as NSString).appendingPathComponent("keys"), keys: campaign.keys,
                 addresses: Array(repeating: nil, count: model.n), force: false)
@@ -830,28 +763,28 @@ struct CampaignCommand: ParsableCommand, RuntimeCommandBody {
             facts += saved.map { "saved: \($0)" }
             try writeHTML(campaignHTML(title: "pals campaign \(model.protocolName) n=\(model.n) t=\(model.t)", facts: facts, result: r), to: html)
         }
-        if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitCode(1) }
+        if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitStatus(1) }
     }
 }
 
-extension CampaignCommand {
+extension CampaignRequest {
     /// `--transport process`: real peer processes and real kills.
-    func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
-        guard runs <= 100_000 else { throw PalsError(.invalidArgument, "--runs must be 1…100000 with --transport process, got \(runs)") }
+    public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+        guard runs <= 100_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)") }
         let window = killWindow ?? 300
         guard window >= 0 && window <= 60_000 else {
-            throw PalsError(.invalidArgument, "--kill-window must be 0…60000 milliseconds, got \(window)")
+            throw PalsError(.invalidArgument, "⟪killWindow⟫ must be 0…60000 milliseconds, got \(window)")
         }
         let minimum = minRound ?? 0
         guard minimum >= 0 && minimum <= 60_000 else {
-            throw PalsError(.invalidArgument, "--min-round must be 0…60000 milliseconds, got \(minimum)")
+            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…60000 milliseconds, got \(minimum)")
         }
-        _ = try seconds(ms: roundTimeout, "--round-timeout")
+        _ = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
         let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
         if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
-            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module ?? "in-process")
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module?.rawValue ?? "in-process")
         let r = try campaign.run(model)
         let times = r.runTimes.map { $0 * 1000 }
         if json {
@@ -879,34 +812,30 @@ extension CampaignCommand {
             for f in r.findings { print("finding: \(f)") }
             for s in r.saved { print("saved: \(s)") }
         }
-        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { throw ExitCode(1) }
+        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { throw ExitStatus(1) }
     }
 }
 
 // MARK: - oracle
 
-struct OracleCommand: ParsableCommand, RuntimeCommandBody {
-    static let configuration = CommandConfiguration(
-        commandName: "oracle",
-        abstract: "Replay a run trace through the model: compare every module's frames and result, check the properties.",
-        discussion: "Exit status: 0 when the run conforms and every property holds, 1 for a disagreement or a violated property, 2 for bad input, 3 when the realized run is outside the model.")
+/// The parameters of `pals oracle` as a value; `run()` performs it.
+public struct OracleRequest: RuntimeCommandBody {
+    public var trace: String
+    public var keys: String?
+    public var out: String?
+    public var json: Bool = false
+    public var function: String?
 
-    @Argument(help: "A run trace (trustedpals/run/v1), e.g. OUT/trace.json of `pals cluster`.")
-    var trace: String
+    /// Parameters with the command line's defaults.
+    public init(trace: String, keys: String? = nil, out: String? = nil, json: Bool = false, function: String? = nil) {
+        self.trace = trace
+        self.keys = keys
+        self.out = out
+        self.json = json
+        self.function = function
+    }
 
-    @Option(help: "Folder with roster.json and key-<i>.json (default: keys/ beside the trace).")
-    var keys: String?
-
-    @Option(help: "Folder for a counterexample file when a property is violated.")
-    var out: String?
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    @Option(help: "smc with a user's F: the .wasm module (default: the path the trace records); refused unless its SHA-256 is the trace's.")
-    var function: String?
-
-    func run() throws {
+    public func run() throws {
         let run = try RunTrace.parse(try readText(trace))
         try loadRecordedFunction(variant: run.variant, recorded: recordedFunctionPath(run.notes), given: function, file: trace)
         try withRuntimeModel(
@@ -914,7 +843,7 @@ struct OracleCommand: ParsableCommand, RuntimeCommandBody {
             RuntimeDispatch(body: self))
     }
 
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let run = try RunTrace.parse(try readText(trace))
         let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
         let (roster, keyList) = try readKeyDirectory(dir)
@@ -937,6 +866,48 @@ struct OracleCommand: ParsableCommand, RuntimeCommandBody {
             for s in saved { print("saved: \(s)") }
         }
         let status = exitStatus(report)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { throw ExitStatus(status) }
     }
+}
+
+/// Where a peer's security module runs.
+public enum ModulePlacement: RawRepresentable, Sendable, Equatable {
+    /// In the peer's own process.
+    case inProcess
+    /// In a `pals module` child process, over a pipe.
+    case process
+    /// A smart card reached through PC/SC (`pals card` behind pcscd, or a
+    /// real card): the reader of that name, or the first reader with a card.
+    case pcsc(reader: String?)
+
+    /// The command line's spellings.
+    public static let spellings = ["in-process", "process", "pcsc", "pcsc:READER"]
+
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "in-process": self = .inProcess
+        case "process": self = .process
+        default:
+            guard let reader = CardModuleSpec.reader(rawValue) else { return nil }
+            self = .pcsc(reader: reader)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .inProcess: "in-process"
+        case .process: "process"
+        case .pcsc(let reader): reader.map { "pcsc:\($0)" } ?? "pcsc"
+        }
+    }
+}
+
+/// How a campaign runs its instances.
+public enum CampaignTransport: String, CaseIterable, Sendable {
+    /// The deterministic in-memory transport, in this process.
+    case memory
+    /// n hosts in this process over loopback TCP.
+    case tcp
+    /// n `pals peer` processes per run, up to t of them killed at random moments.
+    case process
 }

@@ -6,6 +6,6 @@ import PalsRuntime
 /// handshakes per peer took up to 1.5 s for n = 4 on a loaded 2-core
 /// machine (load average 17, debug build); a peer that is not up by T0 is
 /// an omitting process, so the lead errs on the long side.
-func clusterStartTime(n: Int) -> Int64 {
+public func clusterStartTime(n: Int) -> Int64 {
     systemWallClock() / 1_000_000 + 2000 + 250 * Int64(n)
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PalsBackend
 import PalsCore
@@ -55,14 +54,14 @@ public struct UICCoding: MessageCoding {
 
 /// The protocols that have a reference message encoding, hence can be tested
 /// on a backend.
-let backendProtocols = ["uic"]
+public let backendProtocols = ["uic"]
 
 /// The model a backend implementing `protocolName` is tested against: the
 /// standard protocol (never a mutant: the backend is what is under test) and
 /// the properties that can be judged from decisions alone. UIC's
 /// CorrectNeverHalts reads internal state, which a backend does not expose;
 /// it is covered by comparing decisions with `simulate`.
-func backendModel(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> BackendModel<UICCoding> {
+public func backendModel(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> BackendModel<UICCoding> {
     try Catalog.validate(ModelSpec(protocolName: protocolName, n: n, t: t))
     guard protocolName == "uic" else {
         throw PalsError(
@@ -79,19 +78,19 @@ func backendModel(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> B
 }
 
 /// Checks a `--timeout` value.
-func backendTimeout(_ seconds: Double) throws(PalsError) -> Double {
+public func backendTimeout(_ seconds: Double) throws(PalsError) -> Double {
     guard seconds > 0 && seconds.isFinite && seconds <= 3600 else {
-        throw PalsError(.invalidArgument, "--timeout must be a number of seconds in (0, 3600], got \(seconds)")
+        throw PalsError(.invalidArgument, "⟪timeout⟫ must be a number of seconds in (0, 3600], got \(seconds)")
     }
     return seconds
 }
 
 /// Ends every backend's process group when the oracle is interrupted, then
 /// exits with 128 + the signal.
-nonisolated(unsafe) let backendInterrupts = InterruptCleanup(children: nil, exitOnSignal: true)
+public nonisolated(unsafe) let backendInterrupts = InterruptCleanup(children: nil, exitOnSignal: true)
 
 /// Starts a backend and checks that it serves `protocolName`.
-func connectBackend(_ command: String, protocolName: String, timeout: Double) throws(BackendError) -> (
+public func connectBackend(_ command: String, protocolName: String, timeout: Double) throws(BackendError) -> (
     BackendDriver, BackendHello
 ) {
     let connection = try BackendConnection(command: command, timeout: timeout)
@@ -109,7 +108,7 @@ func connectBackend(_ command: String, protocolName: String, timeout: Double) th
 }
 
 /// A failing run in reports.
-func failureJSON(_ r: BackendRunReport, name: String) -> JSON {
+public func failureJSON(_ r: BackendRunReport, name: String) -> JSON {
     .object([
         ("property", .string(name)),
         ("violated", .array(r.violated.map { .string($0) })),
@@ -124,7 +123,7 @@ func failureJSON(_ r: BackendRunReport, name: String) -> JSON {
 }
 
 /// A failing run in words.
-func failureText(_ r: BackendRunReport) -> String {
+public func failureText(_ r: BackendRunReport) -> String {
     var lines: [String] = []
     lines.append("  inputs \(r.inputs), faulty \(r.pattern.faulty)")
     if !r.pattern.crashes.isEmpty {
@@ -138,7 +137,7 @@ func failureText(_ r: BackendRunReport) -> String {
 }
 
 /// A backend error in reports.
-func backendErrorJSON(_ e: BackendError) -> JSON {
+public func backendErrorJSON(_ e: BackendError) -> JSON {
     .object([
         ("message", .string(e.message)),
         ("request", e.request.map { .string($0) } ?? .null),
@@ -148,85 +147,77 @@ func backendErrorJSON(_ e: BackendError) -> JSON {
 
 // MARK: - pals test-backend
 
-struct TestBackendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "test-backend",
-        abstract: "Property-test another implementation (a backend speaking specs/backend-protocol.md) against the model.",
-        discussion: """
-            The backend command is started once (/bin/sh -c COMMAND) and driven over JSON lines. \
-            Every run checks Termination, Validity, UniformAgreement and Agreement on the backend's \
-            decisions and compares them with `simulate` on the same inputs and failure pattern \
-            (--strict: the messages too). The first failing run is shrunk against the backend and \
-            written as a counterexample file that `pals replay FILE --backend COMMAND` reproduces.
+/// The parameters of `pals testbackend` as a value; `run()` performs it.
+public struct TestBackendRequest {
+    public var protocolName: String
+    public var cmd: String
+    public var n: Int?
+    public var t: Int?
+    public var runs: Int?
+    public var seed: UInt64 = 1
+    public var exhaustive: Bool = false
+    public var maxPatterns: Int = 200_000
+    public var replay: String?
+    public var strict: Bool = false
+    public var timeout: Double = 5
+    public var keepGoing: Bool = false
+    public var json: Bool = false
+    public var html: String?
+    /// The folder for shrunk counterexamples; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
 
-            Exit status: 0 every run passed, 1 a property violation or a disagreement with the \
-            model, 2 usage error, 3 the backend misbehaved (garbage, error reply, wrong number of \
-            messages, timeout, exit).
-            """)
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, cmd: String, n: Int? = nil, t: Int? = nil, runs: Int? = nil, seed: UInt64 = 1, exhaustive: Bool = false, maxPatterns: Int = 200_000, replay: String? = nil, strict: Bool = false, timeout: Double = 5, keepGoing: Bool = false, json: Bool = false, html: String? = nil, out: String? = nil) {
+        self.protocolName = protocolName
+        self.cmd = cmd
+        self.n = n
+        self.t = t
+        self.runs = runs
+        self.seed = seed
+        self.exhaustive = exhaustive
+        self.maxPatterns = maxPatterns
+        self.replay = replay
+        self.strict = strict
+        self.timeout = timeout
+        self.keepGoing = keepGoing
+        self.json = json
+        self.html = html
+        self.out = out
+    }
 
-    @Argument(help: "Protocol: uic.")
-    var protocolName: String
 
-    @Option(help: "The backend command, run with /bin/sh -c.")
-    var cmd: String
 
-    @Option(help: "Number of processes (not with --replay: taken from each file).")
-    var n: Int?
 
-    @Option(help: "Largest number of faulty processes (not with --replay).")
-    var t: Int?
 
-    @Option(help: "Random runs (default 100 when no other mode is given).")
-    var runs: Int?
 
-    @Option(help: "Seed of the random runs.")
-    var seed: UInt64 = 1
 
-    @Flag(help: "Every admissible failure pattern (inputs 0,1,…,n-1); refused above --max-patterns.")
-    var exhaustive = false
 
-    @Option(help: "The most patterns --exhaustive will run.")
-    var maxPatterns = 200_000
 
-    @Option(help: "Re-run counterexample files (a file, or every *.json in a folder) against the backend.")
-    var replay: String?
 
-    @Flag(help: "Also compare every message with the reference encoding.")
-    var strict = false
 
-    @Option(help: "Seconds to wait for each reply.")
-    var timeout: Double = 5
 
-    @Flag(help: "Keep running after a failing run: every failing run is counted; the first is shrunk and written.")
-    var keepGoing = false
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
 
-    @Option(help: "Also write a self-contained HTML report (runs, patterns, the failure and its shrunk run's diagram) to this file.")
-    var html: String?
 
-    @Option(help: "Folder for shrunk counterexamples.")
-    var out = "counterexamples/backend"
 
     /// One run to perform.
-    struct Case {
-        var model: BackendModel<UICCoding>
-        var inputs: [Int]
-        var pattern: FailurePattern
+    public struct Case {
+        public var model: BackendModel<UICCoding>
+        public var inputs: [Int]
+        public var pattern: FailurePattern
         /// The file it came from (--replay).
-        var file: String?
+        public var file: String?
     }
 
     /// Statistics of what was run.
-    struct Stats {
-        var runs = 0
+    public struct Stats {
+        public var runs = 0
         /// Failing runs (more than one only with --keep-going).
-        var failures = 0
-        var distinct = Set<FailurePattern>()
-        var byFaulty: [Int] = []
+        public var failures = 0
+        public var distinct = Set<FailurePattern>()
+        public var byFaulty: [Int] = []
 
-        mutating func record(_ p: FailurePattern) {
+        public mutating func record(_ p: FailurePattern) {
             runs += 1
             if distinct.insert(p).inserted {
                 while byFaulty.count <= p.faulty.count { byFaulty.append(0) }
@@ -235,12 +226,12 @@ struct TestBackendCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    public func run() throws {
         try checkWritable(html)
         let timeout = try backendTimeout(timeout)
         let modes = [runs != nil, exhaustive, replay != nil].filter { $0 }.count
         guard modes <= 1 else {
-            throw PalsError(.invalidArgument, "give at most one of --runs, --exhaustive and --replay")
+            throw PalsError(.invalidArgument, "give at most one of ⟪runs⟫, ⟪exhaustive⟫ and ⟪replay⟫")
         }
         let mode = exhaustive ? "exhaustive" : replay != nil ? "replay" : "random"
         // Everything the user can get wrong is checked before the backend starts.
@@ -249,24 +240,24 @@ struct TestBackendCommand: ParsableCommand {
         var exhaustiveCount = 0
         if let replay {
             guard n == nil && t == nil else {
-                throw PalsError(.invalidArgument, "--replay takes n and t from each file; do not give --n or --t")
+                throw PalsError(.invalidArgument, "⟪replay⟫ takes n and t from each file; do not give ⟪n⟫ or ⟪t⟫")
             }
             fixed = try replayCases(replay)
         } else {
-            guard let n, let t else { throw PalsError(.invalidArgument, "give --n and --t (or --replay)") }
+            guard let n, let t else { throw PalsError(.invalidArgument, "give ⟪n⟫ and ⟪t⟫ (or ⟪replay⟫)") }
             let m = try backendModel(protocolName, n: n, t: t)
             model = m
             if exhaustive {
-                guard maxPatterns > 0 else { throw PalsError(.invalidArgument, "--max-patterns must be positive") }
+                guard maxPatterns > 0 else { throw PalsError(.invalidArgument, "⟪maxPatterns⟫ must be positive") }
                 guard let count = ExhaustivePatterns(n: n, t: t, rounds: m.proto.rounds).count(limit: maxPatterns) else {
                     throw PalsError(
                         .invalidArgument,
-                        "--exhaustive at n = \(n), t = \(t) has more than \(maxPatterns) failure patterns; use random runs (--runs K) or raise --max-patterns"
+                        "⟪exhaustive⟫ at n = \(n), t = \(t) has more than \(maxPatterns) failure patterns; use random runs (⟪runs⟫ K) or raise ⟪maxPatterns⟫"
                     )
                 }
                 exhaustiveCount = count
             } else {
-                guard (1...10_000_000).contains(runs ?? 100) else { throw PalsError(.invalidArgument, "--runs must be 1…10000000, got \(runs ?? 100)") }
+                guard (1...10_000_000).contains(runs ?? 100) else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs ?? 100)") }
             }
         }
 
@@ -375,15 +366,15 @@ struct TestBackendCommand: ParsableCommand {
                     counterexamples: written),
                 to: html)
         }
-        if backendError != nil { throw ExitCode(3) }
-        if failure != nil { throw ExitCode(1) }
+        if backendError != nil { throw ExitStatus(3) }
+        if failure != nil { throw ExitStatus(1) }
     }
 
     /// The reference model itself satisfies every property on this run. A
     /// smaller instance is only a fair reduction where it does (for UIC: not
     /// once t ≥ n/2, where the protocol itself fails and a correct backend
     /// would fail with it).
-    func modelSatisfiesProperties(_ m: BackendModel<UICCoding>, inputs: [Int], pattern: FailurePattern) -> Bool {
+    public func modelSatisfiesProperties(_ m: BackendModel<UICCoding>, inputs: [Int], pattern: FailurePattern) -> Bool {
         guard let trace = try? simulate(m.proto, inputs: inputs, pattern: pattern) else { return false }
         return m.properties.allSatisfy { trace.violation(of: $0, protocol: m.proto) == nil }
     }
@@ -393,7 +384,7 @@ struct TestBackendCommand: ParsableCommand {
     /// n where the faulty set allows it (and never above the old t), so that
     /// the reduced instance stays where the protocol is meant to hold. Nil
     /// if the faulty set would exceed that t.
-    func withoutProcess(
+    public func withoutProcess(
         _ p: Int, n: Int, t: Int, inputs: [Int], pattern: FailurePattern
     ) -> (t: Int, inputs: [Int], pattern: FailurePattern)? {
         guard n >= 2 else { return nil }
@@ -414,11 +405,13 @@ struct TestBackendCommand: ParsableCommand {
         )
     }
 
-    /// Writes a counterexample into `--out`; a write failure is reported as
-    /// a backend-independent error after the run.
-    func writeCounterexample(_ cx: CounterexampleFile) throws(BackendError) -> String {
+    /// Writes a counterexample into `out` (nil: a new temporary folder); a
+    /// write failure is reported as a backend-independent error after the run.
+    public func writeCounterexample(_ cx: CounterexampleFile) throws(BackendError) -> String {
         do throws(PalsError) {
-            return try writeFile(dir: out, name: "backend-" + cx.suggestedFileName, text: cx.text)
+            let dir: String
+            if let out { dir = out } else { dir = try makeTemporaryDirectory(prefix: "pals-backend") }
+            return try writeFile(dir: dir, name: "backend-" + cx.suggestedFileName, text: cx.text)
         } catch {
             throw BackendError("the run failed but the counterexample could not be written: \(error.message)")
         }
@@ -426,16 +419,16 @@ struct TestBackendCommand: ParsableCommand {
 
     /// The runs of `--replay PATH`: one file, or every `*.json` in a folder
     /// (sorted by name). Malformed files are usage errors (exit 2).
-    func replayCases(_ path: String) throws(PalsError) -> [Case] {
+    public func replayCases(_ path: String) throws(PalsError) -> [Case] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw PalsError(.invalidArgument, "--replay \(path): no such file or folder")
+            throw PalsError(.invalidArgument, "⟪replay⟫ \(path): no such file or folder")
         }
         var files = [path]
         if isDir.boolValue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             files = names.filter { $0.hasSuffix(".json") }.sorted().map { (path as NSString).appendingPathComponent($0) }
-            guard !files.isEmpty else { throw PalsError(.invalidArgument, "--replay \(path): no *.json files in the folder") }
+            guard !files.isEmpty else { throw PalsError(.invalidArgument, "⟪replay⟫ \(path): no *.json files in the folder") }
         }
         var cases: [Case] = []
         for file in files {
@@ -443,7 +436,7 @@ struct TestBackendCommand: ParsableCommand {
             do throws(PalsError) {
                 cx = try CounterexampleFile.parse(try readText(file))
             } catch {
-                throw PalsError(error.kind, "\(file): \(error.message)")
+                throw PalsError(error.kind, "\(file): \(error.template)")
             }
             guard cx.protocolName == protocolName else {
                 throw PalsError(.invalidArgument, "\(file) is a counterexample of \(cx.protocolName), not \(protocolName)")
@@ -459,14 +452,14 @@ struct TestBackendCommand: ParsableCommand {
                 }
                 try cx.pattern.validate(n: cx.n, t: cx.t, rounds: model.proto.rounds, model: cx.faultModel)
             } catch {
-                throw PalsError(.malformedFile, "\(file): \(error.message)")
+                throw PalsError(.malformedFile, "\(file): \(error.template)")
             }
             cases.append(Case(model: model, inputs: cx.inputs, pattern: cx.pattern, file: file))
         }
         return cases
     }
 
-    func printReport(
+    public func printReport(
         mode: String, backendName: String, stats: Stats, planned: Int, failure: (BackendRunReport, String)?,
         written: [String], error: BackendError?, seconds: Double
     ) {
@@ -517,22 +510,20 @@ struct TestBackendCommand: ParsableCommand {
 
 // MARK: - pals backend
 
-struct BackendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backend",
-        abstract: "Serve the backend protocol (specs/backend-protocol.md) on stdin/stdout with our own implementation.",
-        discussion: """
-            A reference backend for other oracles, and, with --variant, one of our mutants as a \
-            deliberately broken backend.
-            """)
+/// The parameters of `pals backend` as a value; `run()` performs it.
+public struct BackendRequest {
+    public var protocolName: String = "uic"
+    public var variant: String = "standard"
 
-    @Option(help: "Protocol to serve: uic.")
-    var protocolName = "uic"
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String = "uic", variant: String = "standard") {
+        self.protocolName = protocolName
+        self.variant = variant
+    }
 
-    @Option(help: "Variant (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds).")
-    var variant = "standard"
 
-    func run() throws {
+
+    public func run() throws {
         guard protocolName == "uic" else {
             throw PalsError(
                 .unknownProtocol, "pals backend serves: \(backendProtocols.joined(separator: ", ")); not \"\(protocolName)\"")
@@ -561,12 +552,12 @@ struct BackendCommand: ParsableCommand {
 /// Re-runs a counterexample file against a backend: exit 1 when the run
 /// still fails (a property is violated on the backend's decisions, or they
 /// differ from the model's), 0 when it passes, 3 when the backend misbehaves.
-func replayAgainstBackend(file: String, command: String, timeout: Double, json: Bool) throws {
+public func replayAgainstBackend(file: String, command: String, timeout: Double, json: Bool) throws {
     let cx: CounterexampleFile
     do throws(PalsError) {
         cx = try CounterexampleFile.parse(try readText(file))
     } catch {
-        throw PalsError(error.kind, "\(file): \(error.message)")
+        throw PalsError(error.kind, "\(file): \(error.template)")
     }
     let model: BackendModel<UICCoding>
     do throws(PalsError) {
@@ -574,7 +565,7 @@ func replayAgainstBackend(file: String, command: String, timeout: Double, json: 
         guard cx.inputs.count == cx.n else { throw PalsError(.malformedFile, "\(cx.inputs.count) inputs for n = \(cx.n)") }
         try cx.pattern.validate(n: cx.n, t: cx.t, rounds: model.proto.rounds, model: cx.faultModel)
     } catch {
-        throw PalsError(error.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(error.message)")
+        throw PalsError(error.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(error.template)")
     }
     let strict = cx.property == messagesMatchModel
     var report: BackendRunReport?
@@ -615,7 +606,7 @@ func replayAgainstBackend(file: String, command: String, timeout: Double, json: 
     }
     if let backendError {
         printError(backendError.description)
-        throw ExitCode(3)
+        throw ExitStatus(3)
     }
-    if fails { throw ExitCode(1) }
+    if fails { throw ExitStatus(1) }
 }

@@ -7,42 +7,43 @@ import PalsRuntime
 /// faults are part of campaigns): every run draws an injected adversary and
 /// SIGKILLs up to t peers at random moments, within t faulty processes in
 /// all, and the oracle checks the run.
-struct ProcessCampaign {
-    var protocolName: String
-    var instanceArguments: [String]
-    var runs: Int
-    var seed: UInt64
+public struct ProcessCampaign {
+    public var protocolName: String
+    public var instanceArguments: [String]
+    public var runs: Int
+    public var seed: UInt64
     /// A fixed injected adversary, or nil for a random one per run.
-    var plan: AdversaryPlan?
-    var roundTimeout: Int
-    var minRound: Int
+    public var plan: AdversaryPlan?
+    public var roundTimeout: Int
+    public var minRound: Int
     /// Kills happen uniformly within this many milliseconds of a run's start.
-    var killWindow: Int
-    var out: String
+    public var killWindow: Int
+    /// The folder for failing runs; nil: a fresh scratch folder, made only when a run fails.
+    public var out: String?
     /// Where each peer's module runs: in-process, process or pcsc.
-    var module = "in-process"
+    public var module = "in-process"
 
-    struct Result {
-        var runs = 0
-        var killed = 0
+    public struct Result {
+        public var runs = 0
+        public var killed = 0
         /// Kills not sent because the peer had already finished.
-        var finishedBeforeKill = 0
+        public var finishedBeforeKill = 0
         /// Runs in which some correct peer (neither faulty nor killed) did
         /// not decide.
-        var undecided = 0
-        var disagreements = 0
-        var outsideModel = 0
-        var violations = 0
-        var lostFrames = 0
-        var failedPeers = 0
-        var seconds = 0.0
-        var runTimes: [Double] = []
-        var saved: [String] = []
+        public var undecided = 0
+        public var disagreements = 0
+        public var outsideModel = 0
+        public var violations = 0
+        public var lostFrames = 0
+        public var failedPeers = 0
+        public var seconds = 0.0
+        public var runTimes: [Double] = []
+        public var saved: [String] = []
         /// The first failing runs: run number and what failed.
-        var findings: [String] = []
+        public var findings: [String] = []
     }
 
-    func run<C: ModuleCodec>(_ model: RuntimeModel<C>, progress: ((Int) -> Void)? = nil) throws -> Result {
+    public func run<C: ModuleCodec>(_ model: RuntimeModel<C>, progress: ((Int) -> Void)? = nil) throws -> Result {
         let n = model.n
         var rng = SplitMix64(seed: seed)
         var result = Result()
@@ -113,7 +114,7 @@ struct ProcessCampaign {
                 if result.saved.count < 5 {
                     // The run's trace with the keys that open it, in a
                     // folder of its own.
-                    let keep = (out as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
+                    let keep = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
                     _ = try writeKeyDirectory(
                         (keep as NSString).appendingPathComponent("keys"), keys: outcome.keys,
                         addresses: Array(repeating: nil, count: n), force: false)

@@ -1,38 +1,37 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsExplorer
 import PalsProtocols
 
 /// A violated property with its (shrunk) counterexample, ready to write.
-struct FoundCounterexample {
-    var file: CounterexampleFile
-    var diagram: String
-    var path: String?
+public struct FoundCounterexample {
+    public var file: CounterexampleFile
+    public var diagram: String
+    public var path: String?
 }
 
 /// The outcome of one exhaustive check, independent of the protocol type.
-struct CheckReport {
-    var spec: ModelSpec
-    var rounds: Int
-    var inputs: [Int]
-    var result: ExplorationResult
+public struct CheckReport {
+    public var spec: ModelSpec
+    public var rounds: Int
+    public var inputs: [Int]
+    public var result: ExplorationResult
     /// One per violated property, in property order.
-    var counterexamples: [FoundCounterexample]
+    public var counterexamples: [FoundCounterexample]
 
-    func counterexample(for property: String) -> FoundCounterexample? {
+    public func counterexample(for property: String) -> FoundCounterexample? {
         counterexamples.first { $0.file.property == property }
     }
 }
 
 /// Runs the explicit explorer on a catalogued protocol.
-struct CheckVisitor: ConcreteModelVisitor {
-    typealias Result = CheckReport
-    var spec: ModelSpec
-    var inputs: [Int]?
-    var options: ExplorerOptions
+public struct CheckVisitor: ConcreteModelVisitor {
+    public typealias Result = CheckReport
+    public var spec: ModelSpec
+    public var inputs: [Int]?
+    public var options: ExplorerOptions
 
-    func visit<P: RoundProtocol & Sendable>(
+    public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
         let inputs = self.inputs ?? Catalog.defaultInputs(spec)
@@ -55,60 +54,45 @@ struct CheckVisitor: ConcreteModelVisitor {
 }
 
 /// Progress lines on standard error once a run has taken a few seconds.
-func progressReporter() -> @Sendable (String) -> Void {
+public func progressReporter() -> @Sendable (String) -> Void {
     let start = ContinuousClock.now
     return { line in
         if ContinuousClock.now - start > .seconds(2) { printError("… " + line) }
     }
 }
 
-struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Exhaustively check a protocol at one (n, t) over every admissible failure pattern.",
-        discussion: """
-            --engine explicit (the default) searches every reachable global state; \
-            --engine symbolic asks Z3 once per property for a run that violates it \
-            (UNSAT: verified for every failure pattern and input at (n, t); SAT: the \
-            run is replayed by the reference semantics and written as a counterexample \
-            file); --engine auto is explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond. \
-            With the symbolic engine, --first stops at the first violated property \
-            (later ones are reported unchecked); --threads and --symmetry concern \
-            the explicit engine only. With \
-            --json, the symbolic engine reports "states": null and adds "solver" \
-            (Z3 version and statistics).
+/// The parameters of `pals check` as a value; `run()` performs it.
+public struct CheckRequest {
+    public var protocolName: String
+    public var n: Int
+    public var t: Int
+    public var model: ModelParameters
+    public var inputs: String?
+    public var first: Bool = false
+    public var out: String = "counterexamples"
+    public var html: String?
 
-            Exit status: 0 every property holds, 1 a property is violated, 2 usage or \
-            input error, 3 unknown (a solver query hit --timeout or gave up; never \
-            read as holds; a violation found by another query takes precedence), \
-            4 internal error (internal-disagreement between the solver and the \
-            reference semantics, or a Z3 error).
-            """)
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String, n: Int, t: Int, model: ModelParameters, inputs: String? = nil, first: Bool = false, out: String = "counterexamples", html: String? = nil) {
+        self.protocolName = protocolName
+        self.n = n
+        self.t = t
+        self.model = model
+        self.inputs = inputs
+        self.first = first
+        self.out = out
+        self.html = html
+    }
 
-    @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
-    var protocolName: String
 
-    @Option(help: "Number of processes.")
-    var n: Int
 
-    @Option(help: "Largest number of faulty processes.")
-    var t: Int
 
-    @OptionGroup var model: ModelOptions
 
-    @Option(help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
-    var inputs: String?
 
-    @Flag(help: "Stop after the first faulty-set size at which some property fails (symbolic engine: after the first violated property).")
-    var first = false
 
-    @Option(help: "Folder for counterexample files.")
-    var out = "counterexamples"
 
-    @Option(help: "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file.")
-    var html: String?
 
-    func run() throws {
+    public func run() throws {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         try checkWritable(html)
@@ -121,9 +105,9 @@ struct CheckCommand: ParsableCommand {
         options.progress = progressReporter()
         options.maxMemory = try model.memoryBudget()
         options.stopOnInterrupt = true
-        let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") }
+        let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "⟪inputs⟫") }
         if let p = parsedInputs, p.count != n {
-            throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
+            throw PalsError(.invalidArgument, "⟪inputs⟫ has \(p.count) values but n = \(n)")
         }
         try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
         if try model.engine(forN: n) == .symbolic {
@@ -140,7 +124,7 @@ struct CheckCommand: ParsableCommand {
                 stopAtFirstViolation: first)
             print(model.json ? symbolicCheckJSON(report, timeout: model.timeout).compact : symbolicCheckText(report))
             if let html { try writeHTML(try report.html(), to: html) }
-            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+            if report.exitStatus != 0 { throw ExitStatus(report.exitStatus) }
             return
         }
         ResourceGuard.installInterrupt()
@@ -155,10 +139,10 @@ struct CheckCommand: ParsableCommand {
             print(checkText(report))
         }
         if let html { try writeHTML(try report.html(), to: html) }
-        if report.result.verdict == .violated { throw ExitCode(1) }
+        if report.result.verdict == .violated { throw ExitStatus(1) }
         if let reason = report.result.stopReason {
             printError("error: the search stopped before deciding every property: \(reason); the result above is partial")
-            throw ExitCode(3)
+            throw ExitStatus(3)
         }
     }
 }
@@ -166,17 +150,17 @@ struct CheckCommand: ParsableCommand {
 /// The verdict of a check: `F failed` when the only property that fails is
 /// a user's F being undefined on a decided vector (`FDefined`), which is no
 /// protocol violation; else the explorer's verdict.
-func verdictName(_ r: CheckReport) -> String {
+public func verdictName(_ r: CheckReport) -> String {
     let failed = r.result.verdicts.filter { $0.violation != nil && $0.kind != .sometimes }.map(\.name)
     return failed == ["FDefined"] ? "F failed" : r.result.verdict.rawValue
 }
 
 /// A property's status as printed: a violated `FDefined` reads `F failed`.
-func statusName(_ v: PropertyVerdict) -> String {
+public func statusName(_ v: PropertyVerdict) -> String {
     v.name == "FDefined" && v.violation != nil ? "F failed" : v.status.rawValue
 }
 
-func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
+public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
     .object([
         ("verdict", .string(verdictName(r))),
         ("protocol", .string(r.spec.protocolName)),
@@ -210,7 +194,7 @@ func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
     ])
 }
 
-func checkText(_ r: CheckReport) -> String {
+public func checkText(_ r: CheckReport) -> String {
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
     if let f = userFunction(r.spec) { s += "  F = \(f.path) (sha256 \(f.sha256), fuel \(f.fuel.map(String.init) ?? "unmetered"))\n" }
     let width = r.result.verdicts.map(\.name.count).max() ?? 0

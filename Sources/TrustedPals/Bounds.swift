@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsExplorer
@@ -6,44 +5,29 @@ import PalsProtocols
 import PalsSymbolic
 import PalsZ3
 
-struct BoundsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bounds",
-        abstract: "The resilience table: for each n in a range and each t < n, does the protocol hold?",
-        discussion: """
-            Each cell is an exhaustive check that stops at the first faulty-set size \
-            at which a property fails. With no arguments this is the main job: \
-            `pals bounds uic --n 2...5`.
+/// The parameters of `pals bounds` as a value; `run()` performs it.
+public struct BoundsRequest {
+    public var protocolName: String = "uic"
+    public var n: String = "2...5"
+    public var model: ModelParameters
+    public var out: String = "counterexamples"
+    public var html: String?
 
-            --engine symbolic checks each cell with Z3, one query per property, \
-            stopping at the first violated property (whose counterexample file is \
-            written; the later properties are reported unchecked); \
-            --engine auto uses the explicit engine while n ≤ \(EngineChoice.autoExplicitLimit) and Z3 beyond. \
-            --timeout bounds each solver query. With --json, symbolic cells report \
-            "states": null, and the output adds "solver" (Z3 version, summed statistics).
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples", html: String? = nil) {
+        self.protocolName = protocolName
+        self.n = n
+        self.model = model
+        self.out = out
+        self.html = html
+    }
 
-            Exit status: 0 every cell holds, 1 some cell is violated, 2 usage or input \
-            error, 3 some cell is unknown (a solver query hit --timeout or gave up; \
-            never read as holds) and none is violated, 4 internal error \
-            (internal-disagreement between the solver and the reference semantics, or \
-            a Z3 error).
-            """)
 
-    @Argument(help: "Protocol: uic or floodset.")
-    var protocolName = "uic"
 
-    @Option(help: "Range of n, e.g. 2...6.")
-    var n = "2...5"
 
-    @OptionGroup var model: ModelOptions
 
-    @Option(help: "Folder for counterexample files.")
-    var out = "counterexamples"
 
-    @Option(help: "Also write a self-contained HTML report to this file.")
-    var html: String?
-
-    func run() throws {
+    public func run() throws {
         try checkWritable(html)
         let range = try parseRange(n)
         guard range.lowerBound >= 1 && range.upperBound <= ProcessSet.maxProcesses else {
@@ -129,10 +113,10 @@ struct BoundsCommand: ParsableCommand {
                     title: "pals bounds \(protocolName) — explicit engine", cells: cells.map { BoundsCell.explicit($0).reported }),
                 to: html)
         }
-        if violated { throw ExitCode(1) }
+        if violated { throw ExitStatus(1) }
         if let stopReason {
             printError("error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
-            throw ExitCode(3)
+            throw ExitStatus(3)
         }
     }
 
@@ -195,13 +179,13 @@ struct BoundsCommand: ParsableCommand {
                 try boundsHTML(title: "pals bounds \(protocolName) — \(model.engine.rawValue) engine", cells: cells.map(\.reported)),
                 to: html)
         }
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { throw ExitStatus(status) }
     }
 }
 
 /// Which exit status wins when cells differ: internal error, then violated,
 /// then unknown, then holds.
-func boundsExitRank(_ status: Int32) -> Int {
+public func boundsExitRank(_ status: Int32) -> Int {
     switch status {
     case 4: return 3
     case 1: return 2
@@ -211,39 +195,39 @@ func boundsExitRank(_ status: Int32) -> Int {
 }
 
 /// One cell of a resilience table checked by either engine.
-enum BoundsCell {
+public enum BoundsCell {
     case explicit(CheckReport)
     case symbolic(SymbolicCLIReport)
 
-    var engine: Engine {
+    public var engine: Engine {
         switch self {
         case .explicit: return .explicit
         case .symbolic: return .symbolic
         }
     }
 
-    var spec: ModelSpec {
+    public var spec: ModelSpec {
         switch self {
         case .explicit(let r): return r.spec
         case .symbolic(let r): return r.report.spec
         }
     }
 
-    var rounds: Int {
+    public var rounds: Int {
         switch self {
         case .explicit(let r): return r.rounds
         case .symbolic(let r): return r.report.rounds
         }
     }
 
-    var verdict: String {
+    public var verdict: String {
         switch self {
         case .explicit(let r): return r.result.verdict.rawValue
         case .symbolic(let r): return r.report.verdict.rawValue
         }
     }
 
-    var exitStatus: Int32 {
+    public var exitStatus: Int32 {
         switch self {
         case .explicit(let r): return r.result.verdict == .violated ? 1 : r.result.verdict == .unknown ? 3 : 0
         case .symbolic(let r): return r.exitStatus
@@ -252,7 +236,7 @@ enum BoundsCell {
 
     /// The violated properties, in property order.
     /// Each safety property's status in this cell (witnesses excluded).
-    var propertyStatuses: [(name: String, status: String)] {
+    public var propertyStatuses: [(name: String, status: String)] {
         switch self {
         case .explicit(let r):
             return r.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
@@ -261,7 +245,7 @@ enum BoundsCell {
         }
     }
 
-    var violated: [String] {
+    public var violated: [String] {
         switch self {
         case .explicit(let r): return violatedNames(r)
         case .symbolic(let r): return r.report.properties.filter { $0.status == .violated }.map(\.name)
@@ -269,38 +253,38 @@ enum BoundsCell {
     }
 
     /// Properties the solver could not decide, with the reason.
-    var unknown: [(name: String, reason: String)] {
+    public var unknown: [(name: String, reason: String)] {
         guard case .symbolic(let r) = self else { return [] }
         return r.report.properties.filter { $0.status == .unknown || $0.status == .internalDisagreement }
             .map { ($0.name, $0.reason ?? "") }
     }
 
     /// Explored states (explicit engine only).
-    var states: Int? {
+    public var states: Int? {
         guard case .explicit(let r) = self else { return nil }
         return r.result.states
     }
 
-    var seconds: Double {
+    public var seconds: Double {
         switch self {
         case .explicit(let r): return r.result.seconds
         case .symbolic(let r): return r.report.seconds
         }
     }
 
-    var counterexamplePath: String? {
+    public var counterexamplePath: String? {
         switch self {
         case .explicit(let r): return r.counterexamples.first?.path
         case .symbolic(let r): return r.counterexamples.first?.path
         }
     }
 
-    var symbolicReport: SymbolicCLIReport? {
+    public var symbolicReport: SymbolicCLIReport? {
         guard case .symbolic(let r) = self else { return nil }
         return r
     }
 
-    var json: JSON {
+    public var json: JSON {
         var fields: [(String, JSON)] = [
             ("n", .int(spec.n)),
             ("t", .int(spec.t)),
@@ -336,7 +320,7 @@ enum BoundsCell {
 /// violate it) if some cell violates it, `holds` only if every cell decided
 /// that it holds, else `unknown` (some cell stopped before deciding it).
 /// Properties in the order the cells list them; witnesses are left out.
-func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
+public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
     var order: [String] = []
     for c in cells { for p in c.statuses where !order.contains(p.name) { order.append(p.name) } }
     return .array(
@@ -354,13 +338,13 @@ func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String,
 }
 
 /// "-" for none, else the names joined by commas.
-func listOrDash(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ",") }
+public func listOrDash(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ",") }
 
-func violatedNames(_ r: CheckReport) -> [String] {
+public func violatedNames(_ r: CheckReport) -> [String] {
     r.result.verdicts.filter { $0.status == .violated }.map(\.name)
 }
 
-func cellJSON(_ r: CheckReport) -> JSON {
+public func cellJSON(_ r: CheckReport) -> JSON {
     .object([
         ("n", .int(r.spec.n)),
         ("t", .int(r.spec.t)),
@@ -373,7 +357,7 @@ func cellJSON(_ r: CheckReport) -> JSON {
     ])
 }
 
-func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
+public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
     var rows: [[String]] = [["n", "t", "t < n/2", "verdict", "violated properties", "states", "seconds", "counterexample"]]
     for c in cells {
         rows.append([
@@ -399,7 +383,7 @@ func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) 
 
 /// The resilience table with an engine column (symbolic or mixed cells);
 /// unknown cells list the undecided properties with the solver's reason.
-func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
+public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
     var rows: [[String]] = [["n", "t", "t < n/2", "engine", "verdict", "violated properties", "states", "seconds", "counterexample"]]
     for c in cells {
         rows.append([

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsExplorer
@@ -7,29 +6,29 @@ import PalsSymbolic
 import PalsZ3
 
 /// Two runs under one failure pattern that a faulty host tells apart.
-struct InterferenceCounterexample {
-    var spec: ModelSpec
-    var rounds: Int
-    var property: String
-    var engine: String
-    var pattern: FailurePattern
-    var inputsA: [Int]
-    var inputsB: [Int]
-    var host: Int
-    var round: Int
-    var observationA: String
-    var observationB: String
-    var diagramA: String
-    var diagramB: String
-    var path: String?
+public struct InterferenceCounterexample {
+    public var spec: ModelSpec
+    public var rounds: Int
+    public var property: String
+    public var engine: String
+    public var pattern: FailurePattern
+    public var inputsA: [Int]
+    public var inputsB: [Int]
+    public var host: Int
+    public var round: Int
+    public var observationA: String
+    public var observationB: String
+    public var diagramA: String
+    public var diagramB: String
+    public var path: String?
 
-    static let schemaID = "trustedpals/noninterference/v1"
+    public static let schemaID = "trustedpals/noninterference/v1"
 
-    var fileName: String {
+    public var fileName: String {
         "\(spec.protocolName)-\(spec.variant)-n\(spec.n)-t\(spec.t)-r\(rounds)-\(property)\(engine == "symbolic" ? "-symbolic" : "").json"
     }
 
-    var json: JSON {
+    public var json: JSON {
         .object([
             ("schema", .string(Self.schemaID)),
             ("protocol", .string(spec.protocolName)),
@@ -51,7 +50,7 @@ struct InterferenceCounterexample {
         ])
     }
 
-    var text: String {
+    public var text: String {
         var s = "\(property) violated: faulty \(pattern.faulty)"
         let drops = pattern.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
         s += ", dropped: \(drops.isEmpty ? "none" : drops)\n"
@@ -67,7 +66,7 @@ struct InterferenceCounterexample {
 /// Simulates two runs under `pattern` and finds the first round and faulty
 /// host whose observations differ (with `privacy`, the result value handed
 /// over counts too); nil when none does.
-func firstInterference<P: Observable & Sendable>(
+public func firstInterference<P: Observable & Sendable>(
     _ proto: P, spec: ModelSpec, property: String, engine: String, pattern: FailurePattern, a: [Int], b: [Int],
     privacy: Bool, describe: @escaping (P.State) -> String
 ) throws -> InterferenceCounterexample? where P.L == Concrete {
@@ -95,38 +94,38 @@ func firstInterference<P: Observable & Sendable>(
 }
 
 /// `(round, from, to)` ↦ the sender's module puts no frame on the wire.
-func silentLinks<P: Observable>(_ proto: P, _ trace: Trace<P>) -> (Int, Int, Int) -> Bool where P.L == Concrete {
+public func silentLinks<P: Observable>(_ proto: P, _ trace: Trace<P>) -> (Int, Int, Int) -> Bool where P.L == Concrete {
     { r, i, j in !proto.sends(trace.states[r - 1][i], round: r, to: ProcessID(j)) }
 }
 
-func resultText(_ d: Decision<Concrete>) -> String {
+public func resultText(_ d: Decision<Concrete>) -> String {
     d.decided ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "none"
 }
 
 /// One noninterference property's outcome.
-struct InterferenceVerdict {
-    var name: String
+public struct InterferenceVerdict {
+    public var name: String
     /// holds / violated / unknown
-    var status: String
-    var reason: String?
-    var counterexample: InterferenceCounterexample?
-    var states: Int?
-    var seconds: Double
+    public var status: String
+    public var reason: String?
+    public var counterexample: InterferenceCounterexample?
+    public var states: Int?
+    public var seconds: Double
 }
 
-struct UnobservabilityReport {
-    var spec: ModelSpec
-    var engine: String
-    var rounds: Int
-    var runsPerFaultySet: String
-    var verdicts: [InterferenceVerdict]
+public struct UnobservabilityReport {
+    public var spec: ModelSpec
+    public var engine: String
+    public var rounds: Int
+    public var runsPerFaultySet: String
+    public var verdicts: [InterferenceVerdict]
 }
 
 /// The families of runs the explicit engine compares: for smc, the correct
 /// processes' inputs range over `values` (default: x_i and x_i + 256) while
 /// the faulty keep theirs; for fair-exchange, ρ ranges over 1…M (whoever is
 /// faulty: ρ is the module's secret, not p0's host's).
-func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
+public func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
     let base = Catalog.defaultInputs(spec)
     let n = spec.n
     if spec.protocolName == "fair-exchange" {
@@ -147,13 +146,13 @@ func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Sendable (P
 /// pattern; a node whose runs fall into two observation classes is a
 /// violation (with `privacy`: two runs in different classes whose correct
 /// processes return the same results).
-struct InterferenceVisitor: ObservableModelVisitor {
-    typealias Result = UnobservabilityReport
-    var spec: ModelSpec
-    var values: [Int]?
-    var threads: Int
+public struct InterferenceVisitor: ObservableModelVisitor {
+    public typealias Result = UnobservabilityReport
+    public var spec: ModelSpec
+    public var values: [Int]?
+    public var threads: Int
 
-    func visit<P: Observable & Sendable>(
+    public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> UnobservabilityReport where P.L == Concrete, P.State: Hashable {
         let M = proto.rounds - 1
@@ -241,8 +240,8 @@ struct InterferenceVisitor: ObservableModelVisitor {
 
 /// The symbolic engine: self-composition (`SymbolicNoninterference`), the
 /// witness replayed by `simulate`.
-func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport {
-    try checkSymbolicValues(values ?? [], what: "--values value")
+public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport {
+    try checkSymbolicValues(values ?? [], what: "⟪values⟫ value")
     let spec = Catalog.resolved(spec)
     try Catalog.validate(spec)
     let inputs = Catalog.defaultInputs(spec)
@@ -258,7 +257,7 @@ func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?
     switch spec.protocolName {
     case "smc":
         guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use --engine explicit")
+            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
         let variant = SMC<Symbolic>.Variant(name: spec.variant)!
         let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
@@ -323,57 +322,42 @@ func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?
         ])
 }
 
-struct UnobservabilityCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "unobservability",
-        abstract: "Check that faulty hosts cannot tell runs apart (seed §5, Definition 3, as noninterference).",
-        discussion: """
-            A host observes, per round, which frames its module sends and receives and \
-            their sizes, and the round in which its module hands it a result. \
-            Unobservability (Content and Control Flow Secrecy): two runs that differ only \
-            in correct processes' inputs (smc) or in ρ (fair-exchange), under the same \
-            failure pattern, give every faulty host the same observation. SMCPrivacy \
-            (smc, explicit engine): the same, with the result value handed to the host \
-            observed too, for runs in which the correct processes return the same results.
+/// The parameters of `pals unobservability` as a value; `run()` performs it.
+public struct UnobservabilityRequest {
+    public var protocolName: String?
+    public var n: Int?
+    public var t: Int?
+    public var model: ModelParameters
+    public var values: String?
+    public var out: String = "counterexamples"
+    public var replay: String?
+    public var html: String?
 
-            --engine explicit explores the runs of the family together under every \
-            pattern; --engine symbolic asks Z3 for two copies of a run under one shared \
-            pattern (self-composition) with free correct inputs (or ρ). A violation is \
-            shown as the two runs and the first observation that differs, and written as \
-            a file under OUT/noninterference/. --replay FILE re-runs such a file.
+    /// Parameters with the command line's defaults.
+    public init(protocolName: String? = nil, n: Int? = nil, t: Int? = nil, model: ModelParameters, values: String? = nil, out: String = "counterexamples", replay: String? = nil, html: String? = nil) {
+        self.protocolName = protocolName
+        self.n = n
+        self.t = t
+        self.model = model
+        self.values = values
+        self.out = out
+        self.replay = replay
+        self.html = html
+    }
 
-            Exit status: 0 holds, 1 violated, 2 usage or input error, 3 unknown (solver \
-            timeout), 4 internal error.
-            """)
 
-    @Argument(help: "Protocol: smc or fair-exchange.")
-    var protocolName: String?
 
-    @Option(help: "Number of processes.")
-    var n: Int?
 
-    @Option(help: "Largest number of faulty processes.")
-    var t: Int?
 
-    @OptionGroup var model: ModelOptions
 
-    @Option(help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
-    var values: String?
 
-    @Option(help: "Folder for counterexample files (written under FOLDER/noninterference/).")
-    var out = "counterexamples"
 
-    @Option(help: "Re-run a noninterference counterexample file.")
-    var replay: String?
 
-    @Option(help: "Also write a self-contained HTML report to this file.")
-    var html: String?
-
-    func run() throws {
+    public func run() throws {
         try checkWritable(html)
         if let replay { return try replayFile(replay) }
         guard let protocolName, let n, let t else {
-            throw PalsError(.invalidArgument, "give a protocol, --n and --t (or --replay FILE)")
+            throw PalsError(.invalidArgument, "give a protocol, ⟪n⟫ and ⟪t⟫ (or ⟪replay⟫ FILE)")
         }
         let spec = Catalog.resolved(try model.spec(protocolName, n: n, t: t))
         try Catalog.validate(spec)
@@ -381,18 +365,18 @@ struct UnobservabilityCommand: ParsableCommand {
             throw PalsError(
                 .invalidArgument, "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))")
         }
-        let vals = try values.map { v throws(PalsError) in try parseInts(v, what: "--values") }
+        let vals = try values.map { v throws(PalsError) in try parseInts(v, what: "⟪values⟫") }
         if let vals, vals.isEmpty || vals.contains(where: { $0 < 0 }) {
-            throw PalsError(.invalidArgument, "--values needs non-negative integers")
+            throw PalsError(.invalidArgument, "⟪values⟫ needs non-negative integers")
         }
         if vals != nil && spec.protocolName != "smc" {
-            throw PalsError(.invalidArgument, "--values applies to smc only (fair-exchange varies ρ)")
+            throw PalsError(.invalidArgument, "⟪values⟫ applies to smc only (fair-exchange varies ρ)")
         }
         var report: UnobservabilityReport
         switch try model.engine(forN: n) {
         case .explicit:
             guard n <= ProductExplorer<SMC<Concrete>>.maxProcesses else {
-                throw PalsError(.invalidArgument, "the explicit engine handles n ≤ \(ProductExplorer<SMC<Concrete>>.maxProcesses); use --engine symbolic")
+                throw PalsError(.invalidArgument, "the explicit engine handles n ≤ \(ProductExplorer<SMC<Concrete>>.maxProcesses); use ⟪engine⟫ symbolic")
             }
             report = try Catalog.visitObservable(spec, InterferenceVisitor(spec: spec, values: vals, threads: max(1, model.threads)))
         case .symbolic:
@@ -405,13 +389,13 @@ struct UnobservabilityCommand: ParsableCommand {
         }
         print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
         if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
-        if report.verdicts.contains(where: { $0.status == "violated" }) { throw ExitCode(1) }
-        if report.verdicts.contains(where: { $0.status == "unknown" }) { throw ExitCode(3) }
+        if report.verdicts.contains(where: { $0.status == "violated" }) { throw ExitStatus(1) }
+        if report.verdicts.contains(where: { $0.status == "unknown" }) { throw ExitStatus(3) }
     }
 
     /// Re-simulates both runs of a file and says whether a faulty host still
     /// tells them apart (exit 1) or not (exit 0).
-    func replayFile(_ path: String) throws {
+    public func replayFile(_ path: String) throws {
         let j = try JSON.parse(try readText(path))
         guard j["schema"]?.stringValue == InterferenceCounterexample.schemaID else {
             throw PalsError(.unsupportedSchema, "\(path) is not a \(InterferenceCounterexample.schemaID) file")
@@ -462,11 +446,11 @@ struct UnobservabilityCommand: ParsableCommand {
         } else {
             print("\(path): every faulty host now observes the same in both runs")
         }
-        if found != nil { throw ExitCode(1) }
+        if found != nil { throw ExitStatus(1) }
     }
 }
 
-func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
+public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
     let violated = r.verdicts.contains { $0.status == "violated" }
     let unknown = r.verdicts.contains { $0.status == "unknown" }
     return .object([
@@ -497,7 +481,7 @@ func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
     ])
 }
 
-func unobservabilityText(_ r: UnobservabilityReport) -> String {
+public func unobservabilityText(_ r: UnobservabilityReport) -> String {
     var s = "\(r.spec) — unobservability, \(r.engine) engine, \(r.rounds) round(s); runs: \(r.runsPerFaultySet)\n"
     let width = r.verdicts.map(\.name.count).max() ?? 0
     for v in r.verdicts {
@@ -515,7 +499,7 @@ func unobservabilityText(_ r: UnobservabilityReport) -> String {
 }
 
 /// Wall-clock seconds since `start`.
-func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
+public func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
     let c = (ContinuousClock.now - start).components
     return Double(c.seconds) + Double(c.attoseconds) / 1e18
 }

@@ -110,7 +110,7 @@ public func runSymbolicCheck(
         // faulty set is searched.
         options.symmetry = false
         guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use --engine explicit")
+            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
         let variant = SMC<Concrete>.Variant(name: spec.variant)!
         let symbolicVariant = SMC<Symbolic>.Variant(name: spec.variant)!
@@ -195,21 +195,21 @@ public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
 /// A symbolic check as `pals check` and `pals bounds` report it: the
 /// checker's report, and each counterexample with its diagram and the path
 /// it was written to.
-struct SymbolicCLIReport {
-    var report: SymbolicCheckReport
+public struct SymbolicCLIReport {
+    public var report: SymbolicCheckReport
     /// One per violated property, in property order.
-    var counterexamples: [FoundCounterexample]
+    public var counterexamples: [FoundCounterexample]
 
-    func counterexample(for property: String) -> FoundCounterexample? {
+    public func counterexample(for property: String) -> FoundCounterexample? {
         counterexamples.first { $0.file.property == property }
     }
 
     /// The process exit status of this verdict (see `PalsCommand`).
-    var exitStatus: Int32 { symbolicExitStatus(report.verdict) }
+    public var exitStatus: Int32 { symbolicExitStatus(report.verdict) }
 }
 
 /// 0 holds, 1 violated, 3 unknown, 4 internal disagreement.
-func symbolicExitStatus(_ status: SymbolicStatus) -> Int32 {
+public func symbolicExitStatus(_ status: SymbolicStatus) -> Int32 {
     switch status {
     case .holds, .witnessed, .notWitnessed, .unchecked: return 0
     case .violated: return 1
@@ -225,7 +225,7 @@ func symbolicExitStatus(_ status: SymbolicStatus) -> Int32 {
 /// The faulty set is fixed within {p0 … p(t−1)} whenever the inputs are
 /// distinct (sound for the catalogued protocols, which are process-symmetric
 /// and data-independent); with repeated inputs every faulty set is searched.
-func runSymbolicForCLI(
+public func runSymbolicForCLI(
     spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
     stopAtFirstViolation: Bool = false
 ) throws -> SymbolicCLIReport {
@@ -245,7 +245,7 @@ func runSymbolicForCLI(
 
 /// Z3's statistics as a JSON object, in Z3's order (integral values as
 /// integers).
-func statisticsJSON(_ stats: [SolverStatistic]) -> JSON {
+public func statisticsJSON(_ stats: [SolverStatistic]) -> JSON {
     .object(
         stats.map { s in
             (s.key, s.value.rounded() == s.value && abs(s.value) < 1e15 ? .int(Int(s.value)) : .double(s.value))
@@ -254,7 +254,7 @@ func statisticsJSON(_ stats: [SolverStatistic]) -> JSON {
 
 /// Sums statistics of several queries or cells (maxima for memory keys), in
 /// order of first appearance.
-func sumStatistics(_ lists: [[SolverStatistic]]) -> [SolverStatistic] {
+public func sumStatistics(_ lists: [[SolverStatistic]]) -> [SolverStatistic] {
     var totals: [SolverStatistic] = []
     for list in lists {
         for s in list {
@@ -269,7 +269,7 @@ func sumStatistics(_ lists: [[SolverStatistic]]) -> [SolverStatistic] {
 }
 
 /// The `solver` object of the JSON output.
-func solverJSON(version: String, timeout: Double?, statistics: [SolverStatistic]) -> JSON {
+public func solverJSON(version: String, timeout: Double?, statistics: [SolverStatistic]) -> JSON {
     .object([
         ("name", .string("z3")),
         ("version", .string(version)),
@@ -280,12 +280,12 @@ func solverJSON(version: String, timeout: Double?, statistics: [SolverStatistic]
 }
 
 /// Seconds rounded to milliseconds, as in the explicit engine's JSON.
-func secondsJSON(_ x: Double) -> JSON { .double((x * 1000).rounded() / 1000) }
+public func secondsJSON(_ x: Double) -> JSON { .double((x * 1000).rounded() / 1000) }
 
 /// `pals check --engine symbolic --json`: the explicit engine's keys
 /// (`states` is null: the symbolic engine enumerates no states), plus
 /// `engine`, `faults`, `solver` and per property `reason` and `seconds`.
-func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON {
+public func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON {
     let r = c.report
     return .object([
         ("verdict", .string(r.verdict.rawValue)),
@@ -323,7 +323,7 @@ func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON {
 /// `pals check --engine symbolic` as text: a verdict per property (with the
 /// reason of an unknown or a disagreement), times, and the first
 /// counterexample's path and diagram.
-func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
+public func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
     let r = c.report
     let candidates = r.symmetry ? (r.spec.t == 0 ? "none faulty" : "faulty set ⊆ {p0 … p\(r.spec.t - 1)}") : "every faulty set"
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))"

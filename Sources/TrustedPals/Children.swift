@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 
@@ -13,7 +12,7 @@ import PalsCore
 /// only the parent holds, and ends its group when that pipe closes
 /// (`watchParent`), however the parent ended. A pid is signalled only while
 /// its child is unreaped, so a signal never reaches a reused pid.
-final class ChildProcesses: @unchecked Sendable {
+public final class ChildProcesses: @unchecked Sendable {
     private let lock = NSLock()
     private var pids: [pid_t] = []
     private var statuses: [Int32?] = []
@@ -21,10 +20,10 @@ final class ChildProcesses: @unchecked Sendable {
     private var stopped = false
 
     /// The environment variable naming the lifeline's descriptor in a child.
-    static let lifelineVariable = "PALS_PARENT_LIFELINE"
-    static let lifelineDescriptor: Int32 = 3
+    public static let lifelineVariable = "PALS_PARENT_LIFELINE"
+    public static let lifelineDescriptor: Int32 = 3
 
-    init() throws(PalsError) {
+    public init() throws(PalsError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
             throw PalsError(.invalidArgument, "cannot create a pipe: \(String(cString: strerror(errno)))")
@@ -43,7 +42,7 @@ final class ChildProcesses: @unchecked Sendable {
     /// environment); stdout goes to /dev/null,
     /// stderr is this process's. Returns the child's index.
     @discardableResult
-    func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws(PalsError) -> Int {
+    public func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws(PalsError) -> Int {
         guard let l = lifeline else { throw PalsError(.invalidArgument, "the children were already ended") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -84,14 +83,14 @@ final class ChildProcesses: @unchecked Sendable {
         return pids.count - 1
     }
 
-    var count: Int {
+    public var count: Int {
         lock.lock()
         defer { lock.unlock() }
         return pids.count
     }
 
     /// Reaps every child that has exited.
-    func poll() {
+    public func poll() {
         lock.lock()
         defer { lock.unlock() }
         for k in pids.indices where statuses[k] == nil {
@@ -101,7 +100,7 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     /// Whether child `k` is still running (not yet reaped).
-    func isRunning(_ k: Int) -> Bool {
+    public func isRunning(_ k: Int) -> Bool {
         poll()
         lock.lock()
         defer { lock.unlock() }
@@ -110,7 +109,7 @@ final class ChildProcesses: @unchecked Sendable {
 
     /// The exit status of child `k`: its code, 128 + signal, or nil while
     /// it runs.
-    func exitStatus(_ k: Int) -> Int32? {
+    public func exitStatus(_ k: Int) -> Int32? {
         lock.lock()
         defer { lock.unlock() }
         guard let s = statuses[k] else { return nil }
@@ -120,7 +119,7 @@ final class ChildProcesses: @unchecked Sendable {
     /// Sends `signal` to child `k`'s group if the child has not been
     /// reaped; returns whether it was sent.
     @discardableResult
-    func signal(_ k: Int, _ signal: Int32) -> Bool {
+    public func signal(_ k: Int, _ signal: Int32) -> Bool {
         poll()
         lock.lock()
         defer { lock.unlock() }
@@ -130,7 +129,7 @@ final class ChildProcesses: @unchecked Sendable {
 
     /// Waits until every child (or every child in `only`) has exited or
     /// `deadline` passes; returns whether all exited.
-    func waitAll(_ only: [Int]? = nil, until deadline: Date) -> Bool {
+    public func waitAll(_ only: [Int]? = nil, until deadline: Date) -> Bool {
         while Date() < deadline {
             poll()
             lock.lock()
@@ -146,7 +145,7 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     /// Ends every child and refuses to start more.
-    func interrupt() {
+    public func interrupt() {
         lock.lock()
         stopped = true
         lock.unlock()
@@ -154,7 +153,7 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     /// Ends every child still running (SIGKILL to its group) and reaps it.
-    func endAll() {
+    public func endAll() {
         lock.lock()
         let live = pids.indices.filter { statuses[$0] == nil }
         for k in live {
@@ -171,7 +170,7 @@ final class ChildProcesses: @unchecked Sendable {
     /// In a child started by `ChildProcesses`: ends this process's group
     /// as soon as the parent is gone (the lifeline pipe closes). Does
     /// nothing in a process started otherwise.
-    static func watchParent() {
+    public static func watchParent() {
         guard let v = ProcessInfo.processInfo.environment[lifelineVariable], let fd = Int32(v) else { return }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO else { return }
@@ -193,7 +192,7 @@ final class ChildProcesses: @unchecked Sendable {
 /// interrupted; the command then stops, removes what it must (its deferred
 /// clean-up runs) and exits with 128 + the signal (`check`). Processes
 /// registered with `register` (a backend's process group) are ended too.
-final class InterruptCleanup: @unchecked Sendable {
+public final class InterruptCleanup: @unchecked Sendable {
     private let lock = NSLock()
     private var sources: [DispatchSourceSignal] = []
     private var groups: [pid_t] = []
@@ -202,7 +201,7 @@ final class InterruptCleanup: @unchecked Sendable {
     /// - Parameter exitOnSignal: exit at once after ending the processes
     ///   (for a command blocked on a child's answer) instead of letting the
     ///   command stop through `check`.
-    init(children: ChildProcesses?, exitOnSignal: Bool = false) {
+    public init(children: ChildProcesses? = nil, exitOnSignal: Bool = false) {
         for s in [SIGINT, SIGTERM] {
             Glibc.signal(s, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
@@ -221,28 +220,28 @@ final class InterruptCleanup: @unchecked Sendable {
     }
 
     /// Ends this process group (or process) too on a signal.
-    func register(group pid: pid_t) {
+    public func register(group pid: pid_t) {
         lock.lock()
         groups.append(pid)
         lock.unlock()
     }
 
-    var interrupted: Bool {
+    public var interrupted: Bool {
         lock.lock()
         defer { lock.unlock() }
         return signalled != nil
     }
 
     /// Throws the exit status of an interrupted command.
-    func check() throws {
+    public func check() throws {
         lock.lock()
         let s = signalled
         lock.unlock()
-        if let s { throw ExitCode(128 + s) }
+        if let s { throw ExitStatus(128 + s) }
     }
 
     /// Restores the default handling.
-    func cancel() {
+    public func cancel() {
         for s in sources { s.cancel() }
         sources = []
         Glibc.signal(SIGINT, SIG_DFL)

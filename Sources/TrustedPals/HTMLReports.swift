@@ -6,13 +6,13 @@ import PalsRuntime
 
 /// Lays out a counterexample's run for drawing: re-runs it through
 /// `simulate`.
-struct SpaceTimeVisitor: ConcreteModelVisitor {
-    typealias Result = SpaceTimeRun
-    var inputs: [Int]
-    var pattern: FailurePattern
-    var model: FaultModel
+public struct SpaceTimeVisitor: ConcreteModelVisitor {
+    public typealias Result = SpaceTimeRun
+    public var inputs: [Int]
+    public var pattern: FailurePattern
+    public var model: FaultModel
 
-    func visit<P: RoundProtocol & Sendable>(
+    public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> SpaceTimeRun where P.L == Concrete, P.State: Hashable {
         SpaceTimeRun(try simulate(proto, inputs: inputs, pattern: pattern, model: model), describe: describe)
@@ -21,13 +21,13 @@ struct SpaceTimeVisitor: ConcreteModelVisitor {
 
 /// The same for a protocol that models what hosts observe: the diagram also
 /// shows which frames its modules do not put on the wire.
-struct ObservedSpaceTimeVisitor: ObservableModelVisitor {
-    typealias Result = SpaceTimeRun
-    var inputs: [Int]
-    var pattern: FailurePattern
-    var model: FaultModel
+public struct ObservedSpaceTimeVisitor: ObservableModelVisitor {
+    public typealias Result = SpaceTimeRun
+    public var inputs: [Int]
+    public var pattern: FailurePattern
+    public var model: FaultModel
 
-    func visit<P: Observable & Sendable>(
+    public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> SpaceTimeRun where P.L == Concrete, P.State: Hashable {
         let trace = try simulate(proto, inputs: inputs, pattern: pattern, model: model)
@@ -36,7 +36,7 @@ struct ObservedSpaceTimeVisitor: ObservableModelVisitor {
 }
 
 /// The run of a counterexample file, ready to draw.
-func spaceTimeRun(_ cx: CounterexampleFile) throws -> SpaceTimeRun {
+public func spaceTimeRun(_ cx: CounterexampleFile) throws -> SpaceTimeRun {
     let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
     if Catalog.observable.contains(cx.protocolName) {
         return try Catalog.visitObservable(
@@ -46,15 +46,15 @@ func spaceTimeRun(_ cx: CounterexampleFile) throws -> SpaceTimeRun {
 }
 
 /// One property's line in a report.
-struct ReportedProperty {
-    var name: String
-    var kind: String
-    var status: String
-    var counterexample: String?
+public struct ReportedProperty {
+    public var name: String
+    public var kind: String
+    public var status: String
+    public var counterexample: String?
 }
 
 /// Adds a counterexample's diagram, the round after which it fails shaded.
-func addCounterexample(_ report: inout HTMLReport, _ cx: CounterexampleFile, path: String?) throws {
+public func addCounterexample(_ report: inout HTMLReport, _ cx: CounterexampleFile, path: String?) throws {
     let run = try spaceTimeRun(cx)
     report.section("Counterexample for \(cx.property)")
     var facts = "faulty \(cx.pattern.faulty), \(cx.pattern.drops.count) dropped message(s), \(cx.pattern.crashes.count) crash(es); "
@@ -68,7 +68,7 @@ func addCounterexample(_ report: inout HTMLReport, _ cx: CounterexampleFile, pat
 
 /// The report of `pals check`: every property's verdict, the search's
 /// figures, and each counterexample's space-time diagram.
-func checkHTML(
+public func checkHTML(
     title: String, properties: [ReportedProperty], summary: [String], counterexamples: [(CounterexampleFile, String?)]
 ) throws -> String {
     var report = HTMLReport(title: title)
@@ -89,7 +89,7 @@ func checkHTML(
 }
 
 /// Writes a report; an unwritable path is an input error.
-func writeHTML(_ html: String, to path: String) throws(PalsError) {
+public func writeHTML(_ html: String, to path: String) throws(PalsError) {
     do {
         try Data(html.utf8).write(to: URL(fileURLWithPath: path))
     } catch {
@@ -99,7 +99,7 @@ func writeHTML(_ html: String, to path: String) throws(PalsError) {
 
 extension CheckReport {
     /// The HTML report of an explicit check.
-    func html() throws -> String {
+    public func html() throws -> String {
         try checkHTML(
             title: "pals check \(spec) — explicit engine",
             properties: result.verdicts.map {
@@ -119,7 +119,7 @@ extension CheckReport {
 
 extension SymbolicCLIReport {
     /// The HTML report of a symbolic check.
-    func html() throws -> String {
+    public func html() throws -> String {
         try checkHTML(
             title: "pals check \(report.spec) — symbolic engine (Z3 \(report.z3Version))",
             properties: report.properties.map {
@@ -136,7 +136,7 @@ extension SymbolicCLIReport {
 }
 
 /// Fails early, before any work, when a report could not be written.
-func checkWritable(_ path: String?) throws(PalsError) {
+public func checkWritable(_ path: String?) throws(PalsError) {
     guard let path else { return }
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
@@ -153,7 +153,7 @@ func checkWritable(_ path: String?) throws(PalsError) {
 }
 
 /// The report of `pals replay`: the run's diagram and every property.
-func replayHTML(_ cx: CounterexampleFile, file: String, report: ReplayReport) throws -> String {
+public func replayHTML(_ cx: CounterexampleFile, file: String, report: ReplayReport) throws -> String {
     var html = HTMLReport(title: "pals replay \(file)")
     html.section("Properties on this run")
     let rows = report.violations.filter { $0.kind != .sometimes }
@@ -166,18 +166,18 @@ func replayHTML(_ cx: CounterexampleFile, file: String, report: ReplayReport) th
 }
 
 /// One cell of a resilience table as a report shows it.
-struct ReportedCell {
-    var n: Int
-    var t: Int
-    var verdict: String
-    var engine: String
-    var seconds: Double
-    var violated: [String]
-    var counterexample: (file: CounterexampleFile, path: String?)?
+public struct ReportedCell {
+    public var n: Int
+    public var t: Int
+    public var verdict: String
+    public var engine: String
+    public var seconds: Double
+    public var violated: [String]
+    public var counterexample: (file: CounterexampleFile, path: String?)?
 }
 
 extension BoundsCell {
-    var reported: ReportedCell {
+    public var reported: ReportedCell {
         let first: FoundCounterexample?
         switch self {
         case .explicit(let r): first = r.counterexamples.first
@@ -191,7 +191,7 @@ extension BoundsCell {
 
 /// The report of `pals bounds`: the table as an n × t grid (t < n/2 marked)
 /// and the diagram of every violated cell's first counterexample.
-func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
+public func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
     var report = HTMLReport(title: title)
     let ns = cells.map(\.n).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
     let maxT = cells.map(\.t).max() ?? 0
@@ -220,7 +220,7 @@ func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
 }
 
 /// The report of `pals fairness`: the probability and the attaining run.
-func fairnessHTML(_ r: FairnessReport) throws -> String {
+public func fairnessHTML(_ r: FairnessReport) throws -> String {
     var report = HTMLReport(title: "pals fairness — fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(r.mode.rawValue))")
     report.section("Worst-case probability of an unfair exchange", "P(unfair) = \(r.probability) over every failure pattern")
     report.table(
@@ -239,19 +239,19 @@ func fairnessHTML(_ r: FairnessReport) throws -> String {
 }
 
 /// One round of a host's observations in two runs.
-struct ObservationRow {
-    var round: Int
-    var a: String
-    var b: String
+public struct ObservationRow {
+    public var round: Int
+    public var a: String
+    public var b: String
 }
 
 /// Re-simulates a noninterference counterexample's two runs: their diagrams
 /// and the faulty host's observations round by round.
-struct TwoRunsVisitor: ObservableModelVisitor {
-    typealias Result = (a: SpaceTimeRun, b: SpaceTimeRun, rows: [ObservationRow])
-    var c: InterferenceCounterexample
+public struct TwoRunsVisitor: ObservableModelVisitor {
+    public typealias Result = (a: SpaceTimeRun, b: SpaceTimeRun, rows: [ObservationRow])
+    public var c: InterferenceCounterexample
 
-    func visit<P: Observable & Sendable>(
+    public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> Result where P.L == Concrete, P.State: Hashable {
         let ta = try simulate(proto, inputs: c.inputsA, pattern: c.pattern)
@@ -273,7 +273,7 @@ struct TwoRunsVisitor: ObservableModelVisitor {
 /// The report of `pals unobservability`: every property's verdict and, for
 /// a violation, the two runs side by side with the first observation that
 /// differs highlighted.
-func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
+public func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
     var report = HTMLReport(title: "pals unobservability \(r.spec) — \(r.engine) engine")
     report.section("Properties")
     report.table(
@@ -299,7 +299,7 @@ func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
 
 /// A bar chart as inline SVG: one bar per value, labels under the first and
 /// the last bar.
-func barChartSVG(_ values: [Double], color: String, caption: String, firstLabel: String, lastLabel: String) -> String {
+public func barChartSVG(_ values: [Double], color: String, caption: String, firstLabel: String, lastLabel: String) -> String {
     let width = 640
     let height = 160
     let peak = max(values.max() ?? 0, 1e-12)
@@ -317,11 +317,11 @@ func barChartSVG(_ values: [Double], color: String, caption: String, firstLabel:
     return s + "<figcaption>\(SpaceTimeSVG.escape(caption))</figcaption></figure>"
 }
 
-func fmtSVG(_ x: Double) -> String { String(format: "%.1f", x) }
+public func fmtSVG(_ x: Double) -> String { String(format: "%.1f", x) }
 
 /// The report of `pals campaign`: runs and verdicts, the round-latency
 /// histogram and percentiles, and the faults injected over the runs.
-func campaignHTML(title: String, facts: [String], result r: CampaignResult) -> String {
+public func campaignHTML(title: String, facts: [String], result r: CampaignResult) -> String {
     var report = HTMLReport(title: title)
     report.section("Runs")
     for line in facts { report.paragraph(line) }
@@ -380,7 +380,7 @@ func campaignHTML(title: String, facts: [String], result r: CampaignResult) -> S
 
 /// The report of `pals test-backend`: what ran, the verdict, the failure as
 /// text and the shrunk run's diagram.
-func backendHTML(title: String, facts: [String], verdict: String, failure: String?, counterexamples: [String]) throws -> String {
+public func backendHTML(title: String, facts: [String], verdict: String, failure: String?, counterexamples: [String]) throws -> String {
     var report = HTMLReport(title: title)
     report.section("Verdict: \(verdict)")
     report.table(header: ["verdict"], rows: [[verdict]], classes: [verdict == "passed" ? "holds" : "violated"])

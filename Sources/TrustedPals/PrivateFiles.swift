@@ -11,7 +11,7 @@ import PalsCore
 /// renamed over `name` (a rename replaces a link itself, never its target).
 /// Without `replace`, an existing `name` (of any kind, a link included) is
 /// an error. Returns the path.
-func writePrivateFile(dir: String, name: String, text: String, replace: Bool) throws(PalsError) -> String {
+public func writePrivateFile(dir: String, name: String, text: String, replace: Bool) throws(PalsError) -> String {
     do {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     } catch {
@@ -20,7 +20,7 @@ func writePrivateFile(dir: String, name: String, text: String, replace: Bool) th
     let path = (dir as NSString).appendingPathComponent(name)
     var st = stat()
     if !replace && lstat(path, &st) == 0 {
-        throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use --force)")
+        throw PalsError(.invalidArgument, "\(path) exists; refusing to overwrite a key (use ⟪force⟫)")
     }
     var fd: Int32 = -1
     var tmp = ""
@@ -53,7 +53,7 @@ func writePrivateFile(dir: String, name: String, text: String, replace: Bool) th
 
 /// Checks before a run that `path` can be written (its folder exists and
 /// takes files), so that a log is never lost silently at the end.
-func checkWritable(_ path: String, option: String) throws(PalsError) {
+public func checkWritable(_ path: String, option: String) throws(PalsError) {
     let dir = (path as NSString).deletingLastPathComponent
     let probe = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".pals-probe-\(getpid())")
     let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

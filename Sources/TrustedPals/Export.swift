@@ -1,14 +1,13 @@
-import ArgumentParser
 import Foundation
 import PalsCore
 import PalsProtocols
 
 /// Simulates a counterexample's run and writes it as an ITF trace.
-struct ITFExportVisitor: ConcreteModelVisitor {
-    typealias Result = ITFTrace
-    var counterexample: CounterexampleFile
+public struct ITFExportVisitor: ConcreteModelVisitor {
+    public typealias Result = ITFTrace
+    public var counterexample: CounterexampleFile
 
-    func visit<P: RoundProtocol & Sendable>(
+    public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> ITFTrace where P.L == Concrete, P.State: Hashable {
         guard let describable = proto as? any ITFDescribable else {
@@ -24,29 +23,26 @@ struct ITFExportVisitor: ConcreteModelVisitor {
     }
 }
 
-struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write a counterexample file in another format.",
-        discussion: """
-            itf: the Informal Trace Format of Apalache and Quint (read by itf-py, itf-rs and the ITF trace viewer): \
-            one state before round 1 and one after every round, each with every variable; the round's delivered and \
-            dropped messages in the state's #meta. `pals replay` reads the ITF files it writes.
-            """)
+/// The parameters of `pals export` as a value; `run()` performs it.
+public struct ExportRequest {
+    public var format: String
+    public var file: String
+    public var out: String?
+    public var function: String?
 
-    @Argument(help: "The format: itf.")
-    var format: String
+    /// Parameters with the command line's defaults.
+    public init(format: String, file: String, out: String? = nil, function: String? = nil) {
+        self.format = format
+        self.file = file
+        self.out = out
+        self.function = function
+    }
 
-    @Argument(help: "A counterexample file.")
-    var file: String
 
-    @Option(help: "Write to this file instead of standard output.")
-    var out: String?
 
-    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
-    var function: String?
 
-    func run() throws {
+
+    public func run() throws {
         guard format == "itf" else {
             throw PalsError(.invalidArgument, "unknown format \"\(format)\"; known: itf")
         }
@@ -60,7 +56,7 @@ struct ExportCommand: ParsableCommand {
         do {
             itf = try Catalog.visit(spec, ITFExportVisitor(counterexample: cx))
         } catch let e as PalsError {
-            throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.message)")
+            throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.template)")
         }
         let text = itf.json.pretty + "\n"
         if let out {

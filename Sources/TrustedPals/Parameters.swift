@@ -1,0 +1,225 @@
+import Foundation
+import PalsCore
+import PalsExplorer
+import PalsProtocols
+
+/// A disagreement between two parts of the tool (an engine and the
+/// reference semantics): a bug, reported with exit status 4.
+public struct InternalError: Error {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// Options shared by the commands that explore a model.
+public struct ModelParameters {
+    public var variant: String = "standard"
+    public var function: String?
+    public var fuel: UInt64?
+    public var mode: String?
+    public var M: Int?
+    public var rounds: Int?
+    public var faults: FaultModel = .generalOmission
+    public var symmetry: Bool = false
+    public var engine: EngineChoice = .explicit
+    public var timeout: Double?
+    public var threads: Int = 2
+    public var maxMemory: String?
+    public var json: Bool = false
+
+    /// Parameters with the command line's defaults.
+    public init(variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool = false, engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil, json: Bool = false) {
+        self.variant = variant
+        self.function = function
+        self.fuel = fuel
+        self.mode = mode
+        self.M = M
+        self.rounds = rounds
+        self.faults = faults
+        self.symmetry = symmetry
+        self.engine = engine
+        self.timeout = timeout
+        self.threads = threads
+        self.maxMemory = maxMemory
+        self.json = json
+    }
+
+
+
+
+
+
+
+
+
+
+
+
+    /// The memory budget of --max-memory, or the default.
+    public func memoryBudget() throws(PalsError) -> Int {
+        guard let maxMemory else { return ResourceGuard.defaultMaxMemory }
+        guard let bytes = ResourceGuard.parseSize(maxMemory) else {
+            throw PalsError(.invalidArgument, "⟪maxMemory⟫ must be a positive size such as 512M or 8G, got '\(maxMemory)'")
+        }
+        return bytes
+    }
+
+
+
+    public func faultModel() throws(PalsError) -> FaultModel { faults }
+
+    /// The variant named by --variant, --function or --mode.
+    public func variantName(_ protocolName: String) throws(PalsError) -> String {
+        try spec(protocolName, n: 1, t: 0).variant
+    }
+
+    /// The instance named on the command line.
+    public func spec(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> ModelSpec {
+        try instanceSpec(
+            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds, fuel: fuel)
+    }
+
+    /// The engine that checks an instance with `n` processes; rejects a
+    /// `--timeout` that no cell could use and a timeout that is not positive.
+    public func engine(forN n: Int) throws(PalsError) -> Engine {
+        if let timeout {
+            guard timeout > 0 && timeout.isFinite else {
+                throw PalsError(.invalidArgument, "⟪timeout⟫ must be a positive number of seconds, got \(timeout)")
+            }
+            guard engine != .explicit else {
+                throw PalsError(
+                    .invalidArgument, "⟪timeout⟫ limits solver queries; use it with ⟪engine⟫ symbolic or auto")
+            }
+        }
+        switch engine {
+        case .explicit: return .explicit
+        case .symbolic: return .symbolic
+        case .auto: return n <= EngineChoice.autoExplicitLimit ? .explicit : .symbolic
+        }
+    }
+}
+
+/// The instance named by `--variant`, `--function` (smc), `--mode`
+/// (fair-exchange), `--M` (fair-exchange: M + 1 rounds) and `--rounds`.
+public func instanceSpec(
+    _ protocolName: String, n: Int, t: Int, variant: String, function: String?, mode: String?, M: Int?, rounds: Int?,
+    fuel: UInt64? = nil
+) throws(PalsError) -> ModelSpec {
+    if function != nil && protocolName != "smc" {
+        throw PalsError(.invalidArgument, "⟪function⟫ applies to smc only")
+    }
+    if mode != nil && protocolName != "fair-exchange" {
+        throw PalsError(.invalidArgument, "⟪mode⟫ applies to fair-exchange only")
+    }
+    var name = variant
+    if let f = function ?? mode {
+        guard variant == "standard" || variant == f else {
+            throw PalsError(.invalidArgument, "give either ⟪variant⟫ or \(function != nil ? "⟪function⟫" : "⟪mode⟫"), not both")
+        }
+        name = f
+    }
+    if let f = function, protocolName == "smc", namesFunctionFile(f) {
+        name = try loadFunctionVariant(f, fuel: try parseFuel(fuel))
+    } else if fuel != nil {
+        throw PalsError(.invalidArgument, "⟪fuel⟫ applies to smc with ⟪function⟫ PATH.wasm only")
+    }
+    var r = rounds
+    if let M {
+        guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "⟪M⟫ applies to fair-exchange only") }
+        guard M >= 1 && M <= 63 else {
+            throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)")
+        }
+        guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either ⟪M⟫ or ⟪rounds⟫") }
+        r = M + 1
+    }
+    let resolved = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: name, n: n, t: t)).variant
+    return ModelSpec(protocolName: protocolName, variant: resolved, n: n, t: t, rounds: r)
+}
+
+/// `--engine`: which checker runs a cell.
+public enum EngineChoice: String, CaseIterable, Sendable {
+    case explicit
+    case symbolic
+    case auto
+
+    /// `auto` uses the explicit engine up to this n, the symbolic one beyond.
+    public static let autoExplicitLimit = 5
+}
+
+/// The engine actually used for one (n, t) cell.
+public enum Engine: String {
+    case explicit
+    case symbolic
+}
+
+/// Reads a `--faults` value.
+public func parseFaultModel(_ name: String) throws(PalsError) -> FaultModel {
+    guard let m = FaultModel(rawValue: name) else {
+        throw PalsError(.invalidArgument, "unknown failure model \"\(name)\"; use omission or crash")
+    }
+    return m
+}
+
+/// Writes a line to standard error.
+public func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Parses "A...B", "A..B", "A-B" or "A" into a closed range.
+public func parseRange(_ s: String) throws(PalsError) -> ClosedRange<Int> {
+    for sep in ["...", "..", "-"] {
+        let parts = s.components(separatedBy: sep)
+        if parts.count == 2, let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+            let b = Int(parts[1].trimmingCharacters(in: .whitespaces))
+        {
+            guard a <= b else { throw PalsError(.invalidArgument, "empty range \(s)") }
+            return a...b
+        }
+    }
+    if let a = Int(s) { return a...a }
+    throw PalsError(.invalidArgument, "cannot read \"\(s)\" as a range; write e.g. 2...6")
+}
+
+/// Parses a comma-separated list of integers.
+public func parseInts(_ s: String, what: String) throws(PalsError) -> [Int] {
+    var out: [Int] = []
+    for part in s.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else {
+            throw PalsError(.invalidArgument, "cannot read \"\(part)\" in \(what) as an integer")
+        }
+        out.append(v)
+    }
+    return out
+}
+
+/// Reads a whole text file, as a `PalsError` on failure.
+public func readText(_ path: String) throws(PalsError) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw PalsError(.malformedFile, "cannot read \(path)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw PalsError(.malformedFile, "\(path) is not UTF-8 text")
+    }
+    return text
+}
+
+/// Writes `text` to `dir/name`, creating `dir`; returns the path.
+public func writeFile(dir: String, name: String, text: String) throws(PalsError) -> String {
+    do {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = (dir as NSString).appendingPathComponent(name)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    } catch {
+        throw PalsError(.invalidArgument, "cannot write into \(dir): \(error.localizedDescription)")
+    }
+}
+
+/// Seconds with three decimals, for reports.
+public func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
+
+/// Worker threads: 1…256.
+public func checkThreads(_ threads: Int) throws(PalsError) {
+    guard threads >= 1 && threads <= 256 else {
+        throw PalsError(.invalidArgument, "⟪threads⟫ must be 1…256, got \(threads)")
+    }
+}
