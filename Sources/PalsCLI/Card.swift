@@ -42,7 +42,7 @@ struct CardCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "Answer every module command this many microseconds after it arrived (timing unobservability).")
     var fixedTimeUs: Int?
 
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.parameters.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         ChildProcesses.watchParent()
@@ -93,7 +93,7 @@ struct TimingCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    func run() throws { try withRuntimeModel(try instance.parameters.spec(protocolName), RuntimeDispatch(body: self)) }
 
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard sessions >= 2 && sessions <= 10_000_000 else {

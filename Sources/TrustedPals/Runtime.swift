@@ -54,6 +54,7 @@ public protocol RuntimeCommandBody {
 
 public struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
     public let body: Body
+    public init(body: Body) { self.body = body }
     public func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
 }
 
