@@ -41,7 +41,7 @@ for b in ("before", "after"):
     m = lambda f: statistics.median(f(r) for r in rs)
     bad = sum(r["violations"] + r["disagreements"] + r.get("outsideModel", 0) for r in rs)
     rnd = r0 = None
-    if "roundMicroseconds" in rs[0] and rs[0]["roundMicroseconds"]:
+    if rs[0].get("roundMicroseconds") and rs[0]["roundMicroseconds"].get("median"):
         rnd = (m(lambda r: r["roundMicroseconds"]["median"]), m(lambda r: r["roundMicroseconds"]["p99"]))
     run = (m(lambda r: r["runMicroseconds"]["median"]), m(lambda r: r["runMicroseconds"]["p99"]))
     med[b] = m(lambda r: r["runsPerSecond"])
