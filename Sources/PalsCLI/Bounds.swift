@@ -43,8 +43,12 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
+    @Option(help: "With --json: check only shard I of K (every K-th cell of the table); `pals merge` combines the K outputs.")
+    var shard: String?
+
     func run() throws {
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: model.json, html: html)
         let range = try parseRange(n)
         guard range.lowerBound >= 1 && range.upperBound <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n range \(n) must lie within 1…\(ProcessSet.maxProcesses)")
@@ -53,10 +57,30 @@ struct BoundsCommand: ParsableCommand {
         try Catalog.validate(try model.spec(protocolName, n: range.lowerBound, t: 0))
         let engines = try range.map { nn throws(PalsError) in try model.engine(forN: nn) }
         if engines.allSatisfy({ $0 == .explicit }) {
-            try runExplicit(range, faultModel: faultModel)
+            try runExplicit(range, faultModel: faultModel, shard: shard)
         } else {
-            try runMixed(range, faultModel: faultModel)
+            try runMixed(range, faultModel: faultModel, shard: shard)
         }
+    }
+
+    /// The `shard` object of a sharded table's JSON.
+    private func shardSection(_ shard: Shard, range: ClosedRange<Int>, cells: [(BoundsCell, Int)]) throws -> JSON {
+        let cellCount = range.reduce(0, +)
+        let run = JSON.object([
+            ("protocol", .string(protocolName)), ("variant", .string(try model.variantName(protocolName))),
+            ("n", .string("\(range.lowerBound)...\(range.upperBound)")), ("rounds", model.rounds.map { .int($0) } ?? .null),
+            ("M", model.M.map { .int($0) } ?? .null), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null),
+            ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool(model.symmetry)),
+            ("engine", .string(model.engine.rawValue)), ("timeout", model.timeout.map { .double($0) } ?? .null),
+            ("out", .string(out)),
+        ])
+        return ShardMerge.boundsSection(
+            shard, run: run, cellCount: cellCount, assigned: (0..<cellCount).filter { shard.owns($0) },
+            cells: cells.map { cell, position in
+                ShardMerge.BoundsCellShard(
+                    position: position, exitStatus: cell.exitStatus, statuses: cell.propertyStatuses,
+                    stopped: cell.stopped, files: Array(mergedFiles(cell.counterexamples).values).sorted { $0.path < $1.path })
+            })
     }
 
     /// One explicit cell, counterexample files written.
@@ -80,11 +104,16 @@ struct BoundsCommand: ParsableCommand {
     }
 
     /// Every cell with the explicit engine (the original output, unchanged).
-    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
+    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
         var cells: [CheckReport] = []
+        var positions: [Int] = []
+        var position = -1
         let start = ContinuousClock.now
         for nn in range {
             for tt in 0..<nn {
+                position += 1
+                if let shard, !shard.owns(position) { continue }
+                positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let report = try explicitCell(spec, faultModel: faultModel)
                 if !model.json {
@@ -119,7 +148,11 @@ struct BoundsCommand: ParsableCommand {
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 ("counterexample", cells.lazy.compactMap { $0.counterexamples.first?.path }.first.map { .string($0) } ?? .null),
             ])
-            print(json.compact)
+            if let shard {
+                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells.map(BoundsCell.explicit), positions)))).compact)
+            } else {
+                print(json.compact)
+            }
         } else {
             print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
@@ -137,12 +170,17 @@ struct BoundsCommand: ParsableCommand {
     }
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
-    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
+    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
         var cells: [BoundsCell] = []
+        var positions: [Int] = []
+        var position = -1
         let start = ContinuousClock.now
         for nn in range {
             let engine = try model.engine(forN: nn)
             for tt in 0..<nn {
+                position += 1
+                if let shard, !shard.owns(position) { continue }
+                positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let cell: BoundsCell
                 switch engine {
@@ -186,7 +224,11 @@ struct BoundsCommand: ParsableCommand {
                         statistics: sumStatistics(symbolic.map(\.report.statistics)))
                 ),
             ])
-            print(json.compact)
+            if let shard {
+                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells, positions)))).compact)
+            } else {
+                print(json.compact)
+            }
         } else {
             print(mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
@@ -201,14 +243,7 @@ struct BoundsCommand: ParsableCommand {
 
 /// Which exit status wins when cells differ: internal error, then violated,
 /// then unknown, then holds.
-func boundsExitRank(_ status: Int32) -> Int {
-    switch status {
-    case 4: return 3
-    case 1: return 2
-    case 3: return 1
-    default: return 0
-    }
-}
+func boundsExitRank(_ status: Int32) -> Int { ShardMerge.boundsExitRank(status) }
 
 /// One cell of a resilience table checked by either engine.
 enum BoundsCell {
@@ -288,6 +323,19 @@ enum BoundsCell {
         }
     }
 
+    /// The search stopped before deciding the cell (memory budget, interrupt).
+    var stopped: Bool {
+        guard case .explicit(let r) = self else { return false }
+        return r.result.stopReason != nil
+    }
+
+    var counterexamples: [FoundCounterexample] {
+        switch self {
+        case .explicit(let r): return r.counterexamples
+        case .symbolic(let r): return r.counterexamples
+        }
+    }
+
     var counterexamplePath: String? {
         switch self {
         case .explicit(let r): return r.counterexamples.first?.path
@@ -337,20 +385,7 @@ enum BoundsCell {
 /// that it holds, else `unknown` (some cell stopped before deciding it).
 /// Properties in the order the cells list them; witnesses are left out.
 func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
-    var order: [String] = []
-    for c in cells { for p in c.statuses where !order.contains(p.name) { order.append(p.name) } }
-    return .array(
-        order.map { name in
-            let statuses = cells.map { c in c.statuses.first { $0.name == name }?.status }
-            let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" } }
-            let status =
-                !violatedIn.isEmpty ? "violated" : statuses.allSatisfy({ $0 == "holds" }) ? "holds" : "unknown"
-            return .object([
-                ("name", .string(name)),
-                ("status", .string(status)),
-                ("violatedIn", .array(violatedIn.map { .object([("n", .int($0.spec.n)), ("t", .int($0.spec.t))]) })),
-            ])
-        })
+    ShardMerge.propertiesAcrossCells(cells.map { ($0.spec.n, $0.spec.t, $0.statuses) })
 }
 
 /// "-" for none, else the names joined by commas.

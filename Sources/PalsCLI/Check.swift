@@ -108,10 +108,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file.")
     var html: String?
 
+    @Option(help: "Explicit engine, with --json: search only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    var shard: String?
+
     func run() throws {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: model.json, html: html)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
         options.canonicalStates = model.symmetry
@@ -121,12 +125,14 @@ struct CheckCommand: ParsableCommand {
         options.progress = progressReporter()
         options.maxMemory = try model.memoryBudget()
         options.stopOnInterrupt = true
+        options.shard = shard
         let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "--inputs") }
         if let p = parsedInputs, p.count != n {
             throw PalsError(.invalidArgument, "--inputs has \(p.count) values but n = \(n)")
         }
         try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
         if try model.engine(forN: n) == .symbolic {
+            if shard != nil { throw PalsError(.invalidArgument, "--shard splits the explicit engine's faulty sets; use --engine explicit") }
             // A user's F is not interpreted symbolically: check the
             // F-independent UIC layer (SMC with F = identity) and say so.
             var spec = spec
@@ -147,10 +153,25 @@ struct CheckCommand: ParsableCommand {
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
-            report.counterexamples[k].path = try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
+            // A shard's candidates travel in its JSON; `pals merge` writes the chosen ones.
+            report.counterexamples[k].path =
+                shard == nil ? try writeFile(dir: out, name: f.suggestedFileName, text: f.text) : shardFilePath(dir: out, name: f.suggestedFileName)
         }
         if model.json {
-            print(checkJSON(report, symmetry: model.symmetry).compact)
+            var json = checkJSON(report, symmetry: model.symmetry)
+            if let shard {
+                let run = JSON.object([
+                    ("protocol", .string(spec.protocolName)), ("variant", .string(spec.variant)), ("n", .int(n)),
+                    ("t", .int(t)), ("rounds", .int(report.rounds)), ("inputs", .array(report.inputs.map { .int($0) })),
+                    ("faults", .string(options.faultModel.rawValue)), ("symmetry", .bool(model.symmetry)),
+                    ("first", .bool(first)), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null), ("out", .string(out)),
+                ])
+                json = ShardMerge.attach(
+                    json,
+                    ShardMerge.checkSection(
+                        shard, run: run, result: report.result, sizes: min(t, n) + 1, files: mergedFiles(report.counterexamples)))
+            }
+            print(json.compact)
         } else {
             print(checkText(report))
         }

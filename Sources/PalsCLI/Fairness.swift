@@ -58,13 +58,15 @@ func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
 ///
 /// Patterns are oblivious (fixed before ρ is drawn); see specs/properties.md
 /// for why that is the adversary's best.
-func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
+func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) throws -> FairnessReport {
     try Catalog.validate(spec)
     let proto = Catalog.fairExchange(spec, logic: Concrete())
     let rhos = proto.mode == .deterministic ? [0] : Array(1...proto.M)
     let inputs = rhos.map { FairExchange<Concrete>.matchingInputs(n: spec.n, rho: $0) }
     let fairness = FairExchange<Concrete>.fairness()
-    let explorer = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
+    var sharded = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
+    sharded.shard = shard
+    let explorer = sharded
     let result = try explorer.maximize { faulty, ins, node in
         (0..<ins.count).filter { k in
             !fairness.holds(proto, explorer.horizonContext(run: k, of: node, inputs: ins[k], faulty: faulty))
@@ -153,8 +155,12 @@ struct FairnessCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
+    @Option(help: "Explicit engine, with --json: explore only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    var shard: String?
+
     func run() throws {
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
@@ -176,11 +182,28 @@ struct FairnessCommand: ParsableCommand {
         if useSolver && mode != "deterministic" {
             throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use --engine explicit")
         }
-        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads)
-        if let c = report.counterexample {
-            report.counterexample?.path = try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
+        if useSolver && shard != nil {
+            throw PalsError(.invalidArgument, "--shard splits the explicit engine's faulty sets; use --engine explicit")
         }
-        print(json ? fairnessJSON(report).compact : fairnessText(report))
+        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads, shard: shard)
+        if let c = report.counterexample {
+            report.counterexample?.path =
+                shard == nil
+                ? try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
+                : shardFilePath(dir: out, name: c.file.suggestedFileName)
+        }
+        if let shard {
+            let run = JSON.object([
+                ("mode", .string(mode)), ("n", .int(n)), ("t", .int(t)), ("M", M.map { .int($0) } ?? .null),
+                ("engine", .string("explicit")), ("out", .string(out)),
+            ])
+            let file = report.counterexample.flatMap { c in c.path.map { MergedFile(path: $0, text: c.file.text) } }
+            let section = ShardMerge.fairnessSection(
+                shard, run: run, best: report.result.best, position: report.result.bestPosition, file: file)
+            print(ShardMerge.attach(fairnessJSON(report), section).compact)
+        } else {
+            print(json ? fairnessJSON(report).compact : fairnessText(report))
+        }
         if let html { try writeHTML(try fairnessHTML(report), to: html) }
     }
 }
