@@ -36,5 +36,8 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
-    func run() throws { try BoundsRequest(protocolName: protocolName, n: n, model: model.parameters, out: out, html: html).run() }
+    @Option(help: "With --json: check only shard I of K (every K-th cell of the table); `pals merge` combines the K outputs.")
+    var shard: String?
+
+    func run() throws { try BoundsRequest(protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard).run() }
 }

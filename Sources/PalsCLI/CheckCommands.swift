@@ -42,5 +42,8 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file.")
     var html: String?
 
-    func run() throws { try CheckRequest(protocolName: protocolName, n: n, t: t, model: model.parameters, inputs: inputs, first: first, out: out, html: html).run() }
+    @Option(help: "Explicit engine, with --json: search only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    var shard: String?
+
+    func run() throws { try CheckRequest(protocolName: protocolName, n: n, t: t, model: model.parameters, inputs: inputs, first: first, out: out, html: html, shard: shard).run() }
 }

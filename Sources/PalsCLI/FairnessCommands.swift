@@ -40,5 +40,8 @@ struct FairnessCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
-    func run() throws { try FairnessRequest(n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html).run() }
+    @Option(help: "Explicit engine, with --json: explore only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    var shard: String?
+
+    func run() throws { try FairnessRequest(n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html, shard: shard).run() }
 }

@@ -24,7 +24,7 @@ public struct PalsCommand: ParsableCommand {
         subcommands: [
             BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self, ExportCommand.self, ExploreCommand.self,
             SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
-            FunctionCommand.self, KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self, CardCommand.self, TimingCommand.self,
+            FunctionCommand.self, KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self, CardCommand.self, TimingCommand.self, MergeCommand.self,
         ],
         defaultSubcommand: BoundsCommand.self
     )

@@ -27,6 +27,10 @@ public struct ExplorerOptions: Sendable {
     /// Stop with the partial result once SIGINT arrived (after
     /// `ResourceGuard.installInterrupt()`).
     public var stopOnInterrupt = false
+    /// Search only this shard's faulty sets (every K-th in search order);
+    /// the result's `levels` and each violation's rank let `ShardMerge`
+    /// combine the shards into the unsharded result.
+    public var shard: Shard? = nil
 
     public init() {}
 }
@@ -55,6 +59,10 @@ public struct Violation: Sendable, Equatable {
     public var afterRound: Int
     /// The failure pattern of the shortest path as the search found it.
     public var unshrunk: FailurePattern
+    /// Where the search found it: the size of the faulty set, the length of
+    /// the path (rounds + 1), and the faulty set's position in search order.
+    /// The search reports the least (size, length, position) per property.
+    public var rank: ViolationRank = ViolationRank(size: 0, length: 0, position: 0)
 
     @inlinable
     public init(property: String, inputs: [Int], pattern: FailurePattern, afterRound: Int, unshrunk: FailurePattern) {
@@ -63,6 +71,51 @@ public struct Violation: Sendable, Equatable {
         self.pattern = pattern
         self.afterRound = afterRound
         self.unshrunk = unshrunk
+    }
+}
+
+/// The order in which violations of one property compete to be reported:
+/// smallest faulty set, then shortest path, then search order.
+public struct ViolationRank: Sendable, Equatable, Comparable {
+    public var size: Int
+    public var length: Int
+    public var position: Int
+
+    public init(size: Int, length: Int, position: Int) {
+        self.size = size
+        self.length = length
+        self.position = position
+    }
+
+    public static func < (a: ViolationRank, b: ViolationRank) -> Bool {
+        (a.size, a.length, a.position) < (b.size, b.length, b.position)
+    }
+}
+
+/// What the search did for the faulty sets of one size.
+public struct LevelSummary: Sendable, Equatable {
+    public var size: Int
+    /// Faulty sets of this size searched (by this shard).
+    public var faultySets: Int
+    public var states: Int
+    public var transitions: Int
+    public var largestLayer: Int
+    /// Per property (in property order): witnessed at this size.
+    public var witnessed: [Bool]
+    /// The search stopped during this size (memory budget, interrupt).
+    public var stopReason: String?
+
+    public init(
+        size: Int, faultySets: Int, states: Int, transitions: Int, largestLayer: Int, witnessed: [Bool],
+        stopReason: String?
+    ) {
+        self.size = size
+        self.faultySets = faultySets
+        self.states = states
+        self.transitions = transitions
+        self.largestLayer = largestLayer
+        self.witnessed = witnessed
+        self.stopReason = stopReason
     }
 }
 
@@ -99,6 +152,8 @@ public struct ExplorationResult: Sendable {
     /// Why the search stopped before it could decide every property (memory
     /// budget, interrupt), or nil. Properties it had not decided are `unknown`.
     public var stopReason: String? = nil
+    /// Per faulty-set size searched, in order.
+    public var levels: [LevelSummary] = []
 
     @inlinable
     public init(
@@ -182,8 +237,18 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             }
         }
         let start = ContinuousClock.now
-        let sizes = faultySets()
+        // Each faulty set with its position in the unsharded search order;
+        // a shard keeps its own.
+        var position = 0
+        let sizes: [[(set: ProcessSet, position: Int)]] = faultySets().map { sets in
+            sets.compactMap { f in
+                defer { position += 1 }
+                return options.shard.map { $0.owns(position) } ?? true ? (f, position) : nil
+            }
+        }
         var records: [[FaultySetRecord]] = []
+        var positions: [[Int]] = []
+        var levels: [LevelSummary] = []
         var explored = 0
         var states = 0
         var transitions = 0
@@ -191,7 +256,8 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         var complete = true
         var stopReason: String?
         let total = sizes.reduce(0) { $0 + $1.count }
-        for (k, sets) in sizes.enumerated() {
+        for (k, level) in sizes.enumerated() {
+            let sets = level.map(\.set)
             let results = Explorer.parallelMap(sets, threads: options.threads) { f in
                 var search = FaultySetSearch(self, faulty: f)
                 return search.run()
@@ -203,6 +269,14 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                 largest = max(largest, r.largestLayer)
             }
             records.append(results)
+            positions.append(level.map(\.position))
+            levels.append(
+                LevelSummary(
+                    size: k, faultySets: sets.count, states: results.reduce(0) { $0 + $1.states },
+                    transitions: results.reduce(0) { $0 + $1.transitions },
+                    largestLayer: results.map(\.largestLayer).max() ?? 0,
+                    witnessed: properties.indices.map { pi in results.contains { $0.witnessed[pi] } },
+                    stopReason: results.lazy.compactMap(\.stopReason).first))
             if let reason = results.lazy.compactMap(\.stopReason).first {
                 stopReason = reason
                 complete = false
@@ -223,9 +297,9 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         var verdicts: [PropertyVerdict] = []
         for (pi, prop) in properties.enumerated() {
             var status: PropertyStatus = prop.kind == .sometimes ? .notWitnessed : .holds
-            var found: (record: FaultySetRecord, path: [[UInt32]])?
-            outer: for level in records {
-                for r in level {
+            var found: (record: FaultySetRecord, path: [[UInt32]], rank: ViolationRank)?
+            outer: for (li, level) in records.enumerated() {
+                for (ri, r) in level.enumerated() {
                     if prop.kind == .sometimes {
                         if r.witnessed[pi] {
                             status = .witnessed
@@ -234,7 +308,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                         continue
                     }
                     if let path = r.violationPaths[pi], found == nil || path.count < found!.path.count {
-                        found = (r, path)
+                        found = (r, path, ViolationRank(size: li, length: path.count, position: positions[li][ri]))
                     }
                 }
                 if found != nil { break }
@@ -248,6 +322,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                     Shrinker.violates(proto, prop, inputs: inputs, pattern: shrunk, model: options.faultModel)
                     ?? found.path.count - 1
                 violation = Violation(property: prop.name, inputs: inputs, pattern: shrunk, afterRound: after, unshrunk: raw)
+                violation?.rank = found.rank
             } else if !complete {
                 status = .unknown
             }
@@ -258,6 +333,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             faultySetsExplored: explored, faultySetsTotal: total, complete: complete,
             seconds: (ContinuousClock.now - start).seconds)
         result.stopReason = stopReason
+        result.levels = levels
         return result
     }
 

@@ -32,6 +32,9 @@ public struct ProductResult: Sendable {
     public var transitions: Int
     public var faultySets: Int
     public var seconds: Double
+    /// The position, in the unsharded order of faulty sets, of the faulty
+    /// set of `pattern` (nil when `best` is 0).
+    public var bestPosition: Int? = nil
 
     public init(
         best: Int, pattern: FailurePattern?, classes: [Int], states: Int, transitions: Int, faultySets: Int,
@@ -76,6 +79,8 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     /// (every run stays in one class).
     public let observe: (@Sendable (_ faulty: ProcessSet, _ round: Int, _ before: [P.State], _ after: [P.State]) -> [Int])?
     public let threads: Int
+    /// Search only this shard's faulty sets (every K-th in order).
+    public var shard: Shard? = nil
 
     @inlinable
     public init(
@@ -107,7 +112,9 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
             throw PalsError(.invalidArgument, "the product explorer handles 1 ≤ n ≤ \(Self.maxProcesses), got n = \(n)")
         }
         let start = ContinuousClock.now
-        let sets = faultySets()
+        let all = faultySets()
+        let positions = all.indices.filter { shard?.owns($0) ?? true }
+        let sets = positions.map { all[$0] }
         for f in sets {
             let inputs = runs(f)
             guard !inputs.isEmpty, inputs.allSatisfy({ $0.count == n && !$0.contains(Concrete.bottomValue) }) else {
@@ -119,13 +126,14 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
         }
         var best = ProductResult(
             best: 0, pattern: nil, classes: [], states: 0, transitions: 0, faultySets: sets.count, seconds: 0)
-        for r in results {
+        for (k, r) in results.enumerated() {
             best.states += r.states
             best.transitions += r.transitions
             if r.best > best.best {
                 best.best = r.best
                 best.pattern = r.pattern
                 best.classes = r.classes
+                best.bestPosition = positions[k]
             }
         }
         best.seconds = (ContinuousClock.now - start).seconds

@@ -12,23 +12,23 @@ public struct BoundsRequest {
     public var model: ModelParameters
     public var out: String = "counterexamples"
     public var html: String?
+    /// With JSON output: check only shard "I/K" of the table's cells;
+    /// `MergeRequest` combines the K outputs.
+    public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples", html: String? = nil) {
+    public init(protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
         self.protocolName = protocolName
         self.n = n
         self.model = model
         self.out = out
         self.html = html
+        self.shard = shard
     }
-
-
-
-
-
 
     public func run() throws {
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: model.json, html: html)
         let range = try parseRange(n)
         guard range.lowerBound >= 1 && range.upperBound <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n range \(n) must lie within 1…\(ProcessSet.maxProcesses)")
@@ -37,10 +37,30 @@ public struct BoundsRequest {
         try Catalog.validate(try model.spec(protocolName, n: range.lowerBound, t: 0))
         let engines = try range.map { nn throws(PalsError) in try model.engine(forN: nn) }
         if engines.allSatisfy({ $0 == .explicit }) {
-            try runExplicit(range, faultModel: faultModel)
+            try runExplicit(range, faultModel: faultModel, shard: shard)
         } else {
-            try runMixed(range, faultModel: faultModel)
+            try runMixed(range, faultModel: faultModel, shard: shard)
         }
+    }
+
+    /// The `shard` object of a sharded table's JSON.
+    private func shardSection(_ shard: Shard, range: ClosedRange<Int>, cells: [(BoundsCell, Int)]) throws -> JSON {
+        let cellCount = range.reduce(0, +)
+        let run = JSON.object([
+            ("protocol", .string(protocolName)), ("variant", .string(try model.variantName(protocolName))),
+            ("n", .string("\(range.lowerBound)...\(range.upperBound)")), ("rounds", model.rounds.map { .int($0) } ?? .null),
+            ("M", model.M.map { .int($0) } ?? .null), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null),
+            ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool(model.symmetry)),
+            ("engine", .string(model.engine.rawValue)), ("timeout", model.timeout.map { .double($0) } ?? .null),
+            ("out", .string(out)),
+        ])
+        return ShardMerge.boundsSection(
+            shard, run: run, cellCount: cellCount, assigned: (0..<cellCount).filter { shard.owns($0) },
+            cells: cells.map { cell, position in
+                ShardMerge.BoundsCellShard(
+                    position: position, exitStatus: cell.exitStatus, statuses: cell.propertyStatuses,
+                    stopped: cell.stopped, files: Array(mergedFiles(cell.counterexamples).values).sorted { $0.path < $1.path })
+            })
     }
 
     /// One explicit cell, counterexample files written.
@@ -64,11 +84,16 @@ public struct BoundsRequest {
     }
 
     /// Every cell with the explicit engine (the original output, unchanged).
-    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
+    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
         var cells: [CheckReport] = []
+        var positions: [Int] = []
+        var position = -1
         let start = ContinuousClock.now
         for nn in range {
             for tt in 0..<nn {
+                position += 1
+                if let shard, !shard.owns(position) { continue }
+                positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let report = try explicitCell(spec, faultModel: faultModel)
                 if !model.json {
@@ -103,7 +128,11 @@ public struct BoundsRequest {
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 ("counterexample", cells.lazy.compactMap { $0.counterexamples.first?.path }.first.map { .string($0) } ?? .null),
             ])
-            print(json.compact)
+            if let shard {
+                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells.map(BoundsCell.explicit), positions)))).compact)
+            } else {
+                print(json.compact)
+            }
         } else {
             print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
@@ -121,12 +150,17 @@ public struct BoundsRequest {
     }
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
-    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel) throws {
+    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
         var cells: [BoundsCell] = []
+        var positions: [Int] = []
+        var position = -1
         let start = ContinuousClock.now
         for nn in range {
             let engine = try model.engine(forN: nn)
             for tt in 0..<nn {
+                position += 1
+                if let shard, !shard.owns(position) { continue }
+                positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let cell: BoundsCell
                 switch engine {
@@ -170,7 +204,11 @@ public struct BoundsRequest {
                         statistics: sumStatistics(symbolic.map(\.report.statistics)))
                 ),
             ])
-            print(json.compact)
+            if let shard {
+                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells, positions)))).compact)
+            } else {
+                print(json.compact)
+            }
         } else {
             print(mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
@@ -185,14 +223,7 @@ public struct BoundsRequest {
 
 /// Which exit status wins when cells differ: internal error, then violated,
 /// then unknown, then holds.
-public func boundsExitRank(_ status: Int32) -> Int {
-    switch status {
-    case 4: return 3
-    case 1: return 2
-    case 3: return 1
-    default: return 0
-    }
-}
+public func boundsExitRank(_ status: Int32) -> Int { ShardMerge.boundsExitRank(status) }
 
 /// One cell of a resilience table checked by either engine.
 public enum BoundsCell {
@@ -272,6 +303,19 @@ public enum BoundsCell {
         }
     }
 
+    /// The search stopped before deciding the cell (memory budget, interrupt).
+    public var stopped: Bool {
+        guard case .explicit(let r) = self else { return false }
+        return r.result.stopReason != nil
+    }
+
+    public var counterexamples: [FoundCounterexample] {
+        switch self {
+        case .explicit(let r): return r.counterexamples
+        case .symbolic(let r): return r.counterexamples
+        }
+    }
+
     public var counterexamplePath: String? {
         switch self {
         case .explicit(let r): return r.counterexamples.first?.path
@@ -321,20 +365,7 @@ public enum BoundsCell {
 /// that it holds, else `unknown` (some cell stopped before deciding it).
 /// Properties in the order the cells list them; witnesses are left out.
 public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
-    var order: [String] = []
-    for c in cells { for p in c.statuses where !order.contains(p.name) { order.append(p.name) } }
-    return .array(
-        order.map { name in
-            let statuses = cells.map { c in c.statuses.first { $0.name == name }?.status }
-            let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" } }
-            let status =
-                !violatedIn.isEmpty ? "violated" : statuses.allSatisfy({ $0 == "holds" }) ? "holds" : "unknown"
-            return .object([
-                ("name", .string(name)),
-                ("status", .string(status)),
-                ("violatedIn", .array(violatedIn.map { .object([("n", .int($0.spec.n)), ("t", .int($0.spec.t))]) })),
-            ])
-        })
+    ShardMerge.propertiesAcrossCells(cells.map { ($0.spec.n, $0.spec.t, $0.statuses) })
 }
 
 /// "-" for none, else the names joined by commas.

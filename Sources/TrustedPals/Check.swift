@@ -71,9 +71,12 @@ public struct CheckRequest {
     public var first: Bool = false
     public var out: String = "counterexamples"
     public var html: String?
+    /// Explicit engine, with JSON output: search only shard "I/K" of the
+    /// faulty sets; `MergeRequest` combines the K outputs.
+    public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, n: Int, t: Int, model: ModelParameters, inputs: String? = nil, first: Bool = false, out: String = "counterexamples", html: String? = nil) {
+    public init(protocolName: String, n: Int, t: Int, model: ModelParameters, inputs: String? = nil, first: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
         self.protocolName = protocolName
         self.n = n
         self.t = t
@@ -82,20 +85,14 @@ public struct CheckRequest {
         self.first = first
         self.out = out
         self.html = html
+        self.shard = shard
     }
-
-
-
-
-
-
-
-
 
     public func run() throws {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: model.json, html: html)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry
         options.canonicalStates = model.symmetry
@@ -105,12 +102,14 @@ public struct CheckRequest {
         options.progress = progressReporter()
         options.maxMemory = try model.memoryBudget()
         options.stopOnInterrupt = true
+        options.shard = shard
         let parsedInputs = try inputs.map { i throws(PalsError) in try parseInts(i, what: "⟪inputs⟫") }
         if let p = parsedInputs, p.count != n {
             throw PalsError(.invalidArgument, "⟪inputs⟫ has \(p.count) values but n = \(n)")
         }
         try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
         if try model.engine(forN: n) == .symbolic {
+            if shard != nil { throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit") }
             // A user's F is not interpreted symbolically: check the
             // F-independent UIC layer (SMC with F = identity) and say so.
             var spec = spec
@@ -131,10 +130,25 @@ public struct CheckRequest {
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
-            report.counterexamples[k].path = try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
+            // A shard's candidates travel in its JSON; `pals merge` writes the chosen ones.
+            report.counterexamples[k].path =
+                shard == nil ? try writeFile(dir: out, name: f.suggestedFileName, text: f.text) : shardFilePath(dir: out, name: f.suggestedFileName)
         }
         if model.json {
-            print(checkJSON(report, symmetry: model.symmetry).compact)
+            var json = checkJSON(report, symmetry: model.symmetry)
+            if let shard {
+                let run = JSON.object([
+                    ("protocol", .string(spec.protocolName)), ("variant", .string(spec.variant)), ("n", .int(n)),
+                    ("t", .int(t)), ("rounds", .int(report.rounds)), ("inputs", .array(report.inputs.map { .int($0) })),
+                    ("faults", .string(options.faultModel.rawValue)), ("symmetry", .bool(model.symmetry)),
+                    ("first", .bool(first)), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null), ("out", .string(out)),
+                ])
+                json = ShardMerge.attach(
+                    json,
+                    ShardMerge.checkSection(
+                        shard, run: run, result: report.result, sizes: min(t, n) + 1, files: mergedFiles(report.counterexamples)))
+            }
+            print(json.compact)
         } else {
             print(checkText(report))
         }

@@ -57,13 +57,15 @@ public func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
 ///
 /// Patterns are oblivious (fixed before ρ is drawn); see specs/properties.md
 /// for why that is the adversary's best.
-public func computeFairness(spec: ModelSpec, threads: Int) throws -> FairnessReport {
+public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) throws -> FairnessReport {
     try Catalog.validate(spec)
     let proto = Catalog.fairExchange(spec, logic: Concrete())
     let rhos = proto.mode == .deterministic ? [0] : Array(1...proto.M)
     let inputs = rhos.map { FairExchange<Concrete>.matchingInputs(n: spec.n, rho: $0) }
     let fairness = FairExchange<Concrete>.fairness()
-    let explorer = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
+    var sharded = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
+    sharded.shard = shard
+    let explorer = sharded
     let result = try explorer.maximize { faulty, ins, node in
         (0..<ins.count).filter { k in
             !fairness.holds(proto, explorer.horizonContext(run: k, of: node, inputs: ins[k], faulty: faulty))
@@ -118,9 +120,12 @@ public struct FairnessRequest {
     public var json: Bool = false
     public var out: String = "counterexamples"
     public var html: String?
+    /// Explicit engine, with JSON output: explore only shard "I/K" of the
+    /// faulty sets; `MergeRequest` combines the K outputs.
+    public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto, json: Bool = false, out: String = "counterexamples", html: String? = nil) {
+    public init(n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto, json: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
         self.n = n
         self.t = t
         self.M = M
@@ -130,19 +135,12 @@ public struct FairnessRequest {
         self.json = json
         self.out = out
         self.html = html
+        self.shard = shard
     }
-
-
-
-
-
-
-
-
-
 
     public func run() throws {
         try checkWritable(html)
+        let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
@@ -164,11 +162,28 @@ public struct FairnessRequest {
         if useSolver && mode != "deterministic" {
             throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use ⟪engine⟫ explicit")
         }
-        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads)
-        if let c = report.counterexample {
-            report.counterexample?.path = try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
+        if useSolver && shard != nil {
+            throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit")
         }
-        print(json ? fairnessJSON(report).compact : fairnessText(report))
+        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads, shard: shard)
+        if let c = report.counterexample {
+            report.counterexample?.path =
+                shard == nil
+                ? try writeFile(dir: out, name: c.file.suggestedFileName, text: c.file.text)
+                : shardFilePath(dir: out, name: c.file.suggestedFileName)
+        }
+        if let shard {
+            let run = JSON.object([
+                ("mode", .string(mode)), ("n", .int(n)), ("t", .int(t)), ("M", M.map { .int($0) } ?? .null),
+                ("engine", .string("explicit")), ("out", .string(out)),
+            ])
+            let file = report.counterexample.flatMap { c in c.path.map { MergedFile(path: $0, text: c.file.text) } }
+            let section = ShardMerge.fairnessSection(
+                shard, run: run, best: report.result.best, position: report.result.bestPosition, file: file)
+            print(ShardMerge.attach(fairnessJSON(report), section).compact)
+        } else {
+            print(json ? fairnessJSON(report).compact : fairnessText(report))
+        }
         if let html { try writeHTML(try fairnessHTML(report), to: html) }
     }
 }

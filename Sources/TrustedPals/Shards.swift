@@ -1,0 +1,55 @@
+import Foundation
+import PalsCore
+import PalsExplorer
+
+/// `shard` ("I/K"): parsed, and only with JSON output (the merge reads
+/// JSON) and without an HTML report (a shard is not a whole report).
+public func parseShardOption(_ text: String?, json: Bool, html: String?) throws(PalsError) -> Shard? {
+    guard let text else { return nil }
+    let shard = try Shard(parsing: text)
+    guard json else {
+        throw PalsError(.invalidArgument, "⟪shard⟫ needs ⟪json⟫: the shards' JSON outputs are combined by `pals merge`")
+    }
+    guard html == nil else { throw PalsError(.invalidArgument, "⟪shard⟫ and ⟪html⟫ do not go together: write the report from the merged run") }
+    return shard
+}
+
+/// Where `writeFile(dir:name:text:)` would write: a shard does not write its
+/// counterexample files (their text is in its JSON; the merge writes them).
+public func shardFilePath(dir: String, name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+
+/// The counterexample files of a report, by property.
+public func mergedFiles(_ found: [FoundCounterexample]) -> [String: MergedFile] {
+    var files: [String: MergedFile] = [:]
+    for c in found {
+        if let path = c.path { files[c.file.property] = MergedFile(path: path, text: c.file.text) }
+    }
+    return files
+}
+
+/// The parameters of `pals merge` as a value; `run()` performs it: reads the
+/// shards' JSON outputs, writes the merged run's counterexample files and
+/// prints its JSON.
+public struct MergeRequest {
+    /// The shards' JSON outputs.
+    public var files: [String]
+
+    public init(files: [String]) { self.files = files }
+
+    public func run() throws {
+        var documents: [(name: String, text: String)] = []
+        for f in files {
+            guard let data = FileManager.default.contents(atPath: f) else {
+                throw PalsError(.invalidArgument, "cannot read \(f)")
+            }
+            documents.append((f, String(decoding: data, as: UTF8.self)))
+        }
+        let merged = try ShardMerge.merge(documents)
+        for file in merged.files {
+            let url = URL(fileURLWithPath: file.path)
+            _ = try writeFile(dir: url.deletingLastPathComponent().path, name: url.lastPathComponent, text: file.text)
+        }
+        print(merged.json.compact)
+        if merged.exitStatus != 0 { throw ExitStatus(merged.exitStatus) }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import PalsCore
+import Testing
+
+/// `--shard I/K` and `pals merge`: K shards merged equal the unsharded run.
+@Suite(.timeLimit(.minutes(10))) struct ShardCLITests {
+    /// The JSON with every "seconds" value zeroed: wall time is the one field
+    /// a merge cannot reproduce (it is the shards' sum).
+    static func withoutSeconds(_ text: String) -> String {
+        let pattern = try! NSRegularExpression(pattern: #""seconds":-?[0-9.eE+-]+"#)
+        let s = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return pattern.stringByReplacingMatches(
+            in: s, range: NSRange(s.startIndex..., in: s), withTemplate: #""seconds":0"#)
+    }
+
+    /// Runs `arguments` unsharded in one folder and as K shards in another
+    /// (the same relative --out), merges the shards, and returns both
+    /// outcomes and folders.
+    static func shardedAndWhole(_ arguments: [String], k: Int) throws -> (
+        whole: PalsRunner.Outcome, merged: PalsRunner.Outcome, wholeDir: URL, shardDir: URL
+    ) {
+        let wholeDir = try PalsRunner.temporaryDirectory()
+        let shardDir = try PalsRunner.temporaryDirectory()
+        let whole = try PalsRunner.run(arguments + ["--json", "--out", "cx"], in: wholeDir)
+        var files: [String] = []
+        for i in 1...k {
+            let r = try PalsRunner.run(arguments + ["--json", "--out", "cx", "--shard", "\(i)/\(k)"], in: shardDir)
+            #expect(r.status == whole.status, "shard \(i)/\(k): \(r.stderr)")
+            let name = "shard-\(i).json"
+            try Data(r.stdout.utf8).write(to: shardDir.appendingPathComponent(name))
+            files.append(name)
+        }
+        // Merge in an order other than the shards'.
+        let merged = try PalsRunner.run(["merge"] + files.reversed(), in: shardDir)
+        return (whole, merged, wholeDir, shardDir)
+    }
+
+    static func expectSameFiles(_ a: URL, _ b: URL) throws {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: a.appendingPathComponent("cx").path))?.sorted() ?? []
+        let others = (try? fm.contentsOfDirectory(atPath: b.appendingPathComponent("cx").path))?.sorted() ?? []
+        #expect(names == others)
+        for name in names {
+            let x = try Data(contentsOf: a.appendingPathComponent("cx").appendingPathComponent(name))
+            let y = try Data(contentsOf: b.appendingPathComponent("cx").appendingPathComponent(name))
+            #expect(x == y, "counterexample \(name) differs")
+        }
+    }
+
+    /// A violated cell: the merge picks the counterexample the unsharded
+    /// search reports (smallest faulty set, shortest path, search order),
+    /// with or without --first, and writes the same files.
+    @Test(arguments: [
+        ["check", "uic", "--n", "4", "--t", "2"],
+        ["check", "uic", "--n", "4", "--t", "2", "--first"],
+        ["bounds", "uic", "--n", "2...4"],
+        ["check", "uic", "--variant", "no-trust-check", "--n", "4", "--t", "1"],
+        ["check", "uic", "--n", "3", "--t", "2", "--faults", "crash"],
+    ])
+    func violatedRunsMergeToTheCanonicalCounterexample(_ arguments: [String]) throws {
+        for k in [2, 3] {
+            let r = try Self.shardedAndWhole(arguments, k: k)
+            #expect(r.whole.status == 1)
+            #expect(r.merged.status == 1, "\(r.merged.stderr)")
+            #expect(Self.withoutSeconds(r.merged.stdout) == Self.withoutSeconds(r.whole.stdout), "K = \(k)")
+            #expect(r.whole.stdout.contains("\"violated\""))
+            try Self.expectSameFiles(r.wholeDir, r.shardDir)
+        }
+    }
+
+    @Test func threeShardsOfAFairnessComputationMerge() throws {
+        let r = try Self.shardedAndWhole(["fairness", "--n", "3", "--t", "1", "--M", "3"], k: 3)
+        #expect(r.whole.status == 0)
+        #expect(r.merged.status == 0, "\(r.merged.stderr)")
+        #expect(Self.withoutSeconds(r.merged.stdout) == Self.withoutSeconds(r.whole.stdout))
+        try Self.expectSameFiles(r.wholeDir, r.shardDir)
+    }
+
+    @Test(arguments: ["0/3", "4/3", "1/0", "x", "1/", "/3", "1/3/3", "-1/3", "+1/3", " 1/3"])
+    func malformedShardIsRejected(_ shard: String) throws {
+        for command in [
+            ["check", "uic", "--n", "3", "--t", "1"], ["bounds", "uic", "--n", "2...3"],
+            ["fairness", "--n", "3", "--t", "1", "--M", "2"],
+        ] {
+            let dir = try PalsRunner.temporaryDirectory()
+            let r = try PalsRunner.run(command + ["--json", "--out", "cx", "--shard", shard], in: dir)
+            #expect(r.status == 2, "\(command) --shard \(shard)")
+            #expect(r.stderr.contains("--shard"), "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
+    @Test func shardNeedsJSONAndTheExplicitEngine() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        let text = try PalsRunner.run(["check", "uic", "--n", "3", "--t", "1", "--shard", "1/2"], in: dir)
+        #expect(text.status == 2)
+        #expect(text.stderr.contains("--json"))
+        let symbolic = try PalsRunner.run(
+            ["check", "uic", "--n", "3", "--t", "1", "--engine", "symbolic", "--json", "--shard", "1/2"], in: dir)
+        #expect(symbolic.status == 2)
+        #expect(symbolic.stderr.contains("explicit"))
+    }
+
+    /// Writes shard outputs of `arguments` into `dir`, returns their names.
+    static func shards(_ arguments: [String], k: Int, only: [Int]? = nil, in dir: URL, prefix: String) throws -> [String] {
+        var names: [String] = []
+        for i in only ?? Array(1...k) {
+            let r = try PalsRunner.run(arguments + ["--json", "--out", "cx", "--shard", "\(i)/\(k)"], in: dir)
+            let name = "\(prefix)-\(i).json"
+            try Data(r.stdout.utf8).write(to: dir.appendingPathComponent(name))
+            names.append(name)
+        }
+        return names
+    }
+
+    @Test func mergeRefusesShardsThatAreNotOneRun() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        let check = ["check", "uic", "--n", "4", "--t", "1"]
+        let a = try Self.shards(check, k: 3, in: dir, prefix: "a")
+        let otherT = try Self.shards(["check", "uic", "--n", "4", "--t", "2"], k: 3, only: [3], in: dir, prefix: "t2")
+        let otherN = try Self.shards(["check", "uic", "--n", "5", "--t", "1"], k: 3, only: [3], in: dir, prefix: "n5")
+        let otherVariant = try Self.shards(
+            check + ["--variant", "no-halting"], k: 3, only: [3], in: dir, prefix: "v")
+        let otherProtocol = try Self.shards(["check", "floodset", "--n", "4", "--t", "1"], k: 3, only: [3], in: dir, prefix: "f")
+        let otherOption = try Self.shards(check + ["--faults", "crash"], k: 3, only: [3], in: dir, prefix: "c")
+        let otherK = try Self.shards(check, k: 4, only: [3], in: dir, prefix: "k4")
+        let bounds = try Self.shards(["bounds", "uic", "--n", "2...3"], k: 3, only: [3], in: dir, prefix: "b")
+        try Data("{\"verdict\":\"holds\"}".utf8).write(to: dir.appendingPathComponent("plain.json"))
+        try Data("not json".utf8).write(to: dir.appendingPathComponent("garbage.json"))
+        let cases: [([String], String)] = [
+            ([a[0], a[1], otherT[0]], "\"t\""),
+            ([a[0], a[1], otherN[0]], "\"n\""),
+            ([a[0], a[1], otherVariant[0]], "variant"),
+            ([a[0], a[1], otherProtocol[0]], "protocol"),
+            ([a[0], a[1], otherOption[0]], "faults"),
+            ([a[0], a[1], otherK[0]], "3/4"),
+            ([a[0], a[1], bounds[0]], "different commands"),
+            ([a[0], a[1]], "missing"),
+            ([a[0], a[1], a[1], a[2]], "twice"),
+            ([a[0], a[1], a[2], "plain.json"], "plain.json"),
+            ([a[0], a[1], a[2], "garbage.json"], "garbage.json"),
+            ([a[0], a[1], "absent.json"], "absent.json"),
+            ([], "files"),
+        ]
+        for (files, needle) in cases {
+            let r = try PalsRunner.run(["merge"] + files, in: dir)
+            #expect(r.status == 2, "\(files)")
+            #expect(r.stdout.isEmpty, "\(files): \(r.stdout)")
+            #expect(r.stderr.contains(needle), "\(files): \(r.stderr)")
+        }
+        // The complete set merges.
+        let good = try PalsRunner.run(["merge"] + a, in: dir)
+        #expect(good.status == 0, "\(good.stderr)")
+    }
+}
+
+/// The acceptance runs of sharding: K = 3 shards of the UIC resilience table
+/// for n = 2…6 and of the exhaustive check at (5, 2), each merged and compared
+/// with the unsharded run. Long in a debug build (minutes per run on a loaded
+/// machine): set PALS_LONG_TESTS=1 and preferably `swift test -c release`.
+@Suite(
+    .enabled(if: ProcessInfo.processInfo.environment["PALS_LONG_TESTS"] != nil, "set PALS_LONG_TESTS to run"),
+    .timeLimit(.minutes(60)))
+struct ShardAcceptanceTests {
+    @Test func threeShardsOfTheResilienceTableMergeToTheWholeTable() throws {
+        let r = try ShardCLITests.shardedAndWhole(["bounds", "uic", "--n", "2...6"], k: 3)
+        #expect(r.whole.status == 1)
+        #expect(r.merged.status == r.whole.status, "\(r.merged.stderr)")
+        #expect(ShardCLITests.withoutSeconds(r.merged.stdout) == ShardCLITests.withoutSeconds(r.whole.stdout))
+        let cells = try JSON.parse(r.merged.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["cells"]?.arrayValue
+        #expect(cells?.count == 20)
+        try ShardCLITests.expectSameFiles(r.wholeDir, r.shardDir)
+    }
+
+    @Test func threeShardsOfACheckMergeToTheWholeCheck() throws {
+        let r = try ShardCLITests.shardedAndWhole(["check", "uic", "--n", "5", "--t", "2"], k: 3)
+        #expect(r.whole.status == 0)
+        #expect(r.merged.status == 0, "\(r.merged.stderr)")
+        #expect(ShardCLITests.withoutSeconds(r.merged.stdout) == ShardCLITests.withoutSeconds(r.whole.stdout))
+    }
+
+}
