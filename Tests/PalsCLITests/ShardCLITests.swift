@@ -25,7 +25,8 @@ import Testing
         var files: [String] = []
         for i in 1...k {
             let r = try PalsRunner.run(arguments + ["--json", "--out", "cx", "--shard", "\(i)/\(k)"], in: shardDir)
-            #expect(r.status == whole.status, "shard \(i)/\(k): \(r.stderr)")
+            // A shard decides only its part: it may hold where the whole run is violated.
+            #expect(r.status == 0 || r.status == 1, "shard \(i)/\(k): \(r.stderr)")
             let name = "shard-\(i).json"
             try Data(r.stdout.utf8).write(to: shardDir.appendingPathComponent(name))
             files.append(name)
@@ -55,7 +56,7 @@ import Testing
         ["check", "uic", "--n", "4", "--t", "2", "--first"],
         ["bounds", "uic", "--n", "2...4"],
         ["check", "uic", "--variant", "no-trust-check", "--n", "4", "--t", "1"],
-        ["check", "uic", "--n", "3", "--t", "2", "--faults", "crash"],
+        ["check", "uic", "--n", "3", "--t", "2"],
     ])
     func violatedRunsMergeToTheCanonicalCounterexample(_ arguments: [String]) throws {
         for k in [2, 3] {
@@ -113,6 +114,18 @@ import Testing
         return names
     }
 
+    /// A run that holds (UIC under crash faults is solvable for every t):
+    /// the merge says holds, with the unsharded run's counts.
+    @Test func holdingRunMergesToHolds() throws {
+        for k in [2, 3] {
+            let r = try Self.shardedAndWhole(["check", "uic", "--n", "3", "--t", "2", "--faults", "crash"], k: k)
+            #expect(r.whole.status == 0)
+            #expect(r.merged.status == 0, "\(r.merged.stderr)")
+            #expect(Self.withoutSeconds(r.merged.stdout) == Self.withoutSeconds(r.whole.stdout), "K = \(k)")
+            #expect(r.whole.stdout.contains("\"verdict\":\"holds\""))
+        }
+    }
+
     @Test func mergeRefusesShardsThatAreNotOneRun() throws {
         let dir = try PalsRunner.temporaryDirectory()
         let check = ["check", "uic", "--n", "4", "--t", "1"]
@@ -128,8 +141,8 @@ import Testing
         try Data("{\"verdict\":\"holds\"}".utf8).write(to: dir.appendingPathComponent("plain.json"))
         try Data("not json".utf8).write(to: dir.appendingPathComponent("garbage.json"))
         let cases: [([String], String)] = [
-            ([a[0], a[1], otherT[0]], "\"t\""),
-            ([a[0], a[1], otherN[0]], "\"n\""),
+            ([a[0], a[1], otherT[0]], "t is 1 vs 2"),
+            ([a[0], a[1], otherN[0]], "n is 4 vs 5"),
             ([a[0], a[1], otherVariant[0]], "variant"),
             ([a[0], a[1], otherProtocol[0]], "protocol"),
             ([a[0], a[1], otherOption[0]], "faults"),
