@@ -1,7 +1,7 @@
 /// Shrinking of counterexamples, shared by every engine: a failing run is
 /// reduced, while it keeps violating the same property, to fewer faulty
-/// processes, then fewer crashes, then fewer dropped links, then earlier
-/// crashes. Every step re-runs `simulate`, so the result is a run of the
+/// processes, then fewer crashes, then fewer dropped links, then crashes
+/// moved to later rounds (a crash that need not happen early). Every step re-runs `simulate`, so the result is a run of the
 /// reference semantics whatever engine found the original.
 public enum Shrinker {
     /// Does the run (inputs, pattern) violate `property`? Returns the round

@@ -166,8 +166,9 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
         let inboxChoices: [[UInt64]] = (0..<n).map { j in
             let me = UInt64(1) << UInt64(j)
             let droppable = (faulty.contains(j) ? all : faultyMask) & ~me
-            // Fewest drops first, so that the first pattern found for a
-            // node drops as little as possible.
+            // Every subset of the droppable senders, in increasing numeric
+            // order of the dropped set (no drop first); the inbox is the
+            // complement.
             var subsets: [UInt64] = []
             var s: UInt64 = 0
             repeat {

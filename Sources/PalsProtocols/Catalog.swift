@@ -106,8 +106,8 @@ public enum Catalog {
         return FairExchange(logic: logic, n: spec.n, t: spec.t, mode: mode, M: (spec.rounds ?? defaultM + 1) - 1)
     }
 
-    /// Checks `spec` (n, t, rounds, protocol, variant) and returns the rounds
-    /// the instance will run.
+    /// Checks `spec` (n, t, rounds, protocol, variant); throws an error that
+    /// names the first value out of range.
     public static func validate(_ spec: ModelSpec) throws(PalsError) {
         let spec = resolved(spec)
         guard spec.n >= 1 && spec.n <= ProcessSet.maxProcesses else {
