@@ -542,6 +542,9 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
     @Flag(help: "With --kill and --module pcsc: kill the peer's card process instead of the peer.")
     var killCard = false
 
+    @Flag(help: "With --kill-card: stop the card process (SIGSTOP) instead of killing it: a card that stops answering.")
+    var stopCard = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -563,6 +566,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         }
         guard !killCard || module == "pcsc" else { throw PalsError(.invalidArgument, "--kill-card needs --module pcsc") }
         guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "--kill-card needs --kill") }
+        guard !stopCard || killCard else { throw PalsError(.invalidArgument, "--stop-card needs --kill-card") }
         let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
             guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "--kill \(kill) is not a peer (0…\(n - 1))") }
@@ -595,7 +599,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
         let outcome = try PeerProcessRun(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
             plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module,
-            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard)] } ?? []
+            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard, stop: stopCard)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
         var trace = outcome.trace
@@ -629,7 +633,7 @@ struct ClusterCommand: ParsableCommand, RuntimeCommandBody {
                 for note in log?.notes ?? [] { print("p\(i): \(note)") }
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
-            for k in outcome.killed { print("\(k.card ? "the card of " : "")peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
+            for k in outcome.killed { print("\(k.who) was \(k.action) \(k.afterMilliseconds) ms after the start") }
             for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
             let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
             if late > 0 { print("late frames: \(late) (arrived after their round closed: outside the timing assumption)") }
