@@ -118,6 +118,7 @@ struct TimingCommand: ParsableCommand, RuntimeCommandBody {
                         .object([
                             ("kind", .string(r.kind)), ("meanA", .double(r.a.mean / 1000)), ("meanB", .double(r.b.mean / 1000)),
                             ("t", .double(r.t.isFinite ? r.t : (r.t > 0 ? 1e300 : -1e300))),
+                            ("apdus", .double(r.apdus)), ("bytes", .double(r.bytes)),
                         ])
                     })),
                     ("leaks", .array(report.leaks.map { .string($0) })),

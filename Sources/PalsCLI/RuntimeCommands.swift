@@ -145,10 +145,12 @@ struct ClusterCommand: ParsableCommand {
     var killAfter: Int?
     @Flag(help: "With --kill and --module pcsc: kill the peer's card process instead of the peer.")
     var killCard = false
+    @Flag(help: "With --kill-card: stop the card process (SIGSTOP) instead of killing it: a card that stops answering.")
+    var stopCard = false
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try ClusterRequest(protocolName: protocolName, instance: instance.parameters, inputs: inputs, adversary: adversary, seed: seed, roundTimeout: roundTimeout, minRound: minRound, module: module, out: out, kill: kill, killAfter: killAfter, killCard: killCard, json: json).run() }
+    func run() throws { try ClusterRequest(protocolName: protocolName, instance: instance.parameters, inputs: inputs, adversary: adversary, seed: seed, roundTimeout: roundTimeout, minRound: minRound, module: module, out: out, kill: kill, killAfter: killAfter, killCard: killCard, stopCard: stopCard, json: json).run() }
 }
 
 struct CampaignCommand: ParsableCommand {

@@ -16,8 +16,12 @@ public enum CardModuleSpec {
     }
 
     /// Connects to the card (waiting up to `cardTimeout` seconds for one in
-    /// the reader) and selects the TrustedPals applet.
-    public static func connect(reader: String?, cardTimeout: Double = 5) throws(ModuleError) -> CardModuleLink {
-        try CardModuleLink(channel: PCSCChannel(reader: reader, cardTimeout: cardTimeout))
+    /// the reader) and selects the TrustedPals applet. An APDU that gets no
+    /// answer within `transmitTimeout` seconds breaks the link: the card is
+    /// gone (a `ModuleError`), as if it had been pulled out.
+    public static func connect(
+        reader: String?, cardTimeout: Double = 5, transmitTimeout: Double = PCSCChannel.defaultTransmitTimeout
+    ) throws(ModuleError) -> CardModuleLink {
+        try CardModuleLink(channel: PCSCChannel(reader: reader, cardTimeout: cardTimeout, transmitTimeout: transmitTimeout))
     }
 }

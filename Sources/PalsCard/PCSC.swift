@@ -1,5 +1,10 @@
 import CPCSCLite
+import Foundation
 import PalsModule
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A card in a PC/SC reader, reached through libpcsclite
 /// (SCardEstablishContext, SCardConnect, SCardTransmit). The reader may be
@@ -8,19 +13,45 @@ import PalsModule
 /// libpcsclite finds pcscd through the socket named by the environment
 /// variable PCSCLITE_CSOCK_NAME (default /run/pcscd/pcscd.comm), read once
 /// per process.
+///
+/// Every APDU has a deadline: SCardTransmit blocks until pcscd answers, and
+/// pcscd waits for the card as long as the card keeps its connection open
+/// (a card process that is stopped rather than killed never answers). The
+/// call runs on a thread of its own; when the deadline passes, the channel
+/// is broken (this and every later APDU fail with a `ModuleError`, so the
+/// host counts its module as crashed) and the context's connection to
+/// pcscd is shut down, which ends the blocked call and its thread.
 public final class PCSCChannel: CardChannel {
     public let reader: String
+    /// Seconds an APDU may take before the card counts as gone.
+    public let transmitTimeout: Double
+    /// The default deadline per APDU: far above what any command of the
+    /// applet takes (milliseconds), short enough for a host to notice a
+    /// card that stopped answering within a few rounds.
+    public static let defaultTransmitTimeout = 3.0
     private var context: SCARDCONTEXT = 0
     private var card: SCARDHANDLE = 0
     private var proto: DWORD = 0
     private var connected = false
+    /// The context's socket to pcscd (nil if it could not be told apart).
+    private let socket: Int32?
+    /// Why the channel is broken (an APDU missed its deadline).
+    private var broken: String?
+    /// The call that missed its deadline, until its thread has ended.
+    private var pending: TransmitCall?
 
     /// Connects to the card in `reader`: a reader's full name, or a prefix
     /// of exactly one reader's name; nil: the only reader there is.
-    /// Waits up to `cardTimeout` seconds for a card in the reader.
-    public init(reader: String?, cardTimeout: Double = 5) throws(ModuleError) {
+    /// Waits up to `cardTimeout` seconds for a card in the reader; each
+    /// APDU may then take up to `transmitTimeout` seconds.
+    public init(reader: String?, cardTimeout: Double = 5, transmitTimeout: Double = PCSCChannel.defaultTransmitTimeout)
+        throws(ModuleError)
+    {
+        self.transmitTimeout = transmitTimeout
         var ctx: SCARDCONTEXT = 0
-        try Self.check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &ctx), "SCardEstablishContext")
+        let (established, sockets) = Self.establish(&ctx)
+        try Self.check(established, "SCardEstablishContext")
+        socket = sockets.count == 1 ? sockets.first : nil
         context = ctx
         let names: [String]
         do {
@@ -87,15 +118,63 @@ public final class PCSCChannel: CardChannel {
         }
     }
 
+    /// Whether the APDU that missed its deadline has returned, its thread
+    /// ended, within `seconds` (true when no APDU missed its deadline).
+    public func abandonedCallEnded(within seconds: Double) -> Bool {
+        guard let pending else { return true }
+        guard pending.done.wait(timeout: .now() + seconds) == .success else { return false }
+        pending.done.signal()
+        return true
+    }
+
     deinit {
+        if let pending, pending.done.wait(timeout: .now() + 2) == .timedOut {
+            // The call still holds the context (its connection could not be
+            // shut down): releasing it would block on the same lock.
+            return
+        }
         if connected { SCardDisconnect(card, DWORD(SCARD_LEAVE_CARD)) }
         SCardReleaseContext(context)
+    }
+
+    /// Serializes establishing contexts in this process, so that the socket
+    /// a new context opened to pcscd can be told apart.
+    private static let establishing = NSLock()
+
+    /// SCardEstablishContext, and the sockets (to pcscd) it opened.
+    private static func establish(_ ctx: inout SCARDCONTEXT) -> (LONG, Set<Int32>) {
+        establishing.lock()
+        defer { establishing.unlock() }
+        let before = pcscdSockets()
+        let rc = SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &ctx)
+        return (rc, pcscdSockets().subtracting(before))
+    }
+
+    /// The file descriptors of this process that are sockets connected to
+    /// a named Unix socket. (The name pcscd reports need not be the one
+    /// libpcsclite connected to: pcscd may have been given its socket under
+    /// another name; a context's socket is the one that appears while the
+    /// context is established.)
+    static func pcscdSockets() -> Set<Int32> {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+        var found: Set<Int32> = []
+        for entry in entries {
+            guard let fd = Int32(entry) else { continue }
+            var address = sockaddr_un()
+            var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+            let rc = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+            }
+            let named = length > socklen_t(MemoryLayout<sa_family_t>.size)
+            if rc == 0 && address.sun_family == sa_family_t(AF_UNIX) && named { found.insert(fd) }
+        }
+        return found
     }
 
     /// The names of the readers pcscd offers.
     public static func readerNames() throws(ModuleError) -> [String] {
         var ctx: SCARDCONTEXT = 0
-        try check(SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &ctx), "SCardEstablishContext")
+        try check(establish(&ctx).0, "SCardEstablishContext")
         defer { SCardReleaseContext(ctx) }
         return try readers(context: ctx)
     }
@@ -125,13 +204,20 @@ public final class PCSCChannel: CardChannel {
     }
 
     public func transmitAPDU(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(pals_scard_max_buffer()))
-        var length = DWORD(out.count)
-        let rc = command.withUnsafeBufferPointer { cmd in
-            out.withUnsafeMutableBufferPointer { buf in
-                SCardTransmit(card, pals_scard_pci(proto), cmd.baseAddress, DWORD(cmd.count), nil, buf.baseAddress, &length)
-            }
+        if let broken { throw ModuleError(broken) }
+        let call = TransmitCall(card: card, protocol: proto, command: command)
+        let thread = Thread { call.run() }
+        thread.start()
+        guard call.done.wait(timeout: .now() + transmitTimeout) == .success else {
+            let why = "the card in \"\(reader)\" is gone: no answer within \(transmitTimeout) s"
+            broken = why
+            pending = call
+            // The blocked SCardTransmit reads from this socket: shut down,
+            // the read ends and SCardTransmit returns an error.
+            if let socket { shutdown(socket, Int32(SHUT_RDWR)) }
+            throw ModuleError(why)
         }
+        let (rc, out, length) = (call.rc, call.out, call.length)
         guard rc == pals_scard_success() else {
             throw ModuleError("the card in \"\(reader)\" is gone: SCardTransmit: \(Self.describe(rc))")
         }
@@ -148,5 +234,33 @@ public final class PCSCChannel: CardChannel {
     static func describe(_ rc: LONG) -> String {
         let text = String(cString: pcsc_stringify_error(rc))
         return "\(text) (0x\(String(UInt32(bitPattern: Int32(truncatingIfNeeded: rc)), radix: 16, uppercase: true)))"
+    }
+}
+
+/// One SCardTransmit, run on a thread of its own; `done` is signalled when
+/// it returns.
+private final class TransmitCall: @unchecked Sendable {
+    let card: SCARDHANDLE
+    let proto: DWORD
+    let command: [UInt8]
+    var out = [UInt8](repeating: 0, count: Int(pals_scard_max_buffer()))
+    var length: DWORD = 0
+    var rc: LONG = 0
+    let done = DispatchSemaphore(value: 0)
+
+    init(card: SCARDHANDLE, protocol proto: DWORD, command: [UInt8]) {
+        self.card = card
+        self.proto = proto
+        self.command = command
+    }
+
+    func run() {
+        length = DWORD(out.count)
+        rc = command.withUnsafeBufferPointer { cmd in
+            out.withUnsafeMutableBufferPointer { buf in
+                SCardTransmit(card, pals_scard_pci(proto), cmd.baseAddress, DWORD(cmd.count), nil, buf.baseAddress, &length)
+            }
+        }
+        done.signal()
     }
 }

@@ -124,6 +124,10 @@ public struct TimingRow: Sendable {
     public var kind: String
     public var a: RunningStats
     public var b: RunningStats
+    /// APDUs and bytes (both ways, status words included) the card layer
+    /// exchanged for one command of this kind, on average over both classes.
+    public var apdus: Double = 0
+    public var bytes: Double = 0
     public var t: Double { welchT(a, b) }
 }
 
@@ -187,11 +191,18 @@ public enum TimingExperiment {
         var stats: [String: (RunningStats, RunningStats)] = [:]
         var order: [String] = []
         var currentClass = 0
+        var traffic: [String: (apdus: Int, bytes: Int)] = [:]
+        // SELECT is not a module command: counting starts after it.
+        var seen = (apdus: card.apdus, bytes: card.bytesSent + card.bytesReceived)
         timed.record = { kind, ns in
             if stats[kind] == nil {
                 stats[kind] = (RunningStats(), RunningStats())
                 order.append(kind)
             }
+            let now = (apdus: card.apdus, bytes: card.bytesSent + card.bytesReceived)
+            let before = traffic[kind] ?? (0, 0)
+            traffic[kind] = (before.apdus + now.apdus - seen.apdus, before.bytes + now.bytes - seen.bytes)
+            seen = now
             if currentClass == 0 { stats[kind]!.0.add(ns) } else { stats[kind]!.1.add(ns) }
         }
         var rng = SplitMix64(seed: seed)
@@ -214,7 +225,12 @@ public enum TimingExperiment {
             }
             session += 1
         }
-        let rows = order.map { TimingRow(kind: $0, a: stats[$0]!.0, b: stats[$0]!.1) }
+        let rows = order.map { kind in
+            let (a, b) = stats[kind]!
+            let count = Double(a.count + b.count)
+            let (apdus, bytes) = traffic[kind]!
+            return TimingRow(kind: kind, a: a, b: b, apdus: Double(apdus) / count, bytes: Double(bytes) / count)
+        }
         return TimingReport(
             classes: (classes.0.name, classes.1.name), sessionsPerClass: sessionsPerClass,
             fixedBudgetNanoseconds: fixedBudgetNanoseconds, overruns: fixed?.overruns ?? 0, rows: rows)

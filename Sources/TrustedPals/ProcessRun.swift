@@ -17,6 +17,11 @@ public struct PeerProcessRun {
         public var afterMilliseconds: Int
         /// With `--module pcsc`: kill the peer's card process instead.
         public var card = false
+        /// With `card`: stop the card process (SIGSTOP) instead of killing it.
+        public var stop = false
+        var signal: Int32 { stop ? SIGSTOP : SIGKILL }
+        var who: String { "\(card ? "the card of " : "")peer p\(peer)" }
+        var action: String { stop ? "stopped (SIGSTOP)" : "killed (SIGKILL)" }
     }
 
     public var protocolName: String
@@ -72,6 +77,9 @@ public struct PeerProcessRun {
         var cardIndex: [Int] = []
         var daemons: [PrivatePCSCD] = []
         defer {
+            // A stopped card is continued first, so that it is not left stopped
+            // should the kill fail.
+            for k in cardIndex { children.signal(k, SIGCONT) }
             for k in cardIndex { children.signal(k, SIGKILL) }
             _ = children.waitAll(cardIndex, until: Date().addingTimeInterval(5))
             for d in daemons { d.stop() }
@@ -126,8 +134,9 @@ public struct PeerProcessRun {
                 notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? 0))
                 continue
             }
-            if children.signal(k.card ? cardIndex[k.peer] : index[k.peer], SIGKILL) {
-                killed.append(Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000), card: k.card))
+            if children.signal(k.card ? cardIndex[k.peer] : index[k.peer], k.signal) {
+                killed.append(
+                    Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000), card: k.card, stop: k.stop))
             } else {
                 notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? -1))
             }
@@ -155,7 +164,7 @@ public struct PeerProcessRun {
             }
         }
         var notes = failedPeers.map { "peer p\($0) exited abnormally" }
-        notes += killed.map { "\($0.card ? "the card of " : "")peer p\($0.peer) killed (SIGKILL) after \($0.afterMilliseconds) ms" }
+        notes += killed.map { "\($0.who) \($0.action) after \($0.afterMilliseconds) ms" }
         notes += notKilled.map { "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed" }
         let trace = RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,

@@ -474,10 +474,12 @@ public struct ClusterRequest: RuntimeCommandBody {
     public var killAfter: Int?
     /// With `kill` and `module` pcsc: kill the peer's card process instead of the peer.
     public var killCard: Bool = false
+    /// With `killCard`: stop the card process (SIGSTOP) instead of killing it.
+    public var stopCard: Bool = false
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess, out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, killCard: Bool = false, json: Bool = false) {
+    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess, out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, killCard: Bool = false, stopCard: Bool = false, json: Bool = false) {
         self.protocolName = protocolName
         self.instance = instance
         self.inputs = inputs
@@ -490,6 +492,7 @@ public struct ClusterRequest: RuntimeCommandBody {
         self.kill = kill
         self.killAfter = killAfter
         self.killCard = killCard
+        self.stopCard = stopCard
         self.json = json
     }
 
@@ -511,6 +514,7 @@ public struct ClusterRequest: RuntimeCommandBody {
         }
         guard !killCard || module == .pcsc(reader: nil) else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪module⟫ pcsc") }
         guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪kill⟫") }
+        guard !stopCard || killCard else { throw PalsError(.invalidArgument, "⟪stopCard⟫ needs ⟪killCard⟫") }
         let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
             guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "⟪kill⟫ \(kill) is not a peer (0…\(n - 1))") }
@@ -543,7 +547,7 @@ public struct ClusterRequest: RuntimeCommandBody {
         let outcome = try PeerProcessRun(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
             plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module.rawValue,
-            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard)] } ?? []
+            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard, stop: stopCard)] } ?? []
         ).run(model, children: children)
         try cleanup.check()
         var trace = outcome.trace
@@ -577,7 +581,7 @@ public struct ClusterRequest: RuntimeCommandBody {
                 for note in log?.notes ?? [] { print("p\(i): \(note)") }
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
-            for k in outcome.killed { print("\(k.card ? "the card of " : "")peer p\(k.peer) was killed (SIGKILL) \(k.afterMilliseconds) ms after the start") }
+            for k in outcome.killed { print("\(k.who) was \(k.action) \(k.afterMilliseconds) ms after the start") }
             for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
             let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
             if late > 0 { print("late frames: \(late) (arrived after their round closed: outside the timing assumption)") }

@@ -1,6 +1,7 @@
 import Foundation
 import PalsCard
 import PalsCore
+import PalsModule
 import Testing
 
 #if canImport(Glibc)
@@ -56,6 +57,78 @@ struct PCSCClusterTests {
         let log = try parseJSON(try String(contentsOf: out.appendingPathComponent("peer-2.json"), encoding: .utf8))
         #expect(log["crashedBeforeRound"] as? Int != nil)
         #expect((log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("is gone") } == true, "\(log)")
+    }
+
+    @Test("a card stopped mid-run (SIGSTOP) is a crashed module: its host ends in bounded time, the others decide, the card is cleaned up")
+    func stoppedCard() throws {
+        let out = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let started = ContinuousClock.now
+        let r = try PalsRunner.run([
+            "cluster", "uic", "--n", "4", "--t", "1", "--module", "pcsc", "--kill", "2", "--kill-card", "--stop-card",
+            "--kill-after", "3400", "--min-round", "600", "--out", out.path,
+        ])
+        let elapsed = ContinuousClock.now - started
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("the card of peer p2 was stopped (SIGSTOP)"), "\(r.stdout)")
+        #expect(r.stdout.contains("p2 (input 12): no result (crashed)"), "\(r.stdout)")
+        #expect(r.stdout.contains("oracle: conforms"), "\(r.stdout)")
+        for i in [0, 1, 3] { #expect(r.stdout.contains("p\(i) (input \(10 + i)): decided"), "\(r.stdout)") }
+        #expect(!r.stdout.contains("exited abnormally"), "\(r.stdout)")
+        // The host of the stopped card gave up after its APDU deadline, not
+        // at the run's limit (15 s of slack plus the rounds, after the start).
+        #expect(elapsed < .seconds(18), "\(elapsed)")
+        let log = try parseJSON(try String(contentsOf: out.appendingPathComponent("peer-2.json"), encoding: .utf8))
+        #expect(log["crashedBeforeRound"] as? Int != nil)
+        #expect(
+            (log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("no answer within") } == true, "\(log)")
+        // No process of the run is left: not the stopped card, not a pcscd.
+        #expect(processes(mentioning: out.path).isEmpty, "\(processes(mentioning: out.path))")
+    }
+
+    @Test("an APDU to a stopped card fails at its deadline, its blocked call ends, and the channel stays broken")
+    func stoppedCardChannel() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let d = try PrivatePCSCD(port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
+        defer { d.stop() }
+        // libpcsclite reads the socket's name once per process: this is the
+        // only test that talks PC/SC from the test process itself.
+        setenv(PrivatePCSCD.socketVariable, d.socketPath, 1)
+        let keys = dir.appendingPathComponent("keys").path
+        #expect(try PalsRunner.run(["keygen", "--n", "4", "--out", keys]).status == 0)
+        let card = Process()
+        card.executableURL = try #require(PalsRunner.executable)
+        card.arguments = [
+            "card", "uic", "--n", "4", "--t", "1", "--key", keys + "/key-0.json", "--roster", keys + "/roster.json",
+            "--reader-port", "\(d.port)",
+        ]
+        card.standardOutput = FileHandle.nullDevice
+        try card.run()
+        defer {
+            kill(card.processIdentifier, SIGCONT)
+            kill(card.processIdentifier, SIGKILL)
+            card.waitUntilExit()
+        }
+        let channel = try PCSCChannel(reader: d.readerName, cardTimeout: 20, transmitTimeout: 0.5)
+        let select = ISOCommand(cla: CardApplet.interindustry, ins: CardApplet.selectINS, p1: 0x04, p2: 0x0C, data: CardApplet.aid).bytes
+        #expect(try channel.transmitAPDU(select) == [0x90, 0x00])
+        #expect(channel.abandonedCallEnded(within: 0))
+        kill(card.processIdentifier, SIGSTOP)
+        let started = ContinuousClock.now
+        #expect {
+            _ = try channel.transmitAPDU(select)
+        } throws: { error in
+            "\(error)".contains("is gone: no answer within 0.5 s")
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(500) && waited < .seconds(5), "\(waited)")
+        // The call that blocked in SCardTransmit returns: its thread ends.
+        #expect(channel.abandonedCallEnded(within: 5))
+        // Later APDUs fail at once, without reaching pcscd.
+        let again = ContinuousClock.now
+        #expect(throws: ModuleError.self) { _ = try channel.transmitAPDU(select) }
+        #expect(ContinuousClock.now - again < .milliseconds(100))
     }
 
     @Test("campaign --transport process --module pcsc: every run on virtual cards, with kills, checked by the oracle")
@@ -145,5 +218,15 @@ struct PCSCClusterTests {
         } while !text.contains("< ") && Date() < deadline
         let answers = text.split(separator: "\n").filter { $0.hasPrefix("< ") }.map { $0.dropFirst(2).components(separatedBy: " : ")[0] }
         #expect(answers == ["90 00", "00 48 00 02 00 04 90 00", "69 82"], "\(text)")
+    }
+}
+
+/// The processes whose command line mentions `text` (from /proc).
+func processes(mentioning text: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { Int($0) != nil }.sorted().compactMap { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+        let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        return line.contains(text) ? "\(pid): \(line)" : nil
     }
 }
