@@ -10,7 +10,7 @@ import Testing
 /// requests, and a scripted walk in headless Chromium (Tests/Browser/walk.py,
 /// over the DevTools protocol; .ci/setup installs chromium and
 /// websocket-client).
-@Suite(.serialized, .timeLimit(.minutes(3))) struct ExplorerBrowserTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ExplorerBrowserTests {
     static let readme = "counterexamples/uic-standard-n4-t2-r3-UniformAgreement.json"
 
     struct Failure: Error, CustomStringConvertible {

@@ -5,7 +5,7 @@ import Testing
 /// `pals export itf`: the README's counterexample as an ITF trace, read by
 /// the PyPI package itf-py (installed by .ci/setup), written back by it, and
 /// replayed to the same violation.
-@Suite(.timeLimit(.minutes(2))) struct ExportCLITests {
+@Suite(.timeLimit(.minutes(10))) struct ExportCLITests {
     static let readme = "counterexamples/uic-standard-n4-t2-r3-UniformAgreement.json"
 
     @Test func exportedITFReplaysToTheSameViolation() throws {

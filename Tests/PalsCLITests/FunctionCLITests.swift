@@ -5,7 +5,7 @@ import Testing
 /// `--function PATH.wasm` through the executable: check, replay (refusing
 /// another digest), simulate, unobservability, the runtime, `pals function
 /// inspect|check`, and bad modules (one line naming the rule, exit 2).
-@Suite(.timeLimit(.minutes(3))) struct FunctionCLITests {
+@Suite(.timeLimit(.minutes(10))) struct FunctionCLITests {
     static let functions: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }

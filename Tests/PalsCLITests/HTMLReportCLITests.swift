@@ -4,7 +4,7 @@ import Testing
 
 /// `--html` on check and replay: one self-contained file, the space-time
 /// diagram of the counterexample as inline SVG.
-@Suite(.timeLimit(.minutes(2))) struct HTMLReportCLITests {
+@Suite(.timeLimit(.minutes(10))) struct HTMLReportCLITests {
     func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
     /// Every URL in the page; only the SVG namespace is allowed.

@@ -237,7 +237,7 @@ struct RuntimeCLITests {
         }
     }
 
-    @Test("peer: a port in use is a clear error", .timeLimit(.minutes(1)))
+    @Test("peer: a port in use is a clear error", .timeLimit(.minutes(10)))
     func portInUse() throws {
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -44,7 +44,7 @@ func sw(_ r: [UInt8]) -> UInt16 { UInt16(r[r.count - 2]) << 8 | UInt16(r[r.count
 
 let select = hex("00 A4 04 00 07 F0 54 50 41 4C 53 01")
 
-@Suite("ISO 7816-4 APDU layer of the card", .timeLimit(.minutes(2)))
+@Suite("ISO 7816-4 APDU layer of the card", .timeLimit(.minutes(10)))
 struct APDULayerTests {
     @Test("every case of ISO 7816-4 parses and encodes back to the same bytes")
     func cases() throws {
@@ -189,7 +189,7 @@ struct APDULayerTests {
     }
 }
 
-@Suite("The host's card link against the applet in memory", .timeLimit(.minutes(2)))
+@Suite("The host's card link against the applet in memory", .timeLimit(.minutes(10)))
 struct CardLinkTests {
     @Test("a UIC run with every module behind the card layer decides as with direct modules, and counts its APDUs")
     func memoryRun() throws {

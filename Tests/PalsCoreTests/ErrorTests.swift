@@ -1,7 +1,7 @@
 import PalsCore
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct ErrorTests {
+@Suite(.timeLimit(.minutes(10))) struct ErrorTests {
     @Test func parametersShowUnderTheLibraryNameOrTheCallersName() {
         let e = PalsError(.invalidArgument, "⟪roundTimeout⟫ must be 1…3600000 milliseconds, got 0 (see ⟪M⟫)")
         #expect(e.message == "roundTimeout must be 1…3600000 milliseconds, got 0 (see M)")

@@ -80,7 +80,7 @@ import Testing
     @Test func tooManyProcessesIsAClearError() {
         #expect {
             try Explorer(Counter(n: 17, t: 1, rounds: 1), properties: [], inputs: Array(0..<17)).run()
-        } throws: { ($0 as? PalsError)?.message.contains("--engine symbolic") == true }
+        } throws: { ($0 as? PalsError)?.message.contains("engine symbolic") == true }
     }
 
     @Test func symmetryNeedsDistinctInputs() {

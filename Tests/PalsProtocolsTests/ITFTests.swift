@@ -3,7 +3,7 @@ import PalsCore
 import PalsProtocols
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct ITFTests {
+@Suite(.timeLimit(.minutes(10))) struct ITFTests {
     let logic = Concrete()
 
     /// A run with a crash, a crash before deciding, drops and ⊥ in decisions.

@@ -15,7 +15,7 @@ import Testing
 /// real network"), over TCP and TLS on loopback: the attacker can connect to
 /// every port, replay and inject, and controls up to t hosts. Every correct
 /// peer must decide the model's vector.
-@Suite("Adversarial network", .serialized, .timeLimit(.minutes(2)))
+@Suite("Adversarial network", .serialized, .timeLimit(.minutes(10)))
 struct AdversarialNetworkTests {
     /// The vector every correct peer decides when `absent` took no part.
     static func expected(_ inputs: [Int], absent: Set<Int>) -> [Int] {

@@ -6,7 +6,7 @@ import Testing
 /// The host controller driven by hand, event by event: no module, no
 /// network, no clock. Frames are synthetic (a well-formed header and
 /// padding): the controller never opens them.
-@Suite("Host controller, event by event", .timeLimit(.minutes(1)))
+@Suite("Host controller, event by event", .timeLimit(.minutes(10)))
 struct HostControllerTests {
     typealias HC = HostController
     static let session = SessionID(0xABCD)

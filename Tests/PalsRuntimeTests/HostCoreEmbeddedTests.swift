@@ -10,7 +10,7 @@ import Testing
 /// The host's I/O side on NIO's embedded event loop: channels in memory,
 /// time advanced by hand. p0 runs its real module through `HostCore`; the
 /// test plays hosts p1 and p2 with their modules.
-@Suite("Host core on an embedded event loop", .timeLimit(.minutes(1)))
+@Suite("Host core on an embedded event loop", .timeLimit(.minutes(10)))
 struct HostCoreEmbeddedTests {
     static let ms: Int64 = 1_000_000
 

@@ -170,7 +170,7 @@ final class DelayingProxy: @unchecked Sendable {
 /// delays everything p0 sends to p1. Below the bound the run is a run of the
 /// model; above it the oracle reports the run outside the timing assumption,
 /// never a protocol violation and never a silent wrong result.
-@Suite("Timing assumption", .serialized, .timeLimit(.minutes(2)))
+@Suite("Timing assumption", .serialized, .timeLimit(.minutes(10)))
 struct TimingAssumptionTests {
     /// Three hosts; p0 reaches p1 only through a proxy that, once every
     /// host is connected (a TLS handshake has its own time limit), delays

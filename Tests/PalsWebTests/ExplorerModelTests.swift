@@ -5,7 +5,7 @@ import Testing
 
 @testable import PalsWeb
 
-@Suite(.timeLimit(.minutes(1))) struct ExplorerModelTests {
+@Suite(.timeLimit(.minutes(10))) struct ExplorerModelTests {
     /// The README's (4,2) counterexample: p0's round-1 and p1's round-2
     /// messages to p2 and p3 are lost.
     static let readme = "p=uic&v=standard&n=4&t=2&in=0,1,2,3&f=0,1&c=&d=1:0>2,1:0>3,2:1>2,2:1>3&k="
@@ -103,7 +103,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ExplorerFilesTests {
+@Suite(.timeLimit(.minutes(10))) struct ExplorerFilesTests {
     func folder() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pals-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("inner"), withIntermediateDirectories: true)
