@@ -135,9 +135,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
-        .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "pals"]),
+        .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "PalsTestSupport", "pals"]),
         .testTarget(
-            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "TrustedPals", "pals"]),
+            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "TrustedPals", "PalsTestSupport", "pals"]),
         .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],
     swiftLanguageModes: [.v6]

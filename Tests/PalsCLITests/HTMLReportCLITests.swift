@@ -1,4 +1,5 @@
 import Foundation
+import PalsTestSupport
 import PalsCore
 import Testing
 

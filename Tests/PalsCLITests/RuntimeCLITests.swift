@@ -1,4 +1,5 @@
 import Foundation
+import PalsTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Foundation
+import PalsTestSupport
 import PalsCard
 import PalsCore
 import PalsModule

@@ -1,18 +1,18 @@
 import Foundation
-import Testing
 
-/// Runs the built `pals` executable (it sits next to the test bundle).
-enum PalsRunner {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Runs the built `pals` executable (it sits next to the test bundle), for
+/// the end-to-end tests of every target that depends on the `pals` product.
+public enum PalsRunner {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// SwiftPM puts products and the test bundle in the same folder
     /// (`<scratch>/<triple>/<configuration>/`); it is found from the test
     /// process's executable or bundle, whichever exists.
-    static var searchFolders: [URL] {
+    public static var searchFolders: [URL] {
         var folders = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         if let url = Bundle.main.executableURL { folders.append(url.deletingLastPathComponent()) }
         folders.append(Bundle.main.bundleURL.deletingLastPathComponent())
@@ -22,18 +22,18 @@ enum PalsRunner {
         return folders
     }
 
-    static var executable: URL? {
+    public static var executable: URL? {
         searchFolders.map { $0.appendingPathComponent("pals") }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
     struct NotFound: Error, CustomStringConvertible {
         var description: String {
-            "the pals executable was not found next to the test bundle (searched \(PalsRunner.searchFolders.map(\.path))); the PalsCLITests target depends on it, so `swift test` builds it"
+            "the pals executable was not found next to the test bundle (searched \(PalsRunner.searchFolders.map(\.path))); the test target depends on it, so `swift test` builds it"
         }
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
         guard let exe = executable else { throw NotFound() }
         let process = Process()
         process.executableURL = exe
@@ -48,9 +48,13 @@ enum PalsRunner {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes before waiting so a large output cannot block the child.
+        // Both pipes are drained at once (stderr on a thread of its own) so
+        // that a large output on either cannot block the child.
+        let errBox = ErrorOutput()
+        let reader = Thread { errBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errData = errBox.wait()
         process.waitUntilExit()
         return Outcome(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
@@ -58,14 +62,34 @@ enum PalsRunner {
     }
 
     /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pals-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
 
     /// The repository root (for `counterexamples/` and `specs/`).
-    static var repository: URL {
+    public static var repository: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
+
+/// The child's stderr, read on a thread of its own.
+private final class ErrorOutput: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+
+    func set(_ d: Data) {
+        condition.lock()
+        data = d
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Data {
+        condition.lock()
+        defer { condition.unlock() }
+        while data == nil { condition.wait() }
+        return data ?? Data()
     }
 }
