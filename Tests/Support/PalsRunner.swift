@@ -27,8 +27,9 @@ public enum PalsRunner {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    struct NotFound: Error, CustomStringConvertible {
-        var description: String {
+    public struct NotFound: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String {
             "the pals executable was not found next to the test bundle (searched \(PalsRunner.searchFolders.map(\.path))); the test target depends on it, so `swift test` builds it"
         }
     }
