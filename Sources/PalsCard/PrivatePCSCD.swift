@@ -16,6 +16,11 @@ import PalsCore
 /// reader has two slots on two consecutive ports; the card of slot 0
 /// connects to `port`, and PC/SC clients see it as `readerName`. n cards
 /// take n daemons (`start(count:…)`).
+///
+/// pcscd never outlives this process: the script that starts it reads a
+/// pipe whose write end only this process holds, and ends pcscd when that
+/// pipe closes — at `stop()`, or when this process ends however it ends
+/// (a signal, SIGKILL included).
 public final class PrivatePCSCD {
     public static let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
     public static let socketVariable = "PCSCLITE_CSOCK_NAME"
@@ -28,6 +33,8 @@ public final class PrivatePCSCD {
     public let readerName: String
     private let runDirectory: String
     private let process: Process
+    /// The write end of the pipe whose closing ends pcscd.
+    private var lifeline: FileHandle?
     private var stopped = false
 
     /// What is missing on this machine for a private pcscd with vpcd
@@ -111,7 +118,12 @@ public final class PrivatePCSCD {
               mount -t tmpfs none /run && mkdir /run/pcscd
             fi
             mount --bind "$1" /run/pcscd
-            exec "$2" --foreground --auto-exit --config "$3"
+            exec 4<&0
+            "$2" --foreground --auto-exit --config "$3" </dev/null &
+            p=$!
+            { cat <&4 >/dev/null; kill -TERM "$p" 2>/dev/null; } &
+            exec 4<&-
+            wait "$p"
             """
         process = Process()
         process.executableURL = URL(fileURLWithPath: unshare)
@@ -122,13 +134,18 @@ public final class PrivatePCSCD {
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        // No other child may inherit the write end: its closing is the signal.
+        _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        process.standardInput = pipe
         do {
             try process.run()
         } catch {
             rmdir(run)
             throw PalsError(.invalidArgument, "cannot start pcscd: \(error.localizedDescription)")
         }
+        try? pipe.fileHandleForReading.close()
+        lifeline = pipe.fileHandleForWriting
         try? log?.close()
         let deadline = Date().addingTimeInterval(timeout)
         while !(FileManager.default.fileExists(atPath: socketPath) && Self.listening(port)) {
@@ -147,15 +164,24 @@ public final class PrivatePCSCD {
 
     deinit { stop() }
 
-    /// Stops pcscd (SIGTERM, then SIGKILL after 3 s) and waits for it.
+    /// Stops pcscd (its lifeline closed, which sends it SIGTERM; SIGKILL
+    /// after 3 s) and waits for it.
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        try? lifeline?.close()
+        lifeline = nil
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(3)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            // pcscd writes its pid into the folder that is /run/pcscd for it.
+            let pidFile = (runDirectory as NSString).appendingPathComponent("pcscd.pid")
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+            {
+                kill(pid, SIGKILL)
+            }
+            kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
         // pcscd removes its socket and pid file; whatever is left goes.

@@ -27,6 +27,7 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
     private let module: Module
     private let lock = NSLock()
     private var memo: [[Int?]: Outcome] = [:]
+    private var memoOn = true
     /// The memo is emptied when it reaches this many entries (bounded memory).
     private static let memoLimit = 1 << 16
 
@@ -136,10 +137,29 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         return nil
     }
 
-    /// F(D) with the reason when F failed. Memoized.
+    /// Whether results are memoized (the default). A security module turns
+    /// the memo off: it evaluates F once per session, and a memo would
+    /// answer a D seen before faster than a new one — a timing channel that
+    /// tells its host whether D recurred.
+    public var memoizes: Bool {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return memoOn
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            memoOn = newValue
+            if !newValue { memo.removeAll() }
+        }
+    }
+
+    /// F(D) with the reason when F failed. Memoized unless `memoizes` is off.
     public func outcome(_ d: [Int?]) -> Outcome {
         lock.lock()
         defer { lock.unlock() }
+        guard memoOn else { return run(d) }
         if let o = memo[d] { return o }
         let o = run(d)
         if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }

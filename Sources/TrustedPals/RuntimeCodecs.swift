@@ -130,6 +130,8 @@ public func fairExchangeRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> Run
 /// Instantiates the runtime model of `spec` and hands it to `visitor`.
 public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
     try Catalog.validate(spec)
+    // Modules evaluate a user's F afresh in every session (`WasmFunction.memoizes`).
+    userFunction(spec)?.memoizes = false
     switch spec.protocolName {
     case "uic": return try visitor.visit(uicRuntimeModel(spec))
     case "smc": return try visitor.visit(smcRuntimeModel(spec))

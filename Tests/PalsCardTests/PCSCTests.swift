@@ -87,6 +87,30 @@ struct PCSCClusterTests {
         #expect(processes(mentioning: out.path).isEmpty, "\(processes(mentioning: out.path))")
     }
 
+    @Test("a cluster killed mid-run (SIGKILL) leaves no pcscd, card or peer behind", arguments: [SIGKILL, SIGINT])
+    func killedCluster(_ signal: Int32) throws {
+        let out = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let cluster = Process()
+        cluster.executableURL = try #require(PalsRunner.executable)
+        cluster.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--module", "pcsc", "--min-round", "2000", "--out", out.path]
+        cluster.standardOutput = FileHandle.nullDevice
+        cluster.standardError = FileHandle.nullDevice
+        try cluster.run()
+        // Wait until its daemons and cards run (they name the out folder).
+        let deadline = Date().addingTimeInterval(60)
+        while processes(mentioning: out.path).filter({ $0.contains("pcscd --foreground") }).count < 3 && Date() < deadline && cluster.isRunning {
+            usleep(50_000)
+        }
+        #expect(processes(mentioning: out.path).filter { $0.contains("pcscd --foreground") }.count == 3, "\(processes(mentioning: out.path))")
+        kill(cluster.processIdentifier, signal)
+        cluster.waitUntilExit()
+        // Everything it started ends with it, whichever way it ended.
+        let gone = Date().addingTimeInterval(10)
+        while !processes(mentioning: out.path).isEmpty && Date() < gone { usleep(50_000) }
+        #expect(processes(mentioning: out.path).isEmpty, "\(processes(mentioning: out.path))")
+    }
+
     @Test("an APDU to a stopped card fails at its deadline, its blocked call ends, and the channel stays broken")
     func stoppedCardChannel() throws {
         let dir = try PalsRunner.temporaryDirectory()

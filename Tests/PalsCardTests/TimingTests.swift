@@ -1,3 +1,4 @@
+import Foundation
 import TrustedPals
 import PalsCard
 import PalsCore
@@ -76,5 +77,40 @@ struct TimingTests {
             }
         }
         try withRuntimeModel(spec, Body())
+    }
+}
+
+@Suite("A user's F whose time leaks its inputs", .timeLimit(.minutes(10)))
+struct LeakingFunctionTests {
+    /// examples/functions/slow_sum.wasm: sum/v1, counting the low 14 bits of
+    /// every entry one by one.
+    static var slowSum: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/functions/slow_sum.wasm").path
+    }
+
+    struct Body: RuntimeModelVisitor {
+        var sessions: Int
+        var budget: UInt64?
+        func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> TimingReport {
+            try TimingExperiment.run(
+                model: model, classes: TimingExperiment.standardClasses(model, M: nil), sessionsPerClass: sessions,
+                fixedBudgetNanoseconds: budget, seed: 11)
+        }
+    }
+
+    @Test("RESULT's time tells zero inputs from random ones; answers at a fixed time do not")
+    func leakFoundAndHidden() throws {
+        let variant = try loadFunctionVariant(Self.slowSum, fuel: nil)
+        let spec = ModelSpec(protocolName: "smc", variant: variant, n: 3, t: 1)
+        // The module evaluates F in RESULT, afresh in every session (no memo
+        // that would answer a D seen before at once).
+        let open = try withRuntimeModel(spec, Body(sessions: 200, budget: nil))
+        #expect(open.leaks.contains("RESULT"), "\(open.rows.map { "\($0.kind) \($0.t)" })")
+        let result = try #require(open.rows.first { $0.kind == "RESULT" })
+        #expect(result.b.mean > result.a.mean)
+        let fixed = try withRuntimeModel(spec, Body(sessions: 60, budget: 30_000_000))
+        #expect(fixed.overruns == 0)
+        #expect(fixed.leaks.isEmpty, "\(fixed.rows.map { "\($0.kind) \($0.t)" })")
     }
 }

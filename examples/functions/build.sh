@@ -15,7 +15,7 @@ build() { # source, output, extra flags...
   mkdir -p "$(dirname "$out/$dst")"
   "$CC" "${flags[@]}" "$@" -o "$out/$dst" "$src"
 }
-for f in sum max majority auction identity median borda first_price; do
+for f in sum max majority auction identity median borda first_price slow_sum; do
   build "$f.c" "$f.wasm" -Wl,--max-memory=1048576
 done
 for f in loop grow float trap_bottom bad_buffer wrong_type stateful recursion; do
