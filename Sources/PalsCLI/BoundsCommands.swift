@@ -16,7 +16,7 @@ struct BoundsCommand: ParsableCommand {
             --engine symbolic checks each cell with Z3, one query per property, \
             stopping at the first violated property (whose counterexample file is \
             written; the later properties are reported unchecked); \
-            --engine auto uses the explicit engine while n ≤ \(EngineChoice.autoExplicitLimit) and Z3 beyond. \
+            --engine auto uses, per cell, the explicit engine while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round and Z3 beyond. \
             --timeout bounds each solver query. With --json, symbolic cells report \
             "states": null, and the output adds "solver" (Z3 version, summed statistics).
 

@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
             --engine symbolic asks Z3 once per property for a run that violates it \
             (UNSAT: verified for every failure pattern and input at (n, t); SAT: the \
             run is replayed by the reference semantics and written as a counterexample \
-            file); --engine auto is explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond. \
+            file); --engine auto is explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round (droppable links with t faulty), symbolic beyond, and says which and why. \
             With the symbolic engine, --first stops at the first violated property \
             (later ones are reported unchecked); --threads and --symmetry concern \
             the explicit engine only. With \

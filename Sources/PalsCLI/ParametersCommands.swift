@@ -22,7 +22,7 @@ struct ModelOptions: ParsableArguments {
     var faults: FaultModel = .generalOmission
     @Flag(help: "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
     var symmetry = false
-    @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")
+    @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (check, bounds: explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round; unobservability: explicit while n ≤ \(EngineChoice.autoExplicitLimit); symbolic beyond).")
     var engine: EngineChoice = .explicit
     @Option(help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
     var timeout: Double?

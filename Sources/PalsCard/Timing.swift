@@ -10,6 +10,8 @@ import PalsRuntime
 public struct RunningStats: Sendable, Equatable {
     public private(set) var count = 0
     public private(set) var mean = 0.0
+    /// The largest sample (0 before the first).
+    public private(set) var max = 0.0
     private var m2 = 0.0
 
     public init() {}
@@ -19,6 +21,7 @@ public struct RunningStats: Sendable, Equatable {
     }
 
     public mutating func add(_ x: Double) {
+        max = count == 0 ? x : Swift.max(max, x)
         count += 1
         let d = x - mean
         mean += d / Double(count)

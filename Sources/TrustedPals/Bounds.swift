@@ -35,7 +35,8 @@ public struct BoundsRequest {
         }
         let faultModel = try model.faultModel()
         try Catalog.validate(try model.spec(protocolName, n: range.lowerBound, t: 0))
-        let engines = try range.map { nn throws(PalsError) in try model.engine(forN: nn) }
+        var engines: [Engine] = []
+        for nn in range { for tt in 0..<nn { engines.append(try model.engine(n: nn, t: tt)) } }
         if engines.allSatisfy({ $0 == .explicit }) {
             try runExplicit(range, faultModel: faultModel, shard: shard)
         } else {
@@ -156,8 +157,8 @@ public struct BoundsRequest {
         var position = -1
         let start = ContinuousClock.now
         for nn in range {
-            let engine = try model.engine(forN: nn)
             for tt in 0..<nn {
+                let engine = try model.engine(n: nn, t: tt)
                 position += 1
                 if let shard, !shard.owns(position) { continue }
                 positions.append(position)
@@ -428,7 +429,9 @@ public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, varian
     let engines = Set(cells.map(\.engine))
     let how = engines == [.symbolic]
         ? "symbolic engine (Z3), verified for every admissible failure pattern"
-        : "explicit engine while n ≤ \(EngineChoice.autoExplicitLimit), symbolic (Z3) beyond"
+        : engines == [.explicit]
+            ? "explicit engine"
+            : "explicit engine while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round, symbolic (Z3) beyond"
     var s = "Resilience table for \(protocolName)\(variant == "standard" ? "" : "/\(variant)") (\(how))\n"
     for (i, row) in rows.enumerated() {
         s += row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }

@@ -108,7 +108,11 @@ public struct CheckRequest {
             throw PalsError(.invalidArgument, "⟪inputs⟫ has \(p.count) values but n = \(n)")
         }
         try Catalog.checkInputs(spec, parsedInputs ?? Catalog.defaultInputs(spec))
-        if try model.engine(forN: n) == .symbolic {
+        let engine = try model.engine(n: n, t: t)
+        if model.engine == .auto {
+            printError("engine auto: \(EngineChoice.automatic(n: n, t: t, faultModel: options.faultModel).reason)")
+        }
+        if engine == .symbolic {
             if shard != nil { throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit") }
             // A user's F is not interpreted symbolically: check the
             // F-independent UIC layer (SMC with F = identity) and say so.

@@ -96,6 +96,14 @@ public struct ModelParameters {
         case .auto: return n <= EngineChoice.autoExplicitLimit ? .explicit : .symbolic
         }
     }
+
+    /// The engine that checks the instance (n, t); `auto` decides by the
+    /// branching of the explicit search (`EngineChoice.automatic`).
+    public func engine(n: Int, t: Int) throws(PalsError) -> Engine {
+        let byN = try engine(forN: n)
+        guard engine == .auto else { return byN }
+        return EngineChoice.automatic(n: n, t: t, faultModel: faults).engine
+    }
 }
 
 /// The instance named by `--variant`, `--function` (smc), `--mode`
@@ -141,8 +149,43 @@ public enum EngineChoice: String, CaseIterable, Sendable {
     case symbolic
     case auto
 
-    /// `auto` uses the explicit engine up to this n, the symbolic one beyond.
+    /// `auto` for analyses without a fault bound (unobservability): the
+    /// explicit engine up to this n, the symbolic one beyond.
     public static let autoExplicitLimit = 5
+
+    /// `auto` for `check` and `bounds`: the explicit engine while a global
+    /// state has at most 2^autoBranchingLimit successors in a round.
+    public static let autoBranchingLimit = 16
+
+    /// The links whose messages one round may lose with t faulty processes
+    /// among n: under general omission every ordered pair with a faulty end
+    /// (n(n−1) − (n−t)(n−t−1)); under crash-stop the links of the crashing
+    /// processes' last round (t(n−1)). A global state has up to 2^links
+    /// successors per round, which is what makes the explicit search grow.
+    public static func branchingLinks(n: Int, t: Int, faultModel: FaultModel) -> Int {
+        let k = min(max(t, 0), max(n, 0))
+        switch faultModel {
+        case .generalOmission: return n * (n - 1) - (n - k) * (n - k - 1)
+        case .crash: return k * max(n - 1, 0)
+        }
+    }
+
+    /// What `auto` runs for (n, t) and why, in one clause: explicit while
+    /// `branchingLinks` ≤ `autoBranchingLimit`, symbolic (Z3) beyond, where
+    /// the explicit search would take minutes to hours (uic (5,3): 16.6
+    /// million states; (5,4): hours) and the solver takes seconds.
+    /// Deterministic: it depends on n, t and the fault model only.
+    public static func automatic(n: Int, t: Int, faultModel: FaultModel) -> (engine: Engine, reason: String) {
+        let links = branchingLinks(n: n, t: t, faultModel: faultModel)
+        let what = faultModel == .crash ? "links of crashing processes" : "droppable links"
+        if links <= autoBranchingLimit {
+            return (.explicit, "explicit: \(links) \(what) per round with \(t) faulty of \(n), at most 2^\(autoBranchingLimit)")
+        }
+        return (
+            .symbolic,
+            "symbolic: \(links) \(what) per round with \(t) faulty of \(n) give a global state up to 2^\(links) successors, beyond the explicit engine's 2^\(autoBranchingLimit)"
+        )
+    }
 }
 
 /// The engine actually used for one (n, t) cell.

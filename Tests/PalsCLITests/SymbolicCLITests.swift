@@ -140,6 +140,19 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
         let large = try pals(["check", "uic", "--n", "6", "--t", "2", "--engine", "auto", "--json", "--out", out])
         #expect(large.status == 0, "\(large.stderr)")
         #expect(try large.json()["engine"]?.stringValue == "symbolic")
+        // (5,3): 18 droppable links per round, beyond 2^16 successors: the
+        // explicit search takes about a minute (16.6 million states), Z3 a moment.
+        let wide = try pals(["check", "uic", "--n", "5", "--t", "3", "--engine", "auto", "--json", "--out", out])
+        #expect(wide.status == 1, "\(wide.stderr)")
+        #expect(try wide.json()["engine"]?.stringValue == "symbolic")
+        #expect(wide.stderr.contains("engine auto: symbolic: 18 droppable links per round with 3 faulty of 5"), "\(wide.stderr)")
+        let narrow = try pals(["check", "uic", "--n", "5", "--t", "2", "--engine", "auto", "--json", "--out", out])
+        #expect(narrow.status == 0, "\(narrow.stderr)")
+        #expect(try narrow.json()["engine"]?.stringValue == "explicit")
+        #expect(narrow.stderr.contains("engine auto: explicit: 14 droppable links per round with 2 faulty of 5"), "\(narrow.stderr)")
+        // Crash-stop branches far less: explicit at (6,2).
+        let crash = try pals(["check", "floodset", "--n", "6", "--t", "2", "--faults", "crash", "--engine", "auto", "--json", "--out", out])
+        #expect(try crash.json()["engine"]?.stringValue == "explicit", "\(crash.stderr)")
     }
 
     /// `--faults crash` reaches the symbolic engine: FloodSet with t rounds

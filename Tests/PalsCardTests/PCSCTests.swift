@@ -93,7 +93,7 @@ struct PCSCClusterTests {
         defer { try? FileManager.default.removeItem(at: out) }
         let cluster = Process()
         cluster.executableURL = try #require(PalsRunner.executable)
-        cluster.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--module", "pcsc", "--min-round", "2000", "--out", out.path]
+        cluster.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--module", "pcsc", "--round-timeout", "3000", "--min-round", "2000", "--out", out.path]
         cluster.standardOutput = FileHandle.nullDevice
         cluster.standardError = FileHandle.nullDevice
         try cluster.run()
