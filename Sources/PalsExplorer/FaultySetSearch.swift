@@ -439,7 +439,7 @@ extension Explorer {
             }
             let now = ContinuousClock.now
             let elapsed = (now - lastReport).seconds
-            guard elapsed >= 5, let progress = explorer.options.progress else { return }
+            guard elapsed >= 1, let progress = explorer.options.progress else { return }
             let rate = Double(ticks - lastReportTicks) / elapsed
             lastReport = now
             lastReportTicks = ticks

@@ -81,6 +81,9 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     public let threads: Int
     /// Search only this shard's faulty sets (every K-th in order).
     public var shard: Shard? = nil
+    /// Receives a line each time a faulty set is done: how many of how many,
+    /// the states, resident memory and an estimate of the time left.
+    public var progress: (@Sendable (String) -> Void)? = nil
 
     @inlinable
     public init(
@@ -121,8 +124,18 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
                 throw PalsError(.invalidArgument, "every run needs \(n) inputs (none of them ⊥)")
             }
         }
+        let done = DoneCounter()
         let results = Explorer<P>.parallelMap(sets, threads: threads) { f in
-            self.search(faulty: f, score: score)
+            let r = self.search(faulty: f, score: score)
+            if let progress = self.progress {
+                let (k, states) = done.add(r.states)
+                let elapsed = (ContinuousClock.now - start).seconds
+                let left = Int((elapsed / Double(k) * Double(sets.count - k)).rounded())
+                progress(
+                    "\(k) of \(sets.count) faulty sets done (last F = \(f)), \(states) states, \(ResourceGuard.megabytes(ResourceGuard.residentBytes())) MB resident, about \(left) s left"
+                )
+            }
+            return r
         }
         var best = ProductResult(
             best: 0, pattern: nil, classes: [], states: 0, transitions: 0, faultySets: sets.count, seconds: 0)
@@ -314,5 +327,20 @@ public struct Fraction: Equatable, Sendable, CustomStringConvertible {
     /// "0", "1" or "a/b".
     public var description: String {
         numerator == 0 ? "0" : denominator == 1 ? "\(numerator)" : "\(numerator)/\(denominator)"
+    }
+}
+
+/// Faulty sets finished and states summed, shared by the worker threads.
+final class DoneCounter: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var count = 0
+    private var states = 0
+
+    func add(_ s: Int) -> (count: Int, states: Int) {
+        lock.withLock {
+            count += 1
+            states += s
+            return (count, states)
+        }
     }
 }

@@ -53,11 +53,29 @@ public struct CheckVisitor: ConcreteModelVisitor {
     }
 }
 
-/// Progress lines on standard error once a run has taken a few seconds.
+/// Progress lines on standard error once a run has taken a second, at most
+/// one a second (lines that come sooner are skipped).
 public func progressReporter() -> @Sendable (String) -> Void {
-    let start = ContinuousClock.now
+    let gate = ProgressGate()
     return { line in
-        if ContinuousClock.now - start > .seconds(2) { printError("… " + line) }
+        if gate.due() { printError("… " + line) }
+    }
+}
+
+/// When the next progress line may be printed.
+final class ProgressGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = ContinuousClock.now
+    private var last: ContinuousClock.Instant?
+
+    func due() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = ContinuousClock.now
+        guard now - start >= .seconds(1) else { return false }
+        if let last, now - last < .seconds(1) { return false }
+        last = now
+        return true
     }
 }
 

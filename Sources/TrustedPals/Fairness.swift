@@ -65,6 +65,7 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
     let fairness = FairExchange<Concrete>.fairness()
     var sharded = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
     sharded.shard = shard
+    sharded.progress = progressReporter()
     let explorer = sharded
     let result = try explorer.maximize { faulty, ins, node in
         (0..<ins.count).filter { k in

@@ -685,7 +685,7 @@ public struct CampaignRequest: RuntimeCommandBody {
         let options = CampaignOptions(
             runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"), plan: plan)
         let campaign = try Campaign(model: model)
-        let r = try campaign.run(options)
+        let r = try campaign.run(options, progress: campaignProgress(runs: runs))
         // Fair exchange: the measured rate of unfair runs next to the exact
         // worst case over every failure pattern.
         var bound: FairnessReport?
@@ -790,7 +790,7 @@ extension CampaignRequest {
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
             plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module?.rawValue ?? "in-process")
-        let r = try campaign.run(model)
+        let r = try campaign.run(model, progress: campaignProgress(runs: runs))
         let times = r.runTimes.map { $0 * 1000 }
         if json {
             print(
@@ -915,4 +915,17 @@ public enum CampaignTransport: String, CaseIterable, Sendable {
     case tcp
     /// n `pals peer` processes per run, up to t of them killed at random moments.
     case process
+}
+
+/// Progress of a campaign on standard error (`progressReporter`): runs done,
+/// the rate, an estimate of the time left.
+func campaignProgress(runs: Int) -> (Int) -> Void {
+    let report = progressReporter()
+    let start = ContinuousClock.now
+    return { done in
+        let elapsed = (ContinuousClock.now - start) / .seconds(1)
+        guard done > 0, elapsed > 0 else { return }
+        let rate = Double(done) / elapsed
+        report("\(done) of \(runs) runs, \(String(format: "%.1f", rate)) runs/s, about \(Int((Double(runs - done) / rate).rounded())) s left")
+    }
 }

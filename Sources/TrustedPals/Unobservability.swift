@@ -176,7 +176,9 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                 }
                 return key
             }
-            let explorer = ProductExplorer(proto, threads: threads, runs: runs, observe: observe)
+            var reporting = ProductExplorer(proto, threads: threads, runs: runs, observe: observe)
+            reporting.progress = progressReporter()
+            let explorer = reporting
             let result = try explorer.maximize { faulty, ins, node in
                 guard node.classes.contains(where: { $0 != 0 }) else { return 0 }
                 guard privacy else { return 1 }
