@@ -48,12 +48,16 @@ func monotonicNanoseconds() -> UInt64 {
 }
 
 /// A module that answers every command `budget` nanoseconds after it
-/// arrived, whatever the work took (a busy wait to the instant). A command
-/// whose work takes longer is answered late and counted in `overruns`.
+/// arrived, whatever the work took: it sleeps until shortly before the
+/// instant and waits busily for the rest, so the answer leaves at the
+/// instant without a core spent spinning. A command whose work takes longer
+/// is answered late and counted in `overruns`.
 public final class FixedTimeLink: ModuleLink {
     public let inner: ModuleLink
     public let budget: UInt64
     public private(set) var overruns = 0
+    /// The part of the wait spent spinning rather than asleep.
+    static let spinNanoseconds: UInt64 = 200_000
 
     public init(_ inner: ModuleLink, budgetNanoseconds: UInt64) {
         self.inner = inner
@@ -63,11 +67,20 @@ public final class FixedTimeLink: ModuleLink {
     public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
         let due = monotonicNanoseconds() + budget
         let r = try inner.transmit(command)
-        if monotonicNanoseconds() > due {
+        let now = monotonicNanoseconds()
+        if now > due {
             overruns += 1
-        } else {
-            while monotonicNanoseconds() < due {}
+            return r
         }
+        // A sleep ends late by up to a scheduler tick: it stops 200 µs early.
+        if due - now > Self.spinNanoseconds {
+            var ts = timespec()
+            let nap = due - now - Self.spinNanoseconds
+            ts.tv_sec = Int(nap / 1_000_000_000)
+            ts.tv_nsec = Int(nap % 1_000_000_000)
+            nanosleep(&ts, nil)
+        }
+        while monotonicNanoseconds() < due {}
         return r
     }
 }
