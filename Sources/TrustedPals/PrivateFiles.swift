@@ -67,3 +67,37 @@ public func checkWritable(_ path: String, option: String) throws(PalsError) {
         throw PalsError(.invalidArgument, "\(option) \(path) is a folder")
     }
 }
+
+/// Checks before a run that `path` can be a folder to write into: an
+/// existing, writable folder, or a path whose nearest existing ancestor is a
+/// writable folder (the folder is made later, only when needed). Nothing is
+/// created. `option` names the parameter in the error (e.g. `⟪out⟫`).
+public func checkOutputFolder(_ path: String?, option: String) throws(PalsError) {
+    guard let path else { return }
+    guard !path.isEmpty else { throw PalsError(.invalidArgument, "\(option) is empty; give a folder") }
+    var current = path
+    while true {
+        var st = stat()
+        if stat(current, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw PalsError(
+                    .invalidArgument,
+                    current == path
+                        ? "\(option) \(path) is not a folder"
+                        : "\(option) \(path): \(current) is not a folder")
+            }
+            guard access(current, W_OK | X_OK) == 0 else {
+                throw PalsError(.invalidArgument, "\(option) \(path): cannot write into \(current) (\(String(cString: strerror(errno))))")
+            }
+            return
+        }
+        guard errno == ENOENT else {
+            throw PalsError(.invalidArgument, "\(option) \(path): \(String(cString: strerror(errno)))")
+        }
+        // The parent; a relative path's first component is made in ".".
+        let parent = (current as NSString).deletingLastPathComponent
+        let next = parent.isEmpty ? "." : parent
+        guard next != current else { return }
+        current = next
+    }
+}
