@@ -70,7 +70,7 @@ struct BackendCommand: ParsableCommand {
 
     func validate() throws {
         if let protocolName, let protocolOption, protocolName != protocolOption {
-            throw ValidationError("give the protocol once: \(protocolName) or --protocol-name \(protocolOption)")
+            throw PalsError(.invalidArgument, "give the protocol once: \(protocolName) or --protocol-name \(protocolOption)")
         }
     }
 

@@ -33,7 +33,8 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
     func validate() throws {
-        do { try checkThreads(threads) } catch { throw ValidationError(error.message(naming: flagName)) }
+        // Thrown as a one-line error (a ValidationError would add the usage).
+        do { try checkThreads(threads) } catch { throw PalsError(error.kind, error.message(naming: flagName)) }
     }
 
     /// The library's parameters.

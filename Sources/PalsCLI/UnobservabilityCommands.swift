@@ -71,7 +71,8 @@ struct UnobservabilityModelOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        do { try checkThreads(threads) } catch { throw ValidationError(error.message(naming: flagName)) }
+        // Thrown as a one-line error (a ValidationError would add the usage).
+        do { try checkThreads(threads) } catch { throw PalsError(error.kind, error.message(naming: flagName)) }
     }
 
     /// The library's parameters.

@@ -8,7 +8,7 @@ import Testing
 /// offered, ranges reported for negative numbers, no vacuous "holds",
 /// output folders checked before a run, malformed files refused, files read
 /// from a pipe, and errors that cannot rewrite the terminal. Every bad input
-/// is one `error:` line (or an argument-parser usage message) and exit 2.
+/// is one `error:` line and exit 2.
 @Suite(.timeLimit(.minutes(10))) struct CLITruthTests {
     private func folder() throws -> URL { try PalsRunner.temporaryDirectory() }
 
@@ -41,9 +41,12 @@ import Testing
 
         """
 
+    /// Exit 2 and one error line that mentions `mentions`.
     private func expectUsageError(_ r: PalsRunner.Outcome, mentions: String, _ what: String) {
         #expect(r.status == 2, "\(what): exit \(r.status), stderr \(r.stderr)")
         #expect(r.stderr.contains(mentions), "\(what): \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].lowercased().hasPrefix("error: "), "\(what): \(r.stderr)")
     }
 
     // MARK: - Help and options that tell the truth
