@@ -140,7 +140,7 @@ public struct FairnessRequest {
 
     public func run() throws {
         try checkWritable(html)
-        try checkOutputFolder(out, option: "⟪out⟫")
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {

@@ -69,10 +69,13 @@ public func checkWritable(_ path: String, option: String) throws(PalsError) {
 }
 
 /// Checks before a run that `path` can be a folder to write into: an
-/// existing, writable folder, or a path whose nearest existing ancestor is a
-/// writable folder (the folder is made later, only when needed). Nothing is
-/// created. `option` names the parameter in the error (e.g. `⟪out⟫`).
-public func checkOutputFolder(_ path: String?, option: String) throws(PalsError) {
+/// existing folder, or a path whose nearest existing ancestor is a folder
+/// (the folder is made later, only when needed); with `writable` (the
+/// default), that folder must also take files. Nothing is created. `option`
+/// names the parameter in the error (e.g. `⟪out⟫`). A command whose run
+/// usually writes nothing passes `writable: false`, so that it still runs
+/// in a read-only working folder.
+public func checkOutputFolder(_ path: String?, option: String, writable: Bool = true) throws(PalsError) {
     guard let path else { return }
     guard !path.isEmpty else { throw PalsError(.invalidArgument, "\(option) is empty; give a folder") }
     var current = path
@@ -86,7 +89,7 @@ public func checkOutputFolder(_ path: String?, option: String) throws(PalsError)
                         ? "\(option) \(path) is not a folder"
                         : "\(option) \(path): \(current) is not a folder")
             }
-            guard access(current, W_OK | X_OK) == 0 else {
+            guard !writable || access(current, W_OK | X_OK) == 0 else {
                 throw PalsError(.invalidArgument, "\(option) \(path): cannot write into \(current) (\(String(cString: strerror(errno))))")
             }
             return

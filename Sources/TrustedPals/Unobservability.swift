@@ -356,7 +356,7 @@ public struct UnobservabilityRequest {
     public func run() throws {
         try checkWritable(html)
         if let replay { return try replayFile(replay) }
-        try checkOutputFolder(out, option: "⟪out⟫")
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         guard let protocolName, let n, let t else {
             throw PalsError(.invalidArgument, "give a protocol, ⟪n⟫ and ⟪t⟫ (or ⟪replay⟫ FILE)")
         }

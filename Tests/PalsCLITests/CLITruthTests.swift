@@ -3,6 +3,10 @@ import PalsCore
 import PalsTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The command line says what it does and does what it says, tried as a new
 /// user would: help that names every protocol, options that are used or not
 /// offered, ranges reported for negative numbers, no vacuous "holds",
@@ -216,6 +220,20 @@ import Testing
             #expect(campaign.stdout.isEmpty, "\(campaign.stdout)")
             let check = try PalsRunner.run(["check", "uic", "--variant", "no-halting", "--n", "3", "--t", "1", "--out", out])
             expectUsageError(check, mentions: "--out \(out)", "check --out \(out)")
+        }
+        // A command that writes only on a violation still runs in a
+        // read-only working folder; one that writes refuses before its run.
+        let readOnly = dir.appendingPathComponent("read-only")
+        try FileManager.default.createDirectory(at: readOnly, withIntermediateDirectories: true)
+        #expect(chmod(readOnly.path, 0o555) == 0)
+        defer { _ = chmod(readOnly.path, 0o755) }
+        let holds = try PalsRunner.run(["check", "uic", "--n", "3", "--t", "1"], in: readOnly)
+        #expect(holds.status == 0, "\(holds.stderr)")
+        if access(readOnly.path, W_OK) != 0 {  // not when the tests run as root
+            let refused = try PalsRunner.run(
+                ["campaign", "uic", "--n", "3", "--t", "1", "--variant", "no-halting", "--runs", "50", "--out", readOnly.path + "/x"])
+            expectUsageError(refused, mentions: "cannot write into \(readOnly.path)", "campaign into a read-only folder")
+            #expect(refused.stdout.isEmpty)
         }
         // A folder that does not exist yet is fine: it is made when needed.
         let fresh = dir.appendingPathComponent("new/folder").path
