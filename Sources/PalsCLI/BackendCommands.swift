@@ -23,23 +23,23 @@ struct TestBackendCommand: ParsableCommand {
     var protocolName: String
     @Option(help: "The backend command, run with /bin/sh -c.")
     var cmd: String
-    @Option(help: "Number of processes (not with --replay: taken from each file).")
+    @Option(parsing: .unconditional, help: "Number of processes (not with --replay: taken from each file).")
     var n: Int?
-    @Option(help: "Largest number of faulty processes (not with --replay).")
+    @Option(parsing: .unconditional, help: "Largest number of faulty processes (not with --replay).")
     var t: Int?
-    @Option(help: "Random runs (default 100 when no other mode is given).")
+    @Option(parsing: .unconditional, help: "Random runs (default 100 when no other mode is given).")
     var runs: Int?
-    @Option(help: "Seed of the random runs.")
+    @Option(parsing: .unconditional, help: "Seed of the random runs.")
     var seed: UInt64 = 1
     @Flag(help: "Every admissible failure pattern (inputs 0,1,…,n-1); refused above --max-patterns.")
     var exhaustive = false
-    @Option(help: "The most patterns --exhaustive will run.")
+    @Option(parsing: .unconditional, help: "The most patterns --exhaustive will run.")
     var maxPatterns = 200_000
     @Option(help: "Re-run counterexample files (a file, or every *.json in a folder) against the backend.")
     var replay: String?
     @Flag(help: "Also compare every message with the reference encoding.")
     var strict = false
-    @Option(help: "Seconds to wait for each reply.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for each reply.")
     var timeout: Double = 5
     @Flag(help: "Keep running after a failing run: every failing run is counted; the first is shrunk and written.")
     var keepGoing = false
@@ -61,10 +61,18 @@ struct BackendCommand: ParsableCommand {
             A reference backend for other oracles, and, with --variant, one of our mutants as a \
             deliberately broken backend.
             """)
-    @Option(help: "Protocol to serve: uic.")
-    var protocolName = "uic"
+    @Argument(help: "Protocol to serve: uic (the default).")
+    var protocolName: String?
+    @Option(name: .customLong("protocol-name"), help: "The same as the protocol argument (an older spelling).")
+    var protocolOption: String?
     @Option(help: "Variant (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds).")
     var variant = "standard"
 
-    func run() throws { try BackendRequest(protocolName: protocolName, variant: variant).run() }
+    func validate() throws {
+        if let protocolName, let protocolOption, protocolName != protocolOption {
+            throw PalsError(.invalidArgument, "give the protocol once: \(protocolName) or --protocol-name \(protocolOption)")
+        }
+    }
+
+    func run() throws { try BackendRequest(protocolName: protocolName ?? protocolOption ?? "uic", variant: variant).run() }
 }

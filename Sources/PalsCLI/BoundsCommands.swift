@@ -26,9 +26,9 @@ struct BoundsCommand: ParsableCommand {
             (internal-disagreement between the solver and the reference semantics, or \
             a Z3 error).
             """)
-    @Argument(help: "Protocol: uic or floodset.")
+    @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
     var protocolName = "uic"
-    @Option(help: "Range of n, e.g. 2...6.")
+    @Option(parsing: .unconditional, help: "Range of n, e.g. 2...6.")
     var n = "2...5"
     @OptionGroup var model: ModelOptions
     @Option(help: "Folder for counterexample files.")

@@ -30,16 +30,16 @@ struct CardCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "The roster file.")
     var roster: String
 
-    @Option(help: "The virtual reader's TCP port (vpcd's first reader: 35963).")
+    @Option(parsing: .unconditional, help: "The virtual reader's TCP port (vpcd's first reader: 35963).")
     var readerPort = 35963
 
     @Option(help: "The virtual reader's IPv4 address.")
     var readerHost = "127.0.0.1"
 
-    @Option(help: "How long to wait for the reader, milliseconds (at start and after pcscd closed the link).")
+    @Option(parsing: .unconditional, help: "How long to wait for the reader, milliseconds (at start and after pcscd closed the link).")
     var connectTimeout = 10000
 
-    @Option(help: "Answer every module command this many microseconds after it arrived (timing unobservability).")
+    @Option(parsing: .unconditional, help: "Answer every module command this many microseconds after it arrived (timing unobservability).")
     var fixedTimeUs: Int?
 
     func run() throws { try withRuntimeModel(try instance.parameters.spec(protocolName), RuntimeDispatch(body: self)) }
@@ -81,13 +81,13 @@ struct TimingCommand: ParsableCommand, RuntimeCommandBody {
 
     @OptionGroup var instance: RuntimeInstanceOptions
 
-    @Option(help: "Sessions per class (each times one command of every kind).")
+    @Option(parsing: .unconditional, help: "Sessions per class (each times one command of every kind).")
     var sessions = 100_000
 
-    @Option(help: "Answer every command this many microseconds after it arrived.")
+    @Option(parsing: .unconditional, help: "Answer every command this many microseconds after it arrived.")
     var fixedTimeUs: Int?
 
-    @Option(help: "Seed of the class order and of the random inputs.")
+    @Option(parsing: .unconditional, help: "Seed of the class order and of the random inputs.")
     var seed: UInt64 = 1
 
     @Flag(help: "Print one JSON object instead of text.")

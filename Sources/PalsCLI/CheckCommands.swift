@@ -28,12 +28,12 @@ struct CheckCommand: ParsableCommand {
             """)
     @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
     var protocolName: String
-    @Option(help: "Number of processes.")
+    @Option(parsing: .unconditional, help: "Number of processes.")
     var n: Int
-    @Option(help: "Largest number of faulty processes.")
+    @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int
     @OptionGroup var model: ModelOptions
-    @Option(help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
+    @Option(parsing: .unconditional, help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
     var inputs: String?
     @Flag(help: "Stop after the first faulty-set size at which some property fails (symbolic engine: after the first violated property).")
     var first = false

@@ -20,7 +20,7 @@ struct ExploreCommand: ParsableCommand {
     @Argument(help: "A file to open.")
     var file: String?
 
-    @Option(help: "Port to listen on (default: a free one, printed).")
+    @Option(parsing: .unconditional, help: "Port to listen on (default: a free one, printed).")
     var port = 0
 
     @Option(help: "Address to listen on.")

@@ -21,15 +21,15 @@ struct FairnessCommand: ParsableCommand {
 
             Exit status: 0 when computed (whatever the probability), 2 usage or input error.
             """)
-    @Option(help: "Number of processes (2…5).")
+    @Option(parsing: .unconditional, help: "Number of processes (2…5).")
     var n: Int
-    @Option(help: "Largest number of faulty processes.")
+    @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int
-    @Option(name: .customLong("M"), help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds).")
+    @Option(name: .customLong("M"), parsing: .unconditional, help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds; default \(Catalog.defaultM)).")
     var M: Int?
     @Option(help: "fake-rounds (default) or deterministic.")
     var mode = "fake-rounds"
-    @Option(help: "Worker threads.")
+    @Option(parsing: .unconditional, help: "Worker threads.")
     var threads = 2
     @Option(help: "explicit (the product of the M runs), symbolic (deterministic mode only: Z3 checks Fairness, the answer is 0 or 1) or auto (symbolic for the deterministic mode when n > 4).")
     var engine: EngineChoice = .auto

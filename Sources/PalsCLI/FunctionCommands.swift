@@ -38,13 +38,13 @@ struct FunctionCheckCommand: ParsableCommand {
             """)
     @Argument(help: "A .wasm file.")
     var file: String
-    @Option(help: "Entries of D.")
+    @Option(parsing: .unconditional, help: "Entries of D.")
     var n: Int
-    @Option(help: "Random vectors per presence mask.")
+    @Option(parsing: .unconditional, help: "Random vectors per presence mask.")
     var samples = 4
-    @Option(help: "Seed of the random vectors.")
+    @Option(parsing: .unconditional, help: "Seed of the random vectors.")
     var seed: UInt64 = 1
-    @Option(help: "Fuel of one evaluation (default \(FunctionABI.defaultFuel)).")
+    @Option(parsing: .unconditional, help: "Fuel of one evaluation (default \(FunctionABI.defaultFuel)).")
     var fuel: UInt64?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -60,11 +60,11 @@ struct FunctionBenchCommand: ParsableCommand {
     var file: String
     @Option(help: "The built-in it re-implements.")
     var builtin = "sum"
-    @Option(help: "Entries of D.")
+    @Option(parsing: .unconditional, help: "Entries of D.")
     var n = 4
-    @Option(help: "Evaluations per round.")
+    @Option(parsing: .unconditional, help: "Evaluations per round.")
     var iterations = 2000
-    @Option(help: "Rounds (the median is reported).")
+    @Option(parsing: .unconditional, help: "Rounds (the median is reported).")
     var rounds = 5
 
     func run() throws { try FunctionBenchRequest(file: file, builtin: builtin, n: n, iterations: iterations, rounds: rounds).run() }

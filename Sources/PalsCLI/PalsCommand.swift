@@ -40,15 +40,15 @@ public struct PalsCommand: ParsableCommand {
             try command.run()
             Foundation.exit(0)
         } catch let error as PalsError {
-            FileHandle.standardError.write(Data("error: \(error.message(naming: flagName))\n".utf8))
+            printErrorLine("error: \(error.message(naming: flagName))")
             Foundation.exit(2)
         } catch let status as ExitStatus {
             Foundation.exit(status.rawValue)
         } catch let error as InternalError {
-            FileHandle.standardError.write(Data("internal error: \(error.message)\n".utf8))
+            printErrorLine("internal error: \(error.message)")
             Foundation.exit(4)
         } catch let error as Z3Error {
-            FileHandle.standardError.write(Data("internal error: \(error)\n".utf8))
+            printErrorLine("internal error: \(error)")
             Foundation.exit(4)
         } catch let exitCode as ExitCode {
             Foundation.exit(exitCode.rawValue)
@@ -58,7 +58,7 @@ public struct PalsCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            printErrorLine(fullMessage(for: error))
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
         }
     }
@@ -70,6 +70,13 @@ extension ModulePlacement: ExpressibleByArgument {
     public static var allValueStrings: [String] { spellings }
 }
 extension CampaignTransport: ExpressibleByArgument {}
+
+/// Writes an error line to standard error, every control or invisible
+/// format character of it escaped (`PalsError.printable`): the one place
+/// where the command line prints its errors.
+func printErrorLine(_ message: String) {
+    FileHandle.standardError.write(Data((PalsError.printable(message) + "\n").utf8))
+}
 
 /// The command-line flag of a library parameter named in an error: its name
 /// in kebab case, as the options are declared (`roundTimeout` →

@@ -10,13 +10,13 @@ struct ModelOptions: ParsableArguments {
     var variant = "standard"
     @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in.")
     var function: String?
-    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
+    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
     var fuel: UInt64?
     @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
     var mode: String?
-    @Option(name: .customLong("M"), help: "fair-exchange, fake rounds: ρ is drawn from 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
+    @Option(name: .customLong("M"), parsing: .unconditional, help: "fair-exchange, fake rounds: ρ is drawn from 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
     var M: Int?
-    @Option(help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
+    @Option(parsing: .unconditional, help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
     var rounds: Int?
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
     var faults: FaultModel = .generalOmission
@@ -24,16 +24,17 @@ struct ModelOptions: ParsableArguments {
     var symmetry = false
     @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (check, bounds: explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round; unobservability: explicit while n ≤ \(EngineChoice.autoExplicitLimit); symbolic beyond).")
     var engine: EngineChoice = .explicit
-    @Option(help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
+    @Option(parsing: .unconditional, help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
     var timeout: Double?
-    @Option(help: "Worker threads.")
+    @Option(parsing: .unconditional, help: "Worker threads.")
     var threads = 2
     @Option(help: "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less).")
     var maxMemory: String?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
     func validate() throws {
-        try checkThreads(threads)
+        // Thrown as a one-line error (a ValidationError would add the usage).
+        do { try checkThreads(threads) } catch { throw PalsError(error.kind, error.message(naming: flagName)) }
     }
 
     /// The library's parameters.

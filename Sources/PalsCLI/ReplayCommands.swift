@@ -14,7 +14,7 @@ struct ReplayCommand: ParsableCommand {
     var json = false
     @Option(help: "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves.")
     var backend: String?
-    @Option(help: "With --backend: seconds to wait for each reply.")
+    @Option(parsing: .unconditional, help: "With --backend: seconds to wait for each reply.")
     var timeout: Double = 5
     @Option(help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
     var html: String?
@@ -28,23 +28,23 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run one execution of a protocol under a given failure pattern and show its trace.")
-    @Argument(help: "Protocol: uic or floodset.")
+    @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
     var protocolName: String
-    @Option(help: "Number of processes.")
+    @Option(parsing: .unconditional, help: "Number of processes.")
     var n: Int
-    @Option(help: "Largest number of faulty processes.")
+    @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int
-    @Option(help: "Variant of the protocol.")
+    @Option(help: "Variant of the protocol (smc: the function, see --function; fair-exchange: the mode).")
     var variant = "standard"
     @Option(help: "smc: the function F, a built-in or a WebAssembly module PATH.wasm.")
     var function: String?
-    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F.")
+    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F.")
     var fuel: UInt64?
-    @Option(help: "Override the number of rounds.")
+    @Option(parsing: .unconditional, help: "Override the number of rounds.")
     var rounds: Int?
     @Option(help: "Failure model: omission or crash.")
     var faults: FaultModel = .generalOmission
-    @Option(help: "Comma-separated inputs (default 0,1,…,n-1).")
+    @Option(parsing: .unconditional, help: "Comma-separated inputs (default 0,1,…,n-1).")
     var inputs: String?
     @Option(help: "A JSON file with \"faulty\", \"crashes\" and \"drops\" (a counterexample file will do).")
     var pattern: String?

@@ -6,19 +6,19 @@ import TrustedPals
 
 /// The protocol instance a runtime command runs.
 struct RuntimeInstanceOptions: ParsableArguments {
-    @Option(help: "Number of processes.")
+    @Option(parsing: .unconditional, help: "Number of processes.")
     var n: Int
-    @Option(help: "Bound on faulty processes.")
+    @Option(parsing: .unconditional, help: "Bound on faulty processes.")
     var t: Int
     @Option(help: "Variant of the protocol (uic: standard or a mutant; smc: the function; fair-exchange: the mode).")
     var variant = "standard"
     @Option(help: "smc: the function F (sum, max, majority, auction, identity) or a WebAssembly module PATH.wasm.")
     var function: String?
-    @Option(help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000).")
+    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000).")
     var fuel: UInt64?
     @Option(help: "fair-exchange: deterministic or fake-rounds.")
     var mode: String?
-    @Option(name: .customLong("M"), help: "fair-exchange, fake rounds: p0's module draws ρ from 1…M (the run has M + 1 rounds; default \(Catalog.defaultM)).")
+    @Option(name: .customLong("M"), parsing: .unconditional, help: "fair-exchange, fake rounds: p0's module draws ρ from 1…M (the run has M + 1 rounds; default \(Catalog.defaultM)).")
     var M: Int?
 
     /// The library's parameters.
@@ -30,13 +30,13 @@ struct KeygenCommand: ParsableCommand {
         commandName: "keygen",
         abstract: "Generate X25519 module keys, P-256 host keys and the roster for n peers.",
         discussion: "Writes OUT/key-<i>.json (private, mode 600: install each in its module only), OUT/host-key-<i>.json (private, mode 600: the host's TLS key) and OUT/roster.json (both public keys and the address of every peer, shared by all).")
-    @Option(help: "Number of peers.")
+    @Option(parsing: .unconditional, help: "Number of peers.")
     var n: Int
     @Option(help: "Folder to write into.")
     var out: String
     @Option(help: "Peer addresses, comma-separated host:port (default: 127.0.0.1 from --base-port on).")
     var addresses: String?
-    @Option(help: "First port when --addresses is not given.")
+    @Option(parsing: .unconditional, help: "First port when --addresses is not given.")
     var basePort = 7400
     @Flag(help: "Overwrite existing key files.")
     var force = false
@@ -77,7 +77,7 @@ struct PeerCommand: ParsableCommand {
     @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
     @OptionGroup var instance: RuntimeInstanceOptions
-    @Option(help: "This peer's id (0…n-1).")
+    @Option(parsing: .unconditional, help: "This peer's id (0…n-1).")
     var id: Int
     @Option(help: "The roster file (from `pals keygen`).")
     var roster: String
@@ -85,19 +85,19 @@ struct PeerCommand: ParsableCommand {
     var key: String?
     @Option(help: "Address to listen on, host:port.")
     var listen: String?
-    @Option(help: "This module's input value.")
+    @Option(parsing: .unconditional, help: "This module's input value.")
     var input: Int
     @Option(help: "Session id, 16 hex digits, the same for every peer of the instance.")
     var session: String
-    @Option(help: "Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.")
+    @Option(parsing: .unconditional, help: "Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.")
     var roundTimeout = 1000
-    @Option(help: "Without --start-at: how long the peers have to connect before T0, milliseconds.")
+    @Option(parsing: .unconditional, help: "Without --start-at: how long the peers have to connect before T0, milliseconds.")
     var connectTimeout = 5000
-    @Option(help: "T0: when round 1 starts, milliseconds since the Unix epoch (the same for every peer).")
+    @Option(parsing: .unconditional, help: "T0: when round 1 starts, milliseconds since the Unix epoch (the same for every peer).")
     var startAt: Int64?
     @Option(help: "This host's TLS key file (default: host-key-<id>.json beside the roster).")
     var hostKey: String?
-    @Option(help: "Make every round last at least this long, milliseconds (demonstrations, kill tests; below --round-timeout).")
+    @Option(parsing: .unconditional, help: "Make every round last at least this long, milliseconds (demonstrations, kill tests; below --round-timeout).")
     var minRound = 0
     @Option(help: "Adversary file: a failure pattern or a counterexample file to inject.")
     var adversary: String?
@@ -125,23 +125,23 @@ struct ClusterCommand: ParsableCommand {
     @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
     @OptionGroup var instance: RuntimeInstanceOptions
-    @Option(help: "Inputs, comma-separated (default for uic: 10, 11, …).")
+    @Option(parsing: .unconditional, help: "Inputs, comma-separated (default for uic: 10, 11, …).")
     var inputs: String?
     @Option(help: "Adversary: none, random (seeded by --seed), or a failure-pattern / counterexample file.")
     var adversary = "none"
-    @Option(help: "Seed of the random adversary.")
+    @Option(parsing: .unconditional, help: "Seed of the random adversary.")
     var seed: UInt64 = 1
-    @Option(help: "Round timeout in milliseconds.")
+    @Option(parsing: .unconditional, help: "Round timeout in milliseconds.")
     var roundTimeout = 1000
-    @Option(help: "Make every round last at least this long, milliseconds.")
+    @Option(parsing: .unconditional, help: "Make every round last at least this long, milliseconds.")
     var minRound = 0
     @Option(help: "Where modules run: in-process (in each peer), process (a `pals module` child per peer) or pcsc (a virtual smart card per peer, `pals card`, behind a pcscd of the cluster's own).")
     var module: ModulePlacement = .inProcess
     @Option(help: "Folder for keys, logs and the trace (default: a new temporary folder).")
     var out: String?
-    @Option(help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
+    @Option(parsing: .unconditional, help: "Kill this peer's process with SIGKILL during the run (fault injection at the process level).")
     var kill: Int?
-    @Option(help: "With --kill: milliseconds after the peers start (default 150); never later than the run's limit.")
+    @Option(parsing: .unconditional, help: "With --kill: milliseconds after the peers start (default 150); never later than the run's limit.")
     var killAfter: Int?
     @Flag(help: "With --kill and --module pcsc: kill the peer's card process instead of the peer.")
     var killCard = false
@@ -165,19 +165,19 @@ struct CampaignCommand: ParsableCommand {
     @Argument(help: "Protocol: uic, smc or fair-exchange.")
     var protocolName: String
     @OptionGroup var instance: RuntimeInstanceOptions
-    @Option(help: "Number of runs.")
+    @Option(parsing: .unconditional, help: "Number of runs.")
     var runs = 1000
-    @Option(help: "Seed of the random adversary and inputs.")
+    @Option(parsing: .unconditional, help: "Seed of the random adversary and inputs.")
     var seed: UInt64 = 1
     @Option(help: "Transport: memory (deterministic, in-process), tcp (n hosts in this process over loopback) or process (n `pals peer` processes per run, up to t of them SIGKILLed at random moments).")
     var transport: CampaignTransport = .memory
-    @Option(help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
+    @Option(parsing: .unconditional, help: "--transport process: kills fall uniformly within this many milliseconds of a run's start (default 300).")
     var killWindow: Int?
-    @Option(help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
+    @Option(parsing: .unconditional, help: "--transport process: every round lasts at least this long, milliseconds (default 0).")
     var minRound: Int?
     @Option(help: "Adversary: random, or a failure-pattern / counterexample file used in every run.")
     var adversary = "random"
-    @Option(help: "Round timeout of the TCP transport, milliseconds.")
+    @Option(parsing: .unconditional, help: "Round timeout of the TCP transport, milliseconds.")
     var roundTimeout = 2000
     @Option(help: "Folder for failing runs and the keys that open them (default: a new temporary folder, made when a run fails).")
     var out: String?

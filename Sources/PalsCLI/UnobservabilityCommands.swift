@@ -28,12 +28,12 @@ struct UnobservabilityCommand: ParsableCommand {
             """)
     @Argument(help: "Protocol: smc or fair-exchange.")
     var protocolName: String?
-    @Option(help: "Number of processes.")
+    @Option(parsing: .unconditional, help: "Number of processes.")
     var n: Int?
-    @Option(help: "Largest number of faulty processes.")
+    @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int?
-    @OptionGroup var model: ModelOptions
-    @Option(help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
+    @OptionGroup var model: UnobservabilityModelOptions
+    @Option(parsing: .unconditional, help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
     var values: String?
     @Option(help: "Folder for counterexample files (written under FOLDER/noninterference/).")
     var out = "counterexamples"
@@ -43,4 +43,38 @@ struct UnobservabilityCommand: ParsableCommand {
     var html: String?
 
     func run() throws { try UnobservabilityRequest(protocolName: protocolName, n: n, t: t, model: model.parameters, values: values, out: out, replay: replay, html: html).run() }
+}
+
+/// The model options `unobservability` uses: the instance, the engine and
+/// its limits (no --faults: the runs are under general omission; no
+/// --symmetry or --max-memory: the product explorer has neither).
+struct UnobservabilityModelOptions: ParsableArguments {
+    @Option(help: "Variant of the protocol (smc: the function, see --function; fair-exchange: the mode, see --mode).")
+    var variant = "standard"
+    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in.")
+    var function: String?
+    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
+    var fuel: UInt64?
+    @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
+    var mode: String?
+    @Option(name: .customLong("M"), parsing: .unconditional, help: "fair-exchange, fake rounds: ρ ranges over 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
+    var M: Int?
+    @Option(parsing: .unconditional, help: "Override the number of rounds (default: the protocol's).")
+    var rounds: Int?
+    @Option(help: "Engine: explicit (the runs of the family explored together), symbolic (Z3, self-composition) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")
+    var engine: EngineChoice = .explicit
+    @Option(parsing: .unconditional, help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
+    var timeout: Double?
+    @Option(parsing: .unconditional, help: "Worker threads (explicit engine).")
+    var threads = 2
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        // Thrown as a one-line error (a ValidationError would add the usage).
+        do { try checkThreads(threads) } catch { throw PalsError(error.kind, error.message(naming: flagName)) }
+    }
+
+    /// The library's parameters.
+    var parameters: ModelParameters { ModelParameters(variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, engine: engine, timeout: timeout, threads: threads, json: json) }
 }

@@ -139,13 +139,23 @@ public struct CounterexampleFile: Equatable, Sendable {
         }
         guard t >= 0 && t < n else { throw PalsError(.malformedFile, "t = \(t) is outside 0…\(n - 1)") }
         guard rounds >= 0 && rounds <= 1000 else { throw PalsError(.malformedFile, "rounds = \(rounds) is out of range") }
-        let modelName = j["faultModel"]?.stringValue ?? FaultModel.generalOmission.rawValue
+        // Optional fields, when present, must have their type: a value of
+        // another type is an error, never read as the default.
+        func optional<T>(_ key: String, _ get: (JSON) -> T?, _ what: String) throws(PalsError) -> T? {
+            guard let v = j[key] else { return nil }
+            guard let r = get(v) else { throw PalsError(.malformedFile, "field \"\(key)\" must be \(what)") }
+            return r
+        }
+        let modelName = try optional("faultModel", { $0.stringValue }, "a string") ?? FaultModel.generalOmission.rawValue
         guard let model = FaultModel(rawValue: modelName) else {
             throw PalsError(.malformedFile, "unknown faultModel \"\(modelName)\"")
         }
         let property = try field("property", { $0.stringValue }, "a string")
-        let after = j["violatedAfterRound"]?.intValue ?? rounds
-        let engine = j["engine"]?.stringValue ?? "unknown"
+        let after = try optional("violatedAfterRound", { $0.intValue }, "an integer") ?? rounds
+        guard after >= 0 && after <= rounds else {
+            throw PalsError(.malformedFile, "violatedAfterRound = \(after) is outside 0…\(rounds)")
+        }
+        let engine = try optional("engine", { $0.stringValue }, "a string") ?? "unknown"
         let inputs = try field("inputs", ints, "an array of integers")
         let faultyList = try field("faulty", ints, "an array of process indices")
         for p in faultyList where p < 0 || p >= n {
@@ -169,7 +179,7 @@ public struct CounterexampleFile: Equatable, Sendable {
         let crashes = try objects("crashes", ["process", "round"]).map { Crash(process: $0[0], round: $0[1]) }
         let drops = try objects("drops", ["round", "from", "to"]).map { Link(round: $0[0], from: $0[1], to: $0[2]) }
         var decisions: [[Int?]?] = []
-        if let ds = j["decisions"]?.arrayValue {
+        if let ds = try optional("decisions", { $0.isNull ? [] : $0.arrayValue }, "an array (one entry per process)") {
             for d in ds {
                 if d.isNull {
                     decisions.append(nil)
@@ -185,6 +195,9 @@ public struct CounterexampleFile: Equatable, Sendable {
                     }
                 }
                 decisions.append(row)
+            }
+            guard decisions.isEmpty || decisions.count == n else {
+                throw PalsError(.malformedFile, "field \"decisions\" has \(decisions.count) entries for n = \(n)")
             }
         }
         var file = CounterexampleFile(

@@ -51,3 +51,26 @@ public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String { message }
 }
+
+extension PalsError {
+    /// `text` safe to print on a terminal: control characters (other than
+    /// line feeds and tabs) and invisible format characters such as the
+    /// bidirectional overrides (U+202E) are written as `\u{…}`, so that a
+    /// file name or argument quoted in a message cannot rewrite what the
+    /// user sees.
+    public static func printable(_ text: String) -> String {
+        var out = ""
+        for u in text.unicodeScalars {
+            let category = u.properties.generalCategory
+            let hidden =
+                (category == .control && u != "\n" && u != "\t") || category == .format
+                || category == .lineSeparator || category == .paragraphSeparator
+            if hidden {
+                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+}

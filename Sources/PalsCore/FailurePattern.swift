@@ -149,7 +149,7 @@ extension FailurePattern {
     }
 
     /// Reads the form of `json` (other fields are ignored; a missing list is
-    /// empty). Admissibility is `validate`'s business; the error names `what`.
+    /// empty, a list of another type is an error). Admissibility is `validate`'s business; the error names `what`.
     public init(json j: JSON, what: String) throws(PalsError) {
         var p = FailurePattern()
         if let list = j["faulty"] {
@@ -161,6 +161,11 @@ extension FailurePattern {
                     throw PalsError(.malformedFile, "\(what): \"faulty\" must hold process indices 0…\(ProcessSet.maxProcesses - 1)")
                 }
                 p.faulty.insert(i)
+            }
+        }
+        for key in ["crashes", "drops"] {
+            if let list = j[key], list.arrayValue == nil {
+                throw PalsError(.malformedFile, "\(what): \"\(key)\" must be an array of objects")
             }
         }
         for c in j["crashes"]?.arrayValue ?? [] {

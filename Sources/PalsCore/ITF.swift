@@ -93,6 +93,8 @@ public indirect enum ITFValue: Equatable, Sendable {
             }
         case .null, .double:
             throw PalsError(.malformedFile, "\(what): ITF has no null or fractional values")
+        case .uint:
+            throw PalsError(.malformedFile, "\(what): an integer outside the 64-bit signed range")
         }
     }
 

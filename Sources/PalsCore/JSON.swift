@@ -4,6 +4,9 @@ public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
+    /// An integer above `Int.max` (written only, e.g. a 64-bit seed);
+    /// `unsigned(_:)` makes one of a `UInt64`.
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSON])
@@ -14,6 +17,7 @@ public enum JSON: Equatable, Sendable {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
+        case let (.uint(x), .uint(y)): return x == y
         case let (.double(x), .double(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
@@ -27,6 +31,11 @@ public enum JSON: Equatable, Sendable {
     public subscript(key: String) -> JSON? {
         if case let .object(fields) = self { return fields.first(where: { $0.0 == key })?.1 }
         return nil
+    }
+
+    /// A `UInt64` as a JSON number: `.int` when it fits, else `.uint`.
+    public static func unsigned(_ v: UInt64) -> JSON {
+        Int(exactly: v).map { .int($0) } ?? .uint(v)
     }
 
     public var intValue: Int? {
@@ -77,6 +86,7 @@ extension JSON {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
         case let .int(i): out += String(i)
+        case let .uint(u): out += String(u)
         case let .double(d):
             if d.isFinite {
                 out += String(d)
@@ -222,6 +232,7 @@ extension JSON {
             case UInt8(ascii: "{"):
                 pos += 1
                 var fields: [(String, JSON)] = []
+                var keys = Set<String>()
                 skipSpace()
                 if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
                     pos += 1
@@ -230,7 +241,14 @@ extension JSON {
                 while true {
                     skipSpace()
                     guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    let keyStart = pos
                     let key = try string()
+                    // A repeated key would be read as one of its values and
+                    // the other ignored: refused.
+                    guard keys.insert(key).inserted else {
+                        pos = keyStart
+                        throw fail("duplicate key \"\(key)\"")
+                    }
                     skipSpace()
                     guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected :") }
                     pos += 1

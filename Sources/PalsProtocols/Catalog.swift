@@ -89,13 +89,37 @@ public enum Catalog {
     }
 
     /// Rejects inputs a protocol cannot take: for fair-exchange, inputs that
-    /// are not packed items and descriptions, or a ρ outside 1…M.
+    /// are not packed items and descriptions, or a ρ outside 1…M; for smc
+    /// with F = sum, inputs some of whose sums leave the 64-bit integers
+    /// (F would wrap around and decide a value no one computed).
     public static func checkInputs(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {
         let spec = resolved(spec)
+        try checkInputsFit(spec, inputs)
         guard spec.protocolName == "fair-exchange" else { return }
         let p = fairExchange(spec, logic: Concrete())
         if let problem = FairExchange<Concrete>.inputProblem(inputs, n: spec.n, mode: p.mode, M: p.M) {
             throw PalsError(.invalidArgument, problem)
+        }
+    }
+
+    /// Rejects inputs on which the protocol's arithmetic would leave the
+    /// 64-bit integers: for smc with F = sum, inputs some of whose sums do.
+    public static func checkInputsFit(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {
+        let spec = resolved(spec)
+        if spec.protocolName == "smc", SMC<Concrete>.Variant(name: spec.variant)?.function.kind == .sum {
+            // Every partial sum lies between the sum of the negative inputs
+            // and the sum of the positive ones.
+            var positive = 0
+            var negative = 0
+            for x in inputs {
+                let (s, overflow) = x >= 0 ? positive.addingReportingOverflow(x) : negative.addingReportingOverflow(x)
+                guard !overflow else {
+                    throw PalsError(
+                        .invalidArgument,
+                        "the inputs \(inputs.map(String.init).joined(separator: ",")) are too large for F = sum: their sum leaves the 64-bit integers (\(Int.min)…\(Int.max))")
+                }
+                if x >= 0 { positive = s } else { negative = s }
+            }
         }
     }
 

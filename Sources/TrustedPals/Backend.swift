@@ -228,6 +228,7 @@ public struct TestBackendRequest {
 
     public func run() throws {
         try checkWritable(html)
+        try checkOutputFolder(out, option: "⟪out⟫")
         let timeout = try backendTimeout(timeout)
         let modes = [runs != nil, exhaustive, replay != nil].filter { $0 }.count
         guard modes <= 1 else {

@@ -28,6 +28,7 @@ public struct BoundsRequest {
 
     public func run() throws {
         try checkWritable(html)
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: model.json, html: html)
         let range = try parseRange(n)
         guard range.lowerBound >= 1 && range.upperBound <= ProcessSet.maxProcesses else {

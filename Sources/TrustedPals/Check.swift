@@ -110,6 +110,7 @@ public struct CheckRequest {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         try checkWritable(html)
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: model.json, html: html)
         var options = ExplorerOptions()
         options.symmetry = model.symmetry

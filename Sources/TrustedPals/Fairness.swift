@@ -141,17 +141,19 @@ public struct FairnessRequest {
 
     public func run() throws {
         try checkWritable(html)
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkThreads(threads)
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
         }
+        // The fake-rounds mode draws ρ from 1…M, M defaulting to the
+        // catalogue's, as in every other command.
+        let M = self.M ?? (mode == "fake-rounds" ? Catalog.defaultM : nil)
         var rounds: Int? = nil
         if let M {
             guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
             if mode == "fake-rounds" { rounds = M + 1 }
-        } else if mode == "fake-rounds" {
-            throw PalsError(.invalidArgument, "the fake-rounds mode needs ⟪M⟫ (ρ is drawn from 1…M)")
         }
         let spec = ModelSpec(protocolName: "fair-exchange", variant: mode, n: n, t: t, rounds: rounds)
         let useSolver: Bool

@@ -202,9 +202,10 @@ public func parseFaultModel(_ name: String) throws(PalsError) -> FaultModel {
     return m
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error (control characters escaped:
+/// `PalsError.printable`).
 public func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((PalsError.printable(s) + "\n").utf8))
 }
 
 /// Parses "A...B", "A..B", "A-B" or "A" into a closed range.
@@ -234,9 +235,13 @@ public func parseInts(_ s: String, what: String) throws(PalsError) -> [Int] {
     return out
 }
 
-/// Reads a whole text file, as a `PalsError` on failure.
+/// Reads a whole text file, as a `PalsError` on failure. A pipe or a
+/// device is read to its end: `/dev/stdin` reads standard input, once (a
+/// second read of it in the same process gets the same text).
 public func readText(_ path: String) throws(PalsError) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    var contents = FileManager.default.contents(atPath: path)
+    if contents == nil { contents = try StreamCache.shared.read(path) }
+    guard let data = contents else {
         throw PalsError(.malformedFile, "cannot read \(path)")
     }
     guard let text = String(data: data, encoding: .utf8) else {
@@ -264,5 +269,36 @@ public func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
 public func checkThreads(_ threads: Int) throws(PalsError) {
     guard threads >= 1 && threads <= 256 else {
         throw PalsError(.invalidArgument, "⟪threads⟫ must be 1…256, got \(threads)")
+    }
+}
+
+/// The text of streams (pipes, standard input) read by `readText`, kept
+/// because a stream can be read only once.
+private final class StreamCache: @unchecked Sendable {
+    static let shared = StreamCache()
+    private let lock = NSLock()
+    private var data: [String: Data] = [:]
+
+    /// The most a stream may hold: a file the tool reads is far smaller.
+    static let limit = 256 << 20
+
+    func read(_ path: String) throws(PalsError) -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let d = data[path] { return d }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var d = Data()
+        while true {
+            let next: Data?
+            do { next = try handle.read(upToCount: 1 << 16) } catch { return nil }
+            guard let chunk = next, !chunk.isEmpty else { break }
+            d.append(chunk)
+            guard d.count <= Self.limit else {
+                throw PalsError(.malformedFile, "\(path) holds more than \(Self.limit >> 20) MiB; not a file this tool writes")
+            }
+        }
+        data[path] = d
+        return d
     }
 }

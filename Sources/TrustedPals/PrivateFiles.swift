@@ -67,3 +67,40 @@ public func checkWritable(_ path: String, option: String) throws(PalsError) {
         throw PalsError(.invalidArgument, "\(option) \(path) is a folder")
     }
 }
+
+/// Checks before a run that `path` can be a folder to write into: an
+/// existing folder, or a path whose nearest existing ancestor is a folder
+/// (the folder is made later, only when needed); with `writable` (the
+/// default), that folder must also take files. Nothing is created. `option`
+/// names the parameter in the error (e.g. `⟪out⟫`). A command whose run
+/// usually writes nothing passes `writable: false`, so that it still runs
+/// in a read-only working folder.
+public func checkOutputFolder(_ path: String?, option: String, writable: Bool = true) throws(PalsError) {
+    guard let path else { return }
+    guard !path.isEmpty else { throw PalsError(.invalidArgument, "\(option) is empty; give a folder") }
+    var current = path
+    while true {
+        var st = stat()
+        if stat(current, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw PalsError(
+                    .invalidArgument,
+                    current == path
+                        ? "\(option) \(path) is not a folder"
+                        : "\(option) \(path): \(current) is not a folder")
+            }
+            guard !writable || access(current, W_OK | X_OK) == 0 else {
+                throw PalsError(.invalidArgument, "\(option) \(path): cannot write into \(current) (\(String(cString: strerror(errno))))")
+            }
+            return
+        }
+        guard errno == ENOENT else {
+            throw PalsError(.invalidArgument, "\(option) \(path): \(String(cString: strerror(errno)))")
+        }
+        // The parent; a relative path's first component is made in ".".
+        let parent = (current as NSString).deletingLastPathComponent
+        let next = parent.isEmpty ? "." : parent
+        guard next != current else { return }
+        current = next
+    }
+}

@@ -95,7 +95,14 @@ public struct ReplayRequest {
         if let backend {
             return try replayAgainstBackend(file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
         }
-        let cx = try CounterexampleFile.read(try readText(file), what: file)
+        let text = try readText(file)
+        if let j = try? JSON.parse(text), j["schema"]?.stringValue == InterferenceCounterexample.schemaID {
+            throw PalsError(
+                .unsupportedSchema,
+                "\(file) is a noninterference counterexample (two runs, \(InterferenceCounterexample.schemaID)); re-run it with `unobservability ⟪replay⟫ \(file)`")
+        }
+        let cx: CounterexampleFile
+        do { cx = try CounterexampleFile.read(text, what: file) } catch { throw error.prefixed("\(file): ") }
         guard cx.inputs.count == cx.n else {
             throw PalsError(.malformedFile, "\(file): \(cx.inputs.count) inputs for n = \(cx.n)")
         }
@@ -109,6 +116,11 @@ public struct ReplayRequest {
             throw PalsError(e.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(e.template)")
         }
         guard let target = report.violations.first(where: { $0.name == cx.property }) else {
+            if cx.engine == "backend" {
+                throw PalsError(
+                    .invalidArgument,
+                    "\(file) was found by testing a backend (property \(cx.property) compares the backend with the model); re-run it against the backend with ⟪backend⟫ COMMAND")
+            }
             throw PalsError(
                 .malformedFile,
                 "\(file): \(cx.protocolName) has no property \"\(cx.property)\"; known: \(report.violations.map(\.name).joined(separator: ", "))"

@@ -505,6 +505,9 @@ public struct ClusterRequest: RuntimeCommandBody {
         if let bad = inputList.first(where: { $0 == Concrete.bottomValue }) {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
         }
+        try checkOutputFolder(out, option: "⟪out⟫")
+        try Catalog.checkInputsFit(
+            ModelSpec(protocolName: model.protocolName, variant: model.variant, n: n, t: model.t), inputList)
         _ = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
         guard minRound >= 0 && minRound < roundTimeout else {
             throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
@@ -667,6 +670,7 @@ public struct CampaignRequest: RuntimeCommandBody {
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)") }
         try checkWritable(html)
+        try checkOutputFolder(out, option: "⟪out⟫")
         if let module {
             guard transport == .process else { throw PalsError(.invalidArgument, "⟪module⟫ applies to ⟪transport⟫ process") }
             if case .pcsc(let reader?) = module {
@@ -681,7 +685,7 @@ public struct CampaignRequest: RuntimeCommandBody {
             throw PalsError(.invalidArgument, "⟪killWindow⟫ and ⟪minRound⟫ apply to ⟪transport⟫ process")
         }
         let tr: Transport = transport == .tcp ? .tcp : .memory
-        let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
+        let plan = try campaignAdversary(adversary)
         let options = CampaignOptions(
             runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"), plan: plan)
         let campaign = try Campaign(model: model)
@@ -712,7 +716,7 @@ public struct CampaignRequest: RuntimeCommandBody {
             print(
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
-                    ("transport", .string(tr.rawValue)), ("seed", .int(Int(truncatingIfNeeded: seed))),
+                    ("transport", .string(tr.rawValue)), ("seed", .unsigned(seed)),
                     ("adversary", .string(plan == nil ? "random" : adversary)),
                     ("runs", .int(r.runs)), ("violations", .int(r.violations)),
                     ("disagreements", .int(r.disagreements)), ("outsideModel", .int(r.outsideModel)),
@@ -774,6 +778,16 @@ public struct CampaignRequest: RuntimeCommandBody {
 
 extension CampaignRequest {
     /// `--transport process`: real peer processes and real kills.
+    /// `adversary`: "random" (nil: a random adversary per run), "none" (no
+    /// failures, as for a cluster) or a file used in every run.
+    func campaignAdversary(_ adversary: String) throws(PalsError) -> AdversaryPlan? {
+        switch adversary {
+        case "random": return nil
+        case "none": return AdversaryPlan.none
+        default: return try readAdversary(adversary)
+        }
+    }
+
     public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs <= 100_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)") }
         let window = killWindow ?? 300
@@ -785,7 +799,7 @@ extension CampaignRequest {
             throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…60000 milliseconds, got \(minimum)")
         }
         _ = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
-        let plan: AdversaryPlan? = adversary == "random" ? nil : try readAdversary(adversary)
+        let plan = try campaignAdversary(adversary)
         if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
@@ -796,7 +810,7 @@ extension CampaignRequest {
             print(
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
-                    ("transport", .string("process")), ("seed", .int(Int(truncatingIfNeeded: seed))),
+                    ("transport", .string("process")), ("seed", .unsigned(seed)),
                     ("runs", .int(r.runs)), ("killed", .int(r.killed)), ("finishedBeforeKill", .int(r.finishedBeforeKill)),
                     ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
                     ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),

@@ -358,6 +358,7 @@ public struct UnobservabilityRequest {
     public func run() throws {
         try checkWritable(html)
         if let replay { return try replayFile(replay) }
+        try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         guard let protocolName, let n, let t else {
             throw PalsError(.invalidArgument, "give a protocol, ⟪n⟫ and ⟪t⟫ (or ⟪replay⟫ FILE)")
         }
@@ -370,6 +371,19 @@ public struct UnobservabilityRequest {
         let vals = try values.map { v throws(PalsError) in try parseInts(v, what: "⟪values⟫") }
         if let vals, vals.isEmpty || vals.contains(where: { $0 < 0 }) {
             throw PalsError(.invalidArgument, "⟪values⟫ needs non-negative integers")
+        }
+        // One value gives one run per faulty set: there is nothing to tell
+        // apart, and "holds" would be vacuous.
+        if let vals, Set(vals).count < 2 {
+            throw PalsError(
+                .invalidArgument,
+                "⟪values⟫ needs at least two distinct values (got \(vals.map(String.init).joined(separator: ","))): runs that differ in no input cannot show a leak")
+        }
+        // Sums of n inputs (and the symbolic engine's bound above them) must
+        // fit in a 64-bit integer.
+        if let vals, let largest = vals.max(), largest > Int.max / max(1, n) - 257 {
+            throw PalsError(
+                .invalidArgument, "⟪values⟫: \(largest) is too large for n = \(n); the largest allowed is \(Int.max / max(1, n) - 257) (sums of n inputs are 64-bit integers)")
         }
         if vals != nil && spec.protocolName != "smc" {
             throw PalsError(.invalidArgument, "⟪values⟫ applies to smc only (fair-exchange varies ρ)")
@@ -403,26 +417,26 @@ public struct UnobservabilityRequest {
             throw PalsError(.unsupportedSchema, "\(path) is not a \(InterferenceCounterexample.schemaID) file")
         }
         func ints(_ key: String) throws(PalsError) -> [Int] {
-            guard let a = j[key]?.arrayValue?.compactMap(\.intValue) else {
-                throw PalsError(.malformedFile, "\(path) lacks \"\(key)\"")
+            guard let items = j[key]?.arrayValue else { throw PalsError(.malformedFile, "\(path) lacks \"\(key)\"") }
+            var out: [Int] = []
+            for x in items {
+                guard let i = x.intValue else { throw PalsError(.malformedFile, "\(path): \"\(key)\" must be an array of integers") }
+                out.append(i)
             }
-            return a
+            return out
         }
         guard let proto = j["protocol"]?.stringValue, let variant = j["variant"]?.stringValue, let n = j["n"]?.intValue,
             let t = j["t"]?.intValue, let rounds = j["rounds"]?.intValue, let property = j["property"]?.stringValue
-        else { throw PalsError(.malformedFile, "\(path) lacks protocol, variant, n, t, rounds or property") }
-        let crashes = (j["crashes"]?.arrayValue ?? []).compactMap { c -> Crash? in
-            guard let p = c["process"]?.intValue, let r = c["round"]?.intValue else { return nil }
-            return Crash(process: p, round: r)
-        }
-        let drops = (j["drops"]?.arrayValue ?? []).compactMap { d -> Link? in
-            guard let r = d["round"]?.intValue, let f = d["from"]?.intValue, let to = d["to"]?.intValue else { return nil }
-            return Link(round: r, from: f, to: to)
-        }
-        let pattern = FailurePattern(faulty: ProcessSet(try ints("faulty")), crashes: crashes, drops: drops)
+        else { throw PalsError(.malformedFile, "\(path) lacks protocol, variant, n, t, rounds or property (strings and integers)") }
+        guard rounds >= 0 && rounds <= 64 else { throw PalsError(.malformedFile, "\(path): rounds = \(rounds) is outside 0…64") }
+        guard j["faulty"]?.arrayValue != nil else { throw PalsError(.malformedFile, "\(path) lacks \"faulty\"") }
+        let pattern = try FailurePattern(json: j, what: path)
         let spec = ModelSpec(protocolName: proto, variant: variant, n: n, t: t, rounds: proto == "smc" || proto == "fair-exchange" && variant != "deterministic" ? rounds : nil)
         let a = try ints("inputsA")
         let b = try ints("inputsB")
+        guard a.count == n && b.count == n else {
+            throw PalsError(.malformedFile, "\(path): inputsA and inputsB need n = \(n) values each")
+        }
         struct Replay: ObservableModelVisitor {
             typealias Result = InterferenceCounterexample?
             var spec: ModelSpec

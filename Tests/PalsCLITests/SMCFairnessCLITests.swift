@@ -102,7 +102,7 @@ import Testing
             ["fairness", "--n", "2", "--t", "1", "--M", "0"],
             ["fairness", "--n", "2", "--t", "1", "--M", "64"],
             ["check", "fair-exchange", "--n", "2", "--t", "1", "--M=-3"],
-            ["fairness", "--n", "2", "--t", "1"],
+            ["fairness", "--n", "9", "--t", "1"],
             ["fairness", "--n", "2", "--t", "2", "--M", "3"],
             ["fairness", "--n", "2", "--t", "1", "--M", "3", "--mode", "coin"],
             ["unobservability", "uic", "--n", "3", "--t", "1"],

@@ -21,4 +21,12 @@ import Testing
         #expect(e.message(naming: { "--" + $0 }) == "f.wasm: --fuel must be at least 1")
         #expect(e.kind == .invalidArgument)
     }
+
+    @Test func printableEscapesControlAndInvisibleFormatCharacters() {
+        #expect(PalsError.printable("a\u{202E}b\u{1B}[31mc\u{7F}d\u{200B}e") == "a\\u{202E}b\\u{1B}[31mc\\u{7F}d\\u{200B}e")
+        // Line feeds, tabs and ordinary text (accents, arrows, ⊥) pass through.
+        let plain = "error: p0 → p1 dropped\n\tcafé ⊥ ρ"
+        #expect(PalsError.printable(plain) == plain)
+        #expect(PalsError.printable("x\u{2028}y\u{0085}z") == "x\\u{2028}y\\u{85}z")
+    }
 }

@@ -20,6 +20,23 @@ import Testing
         let deep = String(repeating: "[", count: 10_000)
         #expect(throws: PalsError.self) { try JSON.parse(deep) }
     }
+
+    @Test func aRepeatedKeyIsRefusedAtAnyDepth() throws {
+        for text in [#"{"a":1,"a":2}"#, #"{"a":1,"b":{"c":[],"c":null}}"#, #"[{"x":1,"y":2,"x":1}]"#] {
+            #expect(throws: PalsError.self, "\(text)") { try JSON.parse(text) }
+        }
+        #expect {
+            try JSON.parse(#"{"n": 3, "n": 4}"#)
+        } throws: { ($0 as? PalsError)?.message.contains("duplicate key \"n\"") == true }
+        // The same key in sibling objects is not a repetition.
+        #expect(try JSON.parse(#"[{"a":1},{"a":2}]"#) == .array([.object([("a", .int(1))]), .object([("a", .int(2))])]))
+    }
+
+    @Test func unsignedIntegersAboveIntMaxAreWrittenExactly() {
+        #expect(JSON.unsigned(7) == .int(7))
+        #expect(JSON.unsigned(UInt64.max).compact == "18446744073709551615")
+        #expect(JSON.object([("seed", .unsigned(UInt64(Int.max) + 1))]).compact == #"{"seed":9223372036854775808}"#)
+    }
 }
 
 @Suite(.timeLimit(.minutes(10))) struct CounterexampleFileTests {
@@ -54,6 +71,39 @@ import Testing
             #expect(text != sample.text, "pattern \(from) not found")
             #expect(throws: PalsError.self) { try CounterexampleFile.parse(text) }
         }
+    }
+
+    @Test func optionalFieldsOfAnotherTypeOrRangeAreRefused() throws {
+        let cases: [(String, String, String)] = [
+            ("\"decisions\": [null, [0,1,2], [null,1,2]]", "\"decisions\": \"x\"", "\"decisions\""),
+            ("\"decisions\": [null, [0,1,2], [null,1,2]]", "\"decisions\": [null]", "\"decisions\" has 1 entries"),
+            ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": -1", "violatedAfterRound = -1"),
+            ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": 3", "violatedAfterRound = 3"),
+            ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": null", "\"violatedAfterRound\""),
+            ("\"engine\": \"explicit\"", "\"engine\": []", "\"engine\""),
+            ("\"faultModel\": \"omission\"", "\"faultModel\": 0", "\"faultModel\""),
+        ]
+        for (from, to, message) in cases {
+            let text = sample.text.replacingOccurrences(of: from, with: to)
+            #expect(text != sample.text, "pattern \(from) not found in \(sample.text)")
+            #expect {
+                try CounterexampleFile.parse(text)
+            } throws: { ($0 as? PalsError)?.message.contains(message) == true }
+        }
+        // Absent optional fields keep their defaults; null decisions are none.
+        let bare = sample.text.replacingOccurrences(of: "\"engine\": \"explicit\",", with: "")
+            .replacingOccurrences(of: "\"violatedAfterRound\": 2,", with: "")
+        #expect(bare != sample.text)
+        let read = try CounterexampleFile.parse(bare)
+        #expect(read.engine == "unknown" && read.violatedAfterRound == 2)
+    }
+
+    @Test func patternListsOfAnotherTypeAreRefused() throws {
+        for text in [#"{"faulty":[0],"crashes":"x"}"#, #"{"faulty":[0],"drops":{}}"#, #"{"faulty":[0],"crashes":null}"#] {
+            #expect(throws: PalsError.self, "\(text)") { try FailurePattern(json: try JSON.parse(text), what: "p.json") }
+        }
+        let p = try FailurePattern(json: try JSON.parse(#"{"faulty":[1]}"#), what: "p.json")
+        #expect(p == FailurePattern(faulty: ProcessSet([1])))
     }
 }
 

@@ -87,6 +87,28 @@ import Testing
 }
 
 @Suite(.timeLimit(.minutes(10))) struct CatalogTests {
+    @Test func smcSumInputsMustKeepEverySumInSixtyFourBits() throws {
+        let sum = ModelSpec(protocolName: "smc", variant: "sum", n: 2, t: 0)
+        for inputs in [[Int.max, 1], [Int.max, Int.max], [Int.min + 1, -2], [Int.max / 2 + 1, Int.max / 2 + 1]] {
+            for variant in ["sum", "standard", "sum-unpadded", "sum-mismatched"] {
+                var spec = sum
+                spec.variant = variant
+                #expect(throws: PalsError.self, "\(variant) \(inputs)") { try Catalog.checkInputs(spec, inputs) }
+            }
+        }
+        // Partial sums too: a positive and a negative overflow cannot cancel.
+        let three = ModelSpec(protocolName: "smc", variant: "sum", n: 3, t: 1)
+        #expect(throws: PalsError.self) { try Catalog.checkInputs(three, [Int.max, 1, -5]) }
+        try Catalog.checkInputs(sum, [Int.max, -1])
+        try Catalog.checkInputs(sum, [Int.max / 2, Int.max / 2 + 1])
+        try Catalog.checkInputs(three, [Int.min + 1, 0, Int.max])
+        // Functions without arithmetic take any input.
+        for f in ["max", "majority", "auction", "identity"] {
+            try Catalog.checkInputs(ModelSpec(protocolName: "smc", variant: f, n: 2, t: 0), [Int.max, Int.max])
+        }
+        try Catalog.checkInputs(ModelSpec(protocolName: "uic", n: 2, t: 0), [Int.max, Int.max])
+    }
+
     @Test func badSpecsAreClearErrors() {
         let bad: [(ModelSpec, String)] = [
             (ModelSpec(protocolName: "uic", n: 3, t: 3), "t = 3 is out of range"),

@@ -34,7 +34,11 @@ public enum PalsRunner {
         }
     }
 
-    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `pals` with `arguments`; `input`, when given, is its standard
+    /// input (written on a thread of its own), else standard input is empty.
+    public static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: Data? = nil
+    ) throws -> Outcome {
         guard let exe = executable else { throw NotFound() }
         let process = Process()
         process.executableURL = exe
@@ -47,8 +51,19 @@ public enum PalsRunner {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let inputPipe = input.map { _ in Pipe() }
+        process.standardInput = inputPipe ?? FileHandle.nullDevice
         try process.run()
+        if let inputPipe, let input {
+            // The child may exit before reading all of it: the write must
+            // neither block the test nor kill it with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
+            let writer = Thread {
+                try? inputPipe.fileHandleForWriting.write(contentsOf: input)
+                try? inputPipe.fileHandleForWriting.close()
+            }
+            writer.start()
+        }
         // Both pipes are drained at once (stderr on a thread of its own) so
         // that a large output on either cannot block the child.
         let errBox = ErrorOutput()
