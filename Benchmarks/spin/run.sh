@@ -16,7 +16,8 @@
 # PAN_FLAGS   pan's run-time flags besides -w (default -m10000: search depth)
 #
 # Per model: median wall seconds of each (process start included), their
-# ratio, the states each stores, peak resident memory (/usr/bin/time), pan's
+# ratio, median CPU seconds (user + sys; pals runs 2 worker threads, pan 1)
+# and their ratio, the states each stores, peak resident memory (/usr/bin/time), pan's
 # compile time (spin -a and gcc, not in the ratio) and both verdicts. Exits 1
 # if the verdicts differ. Without `spin` (or a C compiler) only pals runs.
 set -euo pipefail
@@ -48,8 +49,9 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 [ "$have_spin" = 1 ] && echo "$(spin -V)" && echo "pan: $CC $SPIN_CFLAGS; ./pan $PAN_FLAGS -wW"
 echo "pals: $PALS; $REPEAT runs of each, alternating"
-printf '%-7s %9s %9s %7s %12s %12s %9s %9s %10s %-9s %-9s\n' \
-  model pals_s pan_s ratio pals_states pan_states pals_MB pan_MB pan_cc_s pals pan
+FMT='%-7s %7s %7s %6s %8s %8s %6s %10s %10s %7s %7s %8s %-9s %-9s\n'
+# shellcheck disable=SC2059
+printf "$FMT" model pals_s pan_s ratio pals_cpu pan_cpu ratio pals_states pan_states pals_MB pan_MB pan_cc_s pals pan
 status=0
 for m in "${models[@]}"; do
   read -r n t w <<< "$m"
@@ -65,25 +67,32 @@ for m in "${models[@]}"; do
   fi
   pals_times=()
   pan_times=()
+  pals_cpus=()
+  pan_cpus=()
   for _ in $(seq "$REPEAT"); do
-    /usr/bin/time -f '%e %M' -o "$dir/pals.time" \
+    /usr/bin/time -f '%e %U %S %M' -o "$dir/pals.time" \
       "$PALS" check uic --n "$n" --t "$t" --json --out "$dir" > "$dir/pals.json" 2>/dev/null || true
     pals_times+=("$(tail -1 "$dir/pals.time" | cut -d' ' -f1)")
-    pals_kb=$(tail -1 "$dir/pals.time" | cut -d' ' -f2)
+    pals_cpus+=("$(tail -1 "$dir/pals.time" | awk '{ print $2 + $3 }')")
+    pals_kb=$(tail -1 "$dir/pals.time" | cut -d' ' -f4)
     if [ "$have_spin" = 1 ]; then
       # shellcheck disable=SC2086
-      (cd "$dir" && /usr/bin/time -f '%e %M' -o pan.time ./pan $PAN_FLAGS -w"$w" > pan.out 2>&1) || true
+      (cd "$dir" && /usr/bin/time -f '%e %U %S %M' -o pan.time ./pan $PAN_FLAGS -w"$w" > pan.out 2>&1) || true
       pan_times+=("$(tail -1 "$dir/pan.time" | cut -d' ' -f1)")
-      pan_kb=$(tail -1 "$dir/pan.time" | cut -d' ' -f2)
+      pan_cpus+=("$(tail -1 "$dir/pan.time" | awk '{ print $2 + $3 }')")
+      pan_kb=$(tail -1 "$dir/pan.time" | cut -d' ' -f4)
     fi
   done
   pals_s=$(printf '%s\n' "${pals_times[@]}" | median)
+  pals_cpu=$(printf '%s\n' "${pals_cpus[@]}" | median)
   pals_states=$(grep -o '"states":[0-9]*' "$dir/pals.json" | cut -d: -f2)
   pals_verdict=$(grep -o '"verdict":"[a-z]*"' "$dir/pals.json" | cut -d'"' -f4)
-  pan_s=- ratio=- pan_states=- pan_mb=- pan_verdict=-
+  pan_s=- ratio=- pan_cpu=- cpu_ratio=- pan_states=- pan_mb=- pan_verdict=-
   if [ "$have_spin" = 1 ]; then
     pan_s=$(printf '%s\n' "${pan_times[@]}" | median)
     ratio=$(awk -v a="$pan_s" -v b="$pals_s" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+    pan_cpu=$(printf '%s\n' "${pan_cpus[@]}" | median)
+    cpu_ratio=$(awk -v a="$pan_cpu" -v b="$pals_cpu" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
     pan_states=$(awk '/states, stored/ { print $1 }' "$dir/pan.out")
     pan_mb=$((pan_kb / 1024))
     errors=$(grep -o 'errors: [0-9]*' "$dir/pan.out" | cut -d' ' -f2)
@@ -101,8 +110,9 @@ for m in "${models[@]}"; do
     fi
     [ "$pan_verdict" = "$pals_verdict" ] || status=1
   fi
-  printf '%-7s %9s %9s %7s %12s %12s %9s %9s %10s %-9s %-9s\n' \
-    "($n,$t)" "$pals_s" "$pan_s" "$ratio" "$pals_states" "$pan_states" "$((pals_kb / 1024))" "$pan_mb" "$cc_s" \
+  # shellcheck disable=SC2059
+  printf "$FMT" \
+    "($n,$t)" "$pals_s" "$pan_s" "$ratio" "$pals_cpu" "$pan_cpu" "$cpu_ratio" "$pals_states" "$pan_states" "$((pals_kb / 1024))" "$pan_mb" "$cc_s" \
     "$pals_verdict" "$pan_verdict"
   if [ "$have_spin" = 1 ] && [ "$pan_verdict" = violated ]; then
     grep -m1 'assertion violated' "$dir/pan.out" | sed 's/^/  pan: /'

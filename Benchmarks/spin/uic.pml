@@ -17,14 +17,19 @@
  *   - after round ROUNDS (t + 1): Termination, Validity, UniformAgreement and
  *     Agreement, as in Sources/PalsCore/StandardProperties.swift.
  *
- * A round is taken one receiver at a time: the step of receiver q chooses its
- * inbox (or its crash) and computes its next local state from the senders'
- * states at the start of the round, in one atomic step; the states between
- * two receivers are stored (and merged) by pan. With -DROUND_ATOMIC the whole
- * round is one atomic step instead, so pan stores exactly the global states
- * at round boundaries — the engine's states — at the price of enumerating the
- * full product of the receivers' inboxes (use it on small N only, to compare
- * state counts).
+ * A round is one atomic step, so pan stores exactly the global states at
+ * round boundaries — the explicit engine's states: its "states, stored" is
+ * the engine's count plus one (the state before the faulty set is chosen),
+ * and its transitions the engine's plus one per faulty set and one more.
+ * Within the round, as in the engine (DESIGN §4), each receiver's admissible
+ * inboxes are all evaluated and equal next local states merged; the round's
+ * successors are the product of the receivers' distinct next local states.
+ * Options (for comparison, not the benchmark):
+ *   -DRECEIVER_STEPS  one atomic step per receiver: pan also stores the
+ *                     states between two receivers;
+ *   -DEVERY_INBOX     one branch per admissible inbox, without merging equal
+ *                     next local states (with the whole round atomic this
+ *                     enumerates the full product of inboxes: small N only).
  *
  * Witness modes (the engine's "sometimes" properties, as assertions whose
  * violation is the witness): -DWITNESS_DECIDES asserts that no process
@@ -65,9 +70,82 @@ byte ncrashed;
 byte arrived, rec, i, j, k, c, acc;
 
 #define RCV order[q]
+/* NS = 2^(N-1) + 1: at most this many admissible inboxes per receiver */
+#if N <= 1
+#define NS 2
+#elif N == 2
+#define NS 3
+#elif N == 3
+#define NS 5
+#elif N == 4
+#define NS 9
+#elif N == 5
+#define NS 17
+#elif N == 6
+#define NS 33
+#elif N == 7
+#define NS 65
+#else
+#define NS 129
+#endif
 
-/* Receiver p = order[q] takes its step of the round: crash (faulty p only), or receive
- * the messages of an admissible inbox and compute its next local state. */
+#ifndef EVERY_INBOX
+/* The distinct next local states of receiver p = order[q], as the REC sets
+ * that yield them (0 for "halts"), and the chosen one. */
+byte slist[NS];
+byte scount, alive, drop, sub;
+#endif
+
+/* REC ∩ trusted_p for the inbox `arrived` of p = order[q]: the senders heard
+ * (arrived, not silent), still trusting p, still trusted by p; c = |rec|.
+ * rec = 0 when p halts (it then knows it is faulty): a process that does
+ * not halt trusts n − t ≥ 1 processes. */
+inline heard() {
+  rec = 0;
+  c = 0;
+  for (j : 0 .. N - 1) {
+    if
+    :: has(arrived, j) && !has(halted, j) && has(trusted[j], RCV) && has(trusted[RCV], j) ->
+       rec = rec | (1 << j);
+       c++
+    :: else -> skip
+    fi
+  };
+  if
+  :: has(halted, RCV) || c < N - T -> rec = 0
+  :: else -> skip
+  fi
+}
+
+/* The next local state of p = order[q] given its trusted set `rec`. */
+inline apply() {
+  if
+  :: rec == 0 ->
+     /* halts; its state is cleared */
+     nhalted = nhalted | (1 << RCV);
+     ntrusted[RCV] = 0;
+     for (k : 0 .. N - 1) { nview[RCV * N + k] = BOT }
+  :: else ->
+     ntrusted[RCV] = rec;
+     /* entrywise merge of the trusted senders' views (the last non-⊥
+      * entry in sender order, as the protocol does) */
+     for (k : 0 .. N - 1) {
+       acc = BOT;
+       for (j : 0 .. N - 1) {
+         if
+         :: has(rec, j) && view[j * N + k] != BOT -> acc = view[j * N + k]
+         :: else -> skip
+         fi
+       }
+       nview[RCV * N + k] = acc
+     }
+  fi
+}
+
+/* Receiver p = order[q] takes its step of the round: crash (faulty p only),
+ * or receive the messages of an admissible inbox — each alive sender's
+ * message arrives or, on a link touching F that is not a self-message, is
+ * lost — and compute its next local state. */
 inline receive() {
   if
   :: has(crashed, RCV) -> ncrashed = ncrashed | (1 << RCV)
@@ -75,8 +153,8 @@ inline receive() {
      if
      :: has(faulty, RCV) -> ncrashed = ncrashed | (1 << RCV)
      :: true ->
-        /* Every admissible inbox: each alive sender's message arrives,
-         * or (on a link touching F, not a self-message) is lost. */
+#ifdef EVERY_INBOX
+        /* one branch per admissible inbox */
         j = 0;
         do
         :: j < N ->
@@ -97,41 +175,50 @@ inline receive() {
         od;
         j = 0;
         d_step {
-          /* REC ∩ trusted_p: heard (arrived, not silent), still trusting p,
-           * and still trusted by p. */
-          rec = 0;
-          c = 0;
-          for (j : 0 .. N - 1) {
-            if
-            :: has(arrived, j) && !has(halted, j) && has(trusted[j], RCV) && has(trusted[RCV], j) ->
-               rec = rec | (1 << j);
-               c++
-            :: else -> skip
-            fi
-          }
-          if
-          :: has(halted, RCV) || c < N - T ->
-             /* halts: knows it is faulty; its state is cleared */
-             nhalted = nhalted | (1 << RCV);
-             ntrusted[RCV] = 0;
-             for (k : 0 .. N - 1) { nview[RCV * N + k] = BOT }
-          :: else ->
-             ntrusted[RCV] = rec;
-             /* entrywise merge of the trusted senders' views (the last
-              * non-⊥ entry in sender order, as the protocol does) */
-             for (k : 0 .. N - 1) {
-               acc = BOT;
-               for (j : 0 .. N - 1) {
-                 if
-                 :: has(rec, j) && view[j * N + k] != BOT -> acc = view[j * N + k]
-                 :: else -> skip
-                 fi
-               }
-               nview[RCV * N + k] = acc
-             }
-          fi;
+          heard();
+          apply();
           arrived = 0; rec = 0; c = 0; j = 0; k = 0; acc = 0
         }
+#else
+        /* one branch per distinct next local state (DESIGN §4): every
+         * admissible inbox is evaluated, equal results are merged */
+        d_step {
+          alive = ~crashed & ((1 << N) - 1);
+          drop = (has(faulty, RCV) -> alive : alive & faulty) & ~(1 << RCV);
+          sub = 0;
+          do
+          :: true ->
+             arrived = alive & ~sub;
+             heard();
+             k = 0;
+             do
+             :: k < scount && slist[k] != rec -> k++
+             :: else -> break
+             od;
+             if
+             :: k == scount -> slist[scount] = rec; scount++
+             :: else -> skip
+             fi;
+             sub = (sub - drop) & drop;
+             if
+             :: sub == 0 -> break
+             :: else -> skip
+             fi
+          od;
+          c = 0; k = 0; j = 0; arrived = 0; alive = 0; drop = 0
+        }
+        /* choose one of them */
+        do
+        :: c + 1 < scount -> c++
+        :: break
+        od;
+        rec = slist[c];
+        d_step {
+          apply();
+          for (k : 0 .. NS - 1) { slist[k] = 0 }
+          scount = 0; rec = 0; c = 0; j = 0; k = 0; acc = 0
+        }
+#endif
      fi
   fi
 }
@@ -238,7 +325,7 @@ init {
   /* Blocks after round ROUNDS: a valid end state. */
 end:
   do
-#ifdef ROUND_ATOMIC
+#ifndef RECEIVER_STEPS
   :: atomic {
        round < ROUNDS;
        do
