@@ -13,6 +13,7 @@
 # SPIN_CFLAGS pan's compile flags (default -O2 -DSAFETY -DNOREDUCE -DNOCOMP
 #             -DMEMLIM=8192: safety only, no partial-order reduction, no state
 #             compression, an 8 GB memory limit)
+# SPIN        the spin executable (default spin)
 # PAN_FLAGS   pan's run-time flags besides -w (default -m10000: search depth)
 #
 # Per model: median wall seconds of each (process start included), their
@@ -35,9 +36,10 @@ SPIN_CFLAGS=${SPIN_CFLAGS:--O2 -DSAFETY -DNOREDUCE -DNOCOMP -DMEMLIM=8192}
 PAN_FLAGS=${PAN_FLAGS:--m10000}
 IFS=';' read -r -a models <<< "${MODELS:-5 2}"
 CC=${CC:-gcc}
+SPIN=${SPIN:-spin}
 have_spin=1
-if ! command -v spin >/dev/null 2>&1; then
-  echo "run.sh: spin is not installed (apt-get install spin, or bash .ci/setup): running pals only" >&2
+if ! command -v "$SPIN" >/dev/null 2>&1; then
+  echo "run.sh: $SPIN is not installed (apt-get install spin, or bash .ci/setup): running pals only" >&2
   have_spin=0
 elif ! command -v "$CC" >/dev/null 2>&1; then
   echo "run.sh: no C compiler ($CC) to build pan: running pals only" >&2
@@ -47,21 +49,25 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-[ "$have_spin" = 1 ] && echo "$(spin -V)" && echo "pan: $CC $SPIN_CFLAGS; ./pan $PAN_FLAGS -wW"
+[ "$have_spin" = 1 ] && echo "$("$SPIN" -V)" && echo "pan: $CC $SPIN_CFLAGS; ./pan $PAN_FLAGS -wW"
 echo "pals: $PALS; $REPEAT runs of each, alternating"
 FMT='%-7s %7s %7s %6s %8s %8s %6s %10s %10s %7s %7s %8s %-9s %-9s\n'
 # shellcheck disable=SC2059
 printf "$FMT" model pals_s pan_s ratio pals_cpu pan_cpu ratio pals_states pan_states pals_MB pan_MB pan_cc_s pals pan
 status=0
 for m in "${models[@]}"; do
-  read -r n t w <<< "$m"
+  read -r n t w extra <<< "$m"
   w=${w:-24}
+  if ! [[ "$n" =~ ^[0-9]+$ && "$t" =~ ^[0-9]+$ && "$w" =~ ^[0-9]+$ ]] || [ -n "$extra" ] || [ "$n" -gt 8 ]; then
+    echo "run.sh: bad model \"$m\" in MODELS: expected \"N T\" or \"N T W\" with N ≤ 8" >&2
+    exit 2
+  fi
   dir="$OUT/n$n-t$t"
   mkdir -p "$dir"
   cc_s=-
   if [ "$have_spin" = 1 ]; then
     start=$(date +%s.%N)
-    (cd "$dir" && spin -DN="$n" -DT="$t" -a "$ROOT/Benchmarks/spin/uic.pml" >/dev/null \
+    (cd "$dir" && "$SPIN" -DN="$n" -DT="$t" -a "$ROOT/Benchmarks/spin/uic.pml" >/dev/null \
       && $CC $SPIN_CFLAGS -w -o pan pan.c)
     cc_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
   fi
