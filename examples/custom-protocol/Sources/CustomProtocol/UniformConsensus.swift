@@ -118,7 +118,7 @@ public struct UniformConsensusCodec: ModuleCodec {
 
     public func decode(_ bytes: ArraySlice<UInt8>) -> UIC<Concrete>.Message? {
         let n = proto.n
-        guard bytes.count == maxMessageBytes, bytes.first! <= 1 else { return nil }
+        guard bytes.count == maxMessageBytes, let flag = bytes.first, flag <= 1 else { return nil }
         var view: [Int] = []
         for k in 0..<n {
             guard let v = ValueBytes.read(bytes, at: 1 + 8 * k) else { return nil }
@@ -127,7 +127,7 @@ public struct UniformConsensusCodec: ModuleCodec {
         let bits = Array(bytes.suffix(bitBytes))
         if n % 8 != 0, bits[bitBytes - 1] >> UInt8(n % 8) != 0 { return nil }
         let trusted = (0..<n).map { k in bits[k / 8] >> UInt8(k % 8) & 1 == 1 }
-        return UIC<Concrete>.Message(view: view, trusted: trusted, silent: bytes.first! == 1)
+        return UIC<Concrete>.Message(view: view, trusted: trusted, silent: flag == 1)
     }
 
     public func describe(_ m: UIC<Concrete>.Message) -> String {

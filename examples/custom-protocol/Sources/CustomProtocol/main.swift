@@ -70,8 +70,7 @@ let run = try MemoryCluster(model: model, links: modules, session: SessionID(1),
 let oracle = try Oracle(model: model, roster: roster, keys: keys).check(run)
 print("\nRuntime n=4 t=1, inputs [10, 11, 12, 13], p0 faulty, its round-1 frames dropped:")
 for (i, log) in run.logs.enumerated() {
-    let d = log?.decision
-    print("  p\(i) " + (d?.decided == true ? "decides \(d!.value[0])" : "does not decide"))
+    if let d = log?.decision, d.decided { print("  p\(i) decides \(d.value[0])") } else { print("  p\(i) does not decide") }
 }
 print("  oracle: \(oracle.verdict.rawValue)" + (oracle.violations.isEmpty ? ", no property violated" : ", violated: \(oracle.violations.map(\.property))"))
 if !oracle.conforms || !oracle.violations.isEmpty { failures += 1 }
