@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "PalsCore", targets: ["PalsCore"]),
         .library(name: "PalsProtocols", targets: ["PalsProtocols"]),
         .library(name: "PalsExplorer", targets: ["PalsExplorer"]),
+        .library(name: "PalsZ3", targets: ["PalsZ3"]),
+        .library(name: "PalsSymbolic", targets: ["PalsSymbolic"]),
         .library(name: "PalsModule", targets: ["PalsModule"]),
         .library(name: "PalsFunction", targets: ["PalsFunction"]),
         .library(name: "PalsRuntime", targets: ["PalsRuntime"]),
