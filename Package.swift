@@ -120,11 +120,13 @@ let package = Package(
         .target(name: "PalsTestSupport", dependencies: ["PalsCore"], path: "Tests/Support"),
         .testTarget(name: "PalsCoreTests", dependencies: ["PalsCore", "PalsTestSupport"]),
         .testTarget(name: "PalsProtocolsTests", dependencies: ["PalsCore", "PalsProtocols"]),
-        .testTarget(name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsTestSupport"]),
+        .testTarget(
+            name: "PalsExplorerTests", dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsTestSupport"]),
         .testTarget(
             name: "PalsSymbolicTests",
             dependencies: ["PalsCore", "PalsProtocols", "PalsExplorer", "PalsZ3", "PalsSymbolic", "TrustedPals"]),
-        .testTarget(name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "TrustedPals"]),
+        .testTarget(
+            name: "PalsBackendTests", dependencies: ["PalsCore", "PalsProtocols", "PalsBackend", "TrustedPals"]),
         .testTarget(
             name: "PalsRuntimeTests",
             dependencies: [
@@ -139,7 +141,11 @@ let package = Package(
         .testTarget(name: "PalsFunctionTests", dependencies: ["PalsCore", "PalsProtocols", "PalsFunction"]),
         .testTarget(name: "PalsCLITests", dependencies: ["PalsCore", "PalsProtocols", "PalsTestSupport", "pals"]),
         .testTarget(
-            name: "PalsCardTests", dependencies: ["PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "TrustedPals", "PalsTestSupport", "pals"]),
+            name: "PalsCardTests",
+            dependencies: [
+                "PalsCore", "PalsProtocols", "PalsModule", "PalsRuntime", "PalsCard", "TrustedPals", "PalsTestSupport",
+                "pals",
+            ]),
         .testTarget(name: "PalsWebTests", dependencies: ["PalsCore", "PalsProtocols", "PalsWeb"]),
     ],
     swiftLanguageModes: [.v6]

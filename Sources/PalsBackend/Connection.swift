@@ -28,7 +28,12 @@ public struct BackendError: Error, CustomStringConvertible, Sendable {
         var s = "backend error: \(message)"
         if let request { s += "\n  request: \(request)" }
         let err = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        s += err.isEmpty ? "\n  backend stderr: (empty)" : "\n  backend stderr:\n" + err.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        s +=
+            err.isEmpty
+            ? "\n  backend stderr: (empty)"
+            : "\n  backend stderr:\n"
+                + err.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(
+                    separator: "\n")
         return s
     }
 }

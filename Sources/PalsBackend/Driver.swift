@@ -141,7 +141,8 @@ public final class BackendDriver {
                     throw protocolError("a send reply needs an array \"messages\"", reply, sends[k])
                 }
                 guard messages.count == n else {
-                    throw protocolError("a send reply must hold n = \(n) messages, got \(messages.count)", reply, sends[k])
+                    throw protocolError(
+                        "a send reply must hold n = \(n) messages, got \(messages.count)", reply, sends[k])
                 }
                 sent[i] = messages
                 if strict {
@@ -149,7 +150,8 @@ public final class BackendDriver {
                         let expected = model.coding.encode(trace.messages[r - 1][i][j])
                         if !messages[j].sameValue(as: expected) {
                             disagreements.append(
-                                "round \(r) p\(i)→p\(j): sent \(messages[j].compact), the model sends \(expected.compact)")
+                                "round \(r) p\(i)→p\(j): sent \(messages[j].compact), the model sends \(expected.compact)"
+                            )
                         }
                     }
                 }
@@ -184,7 +186,8 @@ public final class BackendDriver {
         var decisionsDiffer = false
         for i in 0..<n where decisions[i] != modelDecisions[i] {
             decisionsDiffer = true
-            disagreements.append("p\(i) decided \(Self.show(decisions[i])), the model decides \(Self.show(modelDecisions[i]))")
+            disagreements.append(
+                "p\(i) decided \(Self.show(decisions[i])), the model decides \(Self.show(modelDecisions[i]))")
         }
         var context = trace.context(round: rounds)
         context.decisions = decisions.map { DecisionCoding.decision($0, n: n) }

@@ -73,7 +73,9 @@ public final class BackendServer<C: MessageCoding> {
             guard proto == protocolName else {
                 throw PalsError(.unknownProtocol, "this backend serves only \(protocolName), not \"\(proto)\"")
             }
-            guard input != Concrete.bottomValue else { throw PalsError(.invalidArgument, "input \(input) is reserved for ⊥") }
+            guard input != Concrete.bottomValue else {
+                throw PalsError(.invalidArgument, "input \(input) is reserved for ⊥")
+            }
             var session: Session
             if let s = runs[run] {
                 guard s.proto.n == n, s.proto.t == t else {

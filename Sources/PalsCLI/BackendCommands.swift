@@ -7,7 +7,8 @@ import TrustedPals
 struct TestBackendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-backend",
-        abstract: "Property-test another implementation (a backend speaking specs/backend-protocol.md) against the model.",
+        abstract:
+            "Property-test another implementation (a backend speaking specs/backend-protocol.md) against the model.",
         discussion: """
             The backend command is started once (/bin/sh -c COMMAND) and driven over JSON lines. \
             Every run checks Termination, Validity, UniformAgreement and Agreement on the backend's \
@@ -45,12 +46,21 @@ struct TestBackendCommand: ParsableCommand {
     var keepGoing = false
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
-    @Option(help: "Also write a self-contained HTML report (runs, patterns, the failure and its shrunk run's diagram) to this file.")
+    @Option(
+        help:
+            "Also write a self-contained HTML report (runs, patterns, the failure and its shrunk run's diagram) to this file."
+    )
     var html: String?
     @Option(help: "Folder for shrunk counterexamples (default: a new temporary folder, made when a run fails).")
     var out: String?
 
-    func run() throws { try TestBackendRequest(protocolName: protocolName, cmd: cmd, n: n, t: t, runs: runs, seed: seed, exhaustive: exhaustive, maxPatterns: maxPatterns, replay: replay, strict: strict, timeout: timeout, keepGoing: keepGoing, json: json, html: html, out: out).run() }
+    func run() throws {
+        try TestBackendRequest(
+            protocolName: protocolName, cmd: cmd, n: n, t: t, runs: runs, seed: seed, exhaustive: exhaustive,
+            maxPatterns: maxPatterns, replay: replay, strict: strict, timeout: timeout, keepGoing: keepGoing,
+            json: json, html: html, out: out
+        ).run()
+    }
 }
 
 struct BackendCommand: ParsableCommand {
@@ -70,9 +80,12 @@ struct BackendCommand: ParsableCommand {
 
     func validate() throws {
         if let protocolName, let protocolOption, protocolName != protocolOption {
-            throw PalsError(.invalidArgument, "give the protocol once: \(protocolName) or --protocol-name \(protocolOption)")
+            throw PalsError(
+                .invalidArgument, "give the protocol once: \(protocolName) or --protocol-name \(protocolOption)")
         }
     }
 
-    func run() throws { try BackendRequest(protocolName: protocolName ?? protocolOption ?? "uic", variant: variant).run() }
+    func run() throws {
+        try BackendRequest(protocolName: protocolName ?? protocolOption ?? "uic", variant: variant).run()
+    }
 }

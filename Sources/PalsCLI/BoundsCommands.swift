@@ -36,8 +36,13 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
-    @Option(help: "With --json: check only shard I of K (every K-th cell of the table); `pals merge` combines the K outputs.")
+    @Option(
+        help:
+            "With --json: check only shard I of K (every K-th cell of the table); `pals merge` combines the K outputs.")
     var shard: String?
 
-    func run() throws { try BoundsRequest(protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard).run() }
+    func run() throws {
+        try BoundsRequest(protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard)
+            .run()
+    }
 }

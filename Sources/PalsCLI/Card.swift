@@ -36,10 +36,14 @@ struct CardCommand: ParsableCommand, RuntimeCommandBody {
     @Option(help: "The virtual reader's IPv4 address.")
     var readerHost = "127.0.0.1"
 
-    @Option(parsing: .unconditional, help: "How long to wait for the reader, milliseconds (at start and after pcscd closed the link).")
+    @Option(
+        parsing: .unconditional,
+        help: "How long to wait for the reader, milliseconds (at start and after pcscd closed the link).")
     var connectTimeout = 10000
 
-    @Option(parsing: .unconditional, help: "Answer every module command this many microseconds after it arrived (timing unobservability).")
+    @Option(
+        parsing: .unconditional,
+        help: "Answer every module command this many microseconds after it arrived (timing unobservability).")
     var fixedTimeUs: Int?
 
     func run() throws { try withRuntimeModel(try instance.parameters.spec(protocolName), RuntimeDispatch(body: self)) }
@@ -53,7 +57,8 @@ struct CardCommand: ParsableCommand, RuntimeCommandBody {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
         let module = try SecurityModule(
-            codec: model.codec, key: k, roster: r, sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
+            codec: model.codec, key: k, roster: r,
+            sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
         if let f = fixedTimeUs, f < 1 || f > 10_000_000 {
             throw PalsError(.invalidArgument, "--fixed-time-us must be 1…10000000, got \(f)")
         }
@@ -114,28 +119,38 @@ struct TimingCommand: ParsableCommand, RuntimeCommandBody {
                     ("sessionsPerClass", .int(report.sessionsPerClass)),
                     ("fixedTimeMicroseconds", fixedTimeUs.map { .int($0) } ?? .null),
                     ("overruns", .int(report.overruns)),
-                    ("rows", .array(report.rows.map { r in
-                        .object([
-                            ("kind", .string(r.kind)), ("meanA", .double(r.a.mean / 1000)), ("meanB", .double(r.b.mean / 1000)),
-                            ("t", .double(r.t.isFinite ? r.t : (r.t > 0 ? 1e300 : -1e300))),
-                            ("apdus", .double(r.apdus)), ("bytes", .double(r.bytes)),
-                        ])
-                    })),
+                    (
+                        "rows",
+                        .array(
+                            report.rows.map { r in
+                                .object([
+                                    ("kind", .string(r.kind)), ("meanA", .double(r.a.mean / 1000)),
+                                    ("meanB", .double(r.b.mean / 1000)),
+                                    ("t", .double(r.t.isFinite ? r.t : (r.t > 0 ? 1e300 : -1e300))),
+                                    ("apdus", .double(r.apdus)), ("bytes", .double(r.bytes)),
+                                ])
+                            })
+                    ),
                     ("leaks", .array(report.leaks.map { .string($0) })),
                 ]).compact)
         } else {
-            print("\(model.codec.instanceName): \(report.sessionsPerClass) sessions per class, \(report.classes.0) vs \(report.classes.1)"
-                + (fixedTimeUs.map { ", fixed-time answers at \($0) µs" } ?? ""))
+            print(
+                "\(model.codec.instanceName): \(report.sessionsPerClass) sessions per class, \(report.classes.0) vs \(report.classes.1)"
+                    + (fixedTimeUs.map { ", fixed-time answers at \($0) µs" } ?? ""))
             print("kind          mean A µs   mean B µs   Welch t")
             for r in report.rows {
                 let pad = { (s: String, w: Int) in String(repeating: " ", count: max(0, w - s.count)) + s }
                 print(
-                    r.kind.padding(toLength: 12, withPad: " ", startingAt: 0) + pad(String(format: "%.2f", r.a.mean / 1000), 12)
+                    r.kind.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + pad(String(format: "%.2f", r.a.mean / 1000), 12)
                         + pad(String(format: "%.2f", r.b.mean / 1000), 12) + pad(String(format: "%.2f", r.t), 10)
                         + (abs(r.t) > TimingReport.threshold ? "  LEAK" : ""))
             }
             if report.overruns > 0 { print("overruns: \(report.overruns) command(s) took longer than the budget") }
-            print(report.leaks.isEmpty ? "no |t| above \(TimingReport.threshold)" : "leak: |t| > \(TimingReport.threshold) for \(report.leaks.joined(separator: ", "))")
+            print(
+                report.leaks.isEmpty
+                    ? "no |t| above \(TimingReport.threshold)"
+                    : "leak: |t| > \(TimingReport.threshold) for \(report.leaks.joined(separator: ", "))")
         }
         if !report.leaks.isEmpty { throw ExitCode(1) }
     }

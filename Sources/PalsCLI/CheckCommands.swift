@@ -35,15 +35,29 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(parsing: .unconditional, help: "Comma-separated inputs, one per process (default 0,1,…,n-1).")
     var inputs: String?
-    @Flag(help: "Stop after the first faulty-set size at which some property fails (symbolic engine: after the first violated property).")
+    @Flag(
+        help:
+            "Stop after the first faulty-set size at which some property fails (symbolic engine: after the first violated property)."
+    )
     var first = false
     @Option(help: "Folder for counterexample files.")
     var out = "counterexamples"
-    @Option(help: "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file.")
+    @Option(
+        help:
+            "Also write a self-contained HTML report (verdicts, space-time diagram of each counterexample) to this file."
+    )
     var html: String?
 
-    @Option(help: "Explicit engine, with --json: search only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    @Option(
+        help:
+            "Explicit engine, with --json: search only shard I of K (every K-th faulty set); `pals merge` combines the K outputs."
+    )
     var shard: String?
 
-    func run() throws { try CheckRequest(protocolName: protocolName, n: n, t: t, model: model.parameters, inputs: inputs, first: first, out: out, html: html, shard: shard).run() }
+    func run() throws {
+        try CheckRequest(
+            protocolName: protocolName, n: n, t: t, model: model.parameters, inputs: inputs, first: first, out: out,
+            html: html, shard: shard
+        ).run()
+    }
 }

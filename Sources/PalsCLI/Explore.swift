@@ -27,7 +27,9 @@ struct ExploreCommand: ParsableCommand {
     var host = "127.0.0.1"
 
     func run() throws {
-        guard (0...65535).contains(port) else { throw PalsError(.invalidArgument, "--port \(port) is out of range 0…65535") }
+        guard (0...65535).contains(port) else {
+            throw PalsError(.invalidArgument, "--port \(port) is out of range 0…65535")
+        }
         let files = try ExplorerFiles(file: file)
         let server = ExplorerServer(host: host, port: port, files: files)
         let failure = Mutex<String?>(nil)
@@ -36,7 +38,9 @@ struct ExploreCommand: ParsableCommand {
         Task {
             do {
                 try await server.run { port in
-                    let line = "pals explore: http://\(shownHost):\(port)/" + (files.initial.map { " (opened \($0))" } ?? "") + "\n"
+                    let line =
+                        "pals explore: http://\(shownHost):\(port)/" + (files.initial.map { " (opened \($0))" } ?? "")
+                        + "\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             } catch {

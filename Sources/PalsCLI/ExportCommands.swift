@@ -19,7 +19,10 @@ struct ExportCommand: ParsableCommand {
     var file: String
     @Option(help: "Write to this file instead of standard output.")
     var out: String?
-    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
+    @Option(
+        help:
+            "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one."
+    )
     var function: String?
 
     func run() throws { try ExportRequest(format: format, file: file, out: out, function: function).run() }

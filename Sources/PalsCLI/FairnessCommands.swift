@@ -25,13 +25,20 @@ struct FairnessCommand: ParsableCommand {
     var n: Int
     @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int
-    @Option(name: .customLong("M"), parsing: .unconditional, help: "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds; default \(Catalog.defaultM)).")
+    @Option(
+        name: .customLong("M"), parsing: .unconditional,
+        help:
+            "ρ is drawn uniformly from 1…M (fake rounds; 1 ≤ M ≤ 63: the run has M + 1 ≤ 64 rounds; default \(Catalog.defaultM))."
+    )
     var M: Int?
     @Option(help: "fake-rounds (default) or deterministic.")
     var mode = "fake-rounds"
     @Option(parsing: .unconditional, help: "Worker threads.")
     var threads = 2
-    @Option(help: "explicit (the product of the M runs), symbolic (deterministic mode only: Z3 checks Fairness, the answer is 0 or 1) or auto (symbolic for the deterministic mode when n > 4).")
+    @Option(
+        help:
+            "explicit (the product of the M runs), symbolic (deterministic mode only: Z3 checks Fairness, the answer is 0 or 1) or auto (symbolic for the deterministic mode when n > 4)."
+    )
     var engine: EngineChoice = .auto
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -40,8 +47,16 @@ struct FairnessCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
-    @Option(help: "Explicit engine, with --json: explore only shard I of K (every K-th faulty set); `pals merge` combines the K outputs.")
+    @Option(
+        help:
+            "Explicit engine, with --json: explore only shard I of K (every K-th faulty set); `pals merge` combines the K outputs."
+    )
     var shard: String?
 
-    func run() throws { try FairnessRequest(n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html, shard: shard).run() }
+    func run() throws {
+        try FairnessRequest(
+            n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html,
+            shard: shard
+        ).run()
+    }
 }

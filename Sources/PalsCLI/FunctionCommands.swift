@@ -29,7 +29,8 @@ struct FunctionInspectCommand: ParsableCommand {
 struct FunctionCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check that F is total on vectors of n entries: every presence mask with extreme and seeded random values.",
+        abstract:
+            "Check that F is total on vectors of n entries: every presence mask with extreme and seeded random values.",
         discussion: """
             SMC-Termination needs a total F. Tries every presence mask for n ≤ 10 (for larger n: every mask \
             with at most two entries present or absent, and random masks), each with all entries 0, 1, \
@@ -49,13 +50,17 @@ struct FunctionCheckCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try FunctionCheckRequest(file: file, n: n, samples: samples, seed: seed, fuel: fuel, json: json).run() }
+    func run() throws {
+        try FunctionCheckRequest(file: file, n: n, samples: samples, seed: seed, fuel: fuel, json: json).run()
+    }
 }
 
 struct FunctionBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time loading a module and one evaluation, with and without fuel metering, next to a built-in (Benchmarks/functions).")
+        abstract:
+            "Time loading a module and one evaluation, with and without fuel metering, next to a built-in (Benchmarks/functions)."
+    )
     @Argument(help: "A .wasm file computing the same function as --builtin.")
     var file: String
     @Option(help: "The built-in it re-implements.")
@@ -67,5 +72,7 @@ struct FunctionBenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rounds (the median is reported).")
     var rounds = 5
 
-    func run() throws { try FunctionBenchRequest(file: file, builtin: builtin, n: n, iterations: iterations, rounds: rounds).run() }
+    func run() throws {
+        try FunctionBenchRequest(file: file, builtin: builtin, n: n, iterations: iterations, rounds: rounds).run()
+    }
 }

@@ -4,7 +4,8 @@ import TrustedPals
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine the --json outputs of the shards of one run (--shard I/K) into what the unsharded run prints.",
+        abstract:
+            "Combine the --json outputs of the shards of one run (--shard I/K) into what the unsharded run prints.",
         discussion: """
             Each FILE is the output of `pals check`, `bounds` or `fairness` run with \
             --shard I/K --json; together they must be the K shards of one run (the same \

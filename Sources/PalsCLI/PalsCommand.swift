@@ -10,7 +10,8 @@ import TrustedPals
 public struct PalsCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "pals",
-        abstract: "TrustedPals: a model checker and test oracle for secure multi-party computation on security modules.",
+        abstract:
+            "TrustedPals: a model checker and test oracle for secure multi-party computation on security modules.",
         discussion: """
             With no subcommand, runs the main job: the UIC resilience table for n = 2…5, \
             writing counterexamples under counterexamples/ (same as `pals bounds uic --n 2...5`).
@@ -22,9 +23,11 @@ public struct PalsCommand: ParsableCommand {
             reference semantics disagree, or Z3 reported an error).
             """,
         subcommands: [
-            BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self, ReplayCommand.self, ExportCommand.self, ExploreCommand.self,
+            BoundsCommand.self, CheckCommand.self, FairnessCommand.self, UnobservabilityCommand.self,
+            ReplayCommand.self, ExportCommand.self, ExploreCommand.self,
             SimulateCommand.self, TestBackendCommand.self, BackendCommand.self,
-            FunctionCommand.self, KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self, OracleCommand.self, ModuleCommand.self, CardCommand.self, TimingCommand.self, MergeCommand.self,
+            FunctionCommand.self, KeygenCommand.self, PeerCommand.self, ClusterCommand.self, CampaignCommand.self,
+            OracleCommand.self, ModuleCommand.self, CardCommand.self, TimingCommand.self, MergeCommand.self,
         ],
         defaultSubcommand: BoundsCommand.self
     )

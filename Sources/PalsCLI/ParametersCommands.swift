@@ -6,29 +6,55 @@ import TrustedPals
 
 /// Options shared by the commands that explore a model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds; smc: the function, see --function; fair-exchange: the mode, see --mode).")
+    @Option(
+        help:
+            "Variant of the protocol (uic: standard, no-intersection, no-trust-check, no-halting, merge-all-received, t-rounds; smc: the function, see --function; fair-exchange: the mode, see --mode)."
+    )
     var variant = "standard"
-    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in.")
+    @Option(
+        help:
+            "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in."
+    )
     var function: String?
-    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\"."
+    )
     var fuel: UInt64?
     @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
     var mode: String?
-    @Option(name: .customLong("M"), parsing: .unconditional, help: "fair-exchange, fake rounds: ρ is drawn from 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
+    @Option(
+        name: .customLong("M"), parsing: .unconditional,
+        help: "fair-exchange, fake rounds: ρ is drawn from 1…M; the run has M + 1 rounds (default \(Catalog.defaultM))."
+    )
     var M: Int?
     @Option(parsing: .unconditional, help: "Override the number of rounds (default: the protocol's, t+1 for uic).")
     var rounds: Int?
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
     var faults: FaultModel = .generalOmission
-    @Flag(help: "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct.")
+    @Flag(
+        help:
+            "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct."
+    )
     var symmetry = false
-    @Option(help: "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (check, bounds: explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round; unobservability: explicit while n ≤ \(EngineChoice.autoExplicitLimit); symbolic beyond).")
+    @Option(
+        help:
+            "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (check, bounds: explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round; unobservability: explicit while n ≤ \(EngineChoice.autoExplicitLimit); symbolic beyond)."
+    )
     var engine: EngineChoice = .explicit
-    @Option(parsing: .unconditional, help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds."
+    )
     var timeout: Double?
     @Option(parsing: .unconditional, help: "Worker threads.")
     var threads = 2
-    @Option(help: "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less).")
+    @Option(
+        help:
+            "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less)."
+    )
     var maxMemory: String?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -38,5 +64,9 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The library's parameters.
-    var parameters: ModelParameters { ModelParameters(variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, faults: faults, symmetry: symmetry, engine: engine, timeout: timeout, threads: threads, maxMemory: maxMemory, json: json) }
+    var parameters: ModelParameters {
+        ModelParameters(
+            variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, faults: faults,
+            symmetry: symmetry, engine: engine, timeout: timeout, threads: threads, maxMemory: maxMemory, json: json)
+    }
 }

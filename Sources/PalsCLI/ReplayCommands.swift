@@ -7,21 +7,33 @@ import TrustedPals
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Re-run a counterexample file through the reference semantics and say whether it still violates its property.")
+        abstract:
+            "Re-run a counterexample file through the reference semantics and say whether it still violates its property."
+    )
     @Argument(help: "A counterexample file.")
     var file: String
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
-    @Option(help: "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves.")
+    @Option(
+        help:
+            "Re-run the file against this backend command (specs/backend-protocol.md) instead of the reference semantics; exit 1 when it still fails, 3 when the backend misbehaves."
+    )
     var backend: String?
     @Option(parsing: .unconditional, help: "With --backend: seconds to wait for each reply.")
     var timeout: Double = 5
-    @Option(help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
+    @Option(
+        help: "Also write a self-contained HTML report (the run's space-time diagram, every property) to this file.")
     var html: String?
-    @Option(help: "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one.")
+    @Option(
+        help:
+            "smc with a user's F: the .wasm module (default: the path recorded in the file); refused unless its SHA-256 is the recorded one."
+    )
     var function: String?
 
-    func run() throws { try ReplayRequest(file: file, json: json, backend: backend, timeout: timeout, html: html, function: function).run() }
+    func run() throws {
+        try ReplayRequest(file: file, json: json, backend: backend, timeout: timeout, html: html, function: function)
+            .run()
+    }
 }
 
 struct SimulateCommand: ParsableCommand {
@@ -57,5 +69,10 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try SimulateRequest(protocolName: protocolName, n: n, t: t, variant: variant, function: function, fuel: fuel, rounds: rounds, faults: faults, inputs: inputs, pattern: pattern, faulty: faulty, drops: drops, crashes: crashes, json: json).run() }
+    func run() throws {
+        try SimulateRequest(
+            protocolName: protocolName, n: n, t: t, variant: variant, function: function, fuel: fuel, rounds: rounds,
+            faults: faults, inputs: inputs, pattern: pattern, faulty: faulty, drops: drops, crashes: crashes, json: json
+        ).run()
+    }
 }

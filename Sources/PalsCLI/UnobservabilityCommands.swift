@@ -33,7 +33,9 @@ struct UnobservabilityCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest number of faulty processes.")
     var t: Int?
     @OptionGroup var model: UnobservabilityModelOptions
-    @Option(parsing: .unconditional, help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
+    @Option(
+        parsing: .unconditional,
+        help: "smc, explicit engine: the values each correct process's input ranges over (default x_i and x_i + 256).")
     var values: String?
     @Option(help: "Folder for counterexample files (written under FOLDER/noninterference/).")
     var out = "counterexamples"
@@ -42,7 +44,12 @@ struct UnobservabilityCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report to this file.")
     var html: String?
 
-    func run() throws { try UnobservabilityRequest(protocolName: protocolName, n: n, t: t, model: model.parameters, values: values, out: out, replay: replay, html: html).run() }
+    func run() throws {
+        try UnobservabilityRequest(
+            protocolName: protocolName, n: n, t: t, model: model.parameters, values: values, out: out, replay: replay,
+            html: html
+        ).run()
+    }
 }
 
 /// The model options `unobservability` uses: the instance, the engine and
@@ -51,19 +58,35 @@ struct UnobservabilityCommand: ParsableCommand {
 struct UnobservabilityModelOptions: ParsableArguments {
     @Option(help: "Variant of the protocol (smc: the function, see --function; fair-exchange: the mode, see --mode).")
     var variant = "standard"
-    @Option(help: "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in.")
+    @Option(
+        help:
+            "smc: the function F from the registry (sum, max, majority, auction, identity; also sum-unpadded, sum-mismatched), or a WebAssembly module PATH.wasm (specs/function-abi.md). Same as --variant for a built-in."
+    )
     var function: String?
-    @Option(parsing: .unconditional, help: "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\".")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "smc with --function PATH.wasm: fuel of one evaluation of F (default 10000000); running out is \"F failed\"."
+    )
     var fuel: UInt64?
     @Option(help: "fair-exchange: deterministic, fake-rounds (default) or fake-rounds-leaky. Same as --variant.")
     var mode: String?
-    @Option(name: .customLong("M"), parsing: .unconditional, help: "fair-exchange, fake rounds: ρ ranges over 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
+    @Option(
+        name: .customLong("M"), parsing: .unconditional,
+        help: "fair-exchange, fake rounds: ρ ranges over 1…M; the run has M + 1 rounds (default \(Catalog.defaultM)).")
     var M: Int?
     @Option(parsing: .unconditional, help: "Override the number of rounds (default: the protocol's).")
     var rounds: Int?
-    @Option(help: "Engine: explicit (the runs of the family explored together), symbolic (Z3, self-composition) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond).")
+    @Option(
+        help:
+            "Engine: explicit (the runs of the family explored together), symbolic (Z3, self-composition) or auto (explicit while n ≤ \(EngineChoice.autoExplicitLimit), symbolic beyond)."
+    )
     var engine: EngineChoice = .explicit
-    @Option(parsing: .unconditional, help: "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds."
+    )
     var timeout: Double?
     @Option(parsing: .unconditional, help: "Worker threads (explicit engine).")
     var threads = 2
@@ -76,5 +99,9 @@ struct UnobservabilityModelOptions: ParsableArguments {
     }
 
     /// The library's parameters.
-    var parameters: ModelParameters { ModelParameters(variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, engine: engine, timeout: timeout, threads: threads, json: json) }
+    var parameters: ModelParameters {
+        ModelParameters(
+            variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, engine: engine,
+            timeout: timeout, threads: threads, json: json)
+    }
 }

@@ -28,7 +28,10 @@ public final class CardModuleLink: ModuleLink {
 
     public init(channel: CardChannel) throws(ModuleError) {
         self.channel = channel
-        let r = try exchange(ISOCommand(cla: CardApplet.interindustry, ins: CardApplet.selectINS, p1: 0x04, p2: 0x0C, data: CardApplet.aid).bytes)
+        let r = try exchange(
+            ISOCommand(
+                cla: CardApplet.interindustry, ins: CardApplet.selectINS, p1: 0x04, p2: 0x0C, data: CardApplet.aid
+            ).bytes)
         let sw = CardStatus(r[r.count - 2], r[r.count - 1])
         guard sw == .ok else { throw ModuleError("the card refused SELECT of the TrustedPals applet: status \(sw)") }
     }
@@ -74,7 +77,8 @@ public final class CardModuleLink: ModuleLink {
             guard sw.sw1 == 0x61 else { return sw == .ok ? data + sw.bytes : sw.bytes }
             guard data.count <= CommandAPDU.maxData + 65536 else { throw ModuleError("the card's answer does not end") }
             let ne = sw.sw2 == 0 ? 256 : Int(sw.sw2)
-            response = try exchange(ISOCommand(cla: CardApplet.interindustry, ins: CardApplet.getResponseINS, ne: ne).bytes)
+            response = try exchange(
+                ISOCommand(cla: CardApplet.interindustry, ins: CardApplet.getResponseINS, ne: ne).bytes)
         }
     }
 }

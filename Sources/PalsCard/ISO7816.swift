@@ -22,7 +22,9 @@ public struct ISOCommand: Equatable, Sendable {
     /// Whether the command uses the extended length fields.
     public var extended: Bool
 
-    public init(cla: UInt8, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = [], ne: Int? = nil, extended: Bool = false) {
+    public init(
+        cla: UInt8, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = [], ne: Int? = nil, extended: Bool = false
+    ) {
         self.cla = cla
         self.ins = ins
         self.p1 = p1
@@ -123,7 +125,9 @@ public struct CardStatus: RawRepresentable, Hashable, Sendable, Error, CustomStr
     public static let claNotSupported = CardStatus(rawValue: 0x6E00)
 
     /// 61xx: xx more bytes (00: 256 or more) wait for GET RESPONSE.
-    public static func moreData(_ remaining: Int) -> CardStatus { CardStatus(0x61, remaining >= 256 ? 0 : UInt8(remaining)) }
+    public static func moreData(_ remaining: Int) -> CardStatus {
+        CardStatus(0x61, remaining >= 256 ? 0 : UInt8(remaining))
+    }
 
     public var sw1: UInt8 { UInt8(rawValue >> 8) }
     public var sw2: UInt8 { UInt8(rawValue & 0xff) }

@@ -22,6 +22,7 @@ public enum CardModuleSpec {
     public static func connect(
         reader: String?, cardTimeout: Double = 5, transmitTimeout: Double = PCSCChannel.defaultTransmitTimeout
     ) throws(ModuleError) -> CardModuleLink {
-        try CardModuleLink(channel: PCSCChannel(reader: reader, cardTimeout: cardTimeout, transmitTimeout: transmitTimeout))
+        try CardModuleLink(
+            channel: PCSCChannel(reader: reader, cardTimeout: cardTimeout, transmitTimeout: transmitTimeout))
     }
 }

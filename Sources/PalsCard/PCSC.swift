@@ -67,9 +67,13 @@ public final class PCSCChannel: CardChannel {
             let list = names.isEmpty ? "none" : names.map { "\"\($0)\"" }.joined(separator: ", ")
             if let reader {
                 throw ModuleError(
-                    matches.isEmpty ? "no PC/SC reader named \"\(reader)\" (readers: \(list))" : "\"\(reader)\" names \(matches.count) PC/SC readers (readers: \(list))")
+                    matches.isEmpty
+                        ? "no PC/SC reader named \"\(reader)\" (readers: \(list))"
+                        : "\"\(reader)\" names \(matches.count) PC/SC readers (readers: \(list))")
             }
-            throw ModuleError(names.isEmpty ? "no PC/SC reader" : "\(names.count) PC/SC readers: name one with pcsc:READER (readers: \(list))")
+            throw ModuleError(
+                names.isEmpty
+                    ? "no PC/SC reader" : "\(names.count) PC/SC readers: name one with pcsc:READER (readers: \(list))")
         }
         chosen = matches[0]
         self.reader = chosen
@@ -96,7 +100,8 @@ public final class PCSCChannel: CardChannel {
         var current = DWORD(SCARD_STATE_UNAWARE)
         while true {
             let left = deadline - ContinuousClock.now
-            let ms = max(0, Int(left.components.seconds) * 1000 + Int(left.components.attoseconds / 1_000_000_000_000_000))
+            let ms = max(
+                0, Int(left.components.seconds) * 1000 + Int(left.components.attoseconds / 1_000_000_000_000_000))
             var event: DWORD = 0
             let rc: LONG = reader.withCString { name in
                 var state = SCARD_READERSTATE()
@@ -258,7 +263,8 @@ private final class TransmitCall: @unchecked Sendable {
         length = DWORD(out.count)
         rc = command.withUnsafeBufferPointer { cmd in
             out.withUnsafeMutableBufferPointer { buf in
-                SCardTransmit(card, pals_scard_pci(proto), cmd.baseAddress, DWORD(cmd.count), nil, buf.baseAddress, &length)
+                SCardTransmit(
+                    card, pals_scard_pci(proto), cmd.baseAddress, DWORD(cmd.count), nil, buf.baseAddress, &length)
             }
         }
         done.signal()

@@ -58,7 +58,9 @@ public final class PrivatePCSCD {
 
     /// Starts `count` daemons, the i-th in `directory`/pcscd-i with a reader
     /// named "\(name) i"; stops those started when one fails.
-    public static func start(count: Int, name: String = "TrustedPals card", directory: String, timeout: Double = 10) throws(PalsError) -> [PrivatePCSCD] {
+    public static func start(count: Int, name: String = "TrustedPals card", directory: String, timeout: Double = 10)
+        throws(PalsError) -> [PrivatePCSCD]
+    {
         guard count >= 1 && count <= 64 else {
             throw PalsError(.invalidArgument, "1…64 virtual readers, asked for \(count)")
         }
@@ -68,7 +70,8 @@ public final class PrivatePCSCD {
             do {
                 started.append(
                     try PrivatePCSCD(
-                        port: ports[i], name: "\(name) \(i)", directory: (directory as NSString).appendingPathComponent("pcscd-\(i)"),
+                        port: ports[i], name: "\(name) \(i)",
+                        directory: (directory as NSString).appendingPathComponent("pcscd-\(i)"),
                         timeout: timeout))
             } catch {
                 for d in started { d.stop() }
@@ -81,9 +84,12 @@ public final class PrivatePCSCD {
     /// Starts pcscd with one vpcd reader named `name` on `port` (and
     /// `port` + 1); waits (up to `timeout` seconds) until its socket exists
     /// and the reader's port listens.
-    public init(port: Int, name: String = "TrustedPals card", directory: String, timeout: Double = 10) throws(PalsError) {
+    public init(port: Int, name: String = "TrustedPals card", directory: String, timeout: Double = 10) throws(PalsError)
+    {
         if let missing = Self.missingPackages() {
-            throw PalsError(.invalidArgument, "a virtual card reader needs \(missing) (Debian: apt-get install pcscd vsmartcard-vpcd)")
+            throw PalsError(
+                .invalidArgument,
+                "a virtual card reader needs \(missing) (Debian: apt-get install pcscd vsmartcard-vpcd)")
         }
         let pcscd = Self.findExecutable("pcscd", in: ["/usr/sbin", "/usr/bin", "/sbin"])!
         let unshare = Self.findExecutable("unshare", in: ["/usr/bin", "/bin"])!
@@ -106,7 +112,10 @@ public final class PrivatePCSCD {
         self.port = port
         readerName = "\(name) 00 00"
         let text = "FRIENDLYNAME \"\(name)\"\nDEVICENAME /dev/null:\(port)\nLIBPATH \(Self.driver)\nCHANNELID \(port)\n"
-        guard FileManager.default.createFile(atPath: (conf as NSString).appendingPathComponent("vpcd"), contents: Data(text.utf8)) else {
+        guard
+            FileManager.default.createFile(
+                atPath: (conf as NSString).appendingPathComponent("vpcd"), contents: Data(text.utf8))
+        else {
             rmdir(run)
             throw PalsError(.invalidArgument, "cannot write the reader configuration into \(conf)")
         }
@@ -151,8 +160,11 @@ public final class PrivatePCSCD {
         while !(FileManager.default.fileExists(atPath: socketPath) && Self.listening(port)) {
             guard process.isRunning else {
                 stop()
-                let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
-                throw PalsError(.invalidArgument, "pcscd exited at start (status \(process.terminationStatus)): \(tail)")
+                let tail =
+                    (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(
+                        separator: " | ") ?? ""
+                throw PalsError(
+                    .invalidArgument, "pcscd exited at start (status \(process.terminationStatus)): \(tail)")
             }
             guard Date() < deadline else {
                 stop()
@@ -206,7 +218,9 @@ public final class PrivatePCSCD {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         a.sin_addr.s_addr = 0
         let rc = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         return rc != 0
     }
@@ -220,7 +234,9 @@ public final class PrivatePCSCD {
         var attempts = 0
         while ports.count < count {
             attempts += 1
-            guard attempts < 200 else { throw PalsError(.invalidArgument, "cannot find \(count) pairs of free TCP ports") }
+            guard attempts < 200 else {
+                throw PalsError(.invalidArgument, "cannot find \(count) pairs of free TCP ports")
+            }
             guard let (fd, p) = bindPort(0) else { continue }
             held.append(fd)
             guard p < 65535, let (fd2, _) = bindPort(p + 1) else { continue }
@@ -238,7 +254,9 @@ public final class PrivatePCSCD {
         a.sin_port = in_port_t(UInt16(port).bigEndian)
         a.sin_addr.s_addr = 0
         let rc = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             close(fd)

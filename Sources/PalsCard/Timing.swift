@@ -168,7 +168,8 @@ public enum TimingExperiment {
     /// The two classes for a protocol: fair exchange in the fake-rounds
     /// mode, ρ = 1 against ρ = M (p0's module's secret draw); otherwise all
     /// inputs 0 against random inputs.
-    public static func standardClasses<C: ModuleCodec>(_ model: RuntimeModel<C>, M: Int?) -> (TimingClass, TimingClass) {
+    public static func standardClasses<C: ModuleCodec>(_ model: RuntimeModel<C>, M: Int?) -> (TimingClass, TimingClass)
+    {
         let n = model.n
         if let M, M >= 2 {
             let inputs = model.defaultInputs
@@ -184,10 +185,13 @@ public enum TimingExperiment {
     }
 
     public static func run<C: ModuleCodec>(
-        model: RuntimeModel<C>, classes: (TimingClass, TimingClass), sessionsPerClass: Int, fixedBudgetNanoseconds: UInt64?,
+        model: RuntimeModel<C>, classes: (TimingClass, TimingClass), sessionsPerClass: Int,
+        fixedBudgetNanoseconds: UInt64?,
         seed: UInt64
     ) throws(PalsError) -> TimingReport {
-        guard sessionsPerClass >= 2 else { throw PalsError(.invalidArgument, "at least 2 sessions per class, got \(sessionsPerClass)") }
+        guard sessionsPerClass >= 2 else {
+            throw PalsError(.invalidArgument, "at least 2 sessions per class, got \(sessionsPerClass)")
+        }
         let n = model.n
         let keys = (0..<n).map { ModuleKey.generate(id: $0) }
         let roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil) })
@@ -232,8 +236,11 @@ public enum TimingExperiment {
             let cls = c == 0 ? classes.0 : classes.1
             draw.value = cls.random
             let inputs = cls.inputs(&rng)
-            guard inputs.count == n else { throw PalsError(.invalidArgument, "class \(cls.name) gives \(inputs.count) inputs for n = \(n)") }
-            let cluster = try MemoryCluster(model: model, links: links, session: SessionID(session), inputs: inputs, adversary: .none)
+            guard inputs.count == n else {
+                throw PalsError(.invalidArgument, "class \(cls.name) gives \(inputs.count) inputs for n = \(n)")
+            }
+            let cluster = try MemoryCluster(
+                model: model, links: links, session: SessionID(session), inputs: inputs, adversary: .none)
             do {
                 _ = try cluster.run()
             } catch {

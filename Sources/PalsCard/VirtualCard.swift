@@ -79,7 +79,9 @@ public final class VirtualCard {
         var last = ""
         repeat {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw PalsError(.invalidArgument, "cannot create a socket: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw PalsError(.invalidArgument, "cannot create a socket: \(String(cString: strerror(errno)))")
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)

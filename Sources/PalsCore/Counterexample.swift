@@ -65,39 +65,43 @@ public struct CounterexampleFile: Equatable, Sendable {
     }
 
     public var json: JSON {
-        .object([
-            ("schema", .string(Self.schemaID)),
-            ("protocol", .string(protocolName)),
-            ("variant", .string(variant)),
-            ("n", .int(n)),
-            ("t", .int(t)),
-            ("rounds", .int(rounds)),
-            ("faultModel", .string(faultModel.rawValue)),
-            ("property", .string(property)),
-            ("violatedAfterRound", .int(violatedAfterRound)),
-            ("engine", .string(engine)),
-            ("inputs", .array(inputs.map { .int($0) })),
-            ("faulty", .array(pattern.faulty.map { .int($0) })),
-            (
-                "crashes",
-                .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
-            ),
-            (
-                "drops",
-                .array(
-                    pattern.drops.map {
-                        .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
-                    })
-            ),
-            (
-                "decisions",
-                .array(
-                    decisions.map { d in
-                        guard let d else { return .null }
-                        return .array(d.map { $0.map { .int($0) } ?? .null })
-                    })
-            ),
-        ] + (function.map { f in [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))] } ?? []))
+        .object(
+            [
+                ("schema", .string(Self.schemaID)),
+                ("protocol", .string(protocolName)),
+                ("variant", .string(variant)),
+                ("n", .int(n)),
+                ("t", .int(t)),
+                ("rounds", .int(rounds)),
+                ("faultModel", .string(faultModel.rawValue)),
+                ("property", .string(property)),
+                ("violatedAfterRound", .int(violatedAfterRound)),
+                ("engine", .string(engine)),
+                ("inputs", .array(inputs.map { .int($0) })),
+                ("faulty", .array(pattern.faulty.map { .int($0) })),
+                (
+                    "crashes",
+                    .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
+                ),
+                (
+                    "drops",
+                    .array(
+                        pattern.drops.map {
+                            .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
+                        })
+                ),
+                (
+                    "decisions",
+                    .array(
+                        decisions.map { d in
+                            guard let d else { return .null }
+                            return .array(d.map { $0.map { .int($0) } ?? .null })
+                        })
+                ),
+            ]
+                + (function.map { f in
+                    [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))]
+                } ?? []))
     }
 
     /// The file's text.
@@ -138,7 +142,9 @@ public struct CounterexampleFile: Equatable, Sendable {
             throw PalsError(.malformedFile, "n = \(n) is outside 1…\(ProcessSet.maxProcesses)")
         }
         guard t >= 0 && t < n else { throw PalsError(.malformedFile, "t = \(t) is outside 0…\(n - 1)") }
-        guard rounds >= 0 && rounds <= 1000 else { throw PalsError(.malformedFile, "rounds = \(rounds) is out of range") }
+        guard rounds >= 0 && rounds <= 1000 else {
+            throw PalsError(.malformedFile, "rounds = \(rounds) is out of range")
+        }
         // Optional fields, when present, must have their type: a value of
         // another type is an error, never read as the default.
         func optional<T>(_ key: String, _ get: (JSON) -> T?, _ what: String) throws(PalsError) -> T? {
@@ -146,7 +152,8 @@ public struct CounterexampleFile: Equatable, Sendable {
             guard let r = get(v) else { throw PalsError(.malformedFile, "field \"\(key)\" must be \(what)") }
             return r
         }
-        let modelName = try optional("faultModel", { $0.stringValue }, "a string") ?? FaultModel.generalOmission.rawValue
+        let modelName =
+            try optional("faultModel", { $0.stringValue }, "a string") ?? FaultModel.generalOmission.rawValue
         guard let model = FaultModel(rawValue: modelName) else {
             throw PalsError(.malformedFile, "unknown faultModel \"\(modelName)\"")
         }
@@ -190,7 +197,11 @@ public struct CounterexampleFile: Equatable, Sendable {
                 }
                 var row: [Int?] = []
                 for e in entries {
-                    if e.isNull { row.append(nil) } else if let i = e.intValue { row.append(i) } else {
+                    if e.isNull {
+                        row.append(nil)
+                    } else if let i = e.intValue {
+                        row.append(i)
+                    } else {
                         throw PalsError(.malformedFile, "decision entries are integers or null")
                     }
                 }

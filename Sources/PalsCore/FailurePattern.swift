@@ -143,7 +143,8 @@ extension FailurePattern {
             ("crashes", .array(crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
             (
                 "drops",
-                .array(drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
+                .array(
+                    drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
             ),
         ])
     }
@@ -158,7 +159,9 @@ extension FailurePattern {
             }
             for f in items {
                 guard let i = f.intValue, i >= 0, i < ProcessSet.maxProcesses else {
-                    throw PalsError(.malformedFile, "\(what): \"faulty\" must hold process indices 0…\(ProcessSet.maxProcesses - 1)")
+                    throw PalsError(
+                        .malformedFile, "\(what): \"faulty\" must hold process indices 0…\(ProcessSet.maxProcesses - 1)"
+                    )
                 }
                 p.faulty.insert(i)
             }

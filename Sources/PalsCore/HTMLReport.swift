@@ -25,9 +25,12 @@ public struct HTMLReport: Sendable {
     /// A table; `classes[k]`, when given, is the CSS class of row k
     /// (`holds`, `violated`, `unknown` colour the row).
     public mutating func table(header: [String], rows: [[String]], classes: [String]? = nil) {
-        var s = "<table><thead><tr>" + header.map { "<th>\(SpaceTimeSVG.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        var s =
+            "<table><thead><tr>" + header.map { "<th>\(SpaceTimeSVG.escape($0))</th>" }.joined()
+            + "</tr></thead><tbody>"
         for (k, row) in rows.enumerated() {
-            let cls = classes.flatMap { k < $0.count ? $0[k] : nil }.map { " class=\"\(SpaceTimeSVG.escape($0))\"" } ?? ""
+            let cls =
+                classes.flatMap { k < $0.count ? $0[k] : nil }.map { " class=\"\(SpaceTimeSVG.escape($0))\"" } ?? ""
             s += "<tr\(cls)>" + row.map { "<td>\(SpaceTimeSVG.escape($0))</td>" }.joined() + "</tr>"
         }
         parts.append(s + "</tbody></table>")
@@ -37,7 +40,8 @@ public struct HTMLReport: Sendable {
     public mutating func diagram(_ run: SpaceTimeRun, caption: String, highlightRound: Int? = nil) {
         parts.append(
             "<figure>" + SpaceTimeSVG.render(run, highlightRound: highlightRound)
-                + "<figcaption>\(SpaceTimeSVG.escape(caption))</figcaption>" + SpaceTimeSVG.legendHTML(run) + "</figure>")
+                + "<figcaption>\(SpaceTimeSVG.escape(caption))</figcaption>" + SpaceTimeSVG.legendHTML(run)
+                + "</figure>")
     }
 
     /// Raw HTML produced by this module's renderers (not user text).

@@ -176,7 +176,8 @@ public struct ITFTrace: Sendable {
                 "states",
                 .array(
                     states.enumerated().map { k, s in
-                        .object([("#meta", .object([("index", .int(k))] + s.meta))] + s.values.map { ($0.0, $0.1.json) })
+                        .object(
+                            [("#meta", .object([("index", .int(k))] + s.meta))] + s.values.map { ($0.0, $0.1.json) })
                     })
             ),
         ])
@@ -219,7 +220,11 @@ public struct ITFTrace: Sendable {
                 for to in alive {
                     for from in alive {
                         let link = JSON.array([.int(from), .int(to)])
-                        if trace.delivered[r - 1][to].contains(from) { delivered.append(link) } else { dropped.append(link) }
+                        if trace.delivered[r - 1][to].contains(from) {
+                            delivered.append(link)
+                        } else {
+                            dropped.append(link)
+                        }
                     }
                 }
                 meta = [
@@ -229,7 +234,10 @@ public struct ITFTrace: Sendable {
             }
             if r == rounds {
                 meta.append(
-                    ("crashedBeforeDeciding", .array(trace.crashed[rounds + 1].subtracting(trace.crashed[rounds]).map { .int($0) })))
+                    (
+                        "crashedBeforeDeciding",
+                        .array(trace.crashed[rounds + 1].subtracting(trace.crashed[rounds]).map { .int($0) })
+                    ))
             }
             states.append((meta, values))
         }
@@ -258,13 +266,16 @@ extension ITFTrace {
     /// another format and traces whose states disagree with each other.
     public static func run(from j: JSON, what: String) throws(PalsError) -> Run {
         guard let header = j["#meta"], header["format"]?.stringValue == formatID else {
-            throw PalsError(.malformedFile, "\(what): not an ITF trace written by pals (#meta.format is not \"\(formatID)\")")
+            throw PalsError(
+                .malformedFile, "\(what): not an ITF trace written by pals (#meta.format is not \"\(formatID)\")")
         }
         guard let states = j["states"]?.arrayValue, !states.isEmpty else {
             throw PalsError(.malformedFile, "\(what): \"states\" must be a non-empty array")
         }
         func value(_ s: JSON, _ name: String, _ k: Int) throws(PalsError) -> ITFValue {
-            guard let v = s[name] else { throw PalsError(.malformedFile, "\(what): state \(k) has no variable \"\(name)\"") }
+            guard let v = s[name] else {
+                throw PalsError(.malformedFile, "\(what): state \(k) has no variable \"\(name)\"")
+            }
             return try ITFValue(json: v, what: "\(what): state \(k), \(name)")
         }
         func int(_ s: JSON, _ name: String, _ k: Int) throws(PalsError) -> Int {
@@ -280,18 +291,23 @@ extension ITFTrace {
         }
         let rounds = states.count - 1
         func processList(_ j: JSON?, _ k: Int, _ name: String) throws(PalsError) -> [Int] {
-            guard let xs = j?.arrayValue else { throw PalsError(.malformedFile, "\(what): state \(k) #meta.\(name) must be an array") }
+            guard let xs = j?.arrayValue else {
+                throw PalsError(.malformedFile, "\(what): state \(k) #meta.\(name) must be an array")
+            }
             var out: [Int] = []
             for x in xs {
                 guard let p = x.intValue, p >= 0, p < n else {
-                    throw PalsError(.malformedFile, "\(what): state \(k) #meta.\(name) holds a process that does not exist")
+                    throw PalsError(
+                        .malformedFile, "\(what): state \(k) #meta.\(name) holds a process that does not exist")
                 }
                 out.append(p)
             }
             return out
         }
         func processSet(_ v: ITFValue, _ k: Int, _ name: String) throws(PalsError) -> ProcessSet {
-            guard case .set(let xs) = v else { throw PalsError(.malformedFile, "\(what): state \(k), \(name) must be a #set") }
+            guard case .set(let xs) = v else {
+                throw PalsError(.malformedFile, "\(what): state \(k), \(name) must be a #set")
+            }
             var s = ProcessSet()
             for x in xs {
                 guard let p = x.intValue, p >= 0, p < n else {
@@ -302,7 +318,8 @@ extension ITFTrace {
             return s
         }
         func perProcess(_ v: ITFValue, _ k: Int, _ name: String) throws(PalsError) -> [ITFValue] {
-            guard let kvs = v.pairs, kvs.count == n, kvs.enumerated().allSatisfy({ $0.element.0.intValue == $0.offset }) else {
+            guard let kvs = v.pairs, kvs.count == n, kvs.enumerated().allSatisfy({ $0.element.0.intValue == $0.offset })
+            else {
                 throw PalsError(.malformedFile, "\(what): state \(k), \(name) must map p0…p\(n - 1), in order")
             }
             return kvs.map(\.1)
@@ -317,7 +334,8 @@ extension ITFTrace {
         for k in 0...rounds {
             let s = states[k]
             guard try int(s, "n", k) == n, try int(s, "t", k) == t, try int(s, "round", k) == k else {
-                throw PalsError(.malformedFile, "\(what): state \(k) disagrees with state 0 on n or t, or is not round \(k)")
+                throw PalsError(
+                    .malformedFile, "\(what): state \(k) disagrees with state 0 on n or t, or is not round \(k)")
             }
             guard try processSet(try value(s, "faulty", k), k, "faulty") == faulty else {
                 throw PalsError(.malformedFile, "\(what): state \(k) has another faulty set than state 0")
@@ -325,7 +343,8 @@ extension ITFTrace {
             guard k > 0 else { continue }
             let meta = s["#meta"]
             guard let dropped = meta?["dropped"]?.arrayValue else {
-                throw PalsError(.malformedFile, "\(what): state \(k) #meta.dropped must be an array of [from, to] pairs")
+                throw PalsError(
+                    .malformedFile, "\(what): state \(k) #meta.dropped must be an array of [from, to] pairs")
             }
             for link in dropped {
                 guard let ends = link.arrayValue, ends.count == 2, let a = ends[0].intValue, let b = ends[1].intValue,
@@ -333,7 +352,9 @@ extension ITFTrace {
                 else { throw PalsError(.malformedFile, "\(what): state \(k) #meta.dropped holds a malformed link") }
                 drops.append(Link(round: k, from: a, to: b))
             }
-            for p in try processList(meta?["crashedInRound"], k, "crashedInRound") { crashes.append(Crash(process: p, round: k)) }
+            for p in try processList(meta?["crashedInRound"], k, "crashedInRound") {
+                crashes.append(Crash(process: p, round: k))
+            }
         }
         let last = states[rounds]
         for p in try processList(last["#meta"]?["crashedBeforeDeciding"], rounds, "crashedBeforeDeciding") {
@@ -353,7 +374,8 @@ extension ITFTrace {
         }
         return Run(
             header: header, n: n, t: t, rounds: rounds, inputs: inputs,
-            pattern: FailurePattern(faulty: faulty, crashes: crashes.sorted(), drops: drops.sorted()), decisions: decisions)
+            pattern: FailurePattern(faulty: faulty, crashes: crashes.sorted(), drops: drops.sorted()),
+            decisions: decisions)
     }
 }
 
@@ -369,7 +391,10 @@ extension CounterexampleFile {
             ("property", .string(property)),
             ("violatedAfterRound", .int(violatedAfterRound)),
             ("engine", .string(engine)),
-        ] + (function.map { f in [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))] } ?? [])
+        ]
+            + (function.map { f in
+                [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))]
+            } ?? [])
     }
 
     /// Reads a counterexample back from an ITF trace that `ITFTrace.of` wrote
@@ -382,11 +407,14 @@ extension CounterexampleFile {
             throw PalsError(.malformedFile, "\(what): this ITF trace does not describe a counterexample (#meta.source)")
         }
         func string(_ key: String) throws(PalsError) -> String {
-            guard let s = h[key]?.stringValue else { throw PalsError(.malformedFile, "\(what): #meta.\(key) must be a string") }
+            guard let s = h[key]?.stringValue else {
+                throw PalsError(.malformedFile, "\(what): #meta.\(key) must be a string")
+            }
             return s
         }
         guard let rounds = h["rounds"]?.intValue, rounds == run.rounds else {
-            throw PalsError(.malformedFile, "\(what): #meta.rounds must equal the number of states minus one (\(run.rounds))")
+            throw PalsError(
+                .malformedFile, "\(what): #meta.rounds must equal the number of states minus one (\(run.rounds))")
         }
         guard let model = FaultModel(rawValue: try string("faultModel")) else {
             throw PalsError(.malformedFile, "\(what): unknown #meta.faultModel")

@@ -10,7 +10,8 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws(PalsError) {
         guard count >= 1 && count <= Shard.maxCount else {
-            throw PalsError(.invalidArgument, "⟪shard⟫ \(index)/\(count): the number of shards must be 1…\(Shard.maxCount)")
+            throw PalsError(
+                .invalidArgument, "⟪shard⟫ \(index)/\(count): the number of shards must be 1…\(Shard.maxCount)")
         }
         guard index >= 1 && index <= count else {
             throw PalsError(.invalidArgument, "⟪shard⟫ \(index)/\(count): the shard index must be 1…\(count)")

@@ -107,23 +107,28 @@ public enum SpaceTimeSVG {
         func x(_ r: Int) -> Int { left + r * roundWidth }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spacetime\" width=\"\(width)\" height=\"\(height)\" "
         s += "viewBox=\"0 0 \(width) \(height)\" font-family=\"monospace\" font-size=\"12\" role=\"img\">\n"
-        s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
+        s +=
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
         s += "orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#1f5fa8\"/></marker></defs>\n"
         if let h = highlightRound, h >= 1, h <= run.rounds {
             s += "<rect class=\"highlight\" x=\"\(x(h - 1))\" y=\"\(top - 10)\" width=\"\(roundWidth)\" "
             s += "height=\"\(run.n * rowHeight + 10)\" fill=\"#fff3c4\"/>\n"
         }
         for r in stride(from: 1, through: run.rounds, by: 1) {
-            s += "<text class=\"round-label\" x=\"\(x(r - 1) + roundWidth / 2)\" y=\"\(top - 16)\" text-anchor=\"middle\">round \(r)</text>\n"
-            s += "<line x1=\"\(x(r))\" y1=\"\(top - 8)\" x2=\"\(x(r))\" y2=\"\(top + run.n * rowHeight)\" stroke=\"#ddd\"/>\n"
+            s +=
+                "<text class=\"round-label\" x=\"\(x(r - 1) + roundWidth / 2)\" y=\"\(top - 16)\" text-anchor=\"middle\">round \(r)</text>\n"
+            s +=
+                "<line x1=\"\(x(r))\" y1=\"\(top - 8)\" x2=\"\(x(r))\" y2=\"\(top + run.n * rowHeight)\" stroke=\"#ddd\"/>\n"
         }
         for i in 0..<run.n {
             let faulty = run.faulty.contains(i)
             let color = faulty ? "#b3261e" : "#222"
             let end = run.crashRound[i].map { min($0 - 1, run.rounds) } ?? run.rounds
             s += "<g class=\"process\" data-process=\"\(i)\"\(faulty ? " data-faulty=\"true\"" : "")>"
-            s += "<text x=\"8\" y=\"\(y(i) + 4)\" fill=\"\(color)\">p\(i)\(faulty ? "*" : "") in \(escape(String(run.inputs[i])))</text>"
-            s += "<line x1=\"\(left)\" y1=\"\(y(i))\" x2=\"\(x(end))\" y2=\"\(y(i))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+            s +=
+                "<text x=\"8\" y=\"\(y(i) + 4)\" fill=\"\(color)\">p\(i)\(faulty ? "*" : "") in \(escape(String(run.inputs[i])))</text>"
+            s +=
+                "<line x1=\"\(left)\" y1=\"\(y(i))\" x2=\"\(x(end))\" y2=\"\(y(i))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
             if let c = run.crashRound[i] {
                 let cx = x(min(c - 1, run.rounds))
                 s += "<rect class=\"crash\" x=\"\(cx - 3)\" y=\"\(y(i) - 12)\" width=\"6\" height=\"24\" fill=\"#000\">"
@@ -132,11 +137,13 @@ public enum SpaceTimeSVG {
             for r in stride(from: 1, through: run.rounds, by: 1) where run.alive(i, round: r) {
                 let note = run.notes[r][i]
                 if !note.isEmpty {
-                    s += "<text class=\"note\" x=\"\(x(r) - 4)\" y=\"\(y(i) - 6)\" text-anchor=\"end\" fill=\"#555\">\(escape(note))</text>"
+                    s +=
+                        "<text class=\"note\" x=\"\(x(r) - 4)\" y=\"\(y(i) - 6)\" text-anchor=\"end\" fill=\"#555\">\(escape(note))</text>"
                 }
             }
             let decision = run.decisions[i].map { "→ " + $0 } ?? "no decision"
-            s += "<text class=\"decision\" x=\"\(x(run.rounds) + 10)\" y=\"\(y(i) + 4)\" fill=\"\(color)\">\(escape(decision))</text>"
+            s +=
+                "<text class=\"decision\" x=\"\(x(run.rounds) + 10)\" y=\"\(y(i) + 4)\" fill=\"\(color)\">\(escape(decision))</text>"
             s += "</g>\n"
         }
         for r in stride(from: 1, through: run.rounds, by: 1) {
@@ -145,16 +152,20 @@ public enum SpaceTimeSVG {
             let x1 = x(r) - 6
             for (i, j) in delivered {
                 s += "<line class=\"msg delivered\" data-round=\"\(r)\" data-from=\"\(i)\" data-to=\"\(j)\" "
-                s += "x1=\"\(x0)\" y1=\"\(y(i))\" x2=\"\(x1)\" y2=\"\(y(j))\" stroke=\"#1f5fa8\" stroke-opacity=\"0.55\" "
+                s +=
+                    "x1=\"\(x0)\" y1=\"\(y(i))\" x2=\"\(x1)\" y2=\"\(y(j))\" stroke=\"#1f5fa8\" stroke-opacity=\"0.55\" "
                 s += "marker-end=\"url(#arrow)\"><title>round \(r): p\(i) → p\(j) delivered</title></line>\n"
             }
             for (i, j) in dropped {
                 // A stub from the sender toward the receiver, crossed at its end.
                 let mx = x0 + (x1 - x0) * 2 / 5
                 let my = y(i) + (y(j) - y(i)) * 2 / 5
-                s += "<g class=\"msg dropped\" data-round=\"\(r)\" data-from=\"\(i)\" data-to=\"\(j)\"><title>round \(r): p\(i) → p\(j) dropped</title>"
-                s += "<line x1=\"\(x0)\" y1=\"\(y(i))\" x2=\"\(mx)\" y2=\"\(my)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/>"
-                s += "<path d=\"M \(mx - 5) \(my - 5) L \(mx + 5) \(my + 5) M \(mx - 5) \(my + 5) L \(mx + 5) \(my - 5)\" "
+                s +=
+                    "<g class=\"msg dropped\" data-round=\"\(r)\" data-from=\"\(i)\" data-to=\"\(j)\"><title>round \(r): p\(i) → p\(j) dropped</title>"
+                s +=
+                    "<line x1=\"\(x0)\" y1=\"\(y(i))\" x2=\"\(mx)\" y2=\"\(my)\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/>"
+                s +=
+                    "<path d=\"M \(mx - 5) \(my - 5) L \(mx + 5) \(my + 5) M \(mx - 5) \(my + 5) L \(mx + 5) \(my - 5)\" "
                 s += "stroke=\"#b3261e\" stroke-width=\"2\"/></g>\n"
             }
         }

@@ -60,7 +60,8 @@ public enum InteractiveConsistency {
     /// For every pair i < j (both correct if `correctOnly`): if both decided,
     /// they decided the same vector.
     @inlinable
-    static func pairwiseAgreement<P: RoundProtocol>(name: String, definition: String, correctOnly: Bool) -> Property<P> {
+    static func pairwiseAgreement<P: RoundProtocol>(name: String, definition: String, correctOnly: Bool) -> Property<P>
+    {
         Property(name: name, kind: .atHorizon, definition: definition) { proto, c in
             let l = proto.logic
             let n = proto.n

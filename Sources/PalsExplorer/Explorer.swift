@@ -227,10 +227,13 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             )
         }
         guard inputs.count == n else { throw PalsError(.invalidArgument, "expected \(n) inputs, got \(inputs.count)") }
-        if inputs.contains(Concrete.bottomValue) { throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥") }
+        if inputs.contains(Concrete.bottomValue) {
+            throw PalsError(.invalidArgument, "input \(Int.min) is reserved for ⊥")
+        }
         if options.symmetry || options.canonicalStates {
             guard proto is any ProcessSymmetric else {
-                throw PalsError(.invalidArgument, "this protocol does not declare process symmetry; run without ⟪symmetry⟫")
+                throw PalsError(
+                    .invalidArgument, "this protocol does not declare process symmetry; run without ⟪symmetry⟫")
             }
             guard Set(inputs).count == n else {
                 throw PalsError(.invalidArgument, "symmetry reduction needs distinct inputs")
@@ -284,7 +287,9 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
             }
             if let progress = options.progress {
                 let secs = (ContinuousClock.now - start).seconds
-                progress("|F| = \(k): \(sets.count) faulty set(s), \(states) states, \(transitions) transitions, \(String(format2: secs)) s")
+                progress(
+                    "|F| = \(k): \(sets.count) faulty set(s), \(states) states, \(transitions) transitions, \(String(format2: secs)) s"
+                )
             }
             let anyViolation = results.contains { r in r.violationPaths.contains { $0 != nil } }
             if options.stopAtFirstViolation && anyViolation && k < sizes.count - 1 {
@@ -321,7 +326,8 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                 let after =
                     Shrinker.violates(proto, prop, inputs: inputs, pattern: shrunk, model: options.faultModel)
                     ?? found.path.count - 1
-                violation = Violation(property: prop.name, inputs: inputs, pattern: shrunk, afterRound: after, unshrunk: raw)
+                violation = Violation(
+                    property: prop.name, inputs: inputs, pattern: shrunk, afterRound: after, unshrunk: raw)
                 violation?.rank = found.rank
             } else if !complete {
                 status = .unknown

@@ -89,7 +89,9 @@ extension Explorer {
             self.faulty = faulty
             model = explorer.options.faultModel
             n = explorer.proto.n
-            initialStates = (0..<explorer.proto.n).map { explorer.proto.initial(ProcessID($0), input: explorer.inputs[$0]) }
+            initialStates = (0..<explorer.proto.n).map {
+                explorer.proto.initial(ProcessID($0), input: explorer.inputs[$0])
+            }
         }
 
         /// Senders whose message to `q` may be lost, given the alive senders
@@ -108,12 +110,15 @@ extension Explorer {
         /// The first subset of droppable senders (in search order) after whose
         /// loss `q` reaches `target`.
         @inlinable
-        func findMask(round: Int, receiver q: Int, states: [P.State?], crashing: ProcessSet, target: P.State) -> ProcessSet {
+        func findMask(round: Int, receiver q: Int, states: [P.State?], crashing: ProcessSet, target: P.State)
+            -> ProcessSet
+        {
             var alive = ProcessSet()
             for j in 0..<n where states[j] != nil { alive.insert(j) }
             var inbox = (0..<n).map { j in
                 Delivery<P.Message, Concrete>(
-                    arrived: false, message: proto.message(states[j] ?? initialStates[j], round: round, to: ProcessID(q)))
+                    arrived: false,
+                    message: proto.message(states[j] ?? initialStates[j], round: round, to: ProcessID(q)))
             }
             let own = states[q]!
             for mask in droppable(receiver: q, alive: alive, crashing: crashing).subsets {
@@ -333,7 +338,8 @@ extension Explorer {
                             inbox = (0..<n).map { j in
                                 let sid = current[j]
                                 let sender = sid == crashedID ? stepper.initialStates[j] : localStates[Int(sid) - 1]
-                                return Delivery(arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
+                                return Delivery(
+                                    arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
                             }
                         }
                         for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
@@ -450,7 +456,8 @@ extension Explorer {
 
         @inlinable
         var shouldStop: Bool {
-            stopReason != nil || allResolved || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
+            stopReason != nil || allResolved
+                || (explorer.options.stopAtFirstViolation && firstViolation.contains { $0 != nil })
         }
 
         /// The initial global state, packed.
@@ -510,7 +517,8 @@ extension Explorer {
                     if stopReason != nil { break }
                     var alive = ProcessSet()
                     for q in 0..<n {
-                        current[q] = UInt32(truncatingIfNeeded: previous.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
+                        current[q] = UInt32(
+                            truncatingIfNeeded: previous.keys[s * words + q / 2] >> UInt64(32 * (q % 2)))
                         if current[q] != crashedID { alive.insert(q) }
                     }
                     // Crash-stop: every subset of the alive faulty processes may
@@ -521,7 +529,9 @@ extension Explorer {
                     repeat {
                         let crashing = ProcessSet(bits: crashBits)
                         crashBits = (crashBits &- crashPool) & crashPool
-                        expand(current, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount)
+                        expand(
+                            current, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount
+                        )
                         var product = 1
                         for q in 0..<n { product *= succCount[q] }
                         transitions += product
@@ -542,7 +552,8 @@ extension Explorer {
                             var fresh = true
                             if group != nil {
                                 if useRawCache {
-                                    fresh = key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
+                                    fresh =
+                                        key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
                                 }
                                 if fresh {
                                     for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
@@ -584,9 +595,10 @@ extension Explorer {
                 var path: [[UInt32]] = []
                 var index = v.index
                 for l in Swift.stride(from: v.layer, through: 0, by: -1) {
-                    path.append(layers[l].keys.withUnsafeBufferPointer { buf in
-                        unpack(UnsafeBufferPointer(rebasing: buf[(index * words)..<(index * words + words)]))
-                    })
+                    path.append(
+                        layers[l].keys.withUnsafeBufferPointer { buf in
+                            unpack(UnsafeBufferPointer(rebasing: buf[(index * words)..<(index * words + words)]))
+                        })
                     index = Int(layers[l].parents[index])
                 }
                 return path.reversed()
@@ -657,7 +669,8 @@ extension Explorer {
             states = 1
             var stack: [Frame] = []
             if rounds > 0 {
-                stack.append(Frame(ids: rootIDs, round: 0, crashPool: model == .crash ? faulty.bits : 0, n: n, stride: stride))
+                stack.append(
+                    Frame(ids: rootIDs, round: 0, crashPool: model == .crash ? faulty.bits : 0, n: n, stride: stride))
             }
             recordPaths([], rootIDs)
             var signature: [UInt32] = []
@@ -678,7 +691,8 @@ extension Explorer {
                     var frameCounts: [Int] = []
                     swap(&frameSucc, &stack[top].succ)
                     swap(&frameCounts, &stack[top].counts)
-                    expand(ids, round: r, crashing: crashing, partitionFirst: true, succ: &frameSucc, count: &frameCounts)
+                    expand(
+                        ids, round: r, crashing: crashing, partitionFirst: true, succ: &frameSucc, count: &frameCounts)
                     swap(&frameSucc, &stack[top].succ)
                     swap(&frameCounts, &stack[top].counts)
                     var product = 1
@@ -722,7 +736,9 @@ extension Explorer {
                 if q < 0 { stack[top].active = false }
                 tick(round: r)
                 guard fresh else { continue }
-                let (index, inserted) = key.withUnsafeBufferPointer { tables[r].insert($0, parent: 0, into: &visited[r]) }
+                let (index, inserted) = key.withUnsafeBufferPointer {
+                    tables[r].insert($0, parent: 0, into: &visited[r])
+                }
                 guard inserted else { continue }
                 states += 1
                 let child = key.withUnsafeBufferPointer { unpack($0) }

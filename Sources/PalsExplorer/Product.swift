@@ -77,7 +77,8 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     /// What the faulty hosts observe in one run in `round`, from every
     /// module's state before and after the round; nil: nothing is observed
     /// (every run stays in one class).
-    public let observe: (@Sendable (_ faulty: ProcessSet, _ round: Int, _ before: [P.State], _ after: [P.State]) -> [Int])?
+    public let observe:
+        (@Sendable (_ faulty: ProcessSet, _ round: Int, _ before: [P.State], _ after: [P.State]) -> [Int])?
     public let threads: Int
     /// Search only this shard's faulty sets (every K-th in order).
     public var shard: Shard? = nil
@@ -172,7 +173,11 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
         var faultyMask: UInt64 = 0
         for i in 0..<n where faulty.contains(i) { faultyMask |= UInt64(1) << UInt64(i) }
         let initial = (0..<k).map { r in (0..<n).map { i in proto.initial(ProcessID(i), input: inputs[r][i]) } }
-        var layers = [Layer(nodes: [ProductNode(states: initial, classes: Array(repeating: 0, count: k))], parent: [-1], inboxes: [[]])]
+        var layers = [
+            Layer(
+                nodes: [ProductNode(states: initial, classes: Array(repeating: 0, count: k))], parent: [-1],
+                inboxes: [[]])
+        ]
         var states = 1
         var transitions = 0
         // Per receiver, the inboxes (sets of senders that arrive) to try.
@@ -197,7 +202,9 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
             for (at, node) in previous.nodes.enumerated() {
                 // messages[r][i][j]
                 let messages = (0..<k).map { r in
-                    (0..<n).map { i in (0..<n).map { j in proto.message(node.states[r][i], round: round, to: ProcessID(j)) } }
+                    (0..<n).map { i in
+                        (0..<n).map { j in proto.message(node.states[r][i], round: round, to: ProcessID(j)) }
+                    }
                 }
                 // Per receiver: distinct next local-state tuples, with an inbox that yields each.
                 var options: [[(states: [P.State], inbox: UInt64)]] = []
@@ -209,7 +216,8 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
                             proto.receive(
                                 node.states[r][j], round: round,
                                 inbox: (0..<n).map { i in
-                                    Delivery<P.Message, Concrete>(arrived: inbox & (UInt64(1) << UInt64(i)) != 0, message: messages[r][i][j])
+                                    Delivery<P.Message, Concrete>(
+                                        arrived: inbox & (UInt64(1) << UInt64(i)) != 0, message: messages[r][i][j])
                                 })
                         }
                         if seen[tuple] == nil {
@@ -302,7 +310,9 @@ extension ProductExplorer {
     /// The property context of run `k` of `node` after the last round (no
     /// crashes: every process decides what its state says).
     @inlinable
-    public func horizonContext(run k: Int, of node: ProductNode<P.State>, inputs: [Int], faulty: ProcessSet) -> PropertyContext<P> {
+    public func horizonContext(run k: Int, of node: ProductNode<P.State>, inputs: [Int], faulty: ProcessSet)
+        -> PropertyContext<P>
+    {
         let n = proto.n
         return PropertyContext(
             round: proto.rounds, inputs: inputs, faulty: (0..<n).map { faulty.contains($0) },

@@ -55,7 +55,10 @@ public enum ShardMerge {
                 ("sizes", .int(sizes)),
                 (
                     "properties",
-                    .array(result.verdicts.map { .object([("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) })
+                    .array(
+                        result.verdicts.map {
+                            .object([("name", .string($0.name)), ("kind", .string($0.kind.rawValue))])
+                        })
                 ),
                 (
                     "levels",
@@ -126,7 +129,10 @@ public enum ShardMerge {
                                 ("position", .int(c.position)), ("exit", .int(Int(c.exitStatus))),
                                 (
                                     "statuses",
-                                    .array(c.statuses.map { .object([("name", .string($0.name)), ("status", .string($0.status))]) })
+                                    .array(
+                                        c.statuses.map {
+                                            .object([("name", .string($0.name)), ("status", .string($0.status))])
+                                        })
                                 ),
                                 ("stopped", .bool(c.stopped)),
                                 ("files", .array(c.files.map { fileJSON($0) })),
@@ -201,7 +207,8 @@ public enum ShardMerge {
             guard let index = shard["index"]?.intValue, let count = shard["count"]?.intValue,
                 let command = shard["command"]?.stringValue, let run = shard["run"], case .object = run
             else { throw malformed(d.name, "its shard object lacks index, count, command or run") }
-            parts.append(Part(name: d.name, json: json, shard: shard, index: index, count: count, command: command, run: run))
+            parts.append(
+                Part(name: d.name, json: json, shard: shard, index: index, count: count, command: command, run: run))
         }
         let first = parts[0]
         for p in parts.dropFirst() {
@@ -213,7 +220,8 @@ public enum ShardMerge {
             if p.count != first.count {
                 throw PalsError(
                     .invalidArgument,
-                    "\(first.name) and \(p.name) split the work differently: shard \(first.index)/\(first.count) vs \(p.index)/\(p.count)")
+                    "\(first.name) and \(p.name) split the work differently: shard \(first.index)/\(first.count) vs \(p.index)/\(p.count)"
+                )
             }
             if p.run != first.run {
                 throw PalsError(
@@ -235,7 +243,8 @@ public enum ShardMerge {
         if !missing.isEmpty {
             throw PalsError(
                 .invalidArgument,
-                "incomplete set of shards: \(missing.count == 1 ? "shard" : "shards") \(missing.map(String.init).joined(separator: ", ")) of \(first.count) \(missing.count == 1 ? "is" : "are") missing")
+                "incomplete set of shards: \(missing.count == 1 ? "shard" : "shards") \(missing.map(String.init).joined(separator: ", ")) of \(first.count) \(missing.count == 1 ? "is" : "are") missing"
+            )
         }
         parts.sort { $0.index < $1.index }
         switch first.command {
@@ -329,7 +338,8 @@ public enum ShardMerge {
                     let length = v["length"]?.intValue, let position = v["position"]?.intValue
                 else { throw malformed(p.name, "a violation lacks its rank") }
                 found[name] = Candidate(
-                    rank: ViolationRank(size: size, length: length, position: position), file: try file(v["file"], in: p.name))
+                    rank: ViolationRank(size: size, length: length, position: position),
+                    file: try file(v["file"], in: p.name))
             }
             candidates.append(found)
         }
@@ -378,7 +388,9 @@ public enum ShardMerge {
             var status: String
             var chosen: Candidate?
             if kind == "sometimes" {
-                let witnessed = levels.contains { mine in mine.contains { $0.key <= limit && $0.value.witnessed.contains(name) } }
+                let witnessed = levels.contains { mine in
+                    mine.contains { $0.key <= limit && $0.value.witnessed.contains(name) }
+                }
                 status = witnessed ? "witnessed" : complete ? "not-witnessed" : "unknown"
             } else {
                 for c in candidates {
@@ -437,13 +449,16 @@ public enum ShardMerge {
     /// that violate it) if some cell violates it, `holds` only if every cell
     /// decided that it holds, else `unknown`. Properties in the order the
     /// cells list them; witnesses are left out by the caller.
-    public static func propertiesAcrossCells(_ cells: [(n: Int, t: Int, statuses: [(name: String, status: String)])]) -> JSON {
+    public static func propertiesAcrossCells(_ cells: [(n: Int, t: Int, statuses: [(name: String, status: String)])])
+        -> JSON
+    {
         var order: [String] = []
         for c in cells { for p in c.statuses where !order.contains(p.name) { order.append(p.name) } }
         return .array(
             order.map { name in
                 let statuses = cells.map { c in c.statuses.first { $0.name == name }?.status }
-                let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" } }
+                let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" }
+                }
                 let status =
                     !violatedIn.isEmpty ? "violated" : statuses.allSatisfy({ $0 == "holds" }) ? "holds" : "unknown"
                 return .object([
@@ -472,7 +487,8 @@ public enum ShardMerge {
             if try p.int("cellCount") != cellCount {
                 throw malformed(p.name, "its table has \(try p.int("cellCount")) cells, not \(cellCount)")
             }
-            for a in assigned where a < 0 || a >= cellCount || a % p.count != p.index - 1 || !assignedAll.insert(a).inserted {
+            for a in assigned
+            where a < 0 || a >= cellCount || a % p.count != p.index - 1 || !assignedAll.insert(a).inserted {
                 throw malformed(p.name, "cell \(a) is not one of shard \(p.index)/\(p.count)'s")
             }
             guard case .array(let printed)? = p.json["cells"] else { throw malformed(p.name, "it has no cells") }
@@ -496,7 +512,8 @@ public enum ShardMerge {
                         }, stopped: stopped, files: files))
             }
             if meta.count < assigned.count && !(cells.last?.stopped ?? false) {
-                throw malformed(p.name, "it checked \(meta.count) of its \(assigned.count) cells without saying why it stopped")
+                throw malformed(
+                    p.name, "it checked \(meta.count) of its \(assigned.count) cells without saying why it stopped")
             }
         }
         if assignedAll.count != cellCount {
@@ -529,7 +546,10 @@ public enum ShardMerge {
             ("properties", across),
             ("states", mixed && states.isEmpty ? .null : .int(states.reduce(0, +))),
             ("seconds", seconds(parts)),
-            ("counterexample", cells.lazy.compactMap { $0.json["counterexample"]?.stringValue }.first.map { .string($0) } ?? .null),
+            (
+                "counterexample",
+                cells.lazy.compactMap { $0.json["counterexample"]?.stringValue }.first.map { .string($0) } ?? .null
+            ),
         ]
         if mixed, case .object(var solver)? = first.json["solver"] {
             var totals: [(String, Double)] = []

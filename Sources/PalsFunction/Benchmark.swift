@@ -28,7 +28,9 @@ extension WasmFunction {
             throw PalsError(.invalidArgument, "need n in 1…64, iterations ≥ 1, rounds ≥ 1")
         }
         var rng = SplitMix64(seed: 7)
-        let vectors: [[Int?]] = (0..<iterations).map { _ in (0..<n).map { _ in rng.below(3) == 0 ? nil : rng.below(1000) } }
+        let vectors: [[Int?]] = (0..<iterations).map { _ in
+            (0..<n).map { _ in rng.below(3) == 0 ? nil : rng.below(1000) }
+        }
         let metered = try WasmFunction(bytes: bytes, path: path)
         let unmetered = try WasmFunction(bytes: bytes, path: path, fuel: nil)
         let l = Concrete()
@@ -51,9 +53,12 @@ extension WasmFunction {
             return samples[samples.count / 2]
         }
         var sink = 0
-        let load = try median { () throws(PalsError) in
-            for _ in 0..<max(1, iterations / 20) { sink &+= try WasmFunction(bytes: bytes, path: path).inspection.instructionCount }
-        } * Double(iterations) / Double(max(1, iterations / 20))
+        let load =
+            try median { () throws(PalsError) in
+                for _ in 0..<max(1, iterations / 20) {
+                    sink &+= try WasmFunction(bytes: bytes, path: path).inspection.instructionCount
+                }
+            } * Double(iterations) / Double(max(1, iterations / 20))
         let evaluate = try median {
             for d in vectors { if case .results(let r) = metered.evaluateUncached(d) { sink &+= r.count } }
         }

@@ -117,7 +117,8 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
     public init(bytes: [UInt8], path: String, fuel: UInt64? = FunctionABI.defaultFuel) throws(PalsError) {
         let ins = Self.inspect(bytes: bytes, path: path)
         if let f = ins.firstFailure {
-            throw PalsError(.malformedFile, "\(path): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
+            throw PalsError(
+                .malformedFile, "\(path): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
         }
         if fuel == 0 { throw PalsError(.invalidArgument, "⟪fuel⟫ must be at least 1") }
         do {
@@ -195,7 +196,9 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
             }
             var mask: UInt64 = 0
             memory.withUnsafeMutableBufferPointer(offset: UInt(address), count: size) { p in
-                for k in 0..<FunctionABI.slots { p.storeBytes(of: UInt64(0).littleEndian, toByteOffset: 8 * k, as: UInt64.self) }
+                for k in 0..<FunctionABI.slots {
+                    p.storeBytes(of: UInt64(0).littleEndian, toByteOffset: 8 * k, as: UInt64.self)
+                }
                 for (k, v) in d.enumerated() {
                     guard let v else { continue }
                     mask |= 1 << UInt64(k)
@@ -210,7 +213,8 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
             // The memory may have grown but never shrinks; check again anyway.
             guard Int(address) + size <= memory.byteCount else { return .failed("the buffer left the memory") }
             return memory.withUnsafeBufferPointer(offset: UInt(address), count: size) { p in
-                let present = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * FunctionABI.maskSlot, as: UInt64.self))
+                let present = UInt64(
+                    littleEndian: p.loadUnaligned(fromByteOffset: 8 * FunctionABI.maskSlot, as: UInt64.self))
                 var out: [Int?] = []
                 for j in 0..<k {
                     let v = Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * j, as: Int64.self))
@@ -284,7 +288,8 @@ extension WasmFunction {
         var report = TotalityReport(n: n, evaluated: 0, failures: [])
         for mask in masks {
             var vectors: [[Int]] = [
-                Array(repeating: 0, count: n), Array(repeating: 1, count: n), Array(repeating: Int(Int64.max), count: n),
+                Array(repeating: 0, count: n), Array(repeating: 1, count: n),
+                Array(repeating: Int(Int64.max), count: n),
             ]
             for _ in 0..<samples { vectors.append((0..<n).map { _ in rng.below(1000) }) }
             for v in vectors {

@@ -42,14 +42,17 @@ public enum WasmRule: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .size:
-            return "the file has at most \(FunctionABI.maxFileBytes) bytes and its functions declare at most \(FunctionABI.maxLocals) locals in all"
+            return
+                "the file has at most \(FunctionABI.maxFileBytes) bytes and its functions declare at most \(FunctionABI.maxLocals) locals in all"
         case .format: return "the bytes are a well-formed WebAssembly binary module"
         case .features:
-            return "MVP instructions only (plus sign extension and bulk memory): no SIMD, threads, atomics, exceptions, reference or GC instructions"
+            return
+                "MVP instructions only (plus sign extension and bulk memory): no SIMD, threads, atomics, exceptions, reference or GC instructions"
         case .imports: return "no imports: F sees nothing but D"
         case .floats: return "no floating-point types or instructions"
         case .start: return "no start function: F runs only when called"
-        case .memory: return "one memory, exported as \"memory\", declared maximum at most \(FunctionABI.maxPages) pages"
+        case .memory:
+            return "one memory, exported as \"memory\", declared maximum at most \(FunctionABI.maxPages) pages"
         case .tables: return "tables declare at most \(FunctionABI.maxTableEntries) entries"
         case .exports: return "exports tp_buffer: () -> i32 and tp_f: (i32) -> i32"
         case .instantiation: return "WasmKit validates and instantiates the module"
@@ -215,7 +218,11 @@ func inspectStatically(_ bytes: [UInt8], into ins: inout WasmInspection) {
             continue
         }
         for v in t.parameters + t.results where !v.isMVPInteger {
-            if v.isFloat { float = float ?? "type \(k) has a \(v) value" } else { beyond = beyond ?? "type \(k) has a \(v) value" }
+            if v.isFloat {
+                float = float ?? "type \(k) has a \(v) value"
+            } else {
+                beyond = beyond ?? "type \(k) has a \(v) value"
+            }
         }
     }
     for (k, g) in globals.enumerated() where !g.type.valueType.isMVPInteger {
@@ -228,7 +235,11 @@ func inspectStatically(_ bytes: [UInt8], into ins: inout WasmInspection) {
     var count = 0
     for (k, code) in codes.enumerated() {
         for v in code.locals where !v.isMVPInteger {
-            if v.isFloat { float = float ?? "function \(k) has a \(v) local" } else { beyond = beyond ?? "function \(k) has a \(v) local" }
+            if v.isFloat {
+                float = float ?? "function \(k) has a \(v) local"
+            } else {
+                beyond = beyond ?? "function \(k) has a \(v) local"
+            }
         }
         var scan = InstructionScan()
         var expression = ExpressionParser(code: code)
@@ -281,7 +292,9 @@ func inspectStatically(_ bytes: [UInt8], into ins: inout WasmInspection) {
 
     // Exports.
     func functionType(_ index: UInt32) -> FunctionType? {
-        let local = Int(index) - imports.filter { if case .function = $0.descriptor { return true } else { return false } }.count
+        let local =
+            Int(index)
+            - imports.filter { if case .function = $0.descriptor { return true } else { return false } }.count
         guard local >= 0, local < functionTypes.count, Int(functionTypes[local]) < types.count else { return nil }
         return types[Int(functionTypes[local])]
     }

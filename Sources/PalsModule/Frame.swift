@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import PalsCore
 
 /// Why a frame was not accepted. Every rejected frame counts as an omission

@@ -46,7 +46,8 @@ public struct ModuleKey: Sendable {
         }
         let raw = try Bytes.fromHex(hex, what: "key file privateKey")
         guard raw.count == 32, let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
-            throw PalsError(.malformedFile, "key file: \"privateKey\" must be 32 bytes (64 hex digits), got \(raw.count)")
+            throw PalsError(
+                .malformedFile, "key file: \"privateKey\" must be 32 bytes (64 hex digits), got \(raw.count)")
         }
         return ModuleKey(id: id, privateKey: key)
     }
@@ -87,10 +88,12 @@ public struct Roster: Sendable, Equatable {
             guard p.publicKey.count == 32,
                 (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: p.publicKey)) != nil
             else {
-                throw PalsError(.malformedFile, "roster: peer \(k) has a public key of \(p.publicKey.count) bytes; need 32")
+                throw PalsError(
+                    .malformedFile, "roster: peer \(k) has a public key of \(p.publicKey.count) bytes; need 32")
             }
             if let h = p.hostKey, (try? P256.Signing.PublicKey(x963Representation: h)) == nil {
-                throw PalsError(.malformedFile, "roster: peer \(k) has a host key of \(h.count) bytes that is not a P-256 point")
+                throw PalsError(
+                    .malformedFile, "roster: peer \(k) has a host key of \(h.count) bytes that is not a P-256 point")
             }
         }
         self.peers = peers

@@ -51,16 +51,19 @@ public final class SecurityModule<C: ModuleCodec> {
         sessions: SessionRecord = MemorySessionRecord()
     ) throws(PalsError) {
         guard roster.n == codec.proto.n else {
-            throw PalsError(.invalidArgument, "the roster has \(roster.n) peers but the protocol instance has n = \(codec.proto.n)")
+            throw PalsError(
+                .invalidArgument, "the roster has \(roster.n) peers but the protocol instance has n = \(codec.proto.n)")
         }
         guard key.id < roster.n, roster.peers[key.id].publicKey == key.publicKey else {
-            throw PalsError(.invalidArgument, "the key of p\(key.id) does not match the roster's public key for p\(key.id)")
+            throw PalsError(
+                .invalidArgument, "the key of p\(key.id) does not match the roster's public key for p\(key.id)")
         }
         self.secrets = try PairSecrets(key: key, roster: roster)
-        self.random = random ?? {
-            var g = SystemRandomNumberGenerator()
-            return g.next()
-        }
+        self.random =
+            random ?? {
+                var g = SystemRandomNumberGenerator()
+                return g.next()
+            }
         self.sessions = sessions
         self.codec = codec
         self.key = key

@@ -1,7 +1,8 @@
+import PalsCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import PalsCore
 
 /// The sessions a module has begun (DESIGN §5, fresh sessions): a module
 /// never begins a session id twice, so a (key, nonce) pair is never used for
@@ -40,7 +41,8 @@ public final class FileSessionRecord: SessionRecord {
         self.path = path
         let fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw PalsError(.invalidArgument, "session record \(path): cannot open (\(String(cString: strerror(errno))))")
+            throw PalsError(
+                .invalidArgument, "session record \(path): cannot open (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -49,13 +51,16 @@ public final class FileSessionRecord: SessionRecord {
             let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
             if got < 0 && errno == EINTR { continue }
             guard got >= 0 else {
-                throw PalsError(.invalidArgument, "session record \(path): cannot read (\(String(cString: strerror(errno))))")
+                throw PalsError(
+                    .invalidArgument, "session record \(path): cannot read (\(String(cString: strerror(errno))))")
             }
             if got == 0 { break }
             bytes.append(contentsOf: chunk[0..<got])
         }
         guard bytes.count % 8 == 0 else {
-            throw PalsError(.malformedFile, "session record \(path): \(bytes.count) bytes is not a whole number of 8-byte session ids")
+            throw PalsError(
+                .malformedFile,
+                "session record \(path): \(bytes.count) bytes is not a whole number of 8-byte session ids")
         }
         for k in stride(from: 0, to: bytes.count, by: 8) {
             begun.insert(try SessionID(bytes: Array(bytes[k..<(k + 8)])))
@@ -66,12 +71,14 @@ public final class FileSessionRecord: SessionRecord {
         guard !begun.contains(session) else { return false }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw PalsError(.invalidArgument, "session record \(path): cannot open (\(String(cString: strerror(errno))))")
+            throw PalsError(
+                .invalidArgument, "session record \(path): cannot open (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
         let written = session.bytes.withUnsafeBytes { write(fd, $0.baseAddress, 8) }
         guard written == 8, fsync(fd) == 0 else {
-            throw PalsError(.invalidArgument, "session record \(path): cannot append (\(String(cString: strerror(errno))))")
+            throw PalsError(
+                .invalidArgument, "session record \(path): cannot append (\(String(cString: strerror(errno))))")
         }
         begun.insert(session)
         return true

@@ -28,7 +28,8 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(protocolName)\(variant == "standard" ? "" : "/\(variant)") n=\(n) t=\(t)" + (rounds.map { " rounds=\($0)" } ?? "")
+        "\(protocolName)\(variant == "standard" ? "" : "/\(variant)") n=\(n) t=\(t)"
+            + (rounds.map { " rounds=\($0)" } ?? "")
     }
 }
 
@@ -83,7 +84,8 @@ public enum Catalog {
             if resolved(spec).variant == "majority" { return (0..<spec.n).map { $0 % 2 == 0 ? 1 : 0 } }
             return (0..<spec.n).map { 1 << $0 }
         case "fair-exchange":
-            return FairExchange<Concrete>.matchingInputs(n: spec.n, rho: resolved(spec).variant == "deterministic" ? 0 : 1)
+            return FairExchange<Concrete>.matchingInputs(
+                n: spec.n, rho: resolved(spec).variant == "deterministic" ? 0 : 1)
         default: return Array(0..<spec.n)
         }
     }
@@ -116,7 +118,8 @@ public enum Catalog {
                 guard !overflow else {
                     throw PalsError(
                         .invalidArgument,
-                        "the inputs \(inputs.map(String.init).joined(separator: ",")) are too large for F = sum: their sum leaves the 64-bit integers (\(Int.min)…\(Int.max))")
+                        "the inputs \(inputs.map(String.init).joined(separator: ",")) are too large for F = sum: their sum leaves the 64-bit integers (\(Int.min)…\(Int.max))"
+                    )
                 }
                 if x >= 0 { positive = s } else { negative = s }
             }
@@ -148,19 +151,25 @@ public enum Catalog {
                 .unknownProtocol,
                 "unknown protocol \"\(spec.protocolName)\"; known: \(entries.map(\.name).joined(separator: ", "))")
         }
-        guard entry.variants.contains(spec.variant) || (entry.name == "smc" && SMCFunction.registered(spec.variant) != nil)
+        guard
+            entry.variants.contains(spec.variant)
+                || (entry.name == "smc" && SMCFunction.registered(spec.variant) != nil)
         else {
             throw PalsError(
                 .unknownProtocol,
-                "unknown variant \"\(spec.variant)\" of \(entry.name); known: \(entry.variants.joined(separator: ", "))")
+                "unknown variant \"\(spec.variant)\" of \(entry.name); known: \(entry.variants.joined(separator: ", "))"
+            )
         }
         if entry.name == "fair-exchange" {
             guard spec.n >= 2 && spec.n <= 5 else {
-                throw PalsError(.invalidArgument, "fair-exchange needs 2 ≤ n ≤ 5 (items are packed into one input), got n = \(spec.n)")
+                throw PalsError(
+                    .invalidArgument,
+                    "fair-exchange needs 2 ≤ n ≤ 5 (items are packed into one input), got n = \(spec.n)")
             }
             if spec.variant == "deterministic" {
                 if let r = spec.rounds, r != spec.t + 2 {
-                    throw PalsError(.invalidArgument, "the deterministic fair exchange runs t + 2 = \(spec.t + 2) rounds, not \(r)")
+                    throw PalsError(
+                        .invalidArgument, "the deterministic fair exchange runs t + 2 = \(spec.t + 2) rounds, not \(r)")
                 }
             } else if let r = spec.rounds, r - 1 < 1 || r - 1 > 63 {
                 throw PalsError(.invalidArgument, "M = \(r - 1) is out of range: need 1 ≤ M ≤ 63 (rounds = M + 1 ≤ 64)")
@@ -186,10 +195,12 @@ public enum Catalog {
         case "smc":
             let variant = SMC<Concrete>.Variant(name: spec.variant)!
             let p = SMC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
-            return try visitor.visit(p, properties: SMC<Concrete>.properties(for: variant), describe: UIC<Concrete>.describe)
+            return try visitor.visit(
+                p, properties: SMC<Concrete>.properties(for: variant), describe: UIC<Concrete>.describe)
         case "fair-exchange":
             let p = fairExchange(spec, logic: logic)
-            return try visitor.visit(p, properties: FairExchange<Concrete>.properties, describe: FairExchange<Concrete>.describe)
+            return try visitor.visit(
+                p, properties: FairExchange<Concrete>.properties, describe: FairExchange<Concrete>.describe)
         default:
             preconditionFailure("Invalid state: catalogue entry \(spec.protocolName) has no instance")
         }
@@ -216,14 +227,17 @@ extension Catalog {
         let spec = resolved(spec)
         switch spec.protocolName {
         case "smc":
-            let p = SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: SMC<Concrete>.Variant(name: spec.variant)!, rounds: spec.rounds)
+            let p = SMC(
+                logic: Concrete(), n: spec.n, t: spec.t, variant: SMC<Concrete>.Variant(name: spec.variant)!,
+                rounds: spec.rounds)
             return try visitor.visit(p, describe: UIC<Concrete>.describe)
         case "fair-exchange":
             return try visitor.visit(fairExchange(spec, logic: Concrete()), describe: FairExchange<Concrete>.describe)
         default:
             throw PalsError(
                 .invalidArgument,
-                "\(spec.protocolName) does not model what hosts observe; use one of: \(observable.joined(separator: ", "))")
+                "\(spec.protocolName) does not model what hosts observe; use one of: \(observable.joined(separator: ", "))"
+            )
         }
     }
 }

@@ -196,7 +196,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
             return next
         }
         if mode == .deterministic {
-            next.uic = uic.receive(s.uic, round: round - 1, inbox: inbox.map { Delivery(arrived: $0.arrived, message: $0.message.uic) })
+            next.uic = uic.receive(
+                s.uic, round: round - 1, inbox: inbox.map { Delivery(arrived: $0.arrived, message: $0.message.uic) })
             return next
         }
         // Fake rounds: round r ≤ ρ+1 is live; r = ρ+1 is the commit round.
@@ -299,7 +300,9 @@ extension FairExchange {
         return l.forAll(0..<n) { i in
             l.or(
                 c.faulty[i],
-                l.forAll(0..<n) { j in j == i ? l.yes : l.equal(item(of: c.inputs[j]), expected(of: c.inputs[i], from: j)) })
+                l.forAll(0..<n) { j in
+                    j == i ? l.yes : l.equal(item(of: c.inputs[j]), expected(of: c.inputs[i], from: j))
+                })
         }
     }
 
@@ -312,7 +315,8 @@ extension FairExchange {
     public static func validity() -> Property<FairExchange<L>> {
         Property(
             name: "Validity", kind: .atHorizon,
-            definition: "All correct and all items match → every host obtains the items; a mismatch at a correct module → no host obtains anything; obtained items are the offered ones."
+            definition:
+                "All correct and all items match → every host obtains the items; a mismatch at a correct module → no host obtains anything; obtained items are the offered ones."
         ) { proto, c in
             let l = proto.logic
             let n = proto.n

@@ -44,7 +44,10 @@ extension FairExchange: ITFDescribable where L == Concrete {
             ("rho", opt(s.rho)),
             ("aborted", .bool(s.aborted)),
             ("committed", .bool(s.committed)),
-        ] + UIC<Concrete>.itfFields(s.uic).map { ("uic" + $0.name.prefix(1).uppercased() + $0.name.dropFirst(), $0.value) }
+        ]
+            + UIC<Concrete>.itfFields(s.uic).map {
+                ("uic" + $0.name.prefix(1).uppercased() + $0.name.dropFirst(), $0.value)
+            }
     }
 }
 

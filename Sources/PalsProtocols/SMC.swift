@@ -155,7 +155,8 @@ extension SMC: Observable {
         for v in m.view {
             let bytes = l.select(
                 l.isBottom(v), l.value(0),
-                l.select(l.less(v, l.value(256)), l.value(1), l.select(l.less(v, l.value(65536)), l.value(2), l.value(8))))
+                l.select(
+                    l.less(v, l.value(256)), l.value(1), l.select(l.less(v, l.value(65536)), l.value(2), l.value(8))))
             size = l.add(size, bytes)
         }
         return size
@@ -221,7 +222,8 @@ extension SMC {
     public static func validity() -> Property<SMC<L>> {
         Property(
             name: "SMCValidity", kind: .atHorizon,
-            definition: "If a process returns y then y = F(D) for some D with D[k] ∈ {x_k, ⊥}, and D[k] = x_k for every correct p_k."
+            definition:
+                "If a process returns y then y = F(D) for some D with D[k] ∈ {x_k, ⊥}, and D[k] = x_k for every correct p_k."
         ) { proto, c in
             let l = proto.logic
             let n = proto.n

@@ -1,4 +1,5 @@
 import PalsCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -110,11 +110,14 @@ public final class Campaign<C: ModuleCodec> {
             }
             for h in hosts { h.startConnecting(to: addresses) }
             for h in hosts {
-                let got = h.waitForConnections(ProcessSet.all(model.n).subtracting(ProcessSet([h.id])), timeout: .seconds(10))
+                let got = h.waitForConnections(
+                    ProcessSet.all(model.n).subtracting(ProcessSet([h.id])), timeout: .seconds(10))
                 guard got.count == model.n - 1 else {
                     for h in hosts { h.shutdown() }
                     try? g.syncShutdownGracefully()
-                    throw PalsError(.invalidArgument, "host p\(h.id) could connect to only \(got.count) of \(model.n - 1) peers on loopback")
+                    throw PalsError(
+                        .invalidArgument,
+                        "host p\(h.id) could connect to only \(got.count) of \(model.n - 1) peers on loopback")
                 }
             }
         }
@@ -136,11 +139,13 @@ public final class Campaign<C: ModuleCodec> {
             var trace: RunTrace
             switch options.transport {
             case .memory:
-                let cluster = try MemoryCluster(model: model, links: modules, session: session, inputs: inputs, adversary: plan)
+                let cluster = try MemoryCluster(
+                    model: model, links: modules, session: session, inputs: inputs, adversary: plan)
                 trace = try cluster.run()
             case .tcp:
-                trace = try runTCP(hosts: hosts, clients: clients, session: session, inputs: inputs, plan: plan,
-                               timeout: options.roundTimeout, latencies: &result.roundLatencies)
+                trace = try runTCP(
+                    hosts: hosts, clients: clients, session: session, inputs: inputs, plan: plan,
+                    timeout: options.roundTimeout, latencies: &result.roundLatencies)
             }
             result.runTimes.append(Date().timeIntervalSince(runStart))
             trace.roster = roster.fingerprint

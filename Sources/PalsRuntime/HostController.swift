@@ -298,7 +298,10 @@ public struct HostController {
                 if plan.faulty.contains(id) && plan.drops.contains(Link(round: r, from: id, to: j)) {
                     out.append(.send(Envelope(kind: .omitted, session: session.value, round: r, sender: id), to: j))
                 } else {
-                    out.append(.send(Envelope(kind: .frame, session: session.value, round: r, sender: id, payload: frames[j]), to: j))
+                    out.append(
+                        .send(
+                            Envelope(kind: .frame, session: session.value, round: r, sender: id, payload: frames[j]),
+                            to: j))
                 }
             }
             phase = .collecting(r)

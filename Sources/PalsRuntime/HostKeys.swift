@@ -48,7 +48,8 @@ public struct HostKey: Sendable {
             throw PalsError(.unsupportedSchema, "host key file: expected \"schema\": \"\(schemaID)\"")
         }
         guard let id = json["id"]?.intValue, id >= 0, id < ProcessSet.maxProcesses else {
-            throw PalsError(.malformedFile, "host key file: \"id\" must be an integer in 0..<\(ProcessSet.maxProcesses)")
+            throw PalsError(
+                .malformedFile, "host key file: \"id\" must be an integer in 0..<\(ProcessSet.maxProcesses)")
         }
         guard let hex = json["privateKey"]?.stringValue else {
             throw PalsError(.malformedFile, "host key file: missing \"privateKey\" (hex)")

@@ -29,7 +29,8 @@ public final class MemoryCluster<C: ModuleCodec> {
         model: RuntimeModel<C>, links: [ModuleLink], session: SessionID, inputs: [Int], adversary: AdversaryPlan
     ) throws(PalsError) {
         guard links.count == model.n, inputs.count == model.n else {
-            throw PalsError(.invalidArgument, "need \(model.n) modules and inputs, got \(links.count) and \(inputs.count)")
+            throw PalsError(
+                .invalidArgument, "need \(model.n) modules and inputs, got \(links.count) and \(inputs.count)")
         }
         try adversary.pattern.validate(n: model.n, t: model.t, rounds: model.rounds)
         self.model = model

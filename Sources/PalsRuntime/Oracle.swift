@@ -90,7 +90,8 @@ public struct Oracle<C: ModuleCodec> {
         var byID = [ModuleKey?](repeating: nil, count: roster.n)
         for k in keys {
             guard k.id >= 0 && k.id < roster.n else {
-                throw PalsError(.invalidArgument, "a key of p\(k.id) is not for a peer of the roster (p0…p\(roster.n - 1))")
+                throw PalsError(
+                    .invalidArgument, "a key of p\(k.id) is not for a peer of the roster (p0…p\(roster.n - 1))")
             }
             guard byID[k.id] == nil else { throw PalsError(.invalidArgument, "two keys of p\(k.id)") }
             byID[k.id] = k
@@ -116,19 +117,22 @@ public struct Oracle<C: ModuleCodec> {
         guard run.n == n, run.t == proto.t, run.rounds == rounds, run.instance == model.codec.instanceName else {
             throw PalsError(
                 .invalidArgument,
-                "the run is of \(run.instance) (n = \(run.n), t = \(run.t)) but the oracle's model is \(model.codec.instanceName)")
+                "the run is of \(run.instance) (n = \(run.n), t = \(run.t)) but the oracle's model is \(model.codec.instanceName)"
+            )
         }
         if let fingerprint = run.roster, fingerprint != roster.fingerprint {
             throw PalsError(
                 .invalidArgument,
-                "the run was made with the roster \(fingerprint.prefix(16))… but the keys given are of the roster \(roster.fingerprint.prefix(16))…: give the run's own keys folder")
+                "the run was made with the roster \(fingerprint.prefix(16))… but the keys given are of the roster \(roster.fingerprint.prefix(16))…: give the run's own keys folder"
+            )
         }
         // A decision's length is the protocol's (UIC: n; SMC: F's outputs),
         // the same in every state.
         let length = proto.decision(proto.initial(ProcessID(0), input: 0)).value.count
         for case let log? in run.logs {
             guard log.rounds.count <= rounds else {
-                throw PalsError(.invalidArgument, "p\(log.id)'s log has \(log.rounds.count) rounds; the instance has \(rounds)")
+                throw PalsError(
+                    .invalidArgument, "p\(log.id)'s log has \(log.rounds.count) rounds; the instance has \(rounds)")
             }
             if let c = log.crashedBeforeRound, c > rounds + 1 || log.rounds.count >= c {
                 throw PalsError(
@@ -159,14 +163,17 @@ public struct Oracle<C: ModuleCodec> {
                     crashAt[i] = c
                 } else if log.decision == nil || log.rounds.count < rounds {
                     crashAt[i] = max(log.rounds.count + 1, lastAccepted(from: i) + 1)
-                    notes.append("p\(i)'s log stops after round \(log.rounds.count) without a result: counted as crashed at round \(crashAt[i])")
+                    notes.append(
+                        "p\(i)'s log stops after round \(log.rounds.count) without a result: counted as crashed at round \(crashAt[i])"
+                    )
                 }
             } else {
                 crashAt[i] = lastAccepted(from: i) + 1
                 notes.append("p\(i) left no log: counted as crashed at round \(crashAt[i])")
                 if crashAt[i] > 2 {
                     receptionsUnknown.append(
-                        "p\(i) left no log but its frames were accepted up to round \(crashAt[i] - 1): what it received is unknown")
+                        "p\(i) left no log but its frames were accepted up to round \(crashAt[i] - 1): what it received is unknown"
+                    )
                 }
             }
         }
@@ -188,7 +195,9 @@ public struct Oracle<C: ModuleCodec> {
                 for i in 0..<n where i != j && crashAt[i] > r && verdicts[i] != .accepted {
                     drops.append(Link(round: r, from: i, to: j))
                 }
-                for (i, v) in verdicts.enumerated() where i != j && v != .accepted && v != .absent { rejected[v, default: 0] += 1 }
+                for (i, v) in verdicts.enumerated() where i != j && v != .accepted && v != .absent {
+                    rejected[v, default: 0] += 1
+                }
             }
         }
         // Frames lost between processes the adversary left correct: the
@@ -198,13 +207,17 @@ public struct Oracle<C: ModuleCodec> {
         var outside: [String] = []
         if !lost.isEmpty {
             outside.append(
-                "\(lost.count) frame(s) lost between processes the adversary left correct (a timeout or the network), first \(lost[0])")
+                "\(lost.count) frame(s) lost between processes the adversary left correct (a timeout or the network), first \(lost[0])"
+            )
             // Frames that did arrive, after their round had closed: the
             // synchronous-round assumption (specs/runtime.md) did not hold.
-            let late = lost.filter { l in run.logs[l.to]?.lateFrames.contains { $0.round == l.round && $0.from == l.from } ?? false }
+            let late = lost.filter { l in
+                run.logs[l.to]?.lateFrames.contains { $0.round == l.round && $0.from == l.from } ?? false
+            }
             if !late.isEmpty {
                 outside.append(
-                    "\(late.count) of them arrived after their round had closed, first \(late[0]): outside the timing assumption (Δ ≥ latency + ε)")
+                    "\(late.count) of them arrived after their round had closed, first \(late[0]): outside the timing assumption (Δ ≥ latency + ε)"
+                )
             }
         }
         var crashes: [Crash] = []
@@ -228,12 +241,15 @@ public struct Oracle<C: ModuleCodec> {
         var inputs = run.inputs
         for i in 0..<n { if let m = run.logs[i]?.moduleInput { inputs[i] = m } }
         if let bad = inputs.firstIndex(of: Concrete.bottomValue) {
-            throw PalsError(.invalidArgument, "p\(bad)'s input in the run is \(Concrete.bottomValue), the value reserved for ⊥")
+            throw PalsError(
+                .invalidArgument, "p\(bad)'s input in the run is \(Concrete.bottomValue), the value reserved for ⊥")
         }
         let trace = simulateValidated(proto, inputs: inputs, pattern: realized)
         // 4. Compare every frame and result.
         let format = model.format
-        let channels = secrets.map { ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName) }
+        let channels = secrets.map {
+            ChannelKeys(secrets: $0, session: run.session, instance: model.codec.instanceName)
+        }
         var disagreement: OracleReport.Disagreement?
         func differ(_ round: Int, _ module: Int, _ detail: String) {
             if let d = disagreement, (d.round, d.module) <= (round, module) { return }
@@ -273,7 +289,8 @@ public struct Oracle<C: ModuleCodec> {
                         if m != expected {
                             differ(
                                 r, i,
-                                "its frame to p\(j) carries \(model.codec.describe(m)), the model's is \(model.codec.describe(expected))")
+                                "its frame to p\(j) carries \(model.codec.describe(m)), the model's is \(model.codec.describe(expected))"
+                            )
                         }
                     }
                 }
@@ -292,7 +309,9 @@ public struct Oracle<C: ModuleCodec> {
                     }
                     checked += 1
                     let opened: Result<C.P.Message, FrameVerdict>
-                    if let known = sealed[i][j], let log = run.logs[i], r <= log.rounds.count, log.rounds[r - 1].sent[j] == frame {
+                    if let known = sealed[i][j], let log = run.logs[i], r <= log.rounds.count,
+                        log.rounds[r - 1].sent[j] == frame
+                    {
                         opened = known
                     } else {
                         opened = open(frame, keys: channels[j], session: run.session, round: r, sender: i, receiver: j)
@@ -306,7 +325,8 @@ public struct Oracle<C: ModuleCodec> {
                         } else if crashAt[i] > r && m != trace.messages[r - 1][i][j] {
                             differ(
                                 r, i,
-                                "the frame p\(j) accepted from it carries \(model.codec.describe(m)), the model's is \(model.codec.describe(trace.messages[r - 1][i][j]))")
+                                "the frame p\(j) accepted from it carries \(model.codec.describe(m)), the model's is \(model.codec.describe(trace.messages[r - 1][i][j]))"
+                            )
                         } else if crashAt[i] <= r {
                             differ(r, j, "accepted a frame from p\(i), whose module had stopped")
                         }
@@ -330,7 +350,8 @@ public struct Oracle<C: ModuleCodec> {
                 if let r = trace.violation(of: property, protocol: proto) { violations.append((property.name, r)) }
             }
         }
-        let verdict: OracleReport.Verdict = disagreement != nil ? .disagrees : outside.isEmpty ? .conforms : .outsideModel
+        let verdict: OracleReport.Verdict =
+            disagreement != nil ? .disagrees : outside.isEmpty ? .conforms : .outsideModel
         return OracleReport(
             verdict: verdict, realized: realized, disagreement: disagreement, violations: violations,
             modelDecisions: trace.decisions, rejectedFrames: rejectedList, notes: notes + outside, lostFrames: lost,
@@ -353,6 +374,8 @@ public struct Oracle<C: ModuleCodec> {
     }
 
     private func render(_ d: Decision<Concrete>) -> String {
-        d.decided ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "undecided"
+        d.decided
+            ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]"
+            : "undecided"
     }
 }

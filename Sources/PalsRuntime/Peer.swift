@@ -46,7 +46,8 @@ public struct PeerRun {
         var pins: [[UInt8]?] = []
         for p in roster.peers {
             guard let h = p.hostKey else {
-                throw PalsError(.invalidArgument, "the roster has no host key for p\(p.id): make one with `pals keygen`")
+                throw PalsError(
+                    .invalidArgument, "the roster has no host key for p\(p.id): make one with `pals keygen`")
             }
             pins.append(h)
         }
@@ -65,7 +66,8 @@ public struct PeerRun {
         let both = host.connect(to: addresses, timeout: .nanoseconds(untilStart))
         var notes: [String] = []
         for j in 0..<n where j != id && !both.contains(j) {
-            notes.append("p\(j) was not connected both ways at the start time: its frames count as omissions until it is")
+            notes.append(
+                "p\(j) was not connected both ways at the start time: its frames count as omissions until it is")
         }
         host.startAt(parameters.schedule)
         do {

@@ -40,7 +40,9 @@ public enum APDUStream {
         }
     }
 
-    private static func readExactly(_ count: Int, from fd: Int32, timeout: Double?, allowEOF: Bool) throws(ModuleError) -> [UInt8]? {
+    private static func readExactly(_ count: Int, from fd: Int32, timeout: Double?, allowEOF: Bool) throws(ModuleError)
+        -> [UInt8]?
+    {
         var out = [UInt8](repeating: 0, count: count)
         var got = 0
         let deadline = timeout.map { Date().addingTimeInterval($0) }

@@ -501,7 +501,9 @@ final class OutboundHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { core.value.outboundReady(context.channel, peer: peer) }
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            core.value.outboundReady(context.channel, peer: peer)
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

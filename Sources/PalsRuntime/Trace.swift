@@ -56,7 +56,10 @@ public struct PeerLog: Sendable, Equatable {
     /// outside the window, duplicates, malformed, late).
     public var droppedEnvelopes = 0
 
-    public init(id: Int, input: Int, crashedBeforeRound: Int? = nil, rounds: [Round] = [], decision: Decision<Concrete>? = nil, notes: [String] = []) {
+    public init(
+        id: Int, input: Int, crashedBeforeRound: Int? = nil, rounds: [Round] = [], decision: Decision<Concrete>? = nil,
+        notes: [String] = []
+    ) {
         self.id = id
         self.input = input
         self.crashedBeforeRound = crashedBeforeRound
@@ -99,7 +102,9 @@ public struct PeerLog: Sendable, Equatable {
         }
         var log = PeerLog(id: id, input: input)
         if let m = json["moduleInput"], !m.isNull {
-            guard let v = m.intValue else { throw PalsError(.malformedFile, "peer log p\(id): \"moduleInput\" must be an integer or null") }
+            guard let v = m.intValue else {
+                throw PalsError(.malformedFile, "peer log p\(id): \"moduleInput\" must be an integer or null")
+            }
             log.moduleInput = v
         }
         if let c = json["crashedBeforeRound"], !c.isNull {
@@ -120,7 +125,8 @@ public struct PeerLog: Sendable, Equatable {
                 let verdicts = r["verdicts"]?.arrayValue, verdicts.count == n
             else {
                 throw PalsError(
-                    .malformedFile, "peer log p\(id) round \(k + 1): \"sent\", \"received\", \"verdicts\" need \(n) entries each")
+                    .malformedFile,
+                    "peer log p\(id) round \(k + 1): \"sent\", \"received\", \"verdicts\" need \(n) entries each")
             }
             var s: [[UInt8]] = []
             for f in sent {
@@ -136,12 +142,14 @@ public struct PeerLog: Sendable, Equatable {
                 } else if let h = f.stringValue {
                     rc.append(try Bytes.fromHex(h, what: "peer log p\(id) round \(k + 1) received frame"))
                 } else {
-                    throw PalsError(.malformedFile, "peer log p\(id) round \(k + 1): received frames are hex strings or null")
+                    throw PalsError(
+                        .malformedFile, "peer log p\(id) round \(k + 1): received frames are hex strings or null")
                 }
             }
             var v: [FrameVerdict] = []
             for x in verdicts {
-                guard let name = x.stringValue, let verdict = FrameVerdict.allCases.first(where: { $0.description == name })
+                guard let name = x.stringValue,
+                    let verdict = FrameVerdict.allCases.first(where: { $0.description == name })
                 else {
                     throw PalsError(.malformedFile, "peer log p\(id) round \(k + 1): unknown verdict \(x.compact)")
                 }
@@ -160,7 +168,8 @@ public struct PeerLog: Sendable, Equatable {
             for x in list {
                 guard let r = x["round"]?.intValue, r >= 1, r <= 64, let from = x["from"]?.intValue, from >= 0, from < n
                 else {
-                    throw PalsError(.malformedFile, "peer log p\(id): a late frame is {\"round\": 1…64, \"from\": 0…\(n - 1)}")
+                    throw PalsError(
+                        .malformedFile, "peer log p\(id): a late frame is {\"round\": 1…64, \"from\": 0…\(n - 1)}")
                 }
                 log.lateFrames.append(LateFrame(round: r, from: from))
             }
@@ -272,7 +281,8 @@ public struct RunTrace: Sendable, Equatable {
             let instance = j["instance"]?.stringValue, let sessionHex = j["session"]?.stringValue
         else {
             throw PalsError(
-                .malformedFile, "run trace: needs \"protocol\", \"variant\", \"n\", \"t\", \"rounds\", \"instance\", \"session\"")
+                .malformedFile,
+                "run trace: needs \"protocol\", \"variant\", \"n\", \"t\", \"rounds\", \"instance\", \"session\"")
         }
         guard n >= 1, n <= ProcessSet.maxProcesses, t >= 0, t < n, rounds >= 0, rounds <= 64 else {
             throw PalsError(.malformedFile, "run trace: n = \(n), t = \(t), rounds = \(rounds) out of range")
@@ -281,7 +291,8 @@ public struct RunTrace: Sendable, Equatable {
         var roster: String?
         if let r = j["roster"], !r.isNull {
             guard let s = r.stringValue, s.count == 64, s.allSatisfy(\.isHexDigit) else {
-                throw PalsError(.malformedFile, "run trace: \"roster\" must be the roster's fingerprint (64 hex digits) or null")
+                throw PalsError(
+                    .malformedFile, "run trace: \"roster\" must be the roster's fingerprint (64 hex digits) or null")
             }
             roster = s.lowercased()
         }
@@ -291,7 +302,8 @@ public struct RunTrace: Sendable, Equatable {
         guard let adv = j["adversary"] else { throw PalsError(.malformedFile, "run trace: missing \"adversary\"") }
         let pattern = try FailurePattern(json: adv, what: "run trace adversary")
         guard let logList = j["logs"]?.arrayValue, logList.count == n else {
-            throw PalsError(.malformedFile, "run trace: \"logs\" must hold \(n) entries (null for a host without a log)")
+            throw PalsError(
+                .malformedFile, "run trace: \"logs\" must hold \(n) entries (null for a host without a log)")
         }
         var logs: [PeerLog?] = []
         for (k, l) in logList.enumerated() {

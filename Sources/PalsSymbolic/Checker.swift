@@ -227,7 +227,8 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
             verdicts.append(verdict)
             for s in verdict.statistics {
                 if let i = totals.firstIndex(where: { $0.key == s.key }) {
-                    totals[i].value = s.key.contains("memory") ? max(totals[i].value, s.value) : totals[i].value + s.value
+                    totals[i].value =
+                        s.key.contains("memory") ? max(totals[i].value, s.value) : totals[i].value + s.value
                 } else {
                     totals.append(s)
                 }
@@ -339,7 +340,8 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
     }
 
     private func render(_ ds: [[Int?]?]) -> String {
-        "[" + ds.map { d in d.map { "[" + $0.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" } ?? "-" }
+        "["
+            + ds.map { d in d.map { "[" + $0.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" } ?? "-" }
             .joined(separator: " ") + "]"
     }
 }

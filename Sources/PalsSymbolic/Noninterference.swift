@@ -69,8 +69,10 @@ public struct SymbolicNoninterference<P: StateSelecting & Observable> where P.L 
         for r in stride(from: 1, through: proto.rounds, by: 1) {
             let alive = env.crashedBy[r].map { l.not($0) }
             for h in 0..<n {
-                let oa = HostObservation.of(proto, host: h, round: r, before: runA.states[r - 1], after: runA.states[r][h], alive: alive)
-                let ob = HostObservation.of(proto, host: h, round: r, before: runB.states[r - 1], after: runB.states[r][h], alive: alive)
+                let oa = HostObservation.of(
+                    proto, host: h, round: r, before: runA.states[r - 1], after: runA.states[r][h], alive: alive)
+                let ob = HostObservation.of(
+                    proto, host: h, round: r, before: runB.states[r - 1], after: runB.states[r][h], alive: alive)
                 differs.append(l.and(env.faulty[h], l.not(oa.same(as: ob, logic: l))))
             }
         }

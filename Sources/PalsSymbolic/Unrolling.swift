@@ -29,7 +29,9 @@ public struct SymbolicEnvironment {
         _ logic: Symbolic, n: Int, t: Int, rounds: Int, model: FaultModel, faultyCandidates: ProcessSet
     ) -> SymbolicEnvironment {
         let z = logic.context
-        let faulty: [Z3Bool] = (0..<n).map { i in faultyCandidates.contains(i) ? z.freshBool("faulty_p\(i)") : z.falseTerm }
+        let faulty: [Z3Bool] = (0..<n).map { i in
+            faultyCandidates.contains(i) ? z.freshBool("faulty_p\(i)") : z.falseTerm
+        }
         var constraints: [Z3Bool] = [z.atMost(t, faulty)]
         var crashedBy: [[Z3Bool]] = [Array(repeating: z.falseTerm, count: n)]
         for r in stride(from: 1, through: rounds + 1, by: 1) {

@@ -21,13 +21,15 @@ public struct ExplorerFiles: Sendable {
         if let file {
             let url = URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath()
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            else {
                 throw PalsError(.malformedFile, "cannot read \(file)")
             }
             folder = url.deletingLastPathComponent()
             initial = url.lastPathComponent
         } else {
-            folder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath()
+            folder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+                .resolvingSymlinksInPath()
             initial = nil
         }
     }
@@ -54,7 +56,9 @@ public struct ExplorerFiles: Sendable {
         guard data.count <= Self.maxBytes else {
             throw PalsError(.malformedFile, "\(path) is larger than \(Self.maxBytes >> 20) MB")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw PalsError(.malformedFile, "\(path) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PalsError(.malformedFile, "\(path) is not UTF-8 text")
+        }
         let j: JSON
         do {
             j = try JSON.parse(text)
@@ -65,11 +69,16 @@ public struct ExplorerFiles: Sendable {
             let p = ExplorerPosition(spec: spec, inputs: inputs, pattern: pattern, round: 0, faultModel: model)
             return ExplorerServer.encode(p.query)
         }
-        func described(_ kind: String, _ query: String?, note: String, alternatives: [(String, String)] = [], grid: JSON = .null) -> JSON {
+        func described(
+            _ kind: String, _ query: String?, note: String, alternatives: [(String, String)] = [], grid: JSON = .null
+        ) -> JSON {
             .object([
                 ("file", .string(path)), ("kind", .string(kind)), ("note", .string(note)),
                 ("query", query.map { .string($0) } ?? .null),
-                ("alternatives", .array(alternatives.map { .object([("label", .string($0.0)), ("query", .string($0.1))]) })),
+                (
+                    "alternatives",
+                    .array(alternatives.map { .object([("label", .string($0.0)), ("query", .string($0.1))]) })
+                ),
                 ("grid", grid),
             ])
         }
@@ -79,20 +88,28 @@ public struct ExplorerFiles: Sendable {
             do {
                 cx = try CounterexampleFile.read(text, what: path)
             } catch {
-                throw PalsError(.malformedFile, error.message.hasPrefix(path) ? error.message : "\(path): \(error.template)")
+                throw PalsError(
+                    .malformedFile, error.message.hasPrefix(path) ? error.message : "\(path): \(error.template)")
             }
-            let spec = ModelSpec(protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
+            let spec = ModelSpec(
+                protocolName: cx.protocolName, variant: cx.variant, n: cx.n, t: cx.t, rounds: cx.rounds)
             return described(
                 ITFTrace.isITF(j) ? "ITF trace" : "counterexample",
                 position(spec, inputs: cx.inputs, pattern: cx.pattern, model: cx.faultModel),
                 note: "\(cx.property) fails after round \(cx.violatedAfterRound); step with j to watch it happen")
         }
         if schema == "trustedpals/noninterference/v1" {
-            guard let name = j["protocol"]?.stringValue, let variant = j["variant"]?.stringValue, let n = j["n"]?.intValue,
+            guard let name = j["protocol"]?.stringValue, let variant = j["variant"]?.stringValue,
+                let n = j["n"]?.intValue,
                 let t = j["t"]?.intValue, let rounds = j["rounds"]?.intValue,
-                let a = j["inputsA"]?.arrayValue?.compactMap(\.intValue), let b = j["inputsB"]?.arrayValue?.compactMap(\.intValue),
+                let a = j["inputsA"]?.arrayValue?.compactMap(\.intValue),
+                let b = j["inputsB"]?.arrayValue?.compactMap(\.intValue),
                 a.count == n, b.count == n
-            else { throw PalsError(.malformedFile, "\(path): a noninterference file needs protocol, variant, n, t, rounds, inputsA, inputsB") }
+            else {
+                throw PalsError(
+                    .malformedFile,
+                    "\(path): a noninterference file needs protocol, variant, n, t, rounds, inputsA, inputsB")
+            }
             let pattern = try FailurePattern(json: j, what: path)
             let spec = ModelSpec(protocolName: name, variant: variant, n: n, t: t, rounds: rounds)
             let host = j["host"]?.intValue.map { "p\($0)" } ?? "a faulty host"
@@ -107,9 +124,11 @@ public struct ExplorerFiles: Sendable {
         }
         if schema == RunTrace.schemaID {
             let run = try RunTrace.parse(text)
-            let spec = ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds)
+            let spec = ModelSpec(
+                protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds)
             return described(
-                "run trace", position(spec, inputs: run.inputs, pattern: run.adversary.pattern, model: .generalOmission),
+                "run trace",
+                position(spec, inputs: run.inputs, pattern: run.adversary.pattern, model: .generalOmission),
                 note: "the injected failure pattern of this runtime run (pals oracle compares the realized one)")
         }
         if let cells = j["cells"]?.arrayValue {
@@ -145,6 +164,7 @@ public struct ExplorerFiles: Sendable {
         }
         throw PalsError(
             .malformedFile,
-            "\(path) is neither a counterexample, an ITF trace, a noninterference file, a run trace nor a bounds table (--json)")
+            "\(path) is neither a counterexample, an ITF trace, a noninterference file, a run trace nor a bounds table (--json)"
+        )
     }
 }

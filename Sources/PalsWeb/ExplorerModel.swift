@@ -15,7 +15,9 @@ public struct ExplorerPosition: Sendable, Equatable {
     /// The failure model the pattern must be admissible in.
     public var faultModel: FaultModel
 
-    public init(spec: ModelSpec, inputs: [Int], pattern: FailurePattern, round: Int, faultModel: FaultModel = .generalOmission) {
+    public init(
+        spec: ModelSpec, inputs: [Int], pattern: FailurePattern, round: Int, faultModel: FaultModel = .generalOmission
+    ) {
         self.spec = spec
         self.inputs = inputs
         self.pattern = pattern
@@ -46,13 +48,17 @@ public struct ExplorerPosition: Sendable, Equatable {
     public init(query: [(String, String)]) throws(PalsError) {
         func get(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
         func int(_ key: String, _ what: String) throws(PalsError) -> Int {
-            guard let s = get(key), let v = Int(s) else { throw PalsError(.invalidArgument, "\(what) must be an integer") }
+            guard let s = get(key), let v = Int(s) else {
+                throw PalsError(.invalidArgument, "\(what) must be an integer")
+            }
             return v
         }
         func ints(_ s: String, _ what: String) throws(PalsError) -> [Int] {
             var out: [Int] = []
             for part in s.split(separator: ",", omittingEmptySubsequences: true) {
-                guard let v = Int(part) else { throw PalsError(.invalidArgument, "\(what): \"\(part)\" is not an integer") }
+                guard let v = Int(part) else {
+                    throw PalsError(.invalidArgument, "\(what): \"\(part)\" is not an integer")
+                }
                 out.append(v)
             }
             return out
@@ -63,13 +69,19 @@ public struct ExplorerPosition: Sendable, Equatable {
         let rounds = get("r").flatMap { $0.isEmpty ? nil : $0 }.map { Int($0) }
         if let r = rounds, r == nil { throw PalsError(.invalidArgument, "rounds must be an integer") }
         let spec = Catalog.resolved(
-            ModelSpec(protocolName: name, variant: get("v").flatMap { $0.isEmpty ? nil : $0 } ?? "standard", n: n, t: t, rounds: rounds ?? nil))
+            ModelSpec(
+                protocolName: name, variant: get("v").flatMap { $0.isEmpty ? nil : $0 } ?? "standard", n: n, t: t,
+                rounds: rounds ?? nil))
         try Catalog.validate(spec)
         let given = try ints(get("in") ?? "", "inputs")
         let inputs = given.isEmpty ? Catalog.defaultInputs(spec) : given
-        guard inputs.count == n else { throw PalsError(.invalidArgument, "inputs: \(inputs.count) values for n = \(n)") }
+        guard inputs.count == n else {
+            throw PalsError(.invalidArgument, "inputs: \(inputs.count) values for n = \(n)")
+        }
         let faulty = try ints(get("f") ?? "", "faulty")
-        for p in faulty where p < 0 || p >= n { throw PalsError(.invalidArgument, "faulty: p\(p) does not exist (n = \(n))") }
+        for p in faulty where p < 0 || p >= n {
+            throw PalsError(.invalidArgument, "faulty: p\(p) does not exist (n = \(n))")
+        }
         var crashes: [Crash] = []
         for item in (get("c") ?? "").split(separator: ",") {
             let parts = item.split(separator: "@")
@@ -82,14 +94,17 @@ public struct ExplorerPosition: Sendable, Equatable {
         for item in (get("d") ?? "").split(separator: ",") {
             let parts = item.split(separator: ":")
             let ends = parts.count == 2 ? parts[1].split(separator: ">") : []
-            guard parts.count == 2, ends.count == 2, let r = Int(parts[0]), let a = Int(ends[0]), let b = Int(ends[1]) else {
+            guard parts.count == 2, ends.count == 2, let r = Int(parts[0]), let a = Int(ends[0]), let b = Int(ends[1])
+            else {
                 throw PalsError(.invalidArgument, "dropped link \"\(item)\": write ROUND:FROM>TO")
             }
             drops.append(Link(round: r, from: a, to: b))
         }
         let model: FaultModel
         if let fm = get("fm"), !fm.isEmpty {
-            guard let m = FaultModel(rawValue: fm) else { throw PalsError(.invalidArgument, "unknown fault model \"\(fm)\"") }
+            guard let m = FaultModel(rawValue: fm) else {
+                throw PalsError(.invalidArgument, "unknown fault model \"\(fm)\"")
+            }
             model = m
         } else {
             model = .generalOmission
@@ -181,7 +196,8 @@ public enum ExplorerModel {
                 throw PalsError(.invalidArgument, "round \(k) is outside 0…\(rounds)")
             }
             try position.pattern.validate(n: proto.n, t: proto.t, rounds: rounds, model: position.faultModel)
-            let trace = try simulate(proto, inputs: position.inputs, pattern: position.pattern, model: position.faultModel)
+            let trace = try simulate(
+                proto, inputs: position.inputs, pattern: position.pattern, model: position.faultModel)
             let fields: [[[(name: String, value: ITFValue)]]]
             if let d = proto as? any ITFDescribable {
                 fields = try itf(d, position: position)
@@ -195,7 +211,9 @@ public enum ExplorerModel {
                 let before = k > 0 ? fields[k - 1][i] : now
                 var decision: String?
                 if k == rounds, trace.decisions[i].decided, !trace.crashed[rounds + 1].contains(i) {
-                    decision = "[" + trace.decisions[i].value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }
+                    decision =
+                        "["
+                        + trace.decisions[i].value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }
                         .joined(separator: ",") + "]"
                 }
                 processes.append(
@@ -220,7 +238,9 @@ public enum ExplorerModel {
                 next: k < rounds ? choices(n: proto.n, t: proto.t, round: k + 1, trace: trace) : [])
         }
 
-        private func itf<Q: ITFDescribable>(_ q: Q, position: ExplorerPosition) throws -> [[[(name: String, value: ITFValue)]]] {
+        private func itf<Q: ITFDescribable>(_ q: Q, position: ExplorerPosition) throws -> [[[(
+            name: String, value: ITFValue
+        )]]] {
             let trace = try simulate(q, inputs: position.inputs, pattern: position.pattern, model: position.faultModel)
             return trace.states.map { row in row.map { q.itfFields($0) } }
         }
@@ -240,8 +260,11 @@ public enum ExplorerModel {
                     } else if position.faultModel == .crash {
                         locked = "crash failures only: a message is lost only by a crash"
                     } else if !pattern.faulty.contains(i) && !pattern.faulty.contains(j) {
-                        locked = "p\(i) and p\(j) are both correct: general omission loses a message only when its sender or receiver is faulty"
-                            + (pattern.faulty.count < t ? " (mark one of them faulty first)" : " (and the faulty set already has t = \(t) processes)")
+                        locked =
+                            "p\(i) and p\(j) are both correct: general omission loses a message only when its sender or receiver is faulty"
+                            + (pattern.faulty.count < t
+                                ? " (mark one of them faulty first)"
+                                : " (and the faulty set already has t = \(t) processes)")
                     }
                     out.append(LinkChoice(from: i, to: j, dropped: dropped, locked: locked))
                 }
@@ -287,7 +310,8 @@ public enum ExplorerModel {
                     detail = "by this run (another run may witness it)"
                 }
             }
-            return ExplorerView.PropertyView(name: p.name, kind: p.kind, definition: p.definition, status: status, detail: detail)
+            return ExplorerView.PropertyView(
+                name: p.name, kind: p.kind, definition: p.definition, status: status, detail: detail)
         }
     }
 
@@ -305,7 +329,8 @@ public enum ExplorerModel {
                 return false
             }
             if options && !xs.isEmpty {
-                return "[" + xs.map { x in (x.elements?.first?.intValue).map(String.init) ?? "⊥" }.joined(separator: ",") + "]"
+                return "["
+                    + xs.map { x in (x.elements?.first?.intValue).map(String.init) ?? "⊥" }.joined(separator: ",") + "]"
             }
             return "[" + xs.map(render).joined(separator: ",") + "]"
         case .set(let xs): return "{" + xs.map(render).joined(separator: ",") + "}"
@@ -340,7 +365,10 @@ extension ExplorerView {
                                 "fields",
                                 .array(
                                     p.fields.map {
-                                        .object([("name", .string($0.name)), ("value", .string($0.value)), ("changed", .bool($0.changed))])
+                                        .object([
+                                            ("name", .string($0.name)), ("value", .string($0.value)),
+                                            ("changed", .bool($0.changed)),
+                                        ])
                                     })
                             ),
                             ("decision", p.decision.map { .string($0) } ?? .null),

@@ -96,7 +96,8 @@ public struct ExplorerServer: Sendable {
                 headers: [
                     .contentType: type, .cacheControl: "no-store",
                     .init("X-Content-Type-Options")!: "nosniff",
-                    .init("Content-Security-Policy")!: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+                    .init("Content-Security-Policy")!:
+                        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
                 ],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }

@@ -83,7 +83,10 @@ public final class Z3Context {
 
     /// Z3's version, e.g. "4.8.12".
     public static var version: String {
-        var major: UInt32 = 0, minor: UInt32 = 0, build: UInt32 = 0, rev: UInt32 = 0
+        var major: UInt32 = 0
+        var minor: UInt32 = 0
+        var build: UInt32 = 0
+        var rev: UInt32 = 0
         Z3_get_version(&major, &minor, &build, &rev)
         return "\(major).\(minor).\(build)"
     }
@@ -467,7 +470,9 @@ public final class Z3Solver {
         var out: [(key: String, value: Double)] = []
         for i in 0..<Z3_stats_size(c, st) {
             let key = Z3_stats_get_key(c, st, i).map { String(cString: $0) } ?? "?"
-            let v = Z3_stats_is_uint(c, st, i) ? Double(Z3_stats_get_uint_value(c, st, i)) : Z3_stats_get_double_value(c, st, i)
+            let v =
+                Z3_stats_is_uint(c, st, i)
+                ? Double(Z3_stats_get_uint_value(c, st, i)) : Z3_stats_get_double_value(c, st, i)
             out.append((key, v))
         }
         return out

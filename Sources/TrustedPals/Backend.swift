@@ -127,9 +127,12 @@ public func failureText(_ r: BackendRunReport) -> String {
     var lines: [String] = []
     lines.append("  inputs \(r.inputs), faulty \(r.pattern.faulty)")
     if !r.pattern.crashes.isEmpty {
-        lines.append("  crashes: " + r.pattern.crashes.map { "p\($0.process) at round \($0.round)" }.joined(separator: ", "))
+        lines.append(
+            "  crashes: " + r.pattern.crashes.map { "p\($0.process) at round \($0.round)" }.joined(separator: ", "))
     }
-    if !r.pattern.drops.isEmpty { lines.append("  dropped: " + r.pattern.drops.map(\.description).joined(separator: ", ")) }
+    if !r.pattern.drops.isEmpty {
+        lines.append("  dropped: " + r.pattern.drops.map(\.description).joined(separator: ", "))
+    }
     for v in r.violated { lines.append("  \(v) is violated by the backend's decisions") }
     for d in r.disagreements.prefix(10) { lines.append("  \(d)") }
     if r.disagreements.count > 10 { lines.append("  … and \(r.disagreements.count - 10) more differences") }
@@ -167,7 +170,11 @@ public struct TestBackendRequest {
     public var out: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, cmd: String, n: Int? = nil, t: Int? = nil, runs: Int? = nil, seed: UInt64 = 1, exhaustive: Bool = false, maxPatterns: Int = 200_000, replay: String? = nil, strict: Bool = false, timeout: Double = 5, keepGoing: Bool = false, json: Bool = false, html: String? = nil, out: String? = nil) {
+    public init(
+        protocolName: String, cmd: String, n: Int? = nil, t: Int? = nil, runs: Int? = nil, seed: UInt64 = 1,
+        exhaustive: Bool = false, maxPatterns: Int = 200_000, replay: String? = nil, strict: Bool = false,
+        timeout: Double = 5, keepGoing: Bool = false, json: Bool = false, html: String? = nil, out: String? = nil
+    ) {
         self.protocolName = protocolName
         self.cmd = cmd
         self.n = n
@@ -184,21 +191,6 @@ public struct TestBackendRequest {
         self.html = html
         self.out = out
     }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
     /// One run to perform.
     public struct Case {
@@ -250,7 +242,8 @@ public struct TestBackendRequest {
             model = m
             if exhaustive {
                 guard maxPatterns > 0 else { throw PalsError(.invalidArgument, "⟪maxPatterns⟫ must be positive") }
-                guard let count = ExhaustivePatterns(n: n, t: t, rounds: m.proto.rounds).count(limit: maxPatterns) else {
+                guard let count = ExhaustivePatterns(n: n, t: t, rounds: m.proto.rounds).count(limit: maxPatterns)
+                else {
                     throw PalsError(
                         .invalidArgument,
                         "⟪exhaustive⟫ at n = \(n), t = \(t) has more than \(maxPatterns) failure patterns; use random runs (⟪runs⟫ K) or raise ⟪maxPatterns⟫"
@@ -258,7 +251,9 @@ public struct TestBackendRequest {
                 }
                 exhaustiveCount = count
             } else {
-                guard (1...10_000_000).contains(runs ?? 100) else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs ?? 100)") }
+                guard (1...10_000_000).contains(runs ?? 100) else {
+                    throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs ?? 100)")
+                }
             }
         }
 
@@ -349,7 +344,8 @@ public struct TestBackendRequest {
         let seconds = Date().timeIntervalSince(start)
         let total = mode == "exhaustive" ? exhaustiveCount : mode == "random" ? (runs ?? 100) : fixed.count
         printReport(
-            mode: mode, backendName: backendName, stats: stats, planned: total, failure: failure.map { ($0.report, $0.name) },
+            mode: mode, backendName: backendName, stats: stats, planned: total,
+            failure: failure.map { ($0.report, $0.name) },
             written: written, error: backendError, seconds: seconds)
         if let html {
             try writeHTML(
@@ -399,7 +395,9 @@ public struct TestBackendRequest {
             t2, rest,
             FailurePattern(
                 faulty: faulty,
-                crashes: pattern.crashes.filter { $0.process != p }.map { Crash(process: index($0.process), round: $0.round) },
+                crashes: pattern.crashes.filter { $0.process != p }.map {
+                    Crash(process: index($0.process), round: $0.round)
+                },
                 drops: pattern.drops.filter { $0.from != p && $0.to != p }.map {
                     Link(round: $0.round, from: index($0.from), to: index($0.to))
                 })
@@ -428,8 +426,12 @@ public struct TestBackendRequest {
         var files = [path]
         if isDir.boolValue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            files = names.filter { $0.hasSuffix(".json") }.sorted().map { (path as NSString).appendingPathComponent($0) }
-            guard !files.isEmpty else { throw PalsError(.invalidArgument, "⟪replay⟫ \(path): no *.json files in the folder") }
+            files = names.filter { $0.hasSuffix(".json") }.sorted().map {
+                (path as NSString).appendingPathComponent($0)
+            }
+            guard !files.isEmpty else {
+                throw PalsError(.invalidArgument, "⟪replay⟫ \(path): no *.json files in the folder")
+            }
         }
         var cases: [Case] = []
         for file in files {
@@ -440,7 +442,8 @@ public struct TestBackendRequest {
                 throw PalsError(error.kind, "\(file): \(error.template)")
             }
             guard cx.protocolName == protocolName else {
-                throw PalsError(.invalidArgument, "\(file) is a counterexample of \(cx.protocolName), not \(protocolName)")
+                throw PalsError(
+                    .invalidArgument, "\(file) is a counterexample of \(cx.protocolName), not \(protocolName)")
             }
             let model: BackendModel<UICCoding>
             do throws(PalsError) {
@@ -491,12 +494,16 @@ public struct TestBackendRequest {
                 ]).compact)
         } else {
             let size = n.map { " n=\($0) t=\(t ?? 0)" } ?? ""
-            print("backend \(backendName.isEmpty ? "(no hello)" : backendName) — \(protocolName)\(size), \(mode)" + (mode == "random" ? " (seed \(seed))" : ""))
+            print(
+                "backend \(backendName.isEmpty ? "(no hello)" : backendName) — \(protocolName)\(size), \(mode)"
+                    + (mode == "random" ? " (seed \(seed))" : ""))
             print("runs: \(stats.runs) of \(planned), distinct patterns: \(stats.distinct.count)")
             let byFaulty = stats.byFaulty.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
             print("patterns by number of faulty processes: " + (byFaulty.isEmpty ? "none" : byFaulty))
             if let (r, name) = failure {
-                print("failures: \(stats.failures) of \(stats.runs) runs" + (keepGoing ? "" : " (stopped at the first; --keep-going runs them all)"))
+                print(
+                    "failures: \(stats.failures) of \(stats.runs) runs"
+                        + (keepGoing ? "" : " (stopped at the first; --keep-going runs them all)"))
                 print("FAILED: \(name)" + (written.isEmpty ? "" : " (the first failing run, shrunk)"))
                 print(failureText(r))
                 for w in written { print("counterexample: \(w)") }
@@ -522,12 +529,11 @@ public struct BackendRequest {
         self.variant = variant
     }
 
-
-
     public func run() throws {
         guard protocolName == "uic" else {
             throw PalsError(
-                .unknownProtocol, "pals backend serves: \(backendProtocols.joined(separator: ", ")); not \"\(protocolName)\"")
+                .unknownProtocol,
+                "pals backend serves: \(backendProtocols.joined(separator: ", ")); not \"\(protocolName)\"")
         }
         guard let v = UIC<Concrete>.Variant(rawValue: variant) else {
             throw PalsError(
@@ -563,10 +569,13 @@ public func replayAgainstBackend(file: String, command: String, timeout: Double,
     let model: BackendModel<UICCoding>
     do throws(PalsError) {
         model = try backendModel(cx.protocolName, n: cx.n, t: cx.t)
-        guard cx.inputs.count == cx.n else { throw PalsError(.malformedFile, "\(cx.inputs.count) inputs for n = \(cx.n)") }
+        guard cx.inputs.count == cx.n else {
+            throw PalsError(.malformedFile, "\(cx.inputs.count) inputs for n = \(cx.n)")
+        }
         try cx.pattern.validate(n: cx.n, t: cx.t, rounds: model.proto.rounds, model: cx.faultModel)
     } catch {
-        throw PalsError(error.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(error.template)")
+        throw PalsError(
+            error.kind == .unknownProtocol ? .unknownProtocol : .malformedFile, "\(file): \(error.template)")
     }
     let strict = cx.property == messagesMatchModel
     var report: BackendRunReport?
@@ -599,7 +608,8 @@ public func replayAgainstBackend(file: String, command: String, timeout: Double,
     } else if let report {
         print("backend \(name) — \(cx.protocolName) n=\(cx.n) t=\(cx.t), counterexample \(file)")
         if fails {
-            print("the run still fails" + (sameWay ? " (\(cx.property))" : " (now: \(report.failureName ?? "?"))") + ":")
+            print(
+                "the run still fails" + (sameWay ? " (\(cx.property))" : " (now: \(report.failureName ?? "?"))") + ":")
             print(failureText(report))
         } else {
             print("the run passes: \(cx.property) is no longer violated by this backend.")

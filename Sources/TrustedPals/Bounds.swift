@@ -17,7 +17,10 @@ public struct BoundsRequest {
     public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
+    public init(
+        protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples",
+        html: String? = nil, shard: String? = nil
+    ) {
         self.protocolName = protocolName
         self.n = n
         self.model = model
@@ -50,7 +53,8 @@ public struct BoundsRequest {
         let cellCount = range.reduce(0, +)
         let run = JSON.object([
             ("protocol", .string(protocolName)), ("variant", .string(try model.variantName(protocolName))),
-            ("n", .string("\(range.lowerBound)...\(range.upperBound)")), ("rounds", model.rounds.map { .int($0) } ?? .null),
+            ("n", .string("\(range.lowerBound)...\(range.upperBound)")),
+            ("rounds", model.rounds.map { .int($0) } ?? .null),
             ("M", model.M.map { .int($0) } ?? .null), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null),
             ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool(model.symmetry)),
             ("engine", .string(model.engine.rawValue)), ("timeout", model.timeout.map { .double($0) } ?? .null),
@@ -61,7 +65,8 @@ public struct BoundsRequest {
             cells: cells.map { cell, position in
                 ShardMerge.BoundsCellShard(
                     position: position, exitStatus: cell.exitStatus, statuses: cell.propertyStatuses,
-                    stopped: cell.stopped, files: Array(mergedFiles(cell.counterexamples).values).sorted { $0.path < $1.path })
+                    stopped: cell.stopped,
+                    files: Array(mergedFiles(cell.counterexamples).values).sorted { $0.path < $1.path })
             })
     }
 
@@ -123,15 +128,26 @@ public struct BoundsRequest {
                     "properties",
                     propertiesAcrossCells(
                         cells.map { c in
-                            (c.spec, c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) })
+                            (
+                                c.spec,
+                                c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+                            )
                         })
                 ),
                 ("states", .int(cells.reduce(0) { $0 + $1.result.states })),
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
-                ("counterexample", cells.lazy.compactMap { $0.counterexamples.first?.path }.first.map { .string($0) } ?? .null),
+                (
+                    "counterexample",
+                    cells.lazy.compactMap { $0.counterexamples.first?.path }.first.map { .string($0) } ?? .null
+                ),
             ])
             if let shard {
-                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells.map(BoundsCell.explicit), positions)))).compact)
+                print(
+                    ShardMerge.attach(
+                        json,
+                        try shardSection(
+                            shard, range: range, cells: Array(zip(cells.map(BoundsCell.explicit), positions)))
+                    ).compact)
             } else {
                 print(json.compact)
             }
@@ -141,12 +157,14 @@ public struct BoundsRequest {
         if let html {
             try writeHTML(
                 try boundsHTML(
-                    title: "pals bounds \(protocolName) — explicit engine", cells: cells.map { BoundsCell.explicit($0).reported }),
+                    title: "pals bounds \(protocolName) — explicit engine",
+                    cells: cells.map { BoundsCell.explicit($0).reported }),
                 to: html)
         }
         if violated { throw ExitStatus(1) }
         if let stopReason {
-            printError("error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
+            printError(
+                "error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
             throw ExitStatus(3)
         }
     }
@@ -207,7 +225,9 @@ public struct BoundsRequest {
                 ),
             ])
             if let shard {
-                print(ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells, positions)))).compact)
+                print(
+                    ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells, positions))))
+                        .compact)
             } else {
                 print(json.compact)
             }
@@ -216,7 +236,9 @@ public struct BoundsRequest {
         }
         if let html {
             try writeHTML(
-                try boundsHTML(title: "pals bounds \(protocolName) — \(model.engine.rawValue) engine", cells: cells.map(\.reported)),
+                try boundsHTML(
+                    title: "pals bounds \(protocolName) — \(model.engine.rawValue) engine", cells: cells.map(\.reported)
+                ),
                 to: html)
         }
         if status != 0 { throw ExitStatus(status) }
@@ -391,7 +413,9 @@ public func cellJSON(_ r: CheckReport) -> JSON {
 }
 
 public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
-    var rows: [[String]] = [["n", "t", "t < n/2", "verdict", "violated properties", "states", "seconds", "counterexample"]]
+    var rows: [[String]] = [
+        ["n", "t", "t < n/2", "verdict", "violated properties", "states", "seconds", "counterexample"]
+    ]
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no",
@@ -401,14 +425,17 @@ public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: S
     }
     var widths = Array(repeating: 0, count: rows[0].count)
     for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
-    var s = "Resilience table for \(protocolName)\(variant == "standard" ? "" : "/\(variant)") (explicit engine, exhaustive over every admissible failure pattern)\n"
+    var s =
+        "Resilience table for \(protocolName)\(variant == "standard" ? "" : "/\(variant)") (explicit engine, exhaustive over every admissible failure pattern)\n"
     for (i, row) in rows.enumerated() {
-        s += row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
+        s +=
+            row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         if i == 0 { s += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
     }
     let matches = cells.allSatisfy { ($0.result.verdict == .holds) == (2 * $0.spec.t < $0.spec.n) }
-    s += matches
+    s +=
+        matches
         ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"
         : "some cells differ from \"holds iff t < n/2\"\n"
     return s
@@ -417,7 +444,9 @@ public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: S
 /// The resilience table with an engine column (symbolic or mixed cells);
 /// unknown cells list the undecided properties with the solver's reason.
 public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
-    var rows: [[String]] = [["n", "t", "t < n/2", "engine", "verdict", "violated properties", "states", "seconds", "counterexample"]]
+    var rows: [[String]] = [
+        ["n", "t", "t < n/2", "engine", "verdict", "violated properties", "states", "seconds", "counterexample"]
+    ]
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no", c.engine.rawValue,
@@ -428,14 +457,16 @@ public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, varian
     var widths = Array(repeating: 0, count: rows[0].count)
     for row in rows { for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) } }
     let engines = Set(cells.map(\.engine))
-    let how = engines == [.symbolic]
+    let how =
+        engines == [.symbolic]
         ? "symbolic engine (Z3), verified for every admissible failure pattern"
         : engines == [.explicit]
             ? "explicit engine"
             : "explicit engine while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round, symbolic (Z3) beyond"
     var s = "Resilience table for \(protocolName)\(variant == "standard" ? "" : "/\(variant)") (\(how))\n"
     for (i, row) in rows.enumerated() {
-        s += row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
+        s +=
+            row.enumerated().map { k, cell in cell.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         if i == 0 { s += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
     }
@@ -446,7 +477,8 @@ public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, varian
         s += "some cells are undecided: nothing is claimed for them\n"
     } else {
         let matches = cells.allSatisfy { ($0.verdict == "holds") == (2 * $0.spec.t < $0.spec.n) }
-        s += matches
+        s +=
+            matches
             ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"
             : "some cells differ from \"holds iff t < n/2\"\n"
     }

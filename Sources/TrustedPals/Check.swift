@@ -47,7 +47,9 @@ public struct CheckVisitor: ConcreteModelVisitor {
                 decisions: CounterexampleFile.decisions(trace.decisions), engine: "explicit")
             var named = file
             attachFunction(&named)
-            found.append(FoundCounterexample(file: named, diagram: Diagram.render(trace, describe: describe, decision: renderUserResult)))
+            found.append(
+                FoundCounterexample(
+                    file: named, diagram: Diagram.render(trace, describe: describe, decision: renderUserResult)))
         }
         return CheckReport(spec: spec, rounds: proto.rounds, inputs: inputs, result: result, counterexamples: found)
     }
@@ -94,7 +96,10 @@ public struct CheckRequest {
     public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, n: Int, t: Int, model: ModelParameters, inputs: String? = nil, first: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
+    public init(
+        protocolName: String, n: Int, t: Int, model: ModelParameters, inputs: String? = nil, first: Bool = false,
+        out: String = "counterexamples", html: String? = nil, shard: String? = nil
+    ) {
         self.protocolName = protocolName
         self.n = n
         self.t = t
@@ -132,14 +137,18 @@ public struct CheckRequest {
             printError("engine auto: \(EngineChoice.automatic(n: n, t: t, faultModel: options.faultModel).reason)")
         }
         if engine == .symbolic {
-            if shard != nil { throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit") }
+            if shard != nil {
+                throw PalsError(
+                    .invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit")
+            }
             // A user's F is not interpreted symbolically: check the
             // F-independent UIC layer (SMC with F = identity) and say so.
             var spec = spec
             if let f = userFunction(spec) {
                 spec.variant = "identity"
                 printError(
-                    "note: F (\(f.path), sha256 \(f.sha256)) was not interpreted: the symbolic engine checks the F-independent UIC layer (smc with F = identity); Theorem 2 carries it to any deterministic F. --engine explicit evaluates F.")
+                    "note: F (\(f.path), sha256 \(f.sha256)) was not interpreted: the symbolic engine checks the F-independent UIC layer (smc with F = identity); Theorem 2 carries it to any deterministic F. --engine explicit evaluates F."
+                )
             }
             let report = try runSymbolicForCLI(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
@@ -155,7 +164,9 @@ public struct CheckRequest {
             let f = report.counterexamples[k].file
             // A shard's candidates travel in its JSON; `pals merge` writes the chosen ones.
             report.counterexamples[k].path =
-                shard == nil ? try writeFile(dir: out, name: f.suggestedFileName, text: f.text) : shardFilePath(dir: out, name: f.suggestedFileName)
+                shard == nil
+                ? try writeFile(dir: out, name: f.suggestedFileName, text: f.text)
+                : shardFilePath(dir: out, name: f.suggestedFileName)
         }
         if model.json {
             var json = checkJSON(report, symmetry: model.symmetry)
@@ -169,7 +180,8 @@ public struct CheckRequest {
                 json = ShardMerge.attach(
                     json,
                     ShardMerge.checkSection(
-                        shard, run: run, result: report.result, sizes: min(t, n) + 1, files: mergedFiles(report.counterexamples)))
+                        shard, run: run, result: report.result, sizes: min(t, n) + 1,
+                        files: mergedFiles(report.counterexamples)))
             }
             print(json.compact)
         } else {
@@ -178,7 +190,8 @@ public struct CheckRequest {
         if let html { try writeHTML(try report.html(), to: html) }
         if report.result.verdict == .violated { throw ExitStatus(1) }
         if let reason = report.result.stopReason {
-            printError("error: the search stopped before deciding every property: \(reason); the result above is partial")
+            printError(
+                "error: the search stopped before deciding every property: \(reason); the result above is partial")
             throw ExitStatus(3)
         }
     }
@@ -233,18 +246,23 @@ public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
 
 public func checkText(_ r: CheckReport) -> String {
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
-    if let f = userFunction(r.spec) { s += "  F = \(f.path) (sha256 \(f.sha256), fuel \(f.fuel.map(String.init) ?? "unmetered"))\n" }
+    if let f = userFunction(r.spec) {
+        s += "  F = \(f.path) (sha256 \(f.sha256), fuel \(f.fuel.map(String.init) ?? "unmetered"))\n"
+    }
     let width = r.result.verdicts.map(\.name.count).max() ?? 0
     for v in r.result.verdicts {
         s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(statusName(v))"
         if let c = r.counterexample(for: v.name) {
-            s += "  (\(c.file.pattern.faulty.count) faulty, \(c.file.pattern.drops.count) dropped, \(c.file.pattern.crashes.count) crashed; \(c.path ?? ""))"
+            s +=
+                "  (\(c.file.pattern.faulty.count) faulty, \(c.file.pattern.drops.count) dropped, \(c.file.pattern.crashes.count) crashed; \(c.path ?? ""))"
         }
         s += "\n"
     }
     s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
     s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
-    s += r.result.complete ? "\n" : r.result.stopReason.map { " (stopped: \($0))\n" } ?? " (stopped at the first violation)\n"
+    s +=
+        r.result.complete
+        ? "\n" : r.result.stopReason.map { " (stopped: \($0))\n" } ?? " (stopped at the first violation)\n"
     s += "verdict: \(verdictName(r))\n"
     if let c = r.counterexamples.first {
         s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram

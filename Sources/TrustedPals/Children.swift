@@ -42,7 +42,9 @@ public final class ChildProcesses: @unchecked Sendable {
     /// environment); stdout goes to /dev/null,
     /// stderr is this process's. Returns the child's index.
     @discardableResult
-    public func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws(PalsError) -> Int {
+    public func spawn(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:])
+        throws(PalsError) -> Int
+    {
         guard let l = lifeline else { throw PalsError(.invalidArgument, "the children were already ended") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -52,7 +54,8 @@ public final class ChildProcesses: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
         var empty = sigset_t()
         sigemptyset(&empty)

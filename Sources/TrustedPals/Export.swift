@@ -38,10 +38,6 @@ public struct ExportRequest {
         self.function = function
     }
 
-
-
-
-
     public func run() throws {
         guard format == "itf" else {
             throw PalsError(.invalidArgument, "unknown format \"\(format)\"; known: itf")

@@ -37,7 +37,8 @@ public func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
         unfair = 1
         if let file = fairness.counterexample {
             let trace = try simulate(proto, inputs: file.inputs, pattern: file.pattern)
-            found = FoundCounterexample(file: file, diagram: Diagram.render(trace, describe: FairExchange<Concrete>.describe))
+            found = FoundCounterexample(
+                file: file, diagram: Diagram.render(trace, describe: FairExchange<Concrete>.describe))
         }
     case .unknown:
         throw ExitStatus(3)
@@ -47,7 +48,9 @@ public func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
     return FairnessReport(
         spec: spec, mode: proto.mode, M: proto.M, runs: 1, unfairRuns: unfair, probability: Fraction(unfair, 1),
         pattern: found?.file.pattern, unfairRhos: [], counterexample: found,
-        result: ProductResult(best: unfair, pattern: found?.file.pattern, classes: [], states: 0, transitions: 0, faultySets: 0, seconds: fairness.seconds),
+        result: ProductResult(
+            best: unfair, pattern: found?.file.pattern, classes: [], states: 0, transitions: 0, faultySets: 0,
+            seconds: fairness.seconds),
         engine: "symbolic")
 }
 
@@ -75,7 +78,9 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
     var unfairRhos: [Int] = []
     var found: FoundCounterexample?
     func unfairCount(_ p: FailurePattern) throws -> Int {
-        try inputs.filter { try simulate(proto, inputs: $0, pattern: p).violation(of: fairness, protocol: proto) != nil }.count
+        try inputs.filter {
+            try simulate(proto, inputs: $0, pattern: p).violation(of: fairness, protocol: proto) != nil
+        }.count
     }
     if var pattern = result.pattern {
         // Shrink: drop links whose loss is not needed to attain the maximum.
@@ -126,7 +131,10 @@ public struct FairnessRequest {
     public var shard: String?
 
     /// Parameters with the command line's defaults.
-    public init(n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto, json: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil) {
+    public init(
+        n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto,
+        json: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil
+    ) {
         self.n = n
         self.t = t
         self.M = M
@@ -152,7 +160,10 @@ public struct FairnessRequest {
         let M = self.M ?? (mode == "fake-rounds" ? Catalog.defaultM : nil)
         var rounds: Int? = nil
         if let M {
-            guard M >= 1 && M <= 63 else { throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)") }
+            guard M >= 1 && M <= 63 else {
+                throw PalsError(
+                    .invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)")
+            }
             if mode == "fake-rounds" { rounds = M + 1 }
         }
         let spec = ModelSpec(protocolName: "fair-exchange", variant: mode, n: n, t: t, rounds: rounds)
@@ -163,12 +174,15 @@ public struct FairnessRequest {
         case .auto: useSolver = n > 4 && mode == "deterministic"
         }
         if useSolver && mode != "deterministic" {
-            throw PalsError(.invalidArgument, "the symbolic engine computes the deterministic mode only (0 or 1); use ⟪engine⟫ explicit")
+            throw PalsError(
+                .invalidArgument,
+                "the symbolic engine computes the deterministic mode only (0 or 1); use ⟪engine⟫ explicit")
         }
         if useSolver && shard != nil {
             throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit")
         }
-        var report = try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads, shard: shard)
+        var report =
+            try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads, shard: shard)
         if let c = report.counterexample {
             report.counterexample?.path =
                 shard == nil
@@ -206,7 +220,8 @@ public func fairnessJSON(_ r: FairnessReport) -> JSON {
         (
             "drops",
             r.pattern.map { p in
-                .array(p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
+                .array(
+                    p.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
             } ?? .null
         ),
         ("counterexample", r.counterexample?.path.map { .string($0) } ?? .null),
@@ -225,14 +240,17 @@ public func fairnessText(_ r: FairnessReport) -> String {
     if let p = r.pattern {
         let drops = p.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
         s += "attained by: faulty \(p.faulty), dropped: \(drops.isEmpty ? "none" : drops)"
-        s += r.mode == .deterministic ? "\n" : " (unfair for ρ = \(r.unfairRhos.map(String.init).joined(separator: ", ")))\n"
+        s +=
+            r.mode == .deterministic
+            ? "\n" : " (unfair for ρ = \(r.unfairRhos.map(String.init).joined(separator: ", ")))\n"
     } else {
         s += "no failure pattern makes a run unfair\n"
     }
     if r.engine == "symbolic" {
         s += "symbolic engine (Z3, every faulty set), \(fmt(r.result.seconds)) s\n"
     } else {
-        s += "\(r.result.states) product states, \(r.result.transitions) transitions, \(r.result.faultySets) faulty sets, \(fmt(r.result.seconds)) s\n"
+        s +=
+            "\(r.result.states) product states, \(r.result.transitions) transitions, \(r.result.faultySets) faulty sets, \(fmt(r.result.seconds)) s\n"
     }
     if let c = r.counterexample {
         s += "\ncounterexample (\(c.path ?? "")):\n" + c.diagram

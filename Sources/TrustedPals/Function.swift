@@ -17,7 +17,8 @@ public func loadFunctionVariant(_ path: String, fuel: UInt64?) throws(PalsError)
     guard FileManager.default.isReadableFile(atPath: path) else {
         throw PalsError(
             .invalidArgument,
-            "⟪function⟫ \(path) is neither a built-in (\(SMCFunction.registry.map(\.name).joined(separator: ", "))) nor a readable .wasm file")
+            "⟪function⟫ \(path) is neither a built-in (\(SMCFunction.registry.map(\.name).joined(separator: ", "))) nor a readable .wasm file"
+        )
     }
     let f = try WasmFunction.load(path: path, fuel: fuel ?? FunctionABI.defaultFuel)
     return SMCFunction.register(f).name
@@ -56,7 +57,10 @@ public func attachFunction(_ file: inout CounterexampleFile) {
 /// next to the file) and refuses one whose digest differs.
 public func loadRecordedFunction(variant: String, recorded: String?, given: String?, file: String) throws(PalsError) {
     guard variant.hasPrefix("wasm:") else {
-        if given != nil { throw PalsError(.invalidArgument, "\(file) was found with the built-in \(variant); ⟪function⟫ does not apply") }
+        if given != nil {
+            throw PalsError(
+                .invalidArgument, "\(file) was found with the built-in \(variant); ⟪function⟫ does not apply")
+        }
         return
     }
     var candidates: [String] = []
@@ -64,18 +68,22 @@ public func loadRecordedFunction(variant: String, recorded: String?, given: Stri
     if let recorded {
         candidates.append(recorded)
         let dir = (file as NSString).deletingLastPathComponent
-        if !recorded.hasPrefix("/") { candidates.append((dir as NSString).appendingPathComponent((recorded as NSString).lastPathComponent)) }
+        if !recorded.hasPrefix("/") {
+            candidates.append((dir as NSString).appendingPathComponent((recorded as NSString).lastPathComponent))
+        }
     }
     guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
         throw PalsError(
             .invalidArgument,
-            "\(file) needs the function module with SHA-256 \(variant.dropFirst(5).prefix(64)) (recorded at \(recorded ?? "no path")): give ⟪function⟫ PATH.wasm")
+            "\(file) needs the function module with SHA-256 \(variant.dropFirst(5).prefix(64)) (recorded at \(recorded ?? "no path")): give ⟪function⟫ PATH.wasm"
+        )
     }
     let f = try WasmFunction.load(path: path, fuel: fuelOfVariant(variant))
     guard f.name == variant else {
         throw PalsError(
             .invalidArgument,
-            "\(path) has SHA-256 \(f.sha256), but \(file) was found with \(variant.dropFirst(5).prefix(64)): refusing to replay with another F")
+            "\(path) has SHA-256 \(f.sha256), but \(file) was found with \(variant.dropFirst(5).prefix(64)): refusing to replay with another F"
+        )
     }
     SMCFunction.register(f)
 }
@@ -104,8 +112,6 @@ public struct FunctionInspectRequest {
         self.json = json
     }
 
-
-
     public func run() throws {
         let bytes = try WasmFunction.readModule(file)
         let ins = WasmFunction.inspect(bytes: bytes, path: file)
@@ -115,7 +121,8 @@ public struct FunctionInspectRequest {
             print(inspectionText(ins), terminator: "")
         }
         if let f = ins.firstFailure {
-            throw PalsError(.malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
+            throw PalsError(
+                .malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
         }
     }
 }
@@ -149,7 +156,8 @@ public func inspectionText(_ ins: WasmInspection) -> String {
     var s = "\(ins.path): \(ins.byteCount) bytes, ABI \(FunctionABI.version)\n"
     s += "  sha256        \(ins.sha256)\n"
     let memory =
-        ins.memoryMinPages.map { min in "\(min) … \(ins.memoryMaxPages.map(String.init) ?? "no maximum") pages" } ?? "none"
+        ins.memoryMinPages.map { min in "\(min) … \(ins.memoryMaxPages.map(String.init) ?? "no maximum") pages" }
+        ?? "none"
     s += "  memory        \(memory)\n"
     s += "  functions     \(ins.functionCount), \(ins.instructionCount) instructions\n"
     s += "  exports       \(ins.exports.map { "\($0.name) (\($0.kind))" }.joined(separator: ", "))\n"
@@ -182,12 +190,6 @@ public struct FunctionCheckRequest {
         self.fuel = fuel
         self.json = json
     }
-
-
-
-
-
-
 
     public func run() throws {
         let f = try WasmFunction.load(path: file, fuel: try parseFuel(fuel) ?? FunctionABI.defaultFuel)
@@ -252,21 +254,20 @@ public struct FunctionBenchRequest {
         self.rounds = rounds
     }
 
-
-
-
-
-
     public func run() throws {
         guard let f = SMCFunction(name: builtin), f.user == nil else {
-            throw PalsError(.invalidArgument, "⟪builtin⟫ must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))")
+            throw PalsError(
+                .invalidArgument, "⟪builtin⟫ must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))"
+            )
         }
         let t = try WasmFunction.measure(
-            bytes: try WasmFunction.readModule(file), path: file, builtIn: f, n: n, iterations: iterations, rounds: rounds)
+            bytes: try WasmFunction.readModule(file), path: file, builtIn: f, n: n, iterations: iterations,
+            rounds: rounds)
         func r(_ x: Double) -> JSON { .double((x * 100).rounded() / 100) }
         print(
             JSON.object([
-                ("file", .string(file)), ("builtin", .string(builtin)), ("n", .int(n)), ("iterations", .int(iterations)),
+                ("file", .string(file)), ("builtin", .string(builtin)), ("n", .int(n)),
+                ("iterations", .int(iterations)),
                 ("loadMicroseconds", r(t.loadMicroseconds)), ("evaluateMicroseconds", r(t.evaluateMicroseconds)),
                 ("evaluateUnmeteredMicroseconds", r(t.evaluateUnmeteredMicroseconds)),
                 ("memoizedMicroseconds", r(t.memoizedMicroseconds)), ("builtInMicroseconds", r(t.builtInMicroseconds)),

@@ -57,8 +57,10 @@ public struct ReportedProperty {
 public func addCounterexample(_ report: inout HTMLReport, _ cx: CounterexampleFile, path: String?) throws {
     let run = try spaceTimeRun(cx)
     report.section("Counterexample for \(cx.property)")
-    var facts = "faulty \(cx.pattern.faulty), \(cx.pattern.drops.count) dropped message(s), \(cx.pattern.crashes.count) crash(es); "
-    facts += "inputs \(cx.inputs.map(String.init).joined(separator: ",")); \(cx.property) fails after round \(cx.violatedAfterRound)"
+    var facts =
+        "faulty \(cx.pattern.faulty), \(cx.pattern.drops.count) dropped message(s), \(cx.pattern.crashes.count) crash(es); "
+    facts +=
+        "inputs \(cx.inputs.map(String.init).joined(separator: ",")); \(cx.property) fails after round \(cx.violatedAfterRound)"
     if let path { facts += "; file \(path)" }
     report.paragraph(facts)
     report.diagram(
@@ -195,7 +197,9 @@ public func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
     var report = HTMLReport(title: title)
     let ns = cells.map(\.n).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
     let maxT = cells.map(\.t).max() ?? 0
-    report.section("Resilience table", "Rows n, columns t; a cell with t < n/2 is marked *. The theorem: UIC is solvable iff t < n/2.")
+    report.section(
+        "Resilience table",
+        "Rows n, columns t; a cell with t < n/2 is marked *. The theorem: UIC is solvable iff t < n/2.")
     var rows: [[String]] = []
     for n in ns {
         var row = ["n = \(n)"]
@@ -204,14 +208,18 @@ public func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
                 row.append("")
                 continue
             }
-            row.append((2 * t < n ? "* " : "") + c.verdict + (c.violated.isEmpty ? "" : " (" + c.violated.joined(separator: ", ") + ")"))
+            row.append(
+                (2 * t < n ? "* " : "") + c.verdict
+                    + (c.violated.isEmpty ? "" : " (" + c.violated.joined(separator: ", ") + ")"))
         }
         rows.append(row)
     }
     report.table(header: ["n \\ t"] + (0...maxT).map { "t = \($0)" }, rows: rows)
     report.table(
         header: ["n", "t", "engine", "verdict", "seconds", "counterexample"],
-        rows: cells.map { [String($0.n), String($0.t), $0.engine, $0.verdict, fmt($0.seconds), $0.counterexample?.path ?? "-"] },
+        rows: cells.map {
+            [String($0.n), String($0.t), $0.engine, $0.verdict, fmt($0.seconds), $0.counterexample?.path ?? "-"]
+        },
         classes: cells.map { $0.verdict == "holds" ? "holds" : $0.verdict == "violated" ? "violated" : "unknown" })
     for c in cells {
         if let (file, path) = c.counterexample { try addCounterexample(&report, file, path: path) }
@@ -222,17 +230,21 @@ public func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
 /// The report of `pals fairness`: the probability and the attaining run.
 public func fairnessHTML(_ r: FairnessReport) throws -> String {
     var report = HTMLReport(title: "pals fairness — fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(r.mode.rawValue))")
-    report.section("Worst-case probability of an unfair exchange", "P(unfair) = \(r.probability) over every failure pattern")
+    report.section(
+        "Worst-case probability of an unfair exchange", "P(unfair) = \(r.probability) over every failure pattern")
     report.table(
         header: ["n", "t", "mode", "M", "runs (values of ρ)", "unfair runs", "probability", "engine"],
         rows: [
             [
-                String(r.spec.n), String(r.spec.t), r.mode.rawValue, r.mode == .deterministic ? "-" : String(r.M), String(r.runs),
+                String(r.spec.n), String(r.spec.t), r.mode.rawValue, r.mode == .deterministic ? "-" : String(r.M),
+                String(r.runs),
                 String(r.unfairRuns), r.probability.description, r.engine,
             ]
         ])
     if let c = r.counterexample {
-        if !r.unfairRhos.isEmpty { report.paragraph("unfair for ρ ∈ {\(r.unfairRhos.map(String.init).joined(separator: ", "))}") }
+        if !r.unfairRhos.isEmpty {
+            report.paragraph("unfair for ρ ∈ {\(r.unfairRhos.map(String.init).joined(separator: ", "))}")
+        }
         try addCounterexample(&report, c.file, path: c.path)
     }
     return report.html
@@ -259,8 +271,10 @@ public struct TwoRunsVisitor: ObservableModelVisitor {
         var rows: [ObservationRow] = []
         for r in stride(from: 1, through: proto.rounds, by: 1) {
             let alive = (0..<proto.n).map { !ta.crashed[r].contains($0) }
-            let oa = HostObservation.of(proto, host: c.host, round: r, before: ta.states[r - 1], after: ta.states[r][c.host], alive: alive)
-            let ob = HostObservation.of(proto, host: c.host, round: r, before: tb.states[r - 1], after: tb.states[r][c.host], alive: alive)
+            let oa = HostObservation.of(
+                proto, host: c.host, round: r, before: ta.states[r - 1], after: ta.states[r][c.host], alive: alive)
+            let ob = HostObservation.of(
+                proto, host: c.host, round: r, before: tb.states[r - 1], after: tb.states[r][c.host], alive: alive)
             rows.append(ObservationRow(round: r, a: oa.text, b: ob.text))
         }
         return (
@@ -285,9 +299,11 @@ public func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
         let (a, b, rows) = try Catalog.visitObservable(c.spec, TwoRunsVisitor(c: c))
         report.section(
             "\(v.name) violated: host p\(c.host) tells the runs apart in round \(c.round)",
-            "faulty \(c.pattern.faulty); run A inputs \(c.inputsA.map(String.init).joined(separator: ",")); run B inputs \(c.inputsB.map(String.init).joined(separator: ","))")
+            "faulty \(c.pattern.faulty); run A inputs \(c.inputsA.map(String.init).joined(separator: ",")); run B inputs \(c.inputsB.map(String.init).joined(separator: ","))"
+        )
         report.table(
-            header: ["round", "host p\(c.host) observes in run A", "in run B"], rows: rows.map { [String($0.round), $0.a, $0.b] },
+            header: ["round", "host p\(c.host) observes in run A", "in run B"],
+            rows: rows.map { [String($0.round), $0.a, $0.b] },
             classes: rows.map { $0.round == c.round ? "differs" : "" })
         report.raw("<div class=\"side\">")
         report.diagram(a, caption: "run A", highlightRound: c.round)
@@ -299,17 +315,21 @@ public func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
 
 /// A bar chart as inline SVG: one bar per value, labels under the first and
 /// the last bar.
-public func barChartSVG(_ values: [Double], color: String, caption: String, firstLabel: String, lastLabel: String) -> String {
+public func barChartSVG(_ values: [Double], color: String, caption: String, firstLabel: String, lastLabel: String)
+    -> String
+{
     let width = 640
     let height = 160
     let peak = max(values.max() ?? 0, 1e-12)
     let bar = Double(width - 20) / Double(max(values.count, 1))
-    var s = "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(width)\" height=\"\(height + 20)\" font-size=\"11\" font-family=\"monospace\">"
+    var s =
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(width)\" height=\"\(height + 20)\" font-size=\"11\" font-family=\"monospace\">"
     s += "<line x1=\"10\" y1=\"\(height)\" x2=\"\(width - 10)\" y2=\"\(height)\" stroke=\"#999\"/>"
     for (k, v) in values.enumerated() {
         let h = Double(height - 10) * v / peak
         let x = 10 + Double(k) * bar
-        s += "<rect x=\"\(fmtSVG(x))\" y=\"\(fmtSVG(Double(height) - h))\" width=\"\(fmtSVG(max(bar - 1, 0.5)))\" height=\"\(fmtSVG(h))\" fill=\"\(color)\"/>"
+        s +=
+            "<rect x=\"\(fmtSVG(x))\" y=\"\(fmtSVG(Double(height) - h))\" width=\"\(fmtSVG(max(bar - 1, 0.5)))\" height=\"\(fmtSVG(h))\" fill=\"\(color)\"/>"
     }
     s += "<text x=\"10\" y=\"\(height + 14)\">\(SpaceTimeSVG.escape(firstLabel))</text>"
     s += "<text x=\"\(width - 10)\" y=\"\(height + 14)\" text-anchor=\"end\">\(SpaceTimeSVG.escape(lastLabel))</text>"
@@ -327,7 +347,9 @@ public func campaignHTML(title: String, facts: [String], result r: CampaignResul
     for line in facts { report.paragraph(line) }
     report.table(
         header: ["runs", "violations", "disagreements", "outside the model", "seconds"],
-        rows: [[String(r.runs), String(r.violations), String(r.disagreements), String(r.outsideModel), fmt(r.seconds)]],
+        rows: [
+            [String(r.runs), String(r.violations), String(r.disagreements), String(r.outsideModel), fmt(r.seconds)]
+        ],
         classes: [r.violations + r.disagreements + r.outsideModel == 0 ? "holds" : "violated"])
     let violated = r.violationsByProperty.filter { $0.runs > 0 }
     if !violated.isEmpty {
@@ -349,13 +371,16 @@ public func campaignHTML(title: String, facts: [String], result r: CampaignResul
         for v in us { counts[min(bins - 1, Int(v / top * Double(bins)))] += 1 }
         report.raw(
             barChartSVG(
-                counts, color: "#1f5fa8", caption: "\(name) latency histogram: \(bins) bins from 0 to \(Int(top)) µs (the last bin holds the rest)",
+                counts, color: "#1f5fa8",
+                caption:
+                    "\(name) latency histogram: \(bins) bins from 0 to \(Int(top)) µs (the last bin holds the rest)",
                 firstLabel: "0 µs", lastLabel: "\(Int(top)) µs"))
     }
     if !r.injectedPerRun.isEmpty {
         report.section(
             "Injected faults over the runs",
-            "\(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links in all")
+            "\(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links in all"
+        )
         let buckets = min(r.injectedPerRun.count, 100)
         func series(_ get: ((faulty: Int, crashes: Int, drops: Int)) -> Int) -> [Double] {
             (0..<buckets).map { b in
@@ -365,9 +390,18 @@ public func campaignHTML(title: String, facts: [String], result r: CampaignResul
             }
         }
         let last = "run \(r.injectedPerRun.count)"
-        report.raw(barChartSVG(series { $0.drops }, color: "#b3261e", caption: "dropped links per run (mean over \(buckets) groups of runs)", firstLabel: "run 1", lastLabel: last))
-        report.raw(barChartSVG(series { $0.crashes }, color: "#222", caption: "crashes per run", firstLabel: "run 1", lastLabel: last))
-        report.raw(barChartSVG(series { $0.faulty }, color: "#8a5cf6", caption: "faulty processes per run", firstLabel: "run 1", lastLabel: last))
+        report.raw(
+            barChartSVG(
+                series { $0.drops }, color: "#b3261e",
+                caption: "dropped links per run (mean over \(buckets) groups of runs)", firstLabel: "run 1",
+                lastLabel: last))
+        report.raw(
+            barChartSVG(
+                series { $0.crashes }, color: "#222", caption: "crashes per run", firstLabel: "run 1", lastLabel: last))
+        report.raw(
+            barChartSVG(
+                series { $0.faulty }, color: "#8a5cf6", caption: "faulty processes per run", firstLabel: "run 1",
+                lastLabel: last))
     }
     if !r.rejectedFrames.isEmpty {
         report.section("Frames the modules rejected")
@@ -380,7 +414,9 @@ public func campaignHTML(title: String, facts: [String], result r: CampaignResul
 
 /// The report of `pals test-backend`: what ran, the verdict, the failure as
 /// text and the shrunk run's diagram.
-public func backendHTML(title: String, facts: [String], verdict: String, failure: String?, counterexamples: [String]) throws -> String {
+public func backendHTML(title: String, facts: [String], verdict: String, failure: String?, counterexamples: [String])
+    throws -> String
+{
     var report = HTMLReport(title: title)
     report.section("Verdict: \(verdict)")
     report.table(header: ["verdict"], rows: [[verdict]], classes: [verdict == "passed" ? "holds" : "violated"])
@@ -390,7 +426,9 @@ public func backendHTML(title: String, facts: [String], verdict: String, failure
         report.preformatted(failure)
     }
     for path in counterexamples {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let cx = try? CounterexampleFile.parse(text) else {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let cx = try? CounterexampleFile.parse(text)
+        else {
             continue
         }
         try addCounterexample(&report, cx, path: path)

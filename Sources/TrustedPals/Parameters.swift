@@ -27,7 +27,12 @@ public struct ModelParameters {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool = false, engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil, json: Bool = false) {
+    public init(
+        variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil,
+        rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool = false,
+        engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil,
+        json: Bool = false
+    ) {
         self.variant = variant
         self.function = function
         self.fuel = fuel
@@ -43,27 +48,15 @@ public struct ModelParameters {
         self.json = json
     }
 
-
-
-
-
-
-
-
-
-
-
-
     /// The memory budget of --max-memory, or the default.
     public func memoryBudget() throws(PalsError) -> Int {
         guard let maxMemory else { return ResourceGuard.defaultMaxMemory }
         guard let bytes = ResourceGuard.parseSize(maxMemory) else {
-            throw PalsError(.invalidArgument, "⟪maxMemory⟫ must be a positive size such as 512M or 8G, got '\(maxMemory)'")
+            throw PalsError(
+                .invalidArgument, "⟪maxMemory⟫ must be a positive size such as 512M or 8G, got '\(maxMemory)'")
         }
         return bytes
     }
-
-
 
     public func faultModel() throws(PalsError) -> FaultModel { faults }
 
@@ -75,7 +68,8 @@ public struct ModelParameters {
     /// The instance named on the command line.
     public func spec(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> ModelSpec {
         try instanceSpec(
-            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds, fuel: fuel)
+            protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: rounds, fuel: fuel
+        )
     }
 
     /// The engine that checks an instance with `n` processes; rejects a
@@ -121,7 +115,8 @@ public func instanceSpec(
     var name = variant
     if let f = function ?? mode {
         guard variant == "standard" || variant == f else {
-            throw PalsError(.invalidArgument, "give either ⟪variant⟫ or \(function != nil ? "⟪function⟫" : "⟪mode⟫"), not both")
+            throw PalsError(
+                .invalidArgument, "give either ⟪variant⟫ or \(function != nil ? "⟪function⟫" : "⟪mode⟫"), not both")
         }
         name = f
     }
@@ -132,9 +127,12 @@ public func instanceSpec(
     }
     var r = rounds
     if let M {
-        guard protocolName == "fair-exchange" else { throw PalsError(.invalidArgument, "⟪M⟫ applies to fair-exchange only") }
+        guard protocolName == "fair-exchange" else {
+            throw PalsError(.invalidArgument, "⟪M⟫ applies to fair-exchange only")
+        }
         guard M >= 1 && M <= 63 else {
-            throw PalsError(.invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)")
+            throw PalsError(
+                .invalidArgument, "M = \(M) is out of range: need 1 ≤ M ≤ 63 (the run has M + 1 ≤ 64 rounds)")
         }
         guard rounds == nil || rounds == M + 1 else { throw PalsError(.invalidArgument, "give either ⟪M⟫ or ⟪rounds⟫") }
         r = M + 1
@@ -179,7 +177,10 @@ public enum EngineChoice: String, CaseIterable, Sendable {
         let links = branchingLinks(n: n, t: t, faultModel: faultModel)
         let what = faultModel == .crash ? "links of crashing processes" : "droppable links"
         if links <= autoBranchingLimit {
-            return (.explicit, "explicit: \(links) \(what) per round with \(t) faulty of \(n), at most 2^\(autoBranchingLimit)")
+            return (
+                .explicit,
+                "explicit: \(links) \(what) per round with \(t) faulty of \(n), at most 2^\(autoBranchingLimit)"
+            )
         }
         return (
             .symbolic,
@@ -295,7 +296,8 @@ private final class StreamCache: @unchecked Sendable {
             guard let chunk = next, !chunk.isEmpty else { break }
             d.append(chunk)
             guard d.count <= Self.limit else {
-                throw PalsError(.malformedFile, "\(path) holds more than \(Self.limit >> 20) MiB; not a file this tool writes")
+                throw PalsError(
+                    .malformedFile, "\(path) holds more than \(Self.limit >> 20) MiB; not a file this tool writes")
             }
         }
         data[path] = d

@@ -90,7 +90,9 @@ public func checkOutputFolder(_ path: String?, option: String, writable: Bool = 
                         : "\(option) \(path): \(current) is not a folder")
             }
             guard !writable || access(current, W_OK | X_OK) == 0 else {
-                throw PalsError(.invalidArgument, "\(option) \(path): cannot write into \(current) (\(String(cString: strerror(errno))))")
+                throw PalsError(
+                    .invalidArgument,
+                    "\(option) \(path): cannot write into \(current) (\(String(cString: strerror(errno))))")
             }
             return
         }

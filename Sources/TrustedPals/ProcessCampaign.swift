@@ -70,7 +70,9 @@ public struct ProcessCampaign {
                 victims.append(p)
                 faulty.insert(p)
             }
-            let kills = victims.sorted().map { PeerProcessRun.Kill(peer: $0, afterMilliseconds: rng.below(killWindow + 1)) }
+            let kills = victims.sorted().map {
+                PeerProcessRun.Kill(peer: $0, afterMilliseconds: rng.below(killWindow + 1))
+            }
             let dir = (work as NSString).appendingPathComponent("run-\(k)")
             let runStart = Date()
             let outcome = try PeerProcessRun(
@@ -108,13 +110,16 @@ public struct ProcessCampaign {
             }
             if !problems.isEmpty {
                 if result.findings.count < 10 {
-                    let kills = outcome.killed.map { "p\($0.peer) at \($0.afterMilliseconds) ms" }.joined(separator: ", ")
-                    result.findings.append("run \(k) (kills: \(kills.isEmpty ? "none" : kills)): " + problems.joined(separator: "; "))
+                    let kills = outcome.killed.map { "p\($0.peer) at \($0.afterMilliseconds) ms" }.joined(
+                        separator: ", ")
+                    result.findings.append(
+                        "run \(k) (kills: \(kills.isEmpty ? "none" : kills)): " + problems.joined(separator: "; "))
                 }
                 if result.saved.count < 5 {
                     // The run's trace with the keys that open it, in a
                     // folder of its own.
-                    let keep = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
+                    let keep = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString)
+                        .appendingPathComponent("process-\(outcome.roster.fingerprint.prefix(16))")
                     _ = try writeKeyDirectory(
                         (keep as NSString).appendingPathComponent("keys"), keys: outcome.keys,
                         addresses: Array(repeating: nil, count: n), force: false)

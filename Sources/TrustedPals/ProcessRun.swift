@@ -136,7 +136,9 @@ public struct PeerProcessRun {
             }
             if children.signal(k.card ? cardIndex[k.peer] : index[k.peer], k.signal) {
                 killed.append(
-                    Kill(peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000), card: k.card, stop: k.stop))
+                    Kill(
+                        peer: k.peer, afterMilliseconds: Int(Date().timeIntervalSince(start) * 1000), card: k.card,
+                        stop: k.stop))
             } else {
                 notKilled.append((k.peer, children.exitStatus(index[k.peer]) ?? -1))
             }
@@ -165,11 +167,14 @@ public struct PeerProcessRun {
         }
         var notes = failedPeers.map { "peer p\($0) exited abnormally" }
         notes += killed.map { "\($0.who) \($0.action) after \($0.afterMilliseconds) ms" }
-        notes += notKilled.map { "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed" }
+        notes += notKilled.map {
+            "peer p\($0.peer) had already decided or exited (status \($0.status)) when it was to be killed: not killed"
+        }
         let trace = RunTrace(
             protocolName: model.protocolName, variant: model.variant, n: n, t: model.t, rounds: model.rounds,
             instance: model.codec.instanceName, session: session, inputs: inputs, adversary: plan, logs: logs,
             notes: notes, roster: roster.fingerprint)
-        return Outcome(trace: trace, roster: roster, keys: keys, killed: killed, notKilled: notKilled, failedPeers: failedPeers)
+        return Outcome(
+            trace: trace, roster: roster, keys: keys, killed: killed, notKilled: notKilled, failedPeers: failedPeers)
     }
 }

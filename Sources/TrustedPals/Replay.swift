@@ -75,7 +75,10 @@ public struct ReplayRequest {
     public var function: String?
 
     /// Parameters with the command line's defaults.
-    public init(file: String, json: Bool = false, backend: String? = nil, timeout: Double = 5, html: String? = nil, function: String? = nil) {
+    public init(
+        file: String, json: Bool = false, backend: String? = nil, timeout: Double = 5, html: String? = nil,
+        function: String? = nil
+    ) {
         self.file = file
         self.json = json
         self.backend = backend
@@ -84,22 +87,18 @@ public struct ReplayRequest {
         self.function = function
     }
 
-
-
-
-
-
-
     public func run() throws {
         try checkWritable(html)
         if let backend {
-            return try replayAgainstBackend(file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
+            return try replayAgainstBackend(
+                file: file, command: backend, timeout: try backendTimeout(timeout), json: json)
         }
         let text = try readText(file)
         if let j = try? JSON.parse(text), j["schema"]?.stringValue == InterferenceCounterexample.schemaID {
             throw PalsError(
                 .unsupportedSchema,
-                "\(file) is a noninterference counterexample (two runs, \(InterferenceCounterexample.schemaID)); re-run it with `unobservability ⟪replay⟫ \(file)`")
+                "\(file) is a noninterference counterexample (two runs, \(InterferenceCounterexample.schemaID)); re-run it with `unobservability ⟪replay⟫ \(file)`"
+            )
         }
         let cx: CounterexampleFile
         do { cx = try CounterexampleFile.read(text, what: file) } catch { throw error.prefixed("\(file): ") }
@@ -119,7 +118,8 @@ public struct ReplayRequest {
             if cx.engine == "backend" {
                 throw PalsError(
                     .invalidArgument,
-                    "\(file) was found by testing a backend (property \(cx.property) compares the backend with the model); re-run it against the backend with ⟪backend⟫ COMMAND")
+                    "\(file) was found by testing a backend (property \(cx.property) compares the backend with the model); re-run it against the backend with ⟪backend⟫ COMMAND"
+                )
             }
             throw PalsError(
                 .malformedFile,
@@ -171,7 +171,11 @@ public struct SimulateRequest {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, inputs: String? = nil, pattern: String? = nil, faulty: String? = nil, drops: String? = nil, crashes: String? = nil, json: Bool = false) {
+    public init(
+        protocolName: String, n: Int, t: Int, variant: String = "standard", function: String? = nil,
+        fuel: UInt64? = nil, rounds: Int? = nil, faults: FaultModel = .generalOmission, inputs: String? = nil,
+        pattern: String? = nil, faulty: String? = nil, drops: String? = nil, crashes: String? = nil, json: Bool = false
+    ) {
         self.protocolName = protocolName
         self.n = n
         self.t = t
@@ -188,27 +192,16 @@ public struct SimulateRequest {
         self.json = json
     }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
     public func run() throws {
         let model = faults
         let named = try instanceSpec(
-            protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds, fuel: fuel)
-        let spec = Catalog.resolved(ModelSpec(protocolName: protocolName, variant: named.variant, n: n, t: t, rounds: rounds))
+            protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds,
+            fuel: fuel)
+        let spec = Catalog.resolved(
+            ModelSpec(protocolName: protocolName, variant: named.variant, n: n, t: t, rounds: rounds))
         try Catalog.validate(spec)
-        let ins = try inputs.map { i throws(PalsError) in try parseInts(i, what: "⟪inputs⟫") } ?? Catalog.defaultInputs(spec)
+        let ins =
+            try inputs.map { i throws(PalsError) in try parseInts(i, what: "⟪inputs⟫") } ?? Catalog.defaultInputs(spec)
         guard ins.count == n else { throw PalsError(.invalidArgument, "⟪inputs⟫ has \(ins.count) values but n = \(n)") }
         try Catalog.checkInputs(spec, ins)
         var pat = FailurePattern()
@@ -223,8 +216,12 @@ public struct SimulateRequest {
             for item in (drops ?? "").split(separator: ",") {
                 let parts = item.split(separator: ":")
                 let ends = parts.count == 2 ? parts[1].split(separator: ">") : []
-                guard parts.count == 2, ends.count == 2, let r = Int(parts[0]), let a = Int(ends[0]), let b = Int(ends[1])
-                else { throw PalsError(.invalidArgument, "cannot read dropped link \"\(item)\"; write ROUND:FROM>TO, e.g. 1:0>2") }
+                guard parts.count == 2, ends.count == 2, let r = Int(parts[0]), let a = Int(ends[0]),
+                    let b = Int(ends[1])
+                else {
+                    throw PalsError(
+                        .invalidArgument, "cannot read dropped link \"\(item)\"; write ROUND:FROM>TO, e.g. 1:0>2")
+                }
                 links.append(Link(round: r, from: a, to: b))
             }
             var cs: [Crash] = []

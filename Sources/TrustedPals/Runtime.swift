@@ -1,7 +1,7 @@
 import Foundation
 import NIOPosix
-import PalsCore
 import PalsCard
+import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
@@ -23,7 +23,10 @@ public struct RuntimeInstance {
     public var M: Int?
 
     /// Parameters with the command line's defaults.
-    public init(n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil) {
+    public init(
+        n: Int, t: Int, variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil,
+        M: Int? = nil
+    ) {
         self.n = n
         self.t = t
         self.variant = variant
@@ -72,7 +75,8 @@ public func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
     guard json["faulty"] != nil || json["crashes"] != nil || json["drops"] != nil else {
         throw PalsError(
             .malformedFile,
-            "\(path): expected a failure pattern {\"faulty\":[…],\"crashes\":[…],\"drops\":[…]}, a counterexample or a run trace")
+            "\(path): expected a failure pattern {\"faulty\":[…],\"crashes\":[…],\"drops\":[…]}, a counterexample or a run trace"
+        )
     }
     return AdversaryPlan(pattern: try FailurePattern(json: json, what: path))
 }
@@ -167,10 +171,17 @@ public func reportJSON(_ r: OracleReport) -> JSON {
                 .object([("round", .int($0.round)), ("module", .int($0.module)), ("detail", .string($0.detail))])
             } ?? .null
         ),
-        ("violations", .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })),
+        (
+            "violations",
+            .array(r.violations.map { .object([("property", .string($0.property)), ("round", .int($0.round))]) })
+        ),
         ("realized", r.realized.json),
         ("framesChecked", .int(r.framesChecked)),
-        ("lostFrames", .array(r.lostFrames.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
+        (
+            "lostFrames",
+            .array(
+                r.lostFrames.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
+        ),
         ("rejectedFrames", .object(r.rejectedFrames.map { ($0.0.description, .int($0.1)) })),
         ("notes", .array(r.notes.map { .string($0) })),
     ])
@@ -179,12 +190,16 @@ public func reportJSON(_ r: OracleReport) -> JSON {
 public func reportLines(_ r: OracleReport) -> [String] {
     var lines: [String] = []
     switch r.verdict {
-    case .conforms: lines.append("oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)")
+    case .conforms:
+        lines.append(
+            "oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)"
+        )
     case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement!)")
     case .outsideModel: lines.append("oracle: outside the model")
     }
     let p = r.realized
-    lines.append("realized pattern: faulty \(p.faulty), \(p.crashes.count) crash(es), \(p.drops.count) dropped frame(s)")
+    lines.append(
+        "realized pattern: faulty \(p.faulty), \(p.crashes.count) crash(es), \(p.drops.count) dropped frame(s)")
     if !r.rejectedFrames.isEmpty {
         lines.append("rejected frames: " + r.rejectedFrames.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
     }
@@ -212,7 +227,9 @@ public func saveFailure(
             inputs: trace.inputs, pattern: report.realized, property: v.property, violatedAfterRound: v.round,
             decisions: decisions, engine: "runtime")
         attachFunction(&cx)
-        let name = tag.isEmpty ? cx.suggestedFileName : cx.suggestedFileName.replacingOccurrences(of: ".json", with: "\(tag).json")
+        let name =
+            tag.isEmpty
+            ? cx.suggestedFileName : cx.suggestedFileName.replacingOccurrences(of: ".json", with: "\(tag).json")
         paths.append(try writeFile(dir: dir, name: name, text: cx.text + "\n"))
     }
     return paths
@@ -284,7 +301,8 @@ public struct ModuleRequest: RuntimeCommandBody {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
         let module = try SecurityModule(
-            codec: model.codec, key: k, roster: r, sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
+            codec: model.codec, key: k, roster: r,
+            sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
         while true {
             let command: [UInt8]?
             do {
@@ -325,7 +343,12 @@ public struct PeerRequest: RuntimeCommandBody {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, id: Int, roster: String, key: String? = nil, listen: String? = nil, input: Int, session: String, roundTimeout: Int = 1000, connectTimeout: Int = 5000, startAt: Int64? = nil, hostKey: String? = nil, minRound: Int = 0, adversary: String? = nil, log: String? = nil, module: ModulePlacement = .inProcess, json: Bool = false) {
+    public init(
+        protocolName: String, instance: RuntimeInstance, id: Int, roster: String, key: String? = nil,
+        listen: String? = nil, input: Int, session: String, roundTimeout: Int = 1000, connectTimeout: Int = 5000,
+        startAt: Int64? = nil, hostKey: String? = nil, minRound: Int = 0, adversary: String? = nil, log: String? = nil,
+        module: ModulePlacement = .inProcess, json: Bool = false
+    ) {
         self.protocolName = protocolName
         self.instance = instance
         self.id = id
@@ -354,12 +377,19 @@ public struct PeerRequest: RuntimeCommandBody {
         guard rosterFile.n == model.n else {
             throw PalsError(.invalidArgument, "the roster has \(rosterFile.n) peers but ⟪n⟫ is \(model.n)")
         }
-        guard id >= 0 && id < model.n else { throw PalsError(.invalidArgument, "⟪id⟫ \(id) is not a peer of the roster (0…\(model.n - 1))") }
-        let keyPath = key ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("key-\(id).json")
+        guard id >= 0 && id < model.n else {
+            throw PalsError(.invalidArgument, "⟪id⟫ \(id) is not a peer of the roster (0…\(model.n - 1))")
+        }
+        let keyPath =
+            key ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("key-\(id).json")
         let myKey = try ModuleKey.parse(try readText(keyPath))
-        guard myKey.id == id else { throw PalsError(.invalidArgument, "\(keyPath) is the key of p\(myKey.id), not p\(id)") }
+        guard myKey.id == id else {
+            throw PalsError(.invalidArgument, "\(keyPath) is the key of p\(myKey.id), not p\(id)")
+        }
         let sid = try SessionID.parse(session)
-        guard input != Concrete.bottomValue else { throw PalsError(.invalidArgument, "input \(input) is reserved for ⊥") }
+        guard input != Concrete.bottomValue else {
+            throw PalsError(.invalidArgument, "input \(input) is reserved for ⊥")
+        }
         let plan = try adversary.map { p throws(PalsError) in try readAdversary(p) } ?? .none
         try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds)
         let listenAddress: HostPort
@@ -398,17 +428,24 @@ public struct PeerRequest: RuntimeCommandBody {
             }
         }
         let hostKeyPath =
-            hostKey ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("host-key-\(id).json")
+            hostKey
+            ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+                "host-key-\(id).json")
         let myHostKey = try HostKey.parse(try readText(hostKeyPath))
-        guard myHostKey.id == id else { throw PalsError(.invalidArgument, "\(hostKeyPath) is the host key of p\(myHostKey.id), not p\(id)") }
+        guard myHostKey.id == id else {
+            throw PalsError(.invalidArgument, "\(hostKeyPath) is the host key of p\(myHostKey.id), not p\(id)")
+        }
         guard minRound >= 0 && minRound < roundTimeout else {
-            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
+            throw PalsError(
+                .invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
         }
         let now = systemWallClock()
         let start: Int64
         if let startAt {
             guard startAt >= 0 && startAt <= 32_503_680_000_000 else {
-                throw PalsError(.invalidArgument, "⟪startAt⟫ must be milliseconds since the Unix epoch (before the year 3000), got \(startAt)")
+                throw PalsError(
+                    .invalidArgument,
+                    "⟪startAt⟫ must be milliseconds since the Unix epoch (before the year 3000), got \(startAt)")
             }
             start = startAt * 1_000_000
         } else {
@@ -479,7 +516,12 @@ public struct ClusterRequest: RuntimeCommandBody {
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none", seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess, out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, killCard: Bool = false, stopCard: Bool = false, json: Bool = false) {
+    public init(
+        protocolName: String, instance: RuntimeInstance, inputs: String? = nil, adversary: String = "none",
+        seed: UInt64 = 1, roundTimeout: Int = 1000, minRound: Int = 0, module: ModulePlacement = .inProcess,
+        out: String? = nil, kill: Int? = nil, killAfter: Int? = nil, killCard: Bool = false, stopCard: Bool = false,
+        json: Bool = false
+    ) {
         self.protocolName = protocolName
         self.instance = instance
         self.inputs = inputs
@@ -500,8 +542,11 @@ public struct ClusterRequest: RuntimeCommandBody {
 
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
-        let inputList = try inputs.map { s throws(PalsError) in try parseInts(s, what: "⟪inputs⟫") } ?? model.defaultInputs
-        guard inputList.count == n else { throw PalsError(.invalidArgument, "⟪inputs⟫ lists \(inputList.count) values for n = \(n)") }
+        let inputList =
+            try inputs.map { s throws(PalsError) in try parseInts(s, what: "⟪inputs⟫") } ?? model.defaultInputs
+        guard inputList.count == n else {
+            throw PalsError(.invalidArgument, "⟪inputs⟫ lists \(inputList.count) values for n = \(n)")
+        }
         if let bad = inputList.first(where: { $0 == Concrete.bottomValue }) {
             throw PalsError(.invalidArgument, "input \(bad) is reserved for ⊥")
         }
@@ -510,20 +555,28 @@ public struct ClusterRequest: RuntimeCommandBody {
             ModelSpec(protocolName: model.protocolName, variant: model.variant, n: n, t: model.t), inputList)
         _ = try seconds(ms: roundTimeout, "⟪roundTimeout⟫")
         guard minRound >= 0 && minRound < roundTimeout else {
-            throw PalsError(.invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
+            throw PalsError(
+                .invalidArgument, "⟪minRound⟫ must be 0…\(roundTimeout - 1) (below ⟪roundTimeout⟫), got \(minRound)")
         }
         if case .pcsc(let reader?) = module {
-            throw PalsError(.invalidArgument, "⟪module⟫ pcsc:\(reader): a cluster starts its own virtual cards; give pcsc")
+            throw PalsError(
+                .invalidArgument, "⟪module⟫ pcsc:\(reader): a cluster starts its own virtual cards; give pcsc")
         }
-        guard !killCard || module == .pcsc(reader: nil) else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪module⟫ pcsc") }
+        guard !killCard || module == .pcsc(reader: nil) else {
+            throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪module⟫ pcsc")
+        }
         guard !killCard || kill != nil else { throw PalsError(.invalidArgument, "⟪killCard⟫ needs ⟪kill⟫") }
         guard !stopCard || killCard else { throw PalsError(.invalidArgument, "⟪stopCard⟫ needs ⟪killCard⟫") }
-        let limit = PeerProcessRun.limitMilliseconds(rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
+        let limit = PeerProcessRun.limitMilliseconds(
+            rounds: model.rounds, roundTimeout: roundTimeout, minRound: minRound)
         if let kill {
-            guard kill >= 0 && kill < n else { throw PalsError(.invalidArgument, "⟪kill⟫ \(kill) is not a peer (0…\(n - 1))") }
+            guard kill >= 0 && kill < n else {
+                throw PalsError(.invalidArgument, "⟪kill⟫ \(kill) is not a peer (0…\(n - 1))")
+            }
             let after = killAfter ?? 150
             guard after >= 0 && after <= limit else {
-                throw PalsError(.invalidArgument, "⟪killAfter⟫ must be 0…\(limit) milliseconds (the run's limit), got \(after)")
+                throw PalsError(
+                    .invalidArgument, "⟪killAfter⟫ must be 0…\(limit) milliseconds (the run's limit), got \(after)")
             }
         } else if killAfter != nil {
             throw PalsError(.invalidArgument, "⟪killAfter⟫ needs ⟪kill⟫")
@@ -548,9 +601,12 @@ public struct ClusterRequest: RuntimeCommandBody {
         }
         let killAt = killAfter ?? 150
         let outcome = try PeerProcessRun(
-            protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir, inputs: inputList,
+            protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), dir: dir,
+            inputs: inputList,
             plan: plan, roundTimeout: roundTimeout, minRound: minRound, module: module.rawValue,
-            kills: kill.map { [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard, stop: stopCard)] } ?? []
+            kills: kill.map {
+                [PeerProcessRun.Kill(peer: $0, afterMilliseconds: killAt, card: killCard, stop: stopCard)]
+            } ?? []
         ).run(model, children: children)
         try cleanup.check()
         var trace = outcome.trace
@@ -561,7 +617,9 @@ public struct ClusterRequest: RuntimeCommandBody {
         let tracePath: String? = temporary ? nil : try writeFile(dir: dir, name: "trace.json", text: trace.text + "\n")
         let report = try Oracle(model: model, roster: roster, keys: keys).check(trace)
         var saved: [String] = []
-        if exitStatus(report) == 1 && !temporary { saved = try saveFailure(trace, report, model: model, dir: dir, tag: "") }
+        if exitStatus(report) == 1 && !temporary {
+            saved = try saveFailure(trace, report, model: model, dir: dir, tag: "")
+        }
         let frameSize = model.format.frameSize
         if json {
             print(
@@ -571,25 +629,45 @@ public struct ClusterRequest: RuntimeCommandBody {
                     ("adversary", plan.pattern.json),
                     ("results", .array(logs.map { decisionJSON($0?.decision) })),
                     ("oracle", reportJSON(report)), ("trace", tracePath.map { .string($0) } ?? .null),
-                    ("killed", .array(outcome.killed.map { .object([("peer", .int($0.peer)), ("afterMilliseconds", .int($0.afterMilliseconds))]) })),
+                    (
+                        "killed",
+                        .array(
+                            outcome.killed.map {
+                                .object([("peer", .int($0.peer)), ("afterMilliseconds", .int($0.afterMilliseconds))])
+                            })
+                    ),
                     ("failedPeers", .array(failedPeers.map { .int($0) })),
                     ("lateFrames", .int(logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) })),
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print("\(model.codec.instanceName): \(n) peer processes on loopback, session \(session), frames of \(frameSize) bytes (ChaCha20-Poly1305, padded)")
-            if plan != .none { print("adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)") }
-            for (i, log) in logs.enumerated() { print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))") }
+            print(
+                "\(model.codec.instanceName): \(n) peer processes on loopback, session \(session), frames of \(frameSize) bytes (ChaCha20-Poly1305, padded)"
+            )
+            if plan != .none {
+                print(
+                    "adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)"
+                )
+            }
+            for (i, log) in logs.enumerated() {
+                print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))")
+            }
             for (i, log) in logs.enumerated() {
                 for note in log?.notes ?? [] { print("p\(i): \(note)") }
             }
             for i in failedPeers { print("peer p\(i) exited abnormally") }
             for k in outcome.killed { print("\(k.who) was \(k.action) \(k.afterMilliseconds) ms after the start") }
-            for k in outcome.notKilled { print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed") }
+            for k in outcome.notKilled {
+                print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed")
+            }
             let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
-            if late > 0 { print("late frames: \(late) (arrived after their round closed: outside the timing assumption)") }
+            if late > 0 {
+                print("late frames: \(late) (arrived after their round closed: outside the timing assumption)")
+            }
             for line in reportLines(report) { print(line) }
-            print(tracePath.map { "trace: \($0)" } ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
+            print(
+                tracePath.map { "trace: \($0)" }
+                    ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
             for s in saved { print("saved: \(s)") }
         }
         let status = exitStatus(report)
@@ -620,7 +698,9 @@ public func freePorts(_ count: Int) throws(PalsError) -> [Int] {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard ok else { throw PalsError(.invalidArgument, "cannot find a free port on 127.0.0.1") }
         ports.append(Int(UInt16(bigEndian: addr.sin_port)))
@@ -649,7 +729,12 @@ public struct CampaignRequest: RuntimeCommandBody {
     public var module: ModulePlacement?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1, transport: CampaignTransport = .memory, killWindow: Int? = nil, minRound: Int? = nil, adversary: String = "random", roundTimeout: Int = 2000, out: String? = nil, json: Bool = false, html: String? = nil, module: ModulePlacement? = nil) {
+    public init(
+        protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1,
+        transport: CampaignTransport = .memory, killWindow: Int? = nil, minRound: Int? = nil,
+        adversary: String = "random", roundTimeout: Int = 2000, out: String? = nil, json: Bool = false,
+        html: String? = nil, module: ModulePlacement? = nil
+    ) {
         self.protocolName = protocolName
         self.instance = instance
         self.runs = runs
@@ -668,17 +753,24 @@ public struct CampaignRequest: RuntimeCommandBody {
     public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
-        guard runs >= 1 && runs <= 10_000_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)") }
+        guard runs >= 1 && runs <= 10_000_000 else {
+            throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)")
+        }
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫")
         if let module {
-            guard transport == .process else { throw PalsError(.invalidArgument, "⟪module⟫ applies to ⟪transport⟫ process") }
+            guard transport == .process else {
+                throw PalsError(.invalidArgument, "⟪module⟫ applies to ⟪transport⟫ process")
+            }
             if case .pcsc(let reader?) = module {
-                throw PalsError(.invalidArgument, "⟪module⟫ pcsc:\(reader): a campaign starts its own virtual cards; give pcsc")
+                throw PalsError(
+                    .invalidArgument, "⟪module⟫ pcsc:\(reader): a campaign starts its own virtual cards; give pcsc")
             }
         }
         if transport == .process {
-            guard html == nil else { throw PalsError(.invalidArgument, "⟪html⟫ applies to the memory and tcp transports") }
+            guard html == nil else {
+                throw PalsError(.invalidArgument, "⟪html⟫ applies to the memory and tcp transports")
+            }
             return try processCampaign(model)
         }
         guard killWindow == nil && minRound == nil else {
@@ -687,15 +779,19 @@ public struct CampaignRequest: RuntimeCommandBody {
         let tr: Transport = transport == .tcp ? .tcp : .memory
         let plan = try campaignAdversary(adversary)
         let options = CampaignOptions(
-            runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"), plan: plan)
+            runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"),
+            plan: plan)
         let campaign = try Campaign(model: model)
         let r = try campaign.run(options, progress: campaignProgress(runs: runs))
         // Fair exchange: the measured rate of unfair runs next to the exact
         // worst case over every failure pattern.
         var bound: FairnessReport?
         if model.protocolName == "fair-exchange" {
-            let spec = ModelSpec(protocolName: "fair-exchange", variant: model.variant, n: model.n, t: model.t, rounds: model.rounds)
-            bound = try model.variant == "deterministic" && model.n > 4 ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: 2)
+            let spec = ModelSpec(
+                protocolName: "fair-exchange", variant: model.variant, n: model.n, t: model.t, rounds: model.rounds)
+            bound =
+                try model.variant == "deterministic" && model.n > 4
+                ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: 2)
         }
         let unfair = r.violationsByProperty.first { $0.property == "Fairness" }?.runs
         // Each campaign's failing runs and the keys that open them go into a
@@ -703,11 +799,14 @@ public struct CampaignRequest: RuntimeCommandBody {
         // campaign into the same --out never overwrites them.
         var saved: [String] = []
         if !r.failures.isEmpty {
-            let dir = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent("campaign-\(campaign.roster.fingerprint.prefix(16))")
+            let dir = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent(
+                "campaign-\(campaign.roster.fingerprint.prefix(16))")
             _ = try writeKeyDirectory(
                 (dir as NSString).appendingPathComponent("keys"), keys: campaign.keys,
                 addresses: Array(repeating: nil, count: model.n), force: false)
-            for f in r.failures { saved += try saveFailure(f.trace, f.report, model: model, dir: dir, tag: "-run\(f.run)") }
+            for f in r.failures {
+                saved += try saveFailure(f.trace, f.report, model: model, dir: dir, tag: "-run\(f.run)")
+            }
         }
         let rate = r.seconds > 0 ? Double(r.runs) / r.seconds : 0
         let lat = r.roundLatencies.map { $0 * 1e6 }
@@ -725,17 +824,32 @@ public struct CampaignRequest: RuntimeCommandBody {
                     ("frameSize", .int(model.format.frameSize)),
                     (
                         "roundMicroseconds",
-                        .object([("median", .double(Stats.quantile(lat, 0.5).rounded())), ("p99", .double(Stats.quantile(lat, 0.99).rounded()))])
+                        .object([
+                            ("median", .double(Stats.quantile(lat, 0.5).rounded())),
+                            ("p99", .double(Stats.quantile(lat, 0.99).rounded())),
+                        ])
                     ),
                     (
                         "runMicroseconds",
-                        .object([("median", .double(Stats.quantile(inst, 0.5).rounded())), ("p99", .double(Stats.quantile(inst, 0.99).rounded()))])
+                        .object([
+                            ("median", .double(Stats.quantile(inst, 0.5).rounded())),
+                            ("p99", .double(Stats.quantile(inst, 0.99).rounded())),
+                        ])
                     ),
                     (
                         "injected",
-                        .object([("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)), ("drops", .int(r.injectedDrops))])
+                        .object([
+                            ("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)),
+                            ("drops", .int(r.injectedDrops)),
+                        ])
                     ),
-                    ("rejectedFrames", .object(FrameVerdict.allCases.compactMap { v in r.rejectedFrames[v].map { (v.description, .int($0)) } })),
+                    (
+                        "rejectedFrames",
+                        .object(
+                            FrameVerdict.allCases.compactMap { v in
+                                r.rejectedFrames[v].map { (v.description, .int($0)) }
+                            })
+                    ),
                     (
                         "violationsByProperty",
                         .object(r.violationsByProperty.map { ($0.property, .int($0.runs)) })
@@ -746,31 +860,50 @@ public struct CampaignRequest: RuntimeCommandBody {
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print("\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")")
-            print("runs: \(r.runs)   violations: \(r.violations)   disagreements: \(r.disagreements)   outside model: \(r.outsideModel)")
+            print(
+                "\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"
+            )
+            print(
+                "runs: \(r.runs)   violations: \(r.violations)   disagreements: \(r.disagreements)   outside model: \(r.outsideModel)"
+            )
             let violated = r.violationsByProperty.filter { $0.runs > 0 }
             if !violated.isEmpty {
                 print("violated: " + violated.map { "\($0.property) in \($0.runs) run(s)" }.joined(separator: ", "))
             }
             if let unfair, let bound {
                 let rate = Double(unfair) / Double(max(1, r.runs))
-                print("unfair runs: \(unfair) of \(r.runs) (\(String(format: "%.4f", rate))); exact worst case over every failure pattern: \(bound.probability)")
+                print(
+                    "unfair runs: \(unfair) of \(r.runs) (\(String(format: "%.4f", rate))); exact worst case over every failure pattern: \(bound.probability)"
+                )
             }
-            print("time: \(fmt(r.seconds)) s   (\(Int(rate.rounded())) runs/s)   frame size \(model.format.frameSize) bytes")
+            print(
+                "time: \(fmt(r.seconds)) s   (\(Int(rate.rounded())) runs/s)   frame size \(model.format.frameSize) bytes"
+            )
             if tr == .tcp {
-                print("round latency: median \(Int(Stats.quantile(lat, 0.5))) µs, p99 \(Int(Stats.quantile(lat, 0.99))) µs")
+                print(
+                    "round latency: median \(Int(Stats.quantile(lat, 0.5))) µs, p99 \(Int(Stats.quantile(lat, 0.99))) µs"
+                )
             }
             print("run time: median \(Int(Stats.quantile(inst, 0.5))) µs, p99 \(Int(Stats.quantile(inst, 0.99))) µs")
-            print("injected: \(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links")
+            print(
+                "injected: \(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links"
+            )
             for s in saved { print("saved: \(s)") }
         }
         if let html {
-            var facts = ["\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"]
+            var facts = [
+                "\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"
+            ]
             if let unfair, let bound {
-                facts.append("unfair runs: \(unfair) of \(r.runs); exact worst case over every failure pattern: \(bound.probability)")
+                facts.append(
+                    "unfair runs: \(unfair) of \(r.runs); exact worst case over every failure pattern: \(bound.probability)"
+                )
             }
             facts += saved.map { "saved: \($0)" }
-            try writeHTML(campaignHTML(title: "pals campaign \(model.protocolName) n=\(model.n) t=\(model.t)", facts: facts, result: r), to: html)
+            try writeHTML(
+                campaignHTML(
+                    title: "pals campaign \(model.protocolName) n=\(model.n) t=\(model.t)", facts: facts, result: r),
+                to: html)
         }
         if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitStatus(1) }
     }
@@ -789,7 +922,9 @@ extension CampaignRequest {
     }
 
     public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
-        guard runs <= 100_000 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)") }
+        guard runs <= 100_000 else {
+            throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)")
+        }
         let window = killWindow ?? 300
         guard window >= 0 && window <= 60_000 else {
             throw PalsError(.invalidArgument, "⟪killWindow⟫ must be 0…60000 milliseconds, got \(window)")
@@ -803,7 +938,8 @@ extension CampaignRequest {
         if let plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
-            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out, module: module?.rawValue ?? "in-process")
+            plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out,
+            module: module?.rawValue ?? "in-process")
         let r = try campaign.run(model, progress: campaignProgress(runs: runs))
         let times = r.runTimes.map { $0 * 1000 }
         if json {
@@ -811,23 +947,35 @@ extension CampaignRequest {
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
                     ("transport", .string("process")), ("seed", .unsigned(seed)),
-                    ("runs", .int(r.runs)), ("killed", .int(r.killed)), ("finishedBeforeKill", .int(r.finishedBeforeKill)),
+                    ("runs", .int(r.runs)), ("killed", .int(r.killed)),
+                    ("finishedBeforeKill", .int(r.finishedBeforeKill)),
                     ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
                     ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),
                     ("lostFrames", .int(r.lostFrames)), ("failedPeers", .int(r.failedPeers)),
                     ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
                     (
                         "runMilliseconds",
-                        .object([("median", .double(Stats.quantile(times, 0.5).rounded())), ("p99", .double(Stats.quantile(times, 0.99).rounded()))])
+                        .object([
+                            ("median", .double(Stats.quantile(times, 0.5).rounded())),
+                            ("p99", .double(Stats.quantile(times, 0.99).rounded())),
+                        ])
                     ),
                     ("findings", .array(r.findings.map { .string($0) })),
                     ("saved", .array(r.saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print("\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms")
-            print("runs: \(r.runs)   killed: \(r.killed) (\(r.finishedBeforeKill) had finished first)   runs where a correct peer did not decide: \(r.undecided)")
-            print("disagreements: \(r.disagreements)   outside model: \(r.outsideModel) (\(r.lostFrames) frame(s) lost between correct peers)   violations: \(r.violations)")
-            print("time: \(fmt(r.seconds)) s   run time: median \(Int(Stats.quantile(times, 0.5))) ms, p99 \(Int(Stats.quantile(times, 0.99))) ms")
+            print(
+                "\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms"
+            )
+            print(
+                "runs: \(r.runs)   killed: \(r.killed) (\(r.finishedBeforeKill) had finished first)   runs where a correct peer did not decide: \(r.undecided)"
+            )
+            print(
+                "disagreements: \(r.disagreements)   outside model: \(r.outsideModel) (\(r.lostFrames) frame(s) lost between correct peers)   violations: \(r.violations)"
+            )
+            print(
+                "time: \(fmt(r.seconds)) s   run time: median \(Int(Stats.quantile(times, 0.5))) ms, p99 \(Int(Stats.quantile(times, 0.99))) ms"
+            )
             for f in r.findings { print("finding: \(f)") }
             for s in r.saved { print("saved: \(s)") }
         }
@@ -856,7 +1004,8 @@ public struct OracleRequest: RuntimeCommandBody {
 
     public func run() throws {
         let run = try RunTrace.parse(try readText(trace))
-        try loadRecordedFunction(variant: run.variant, recorded: recordedFunctionPath(run.notes), given: function, file: trace)
+        try loadRecordedFunction(
+            variant: run.variant, recorded: recordedFunctionPath(run.notes), given: function, file: trace)
         try withRuntimeModel(
             ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds),
             RuntimeDispatch(body: self))
@@ -867,7 +1016,8 @@ public struct OracleRequest: RuntimeCommandBody {
         let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
         let (roster, keyList) = try readKeyDirectory(dir)
         guard model.codec.instanceName == run.instance else {
-            throw PalsError(.malformedFile, "\(trace): instance \"\(run.instance)\" is not \"\(model.codec.instanceName)\"")
+            throw PalsError(
+                .malformedFile, "\(trace): instance \"\(run.instance)\" is not \"\(model.codec.instanceName)\"")
         }
         let report = try Oracle(model: model, roster: roster, keys: keyList).check(run)
         var saved: [String] = []
@@ -940,6 +1090,8 @@ func campaignProgress(runs: Int) -> (Int) -> Void {
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
         guard done > 0, elapsed > 0 else { return }
         let rate = Double(done) / elapsed
-        report("\(done) of \(runs) runs, \(String(format: "%.1f", rate)) runs/s, about \(Int((Double(runs - done) / rate).rounded())) s left")
+        report(
+            "\(done) of \(runs) runs, \(String(format: "%.1f", rate)) runs/s, about \(Int((Double(runs - done) / rate).rounded())) s left"
+        )
     }
 }

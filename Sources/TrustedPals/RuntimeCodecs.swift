@@ -85,7 +85,8 @@ public func smcRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel
     guard let variant = SMC<Concrete>.Variant(name: spec.variant), !variant.unpadded, !variant.mismatched else {
         throw PalsError(
             .invalidArgument,
-            "the runtime runs smc with one function from the registry for every module; \(spec.variant) is a model-only variant")
+            "the runtime runs smc with one function from the registry for every module; \(spec.variant) is a model-only variant"
+        )
     }
     let proto = SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
     let n = spec.n
@@ -104,7 +105,9 @@ public func fairExchangeRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> Run
     try Catalog.validate(spec)
     let proto = Catalog.fairExchange(spec, logic: Concrete())
     guard proto.mode != .fakeRoundsLeaky else {
-        throw PalsError(.invalidArgument, "the runtime's modules always send every frame; fake-rounds-leaky is a model-only variant")
+        throw PalsError(
+            .invalidArgument, "the runtime's modules always send every frame; fake-rounds-leaky is a model-only variant"
+        )
     }
     let n = spec.n
     // The host's inputs carry items and descriptions; p0's module draws ρ.
@@ -139,7 +142,8 @@ public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visito
     default:
         throw PalsError(
             .unknownProtocol,
-            "the runtime runs \(runtimeProtocols.joined(separator: ", ")); \"\(spec.protocolName)\" has no module codec")
+            "the runtime runs \(runtimeProtocols.joined(separator: ", ")); \"\(spec.protocolName)\" has no module codec"
+        )
     }
 }
 

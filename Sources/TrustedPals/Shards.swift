@@ -10,7 +10,9 @@ public func parseShardOption(_ text: String?, json: Bool, html: String?) throws(
     guard json else {
         throw PalsError(.invalidArgument, "⟪shard⟫ needs ⟪json⟫: the shards' JSON outputs are combined by `pals merge`")
     }
-    guard html == nil else { throw PalsError(.invalidArgument, "⟪shard⟫ and ⟪html⟫ do not go together: write the report from the merged run") }
+    guard html == nil else {
+        throw PalsError(.invalidArgument, "⟪shard⟫ and ⟪html⟫ do not go together: write the report from the merged run")
+    }
     return shard
 }
 

@@ -110,7 +110,8 @@ public func runSymbolicCheck(
         // faulty set is searched.
         options.symmetry = false
         guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
+            throw PalsError(
+                .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
         let variant = SMC<Concrete>.Variant(name: spec.variant)!
         let symbolicVariant = SMC<Symbolic>.Variant(name: spec.variant)!
@@ -168,7 +169,8 @@ public func checkSymbolicValues(_ values: [Int], what: String) throws(PalsError)
     if let bad = values.first(where: { $0 < 0 || $0 > symbolicValueLimit }) {
         throw PalsError(
             .invalidArgument,
-            "\(what) \(bad) is out of the symbolic engine's range 0…\(symbolicValueLimit) (2^40 − 1); use the explicit engine for other values")
+            "\(what) \(bad) is out of the symbolic engine's range 0…\(symbolicValueLimit) (2^40 − 1); use the explicit engine for other values"
+        )
     }
 }
 
@@ -184,7 +186,9 @@ public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
         return max(largest, inputs.reduce(0, +) + 1, spec.n + 1, frames)
     case "fair-exchange":
         // Packed inputs (items, descriptions, ρ) and their bound, frame sizes, rounds.
-        return max(largest, (1 << (4 * (spec.n + 1) + 8)) + 1, 4 + 9 * (spec.n + 1) + 1, (spec.rounds ?? Catalog.defaultM + 1) + 1)
+        return max(
+            largest, (1 << (4 * (spec.n + 1) + 8)) + 1, 4 + 9 * (spec.n + 1) + 1,
+            (spec.rounds ?? Catalog.defaultM + 1) + 1)
     default:
         return largest
     }
@@ -325,7 +329,8 @@ public func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON 
 /// counterexample's path and diagram.
 public func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
     let r = c.report
-    let candidates = r.symmetry ? (r.spec.t == 0 ? "none faulty" : "faulty set ⊆ {p0 … p\(r.spec.t - 1)}") : "every faulty set"
+    let candidates =
+        r.symmetry ? (r.spec.t == 0 ? "none faulty" : "faulty set ⊆ {p0 … p\(r.spec.t - 1)}") : "every faulty set"
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))"
     s += ", \(r.faultModel.rawValue) faults\n"
     s += "  symbolic engine: Z3 \(r.z3Version), \(candidates)\n"
@@ -335,7 +340,8 @@ public func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
         s += "  \(p.name.padding(toLength: width, withPad: " ", startingAt: 0))  "
         s += "\(p.status.rawValue.padding(toLength: statusWidth, withPad: " ", startingAt: 0))  \(fmt(p.seconds)) s"
         if let f = c.counterexample(for: p.name) {
-            s += "  (\(f.file.pattern.faulty.count) faulty, \(f.file.pattern.drops.count) dropped, \(f.file.pattern.crashes.count) crashed; \(f.path ?? ""))"
+            s +=
+                "  (\(f.file.pattern.faulty.count) faulty, \(f.file.pattern.drops.count) dropped, \(f.file.pattern.crashes.count) crashed; \(f.path ?? ""))"
         }
         if let reason = p.reason { s += "  (\(reason))" }
         s += "\n"

@@ -39,8 +39,17 @@ public struct InterferenceCounterexample {
             ("property", .string(property)),
             ("engine", .string(engine)),
             ("faulty", .array(pattern.faulty.map { .int($0) })),
-            ("crashes", .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
-            ("drops", .array(pattern.drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })),
+            (
+                "crashes",
+                .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
+            ),
+            (
+                "drops",
+                .array(
+                    pattern.drops.map {
+                        .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
+                    })
+            ),
             ("inputsA", .array(inputsA.map { .int($0) })),
             ("inputsB", .array(inputsB.map { .int($0) })),
             ("host", .int(host)),
@@ -75,8 +84,12 @@ public func firstInterference<P: Observable & Sendable>(
     for r in stride(from: 1, through: proto.rounds, by: 1) {
         let alive = (0..<proto.n).map { !ta.crashed[r].contains($0) }
         for h in pattern.faulty {
-            var oa = HostObservation.of(proto, host: h, round: r, before: ta.states[r - 1], after: ta.states[r][h], alive: alive).text
-            var ob = HostObservation.of(proto, host: h, round: r, before: tb.states[r - 1], after: tb.states[r][h], alive: alive).text
+            var oa = HostObservation.of(
+                proto, host: h, round: r, before: ta.states[r - 1], after: ta.states[r][h], alive: alive
+            ).text
+            var ob = HostObservation.of(
+                proto, host: h, round: r, before: tb.states[r - 1], after: tb.states[r][h], alive: alive
+            ).text
             if privacy && r == proto.rounds {
                 oa += " value \(resultText(ta.decisions[h]))"
                 ob += " value \(resultText(tb.decisions[h]))"
@@ -85,8 +98,10 @@ public func firstInterference<P: Observable & Sendable>(
                 return InterferenceCounterexample(
                     spec: spec, rounds: proto.rounds, property: property, engine: engine, pattern: pattern, inputsA: a,
                     inputsB: b, host: h, round: r, observationA: oa, observationB: ob,
-                    diagramA: Diagram.render(ta, describe: describe, silent: silentLinks(proto, ta), decision: renderUserResult),
-                    diagramB: Diagram.render(tb, describe: describe, silent: silentLinks(proto, tb), decision: renderUserResult))
+                    diagramA: Diagram.render(
+                        ta, describe: describe, silent: silentLinks(proto, ta), decision: renderUserResult),
+                    diagramB: Diagram.render(
+                        tb, describe: describe, silent: silentLinks(proto, tb), decision: renderUserResult))
             }
         }
     }
@@ -99,7 +114,8 @@ public func silentLinks<P: Observable>(_ proto: P, _ trace: Trace<P>) -> (Int, I
 }
 
 public func resultText(_ d: Decision<Concrete>) -> String {
-    d.decided ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "none"
+    d.decided
+        ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "none"
 }
 
 /// One noninterference property's outcome.
@@ -159,7 +175,8 @@ public struct InterferenceVisitor: ObservableModelVisitor {
         let runs = interferenceRuns(spec, M: M, values: values)
         var verdicts: [InterferenceVerdict] = []
         let checks: [(String, Bool)] =
-            spec.protocolName == "smc" ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
+            spec.protocolName == "smc"
+            ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
         for (name, privacy) in checks {
             let rounds = proto.rounds
             let n = proto.n
@@ -167,7 +184,9 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                 var key: [Int] = []
                 let alive = Array(repeating: true, count: n)
                 for h in faulty {
-                    key += HostObservation.of(proto, host: h, round: round, before: before, after: after[h], alive: alive).flat
+                    key +=
+                        HostObservation.of(proto, host: h, round: round, before: before, after: after[h], alive: alive)
+                        .flat
                     if privacy && round == rounds {
                         let d = proto.decision(after[h])
                         key.append(d.decided ? 1 : 0)
@@ -207,14 +226,16 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                             let ta = try simulate(proto, inputs: family[x], pattern: pattern)
                             let tb = try simulate(proto, inputs: family[y], pattern: pattern)
                             decisionsDiffer = (0..<n).contains { i in
-                                !pattern.faulty.contains(i) && resultText(ta.decisions[i]) != resultText(tb.decisions[i])
+                                !pattern.faulty.contains(i)
+                                    && resultText(ta.decisions[i]) != resultText(tb.decisions[i])
                             }
                         } else {
                             decisionsDiffer = false
                         }
                         if decisionsDiffer { continue }
                         if let c = try firstInterference(
-                            proto, spec: spec, property: name, engine: "explicit-product", pattern: pattern, a: family[x],
+                            proto, spec: spec, property: name, engine: "explicit-product", pattern: pattern,
+                            a: family[x],
                             b: family[y], privacy: privacy, describe: describe)
                         {
                             found = c
@@ -234,7 +255,8 @@ public struct InterferenceVisitor: ObservableModelVisitor {
         let sample = runs(ProcessSet()).count
         let description =
             spec.protocolName == "fair-exchange"
-            ? "ρ = 1…\(M)" : "correct inputs over \((values ?? []).isEmpty ? "{x_i, x_i + 256}" : "{\(values!.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
+            ? "ρ = 1…\(M)"
+            : "correct inputs over \((values ?? []).isEmpty ? "{x_i, x_i + 256}" : "{\(values!.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
         return UnobservabilityReport(
             spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts)
     }
@@ -242,7 +264,8 @@ public struct InterferenceVisitor: ObservableModelVisitor {
 
 /// The symbolic engine: self-composition (`SymbolicNoninterference`), the
 /// witness replayed by `simulate`.
-public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport {
+public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: Double?) throws -> UnobservabilityReport
+{
     try checkSymbolicValues(values ?? [], what: "⟪values⟫ value")
     let spec = Catalog.resolved(spec)
     try Catalog.validate(spec)
@@ -250,7 +273,8 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
     let z3 = try Z3Context()
     let largest = max(inputs.max() ?? 0, values?.max() ?? 0) + 257
     let logic = Symbolic(
-        context: z3, valueBits: Symbolic.bits(forValuesBelow: max(valueBound(spec, inputs: inputs), largest * spec.n + 1)))
+        context: z3,
+        valueBits: Symbolic.bits(forValuesBelow: max(valueBound(spec, inputs: inputs), largest * spec.n + 1)))
     let start = ContinuousClock.now
     let verdict: NoninterferenceVerdict
     let name = "Unobservability"
@@ -259,7 +283,8 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
     switch spec.protocolName {
     case "smc":
         guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(.invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
+            throw PalsError(
+                .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
         let variant = SMC<Symbolic>.Variant(name: spec.variant)!
         let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
@@ -284,7 +309,9 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
         }.run()
     default:
         throw PalsError(
-            .invalidArgument, "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))")
+            .invalidArgument,
+            "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))"
+        )
     }
     var status = "holds"
     var reason: String?
@@ -303,20 +330,25 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
                 _ proto: P, describe: @escaping (P.State) -> String
             ) throws -> InterferenceCounterexample? where P.L == Concrete, P.State: Hashable {
                 try firstInterference(
-                    proto, spec: spec, property: "Unobservability", engine: "symbolic", pattern: w.pattern, a: w.inputsA,
+                    proto, spec: spec, property: "Unobservability", engine: "symbolic", pattern: w.pattern,
+                    a: w.inputsA,
                     b: w.inputsB, privacy: false, describe: describe)
             }
         }
         guard let c = try Catalog.visitObservable(spec, Replay(spec: spec, w: w)) else {
             throw InternalError(
-                "the solver's two runs (inputs \(w.inputsA) and \(w.inputsB) under \(w.pattern)) look the same to every faulty host when simulated")
+                "the solver's two runs (inputs \(w.inputsA) and \(w.inputsB) under \(w.pattern)) look the same to every faulty host when simulated"
+            )
         }
         witness = c
     }
-    let rounds = spec.protocolName == "fair-exchange" ? Catalog.fairExchange(spec, logic: Concrete()).rounds : (spec.rounds ?? spec.t + 1)
+    let rounds =
+        spec.protocolName == "fair-exchange"
+        ? Catalog.fairExchange(spec, logic: Concrete()).rounds : (spec.rounds ?? spec.t + 1)
     return UnobservabilityReport(
         spec: spec, engine: "symbolic", rounds: rounds,
-        runsPerFaultySet: spec.protocolName == "fair-exchange" ? "ρ free in 1…\(rounds - 1)" : "correct inputs free below \(largest)",
+        runsPerFaultySet: spec.protocolName == "fair-exchange"
+            ? "ρ free in 1…\(rounds - 1)" : "correct inputs free below \(largest)",
         verdicts: [
             InterferenceVerdict(
                 name: name, status: status, reason: reason, counterexample: witness, states: nil,
@@ -336,7 +368,10 @@ public struct UnobservabilityRequest {
     public var html: String?
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String? = nil, n: Int? = nil, t: Int? = nil, model: ModelParameters, values: String? = nil, out: String = "counterexamples", replay: String? = nil, html: String? = nil) {
+    public init(
+        protocolName: String? = nil, n: Int? = nil, t: Int? = nil, model: ModelParameters, values: String? = nil,
+        out: String = "counterexamples", replay: String? = nil, html: String? = nil
+    ) {
         self.protocolName = protocolName
         self.n = n
         self.t = t
@@ -346,14 +381,6 @@ public struct UnobservabilityRequest {
         self.replay = replay
         self.html = html
     }
-
-
-
-
-
-
-
-
 
     public func run() throws {
         try checkWritable(html)
@@ -366,7 +393,9 @@ public struct UnobservabilityRequest {
         try Catalog.validate(spec)
         guard Catalog.observable.contains(spec.protocolName) else {
             throw PalsError(
-                .invalidArgument, "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))")
+                .invalidArgument,
+                "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))"
+            )
         }
         let vals = try values.map { v throws(PalsError) in try parseInts(v, what: "⟪values⟫") }
         if let vals, vals.isEmpty || vals.contains(where: { $0 < 0 }) {
@@ -377,13 +406,16 @@ public struct UnobservabilityRequest {
         if let vals, Set(vals).count < 2 {
             throw PalsError(
                 .invalidArgument,
-                "⟪values⟫ needs at least two distinct values (got \(vals.map(String.init).joined(separator: ","))): runs that differ in no input cannot show a leak")
+                "⟪values⟫ needs at least two distinct values (got \(vals.map(String.init).joined(separator: ","))): runs that differ in no input cannot show a leak"
+            )
         }
         // Sums of n inputs (and the symbolic engine's bound above them) must
         // fit in a 64-bit integer.
         if let vals, let largest = vals.max(), largest > Int.max / max(1, n) - 257 {
             throw PalsError(
-                .invalidArgument, "⟪values⟫: \(largest) is too large for n = \(n); the largest allowed is \(Int.max / max(1, n) - 257) (sums of n inputs are 64-bit integers)")
+                .invalidArgument,
+                "⟪values⟫: \(largest) is too large for n = \(n); the largest allowed is \(Int.max / max(1, n) - 257) (sums of n inputs are 64-bit integers)"
+            )
         }
         if vals != nil && spec.protocolName != "smc" {
             throw PalsError(.invalidArgument, "⟪values⟫ applies to smc only (fair-exchange varies ρ)")
@@ -392,16 +424,21 @@ public struct UnobservabilityRequest {
         switch try model.engine(forN: n) {
         case .explicit:
             guard n <= ProductExplorer<SMC<Concrete>>.maxProcesses else {
-                throw PalsError(.invalidArgument, "the explicit engine handles n ≤ \(ProductExplorer<SMC<Concrete>>.maxProcesses); use ⟪engine⟫ symbolic")
+                throw PalsError(
+                    .invalidArgument,
+                    "the explicit engine handles n ≤ \(ProductExplorer<SMC<Concrete>>.maxProcesses); use ⟪engine⟫ symbolic"
+                )
             }
-            report = try Catalog.visitObservable(spec, InterferenceVisitor(spec: spec, values: vals, threads: max(1, model.threads)))
+            report = try Catalog.visitObservable(
+                spec, InterferenceVisitor(spec: spec, values: vals, threads: max(1, model.threads)))
         case .symbolic:
             report = try symbolicUnobservability(spec, values: vals, timeout: model.timeout)
         }
         for k in report.verdicts.indices {
             guard let c = report.verdicts[k].counterexample else { continue }
             report.verdicts[k].counterexample?.path = try writeFile(
-                dir: (out as NSString).appendingPathComponent("noninterference"), name: c.fileName, text: c.json.pretty + "\n")
+                dir: (out as NSString).appendingPathComponent("noninterference"), name: c.fileName,
+                text: c.json.pretty + "\n")
         }
         print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
         if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
@@ -420,18 +457,27 @@ public struct UnobservabilityRequest {
             guard let items = j[key]?.arrayValue else { throw PalsError(.malformedFile, "\(path) lacks \"\(key)\"") }
             var out: [Int] = []
             for x in items {
-                guard let i = x.intValue else { throw PalsError(.malformedFile, "\(path): \"\(key)\" must be an array of integers") }
+                guard let i = x.intValue else {
+                    throw PalsError(.malformedFile, "\(path): \"\(key)\" must be an array of integers")
+                }
                 out.append(i)
             }
             return out
         }
         guard let proto = j["protocol"]?.stringValue, let variant = j["variant"]?.stringValue, let n = j["n"]?.intValue,
             let t = j["t"]?.intValue, let rounds = j["rounds"]?.intValue, let property = j["property"]?.stringValue
-        else { throw PalsError(.malformedFile, "\(path) lacks protocol, variant, n, t, rounds or property (strings and integers)") }
-        guard rounds >= 0 && rounds <= 64 else { throw PalsError(.malformedFile, "\(path): rounds = \(rounds) is outside 0…64") }
+        else {
+            throw PalsError(
+                .malformedFile, "\(path) lacks protocol, variant, n, t, rounds or property (strings and integers)")
+        }
+        guard rounds >= 0 && rounds <= 64 else {
+            throw PalsError(.malformedFile, "\(path): rounds = \(rounds) is outside 0…64")
+        }
         guard j["faulty"]?.arrayValue != nil else { throw PalsError(.malformedFile, "\(path) lacks \"faulty\"") }
         let pattern = try FailurePattern(json: j, what: path)
-        let spec = ModelSpec(protocolName: proto, variant: variant, n: n, t: t, rounds: proto == "smc" || proto == "fair-exchange" && variant != "deterministic" ? rounds : nil)
+        let spec = ModelSpec(
+            protocolName: proto, variant: variant, n: n, t: t,
+            rounds: proto == "smc" || proto == "fair-exchange" && variant != "deterministic" ? rounds : nil)
         let a = try ints("inputsA")
         let b = try ints("inputsB")
         guard a.count == n && b.count == n else {
@@ -456,9 +502,14 @@ public struct UnobservabilityRequest {
         let found = try Catalog.visitObservable(
             spec, Replay(spec: spec, pattern: pattern, a: a, b: b, privacy: property == "SMCPrivacy"))
         if model.json {
-            print(JSON.object([("file", .string(path)), ("property", .string(property)), ("stillViolated", .bool(found != nil))]).compact)
+            print(
+                JSON.object([
+                    ("file", .string(path)), ("property", .string(property)), ("stillViolated", .bool(found != nil)),
+                ]).compact)
         } else if let found {
-            print("\(path): still violated\n" + found.text.replacingOccurrences(of: "replay violated", with: "\(property) violated"))
+            print(
+                "\(path): still violated\n"
+                    + found.text.replacingOccurrences(of: "replay violated", with: "\(property) violated"))
         } else {
             print("\(path): every faulty host now observes the same in both runs")
         }

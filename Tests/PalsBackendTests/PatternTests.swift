@@ -70,7 +70,9 @@ import Testing
         let needed = Link(round: 2, from: 1, to: 0)
         let big = FailurePattern(
             faulty: ProcessSet([1, 2]), crashes: [Crash(process: 2, round: 3)],
-            drops: [needed, Link(round: 1, from: 1, to: 2), Link(round: 1, from: 2, to: 0), Link(round: 2, from: 0, to: 1)])
+            drops: [
+                needed, Link(round: 1, from: 1, to: 2), Link(round: 1, from: 2, to: 0), Link(round: 2, from: 0, to: 1),
+            ])
         var calls = 0
         let small = try BackendShrinker.shrink(big, rounds: 3) { p throws(BackendError) in
             calls += 1

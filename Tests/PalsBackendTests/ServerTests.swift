@@ -1,8 +1,8 @@
 import PalsBackend
-import TrustedPals
 import PalsCore
 import PalsProtocols
 import Testing
+import TrustedPals
 
 @Suite(.timeLimit(.minutes(10))) struct ServerTests {
     func server(_ variant: UIC<Concrete>.Variant = .standard) -> BackendServer<UICCoding> {
@@ -20,7 +20,8 @@ import Testing
         let s = server()
         #expect(try ask(s, #"{"op":"hello"}"#)["protocols"] == .array([.string("uic")]))
         for i in 0..<3 {
-            let r = try ask(s, #"{"op":"init","run":1,"process":\#(i),"protocol":"uic","n":3,"t":1,"input":\#(10 + i)}"#)
+            let r = try ask(
+                s, #"{"op":"init","run":1,"process":\#(i),"protocol":"uic","n":3,"t":1,"input":\#(10 + i)}"#)
             #expect(r["ok"]?.boolValue == true)
         }
         // Round 1: everybody hears everybody but p0 loses p2's message.
@@ -68,7 +69,11 @@ import Testing
         let d = Decision<Concrete>(decided: true, value: [1, Concrete.bottomValue, 3])
         let j = DecisionCoding.encode(d)
         #expect(j.compact == #"{"decided":true,"value":[1,null,3]}"#)
-        if case .success(let v) = DecisionCoding.decode(j, n: 3) { #expect(v == [1, nil, 3]) } else { Issue.record("decode failed") }
+        if case .success(let v) = DecisionCoding.decode(j, n: 3) {
+            #expect(v == [1, nil, 3])
+        } else {
+            Issue.record("decode failed")
+        }
         if case .success(let v) = DecisionCoding.decode(.object([("decided", .bool(false))]), n: 3) {
             #expect(v == nil)
         } else {

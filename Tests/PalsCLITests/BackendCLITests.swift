@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `pals test-backend`, `pals backend` and `pals replay --backend` against
@@ -32,8 +32,10 @@ import Testing
         let dir = try PalsRunner.temporaryDirectory()
         let cmd = Self.broken("merge-all-received")
         let r = try PalsRunner.run(
-            ["test-backend", "uic", "--cmd", cmd, "--n", "5", "--t", "2", "--runs", "300", "--seed", "1",
-             "--keep-going", "--json", "--out", dir.path])
+            [
+                "test-backend", "uic", "--cmd", cmd, "--n", "5", "--t", "2", "--runs", "300", "--seed", "1",
+                "--keep-going", "--json", "--out", dir.path,
+            ])
         #expect(r.status == 1, "\(r.stderr)")
         let j = try json(r)
         #expect(j["runs"]?.intValue == 300)
@@ -55,7 +57,10 @@ import Testing
         let cmd = which == "ours" ? Self.ours : Self.python
         let dir = try PalsRunner.temporaryDirectory()
         let r = try PalsRunner.run(
-            ["test-backend", "uic", "--cmd", cmd, "--n", "3", "--t", "1", "--exhaustive", "--strict", "--json", "--out", dir.path])
+            [
+                "test-backend", "uic", "--cmd", cmd, "--n", "3", "--t", "1", "--exhaustive", "--strict", "--json",
+                "--out", dir.path,
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let j = try json(r)
         #expect(j["verdict"]?.stringValue == "passed")
@@ -70,7 +75,10 @@ import Testing
         let cmd = which == "ours" ? Self.ours : Self.python
         let dir = try PalsRunner.temporaryDirectory()
         let r = try PalsRunner.run(
-            ["test-backend", "uic", "--cmd", cmd, "--n", "5", "--t", "2", "--runs", "400", "--seed", "7", "--strict", "--json", "--out", dir.path])
+            [
+                "test-backend", "uic", "--cmd", cmd, "--n", "5", "--t", "2", "--runs", "400", "--seed", "7", "--strict",
+                "--json", "--out", dir.path,
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let j = try json(r)
         #expect(j["runs"]?.intValue == 400)
@@ -88,7 +96,10 @@ import Testing
     func everyPythonMutantIsCaughtShrunkAndReplays(_ mutant: String) throws {
         let dir = try PalsRunner.temporaryDirectory()
         let r = try PalsRunner.run(
-            ["test-backend", "uic", "--cmd", Self.broken(mutant), "--n", "5", "--t", "2", "--runs", "500", "--json", "--out", dir.path])
+            [
+                "test-backend", "uic", "--cmd", Self.broken(mutant), "--n", "5", "--t", "2", "--runs", "500", "--json",
+                "--out", dir.path,
+            ])
         #expect(r.status == 1, "\(mutant): \(r.stdout) \(r.stderr)")
         let j = try json(r)
         #expect(j["verdict"]?.stringValue == "failed")
@@ -122,7 +133,10 @@ import Testing
 
     @Test func sameSeedSameRuns() throws {
         let dir = try PalsRunner.temporaryDirectory()
-        let args = ["test-backend", "uic", "--cmd", Self.broken("no-halting"), "--n", "5", "--t", "2", "--runs", "300", "--seed", "3", "--json", "--out", dir.path]
+        let args = [
+            "test-backend", "uic", "--cmd", Self.broken("no-halting"), "--n", "5", "--t", "2", "--runs", "300",
+            "--seed", "3", "--json", "--out", dir.path,
+        ]
         let a = try json(try PalsRunner.run(args))
         let b = try json(try PalsRunner.run(args))
         #expect(a["failure"] == b["failure"])
@@ -137,7 +151,10 @@ import Testing
         let dir = try PalsRunner.temporaryDirectory()
         let start = Date()
         let r = try PalsRunner.run(
-            ["test-backend", "uic", "--cmd", Self.misbehave(mode), "--n", "3", "--t", "1", "--runs", "3", "--timeout", "1", "--out", dir.path])
+            [
+                "test-backend", "uic", "--cmd", Self.misbehave(mode), "--n", "3", "--t", "1", "--runs", "3",
+                "--timeout", "1", "--out", dir.path,
+            ])
         #expect(r.status == 3, "\(mode): \(r.stdout) \(r.stderr)")
         #expect(r.stderr.contains(expected), "\(mode): \(r.stderr)")
         #expect(r.stderr.contains("request: {\"op\":"))
@@ -145,16 +162,23 @@ import Testing
         #expect(Date().timeIntervalSince(start) < 15)
         let j = try json(
             try PalsRunner.run(
-                ["test-backend", "uic", "--cmd", Self.misbehave(mode), "--n", "3", "--t", "1", "--runs", "3", "--timeout", "1", "--json", "--out", dir.path]))
+                [
+                    "test-backend", "uic", "--cmd", Self.misbehave(mode), "--n", "3", "--t", "1", "--runs", "3",
+                    "--timeout", "1", "--json", "--out", dir.path,
+                ]))
         #expect(j["verdict"]?.stringValue == "backend-error")
         #expect(j["error"]?["message"]?.stringValue?.contains(expected) == true)
     }
 
     @Test func shellLevelFailuresExitThree() throws {
-        let hung = try PalsRunner.run(["test-backend", "uic", "--cmd", "sleep 30", "--n", "3", "--t", "1", "--timeout", "0.5"])
+        let hung = try PalsRunner.run([
+            "test-backend", "uic", "--cmd", "sleep 30", "--n", "3", "--t", "1", "--timeout", "0.5",
+        ])
         #expect(hung.status == 3)
         #expect(hung.stderr.contains("no reply within 0.5 s"))
-        let missing = try PalsRunner.run(["test-backend", "uic", "--cmd", "no-such-backend-command", "--n", "3", "--t", "1"])
+        let missing = try PalsRunner.run([
+            "test-backend", "uic", "--cmd", "no-such-backend-command", "--n", "3", "--t", "1",
+        ])
         #expect(missing.status == 3)
         #expect(missing.stderr.contains("status 127"))
         #expect(missing.stderr.contains("not found"))
@@ -165,14 +189,26 @@ import Testing
         let bad = dir.appendingPathComponent("bad.json")
         try Data("{\"schema\":\"trustedpals/counterexample/v1\",\"protocol\":\"uic\"}".utf8).write(to: bad)
         let cases: [([String], String)] = [
-            (["test-backend", "floodset", "--cmd", Self.python, "--n", "3", "--t", "1"], "no backend message encoding"),
+            (
+                ["test-backend", "floodset", "--cmd", Self.python, "--n", "3", "--t", "1"],
+                "no backend message encoding"
+            ),
             (["test-backend", "nope", "--cmd", Self.python, "--n", "3", "--t", "1"], "unknown protocol"),
-            (["test-backend", "uic", "--cmd", Self.python, "--n", "3", "--t", "1", "--runs", "5", "--exhaustive"], "at most one of"),
-            (["test-backend", "uic", "--cmd", Self.python, "--n", "6", "--t", "2", "--exhaustive"], "more than 200000"),
+            (
+                ["test-backend", "uic", "--cmd", Self.python, "--n", "3", "--t", "1", "--runs", "5", "--exhaustive"],
+                "at most one of"
+            ),
+            (
+                ["test-backend", "uic", "--cmd", Self.python, "--n", "6", "--t", "2", "--exhaustive"],
+                "more than 200000"
+            ),
             (["test-backend", "uic", "--cmd", Self.python, "--n", "3"], "give --n and --t"),
             (["test-backend", "uic", "--cmd", Self.python, "--n", "3", "--t", "1", "--timeout", "0"], "--timeout"),
             (["test-backend", "uic", "--cmd", Self.python, "--replay", bad.path], "missing field"),
-            (["test-backend", "uic", "--cmd", Self.python, "--replay", dir.appendingPathComponent("none").path], "no such file"),
+            (
+                ["test-backend", "uic", "--cmd", Self.python, "--replay", dir.appendingPathComponent("none").path],
+                "no such file"
+            ),
             (["replay", bad.path, "--backend", Self.python], "missing field"),
             (["backend", "--variant", "nope"], "unknown variant"),
         ]

@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(10))) struct CLITests {
@@ -46,12 +46,15 @@ import Testing
     }
 
     @Test func simulateWithDropsAndPatternFile() throws {
-        let r = try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--faulty", "0", "--drops", "1:1>0,1:2>0"])
+        let r = try PalsRunner.run([
+            "simulate", "uic", "--n", "3", "--t", "1", "--faulty", "0", "--drops", "1:1>0,1:2>0",
+        ])
         #expect(r.status == 0)
         #expect(r.stdout.contains("H"))
         let dir = try PalsRunner.temporaryDirectory()
         let file = dir.appendingPathComponent("pattern.json")
-        try Data(#"{"faulty":[0],"crashes":[{"process":0,"round":2}],"drops":[{"round":1,"from":0,"to":1}]}"#.utf8).write(to: file)
+        try Data(#"{"faulty":[0],"crashes":[{"process":0,"round":2}],"drops":[{"round":1,"from":0,"to":1}]}"#.utf8)
+            .write(to: file)
         let s = try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--pattern", file.path, "--json"])
         #expect(s.status == 0)
         let j = try JSON.parse(s.stdout.trimmingCharacters(in: .whitespacesAndNewlines))

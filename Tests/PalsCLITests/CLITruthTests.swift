@@ -65,7 +65,9 @@ import Testing
         let smc = try PalsRunner.run(["simulate", "smc", "--n", "3", "--t", "1", "--function", "sum", "--json"])
         #expect(smc.status == 0, "\(smc.stderr)")
         // Default smc inputs 1, 2, 4: every module decides F = sum = 7.
-        #expect(try JSON.parse(smc.stdout)["decisions"] == .array(Array(repeating: .array([.int(7), .null, .null]), count: 3)))
+        #expect(
+            try JSON.parse(smc.stdout)["decisions"]
+                == .array(Array(repeating: .array([.int(7), .null, .null]), count: 3)))
         let same = try PalsRunner.run(["simulate", "smc", "--n", "3", "--t", "1", "--variant", "sum", "--json"])
         #expect(same.stdout == smc.stdout)
         let fe = try PalsRunner.run(["simulate", "fair-exchange", "--n", "2", "--t", "1", "--json"])
@@ -75,7 +77,9 @@ import Testing
     @Test func backendTakesItsProtocolAsAnArgumentLikeEveryCommand() throws {
         let pals = try palsCommand()
         for serve in ["backend uic", "backend --protocol-name uic", "backend"] {
-            let r = try PalsRunner.run(["test-backend", "uic", "--cmd", "\(pals) \(serve)", "--n", "3", "--t", "1", "--runs", "5"])
+            let r = try PalsRunner.run([
+                "test-backend", "uic", "--cmd", "\(pals) \(serve)", "--n", "3", "--t", "1", "--runs", "5",
+            ])
             #expect(r.status == 0, "\(serve): \(r.stdout) \(r.stderr)")
             #expect(r.stdout.contains("every run passed"), "\(serve): \(r.stdout)")
         }
@@ -91,7 +95,8 @@ import Testing
         for ignored in ["--symmetry", "--faults", "--max-memory"] {
             #expect(!help.stdout.contains(ignored), "unobservability --help offers \(ignored)")
             let r = try PalsRunner.run(
-                ["unobservability", "smc", "--n", "3", "--t", "1", ignored] + (ignored == "--symmetry" ? [] : ["crash"]))
+                ["unobservability", "smc", "--n", "3", "--t", "1", ignored] + (ignored == "--symmetry" ? [] : ["crash"])
+            )
             #expect(r.status == 2, "\(ignored) accepted: \(r.stdout)")
         }
         for used in ["--engine", "--timeout", "--threads", "--values", "--M", "--function", "--mode"] {
@@ -128,8 +133,12 @@ import Testing
         let explicit = try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--M", "4", "--json", "--out", dir.path])
         #expect(try JSON.parse(explicit.stdout)["probability"] == j["probability"])
         // The default does not hide a range error.
-        expectUsageError(try PalsRunner.run(["fairness", "--n", "9", "--t", "1", "--out", dir.path]), mentions: "n = 9", "fairness --n 9")
-        expectUsageError(try PalsRunner.run(["fairness", "--n", "3", "--t", "3", "--out", dir.path]), mentions: "t = 3", "fairness --t 3")
+        expectUsageError(
+            try PalsRunner.run(["fairness", "--n", "9", "--t", "1", "--out", dir.path]), mentions: "n = 9",
+            "fairness --n 9")
+        expectUsageError(
+            try PalsRunner.run(["fairness", "--n", "3", "--t", "3", "--out", dir.path]), mentions: "t = 3",
+            "fairness --t 3")
     }
 
     @Test func negativeNumbersGetTheRangeErrorNotAMissingValue() throws {
@@ -150,7 +159,8 @@ import Testing
             var joined: [String] = []
             var k = 0
             while k < args.count {
-                if args[k].hasPrefix("--"), k + 1 < args.count, args[k + 1].hasPrefix("-"), !args[k + 1].hasPrefix("--") {
+                if args[k].hasPrefix("--"), k + 1 < args.count, args[k + 1].hasPrefix("-"), !args[k + 1].hasPrefix("--")
+                {
                     joined.append(args[k] + "=" + args[k + 1])
                     k += 2
                 } else {
@@ -163,7 +173,9 @@ import Testing
         // A negative input is an input: simulate runs with it.
         let negative = try PalsRunner.run(["simulate", "uic", "--n", "2", "--t", "0", "--inputs", "-1,2", "--json"])
         #expect(negative.status == 0, "\(negative.stderr)")
-        #expect(try JSON.parse(negative.stdout)["decisions"] == .array([.array([.int(-1), .int(2)]), .array([.int(-1), .int(2)])]))
+        #expect(
+            try JSON.parse(negative.stdout)["decisions"]
+                == .array([.array([.int(-1), .int(2)]), .array([.int(-1), .int(2)])]))
     }
 
     @Test func unobservabilityRefusesFewerThanTwoDistinctValues() throws {
@@ -171,19 +183,22 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         for values in ["1", "5,5", "7,7,7"] {
             let r = try PalsRunner.run([
-                "unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--values", values, "--out", dir.path,
+                "unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--values", values,
+                "--out", dir.path,
             ])
             expectUsageError(r, mentions: "at least two distinct values", "--values \(values)")
             #expect(!r.stdout.contains("holds"), "--values \(values): \(r.stdout)")
         }
         // Two values are a real check: the leaky variant is caught.
         let two = try PalsRunner.run([
-            "unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--values", "1,70000", "--out", dir.path,
+            "unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--values", "1,70000",
+            "--out", dir.path,
         ])
         #expect(two.status == 1, "\(two.stdout) \(two.stderr)")
         // Values whose sums leave the 64-bit integers are refused, not wrapped.
         let huge = try PalsRunner.run([
-            "unobservability", "smc", "--n", "3", "--t", "1", "--values", "0,9223372036854775807", "--engine", "symbolic", "--out", dir.path,
+            "unobservability", "smc", "--n", "3", "--t", "1", "--values", "0,9223372036854775807", "--engine",
+            "symbolic", "--out", dir.path,
         ])
         expectUsageError(huge, mentions: "too large", "huge --values")
     }
@@ -209,7 +224,8 @@ import Testing
         try Data("x".utf8).write(to: file)
         for out in ["/dev/null", file.path, file.path + "/below"] {
             let backend = try PalsRunner.run([
-                "test-backend", "uic", "--cmd", "\(pals) backend uic --variant no-halting", "--n", "5", "--t", "2", "--runs", "50", "--out", out,
+                "test-backend", "uic", "--cmd", "\(pals) backend uic --variant no-halting", "--n", "5", "--t", "2",
+                "--runs", "50", "--out", out,
             ])
             expectUsageError(backend, mentions: "--out \(out)", "test-backend --out \(out)")
             #expect(backend.stdout.isEmpty, "\(backend.stdout)")
@@ -218,7 +234,9 @@ import Testing
             ])
             expectUsageError(campaign, mentions: "--out \(out)", "campaign --out \(out)")
             #expect(campaign.stdout.isEmpty, "\(campaign.stdout)")
-            let check = try PalsRunner.run(["check", "uic", "--variant", "no-halting", "--n", "3", "--t", "1", "--out", out])
+            let check = try PalsRunner.run([
+                "check", "uic", "--variant", "no-halting", "--n", "3", "--t", "1", "--out", out,
+            ])
             expectUsageError(check, mentions: "--out \(out)", "check --out \(out)")
         }
         // A command that writes only on a violation still runs in a
@@ -231,13 +249,19 @@ import Testing
         #expect(holds.status == 0, "\(holds.stderr)")
         if access(readOnly.path, W_OK) != 0 {  // not when the tests run as root
             let refused = try PalsRunner.run(
-                ["campaign", "uic", "--n", "3", "--t", "1", "--variant", "no-halting", "--runs", "50", "--out", readOnly.path + "/x"])
-            expectUsageError(refused, mentions: "cannot write into \(readOnly.path)", "campaign into a read-only folder")
+                [
+                    "campaign", "uic", "--n", "3", "--t", "1", "--variant", "no-halting", "--runs", "50", "--out",
+                    readOnly.path + "/x",
+                ])
+            expectUsageError(
+                refused, mentions: "cannot write into \(readOnly.path)", "campaign into a read-only folder")
             #expect(refused.stdout.isEmpty)
         }
         // A folder that does not exist yet is fine: it is made when needed.
         let fresh = dir.appendingPathComponent("new/folder").path
-        let made = try PalsRunner.run(["campaign", "uic", "--n", "3", "--t", "1", "--variant", "no-halting", "--runs", "50", "--out", fresh])
+        let made = try PalsRunner.run([
+            "campaign", "uic", "--n", "3", "--t", "1", "--variant", "no-halting", "--runs", "50", "--out", fresh,
+        ])
         #expect(made.status == 1, "\(made.stderr)")
         #expect(made.stdout.contains("saved: \(fresh)/"), "\(made.stdout)")
     }
@@ -247,7 +271,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let pals = try palsCommand()
         let broken = "\(pals) backend uic --variant no-halting"
-        let r = try PalsRunner.run(["test-backend", "uic", "--cmd", broken, "--n", "5", "--t", "2", "--runs", "500", "--seed", "1", "--out", dir.path])
+        let r = try PalsRunner.run([
+            "test-backend", "uic", "--cmd", broken, "--n", "5", "--t", "2", "--runs", "500", "--seed", "1", "--out",
+            dir.path,
+        ])
         #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
         let name = try #require(files.first)
@@ -261,26 +288,38 @@ import Testing
     // MARK: - Accepted silently before
 
     @Test func optionsThatMeantNothingAreRefused() throws {
-        expectUsageError(try PalsRunner.run(["check", "uic", "--n", "3", "--t", "1", "--threads", "0"]), mentions: "--threads", "--threads 0")
-        expectUsageError(try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--threads", "0"]), mentions: "--threads", "fairness --threads 0")
         expectUsageError(
-            try PalsRunner.run(["unobservability", "smc", "--n", "3", "--t", "1", "--threads", "0"]), mentions: "--threads",
+            try PalsRunner.run(["check", "uic", "--n", "3", "--t", "1", "--threads", "0"]), mentions: "--threads",
+            "--threads 0")
+        expectUsageError(
+            try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--threads", "0"]), mentions: "--threads",
+            "fairness --threads 0")
+        expectUsageError(
+            try PalsRunner.run(["unobservability", "smc", "--n", "3", "--t", "1", "--threads", "0"]),
+            mentions: "--threads",
             "unobservability --threads 0")
         expectUsageError(
-            try PalsRunner.run(["cluster", "uic", "--n", "3", "--t", "1", "--kill-after", "100"]), mentions: "--kill-after needs --kill",
+            try PalsRunner.run(["cluster", "uic", "--n", "3", "--t", "1", "--kill-after", "100"]),
+            mentions: "--kill-after needs --kill",
             "--kill-after without --kill")
     }
 
     @Test func campaignTakesAdversaryNoneAndPrintsItsSeedUnsigned() throws {
-        let none = try PalsRunner.run(["campaign", "uic", "--n", "3", "--t", "1", "--runs", "5", "--adversary", "none", "--json"])
+        let none = try PalsRunner.run([
+            "campaign", "uic", "--n", "3", "--t", "1", "--runs", "5", "--adversary", "none", "--json",
+        ])
         #expect(none.status == 0, "\(none.stderr)")
         let j = try JSON.parse(none.stdout)
         #expect(j["adversary"]?.stringValue == "none")
         #expect(j["injected"] == .object([("faulty", .int(0)), ("crashes", .int(0)), ("drops", .int(0))]))
-        let seed = try PalsRunner.run(["campaign", "uic", "--n", "3", "--t", "1", "--runs", "3", "--seed", "18446744073709551615", "--json"])
+        let seed = try PalsRunner.run([
+            "campaign", "uic", "--n", "3", "--t", "1", "--runs", "3", "--seed", "18446744073709551615", "--json",
+        ])
         #expect(seed.status == 0, "\(seed.stderr)")
         #expect(seed.stdout.contains("\"seed\":18446744073709551615,"), "\(seed.stdout)")
-        let small = try PalsRunner.run(["campaign", "uic", "--n", "3", "--t", "1", "--runs", "3", "--seed", "7", "--json"])
+        let small = try PalsRunner.run([
+            "campaign", "uic", "--n", "3", "--t", "1", "--runs", "3", "--seed", "7", "--json",
+        ])
         #expect(try JSON.parse(small.stdout)["seed"] == .int(7))
     }
 
@@ -291,9 +330,15 @@ import Testing
         let cases: [[String]] = [
             ["simulate", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),\(max)"],
             ["check", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),1", "--out", dir.path],
-            ["check", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),1", "--engine", "symbolic", "--out", dir.path],
+            [
+                "check", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),1", "--engine", "symbolic", "--out",
+                dir.path,
+            ],
             ["check", "smc", "--n", "3", "--t", "1", "--inputs", "-9223372036854775807,-5,0", "--out", dir.path],
-            ["cluster", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),1", "--out", dir.appendingPathComponent("c").path],
+            [
+                "cluster", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),1", "--out",
+                dir.appendingPathComponent("c").path,
+            ],
         ]
         for args in cases {
             let r = try PalsRunner.run(args)
@@ -304,7 +349,9 @@ import Testing
         let fits = try PalsRunner.run(["simulate", "smc", "--n", "2", "--t", "0", "--inputs", "\(max),-1", "--json"])
         #expect(fits.status == 0, "\(fits.stderr)")
         #expect(try JSON.parse(fits.stdout)["decisions"]?.arrayValue?.first == .array([.int(Int.max - 1), .null]))
-        let maxF = try PalsRunner.run(["simulate", "smc", "--function", "max", "--n", "2", "--t", "0", "--inputs", "\(max),\(max)", "--json"])
+        let maxF = try PalsRunner.run([
+            "simulate", "smc", "--function", "max", "--n", "2", "--t", "0", "--inputs", "\(max),\(max)", "--json",
+        ])
         #expect(maxF.status == 0, "\(maxF.stderr)")
     }
 
@@ -342,14 +389,18 @@ import Testing
         let pattern = dir.appendingPathComponent("pattern.json")
         try Data(#"{"faulty":[0],"crashes":"x","drops":[]}"#.utf8).write(to: pattern)
         expectUsageError(
-            try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--pattern", pattern.path]), mentions: "\"crashes\"",
+            try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--pattern", pattern.path]),
+            mentions: "\"crashes\"",
             "crashes of another type")
         try Data(#"{"faulty":[0],"crashes":[],"drops":{"round":1}}"#.utf8).write(to: pattern)
         expectUsageError(
-            try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--pattern", pattern.path]), mentions: "\"drops\"",
+            try PalsRunner.run(["simulate", "uic", "--n", "3", "--t", "1", "--pattern", pattern.path]),
+            mentions: "\"drops\"",
             "drops of another type")
         // A noninterference file whose fields are of the wrong type.
-        let leak = try PalsRunner.run(["unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--json", "--out", dir.path])
+        let leak = try PalsRunner.run([
+            "unobservability", "smc", "--function", "sum-unpadded", "--n", "3", "--t", "1", "--json", "--out", dir.path,
+        ])
         let property = try #require(try JSON.parse(leak.stdout)["properties"]?.arrayValue?.first)
         let path = try #require(property["counterexample"]?.stringValue)
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -378,7 +429,10 @@ import Testing
         #expect(j["decisionsMatchFile"] == .bool(true))
         // A pattern piped to simulate.
         let pattern = try PalsRunner.run(
-            ["simulate", "uic", "--variant", "no-halting", "--n", "3", "--t", "1", "--pattern", "/dev/stdin", "--json"], input: input)
+            [
+                "simulate", "uic", "--variant", "no-halting", "--n", "3", "--t", "1", "--pattern", "/dev/stdin",
+                "--json",
+            ], input: input)
         #expect(pattern.status == 1, "\(pattern.stderr)")
         // Empty standard input is an error, not a hang.
         let empty = try PalsRunner.run(["replay", "/dev/stdin"])

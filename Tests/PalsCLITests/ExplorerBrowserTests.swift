@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -72,7 +72,9 @@ import Testing
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard ok == 0 else { throw Failure(description: "connect") }
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
@@ -117,9 +119,14 @@ import Testing
         #expect(opened.status == 200 && opened.body.contains("\"kind\":\"counterexample\""))
         // Another Host (DNS rebinding) is refused.
         #expect(try Self.get(port: explorer.port, path: "/", host: "attacker.example").status == 403)
-        #expect(try Self.get(port: explorer.port, path: "/api/catalog", host: "attacker.example:\(explorer.port)").status == 403)
+        #expect(
+            try Self.get(port: explorer.port, path: "/api/catalog", host: "attacker.example:\(explorer.port)").status
+                == 403)
         // Paths outside the opened file's folder are refused; the server keeps serving.
-        for bad in ["/api/open?file=../Package.swift", "/api/open?file=%2Fetc%2Fpasswd", "/api/view?p=uic&n=4&t=9&k=0", "/api/view?junk"] {
+        for bad in [
+            "/api/open?file=../Package.swift", "/api/open?file=%2Fetc%2Fpasswd", "/api/view?p=uic&n=4&t=9&k=0",
+            "/api/view?junk",
+        ] {
             let r = try Self.get(port: explorer.port, path: bad)
             #expect(r.status == 400, "\(bad): \(r.status)")
             #expect(r.body.contains("\"error\""), "\(bad)")
@@ -149,7 +156,10 @@ import Testing
             ("replay", ["replay", cx]),
             ("bounds", ["bounds", "uic", "--n", "3...3"]),
             ("fairness", ["fairness", "--n", "2", "--t", "1", "--M", "4"]),
-            ("unobservability", ["unobservability", "fair-exchange", "--mode", "fake-rounds-leaky", "--n", "3", "--t", "1", "--M", "4"]),
+            (
+                "unobservability",
+                ["unobservability", "fair-exchange", "--mode", "fake-rounds-leaky", "--n", "3", "--t", "1", "--M", "4"]
+            ),
             ("campaign", ["campaign", "uic", "--n", "4", "--t", "1", "--runs", "50", "--seed", "3"]),
         ]
         let script = PalsRunner.repository.appendingPathComponent("Tests/Browser/walk.py").path

@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `pals export itf`: the README's counterexample as an ITF trace, read by
@@ -82,7 +82,9 @@ import Testing
         let junk = dir.appendingPathComponent("junk.json").path
         try Data("{\"states\": [], \"vars\": []}".utf8).write(to: URL(fileURLWithPath: junk))
         let source = PalsRunner.repository.appendingPathComponent(Self.readme).path
-        for args in [["export", "pdf", source], ["export", "itf", junk], ["replay", junk], ["export", "itf", "/nonexistent"]] {
+        for args in [
+            ["export", "pdf", source], ["export", "itf", junk], ["replay", junk], ["export", "itf", "/nonexistent"],
+        ] {
             let r = try PalsRunner.run(args)
             #expect(r.status == 2, "\(args): \(r.stdout) \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")

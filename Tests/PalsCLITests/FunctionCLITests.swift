@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `--function PATH.wasm` through the executable: check, replay (refusing
@@ -19,12 +19,16 @@ import Testing
         let out = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let f = wasm("median")
-        let holds = try PalsRunner.run(["check", "smc", "--function", f, "--n", "4", "--t", "1", "--out", out.path, "--json"])
+        let holds = try PalsRunner.run([
+            "check", "smc", "--function", f, "--n", "4", "--t", "1", "--out", out.path, "--json",
+        ])
         #expect(holds.status == 0, "\(holds.stderr)")
         let hj = try JSON.parse(holds.stdout)
         #expect(hj["verdict"]?.stringValue == "holds")
         #expect(hj["variant"]?.stringValue?.hasPrefix("wasm:") == true)
-        let fails = try PalsRunner.run(["check", "smc", "--function", f, "--n", "4", "--t", "2", "--out", out.path, "--json"])
+        let fails = try PalsRunner.run([
+            "check", "smc", "--function", f, "--n", "4", "--t", "2", "--out", out.path, "--json",
+        ])
         #expect(fails.status == 1, "\(fails.stderr)")
         let path = try #require(try JSON.parse(fails.stdout)["counterexample"]?.stringValue)
         let file = try CounterexampleFile.parse(try String(contentsOfFile: path, encoding: .utf8))
@@ -43,7 +47,8 @@ import Testing
         let out = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try PalsRunner.run([
-            "check", "smc", "--function", wasm("median"), "--n", "3", "--t", "1", "--engine", "symbolic", "--out", out.path,
+            "check", "smc", "--function", wasm("median"), "--n", "3", "--t", "1", "--engine", "symbolic", "--out",
+            out.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("was not interpreted"))
@@ -83,7 +88,9 @@ import Testing
             #expect(ins.status == 2)
             #expect(try JSON.parse(ins.stdout)["loadable"]?.boolValue == false)
         }
-        let missing = try PalsRunner.run(["simulate", "smc", "--function", "/nonexistent/f.wasm", "--n", "3", "--t", "1"])
+        let missing = try PalsRunner.run([
+            "simulate", "smc", "--function", "/nonexistent/f.wasm", "--n", "3", "--t", "1",
+        ])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("sum, max, majority, auction, identity"))
         let ok = try PalsRunner.run(["function", "inspect", wasm("sum")])
@@ -97,7 +104,9 @@ import Testing
         ])
         #expect(sim.status == 0, "\(sim.stderr)")
         #expect(sim.stdout.contains("p0: F = [1,9]"), "\(sim.stdout)")
-        let u = try PalsRunner.run(["unobservability", "smc", "--function", wasm("sum"), "--n", "3", "--t", "1", "--json"])
+        let u = try PalsRunner.run([
+            "unobservability", "smc", "--function", wasm("sum"), "--n", "3", "--t", "1", "--json",
+        ])
         #expect(u.status == 0, "\(u.stderr)")
     }
 
@@ -121,11 +130,14 @@ import Testing
         #expect(trace.contains("F: "))
         let oracle = try PalsRunner.run(["oracle", out.appendingPathComponent("trace.json").path])
         #expect(oracle.status == 0, "\(oracle.stderr)")
-        let wrong = try PalsRunner.run(["oracle", out.appendingPathComponent("trace.json").path, "--function", wasm("sum")])
+        let wrong = try PalsRunner.run([
+            "oracle", out.appendingPathComponent("trace.json").path, "--function", wasm("sum"),
+        ])
         #expect(wrong.status == 2)
         // A fuel-exhausting F: F failed at every module, the oracle conforms.
         let loop = try PalsRunner.run([
-            "campaign", "smc", "--function", wasm("bad/loop"), "--fuel", "100000", "--n", "4", "--t", "1", "--runs", "3",
+            "campaign", "smc", "--function", wasm("bad/loop"), "--fuel", "100000", "--n", "4", "--t", "1", "--runs",
+            "3",
             "--transport", "memory", "--out", out.appendingPathComponent("campaign").path, "--json",
         ])
         #expect(loop.status == 1, "\(loop.stderr)")

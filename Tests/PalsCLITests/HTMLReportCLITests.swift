@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `--html` on check and replay: one self-contained file, the space-time
@@ -39,7 +39,9 @@ import Testing
         // The committed counterexample: 4 dropped links, 3 rounds of 4
         // processes with no crash: 3 × 12 − 4 = 32 delivered arrows.
         let cx = try CounterexampleFile.parse(
-            try String(contentsOfFile: dir.appendingPathComponent("uic-standard-n4-t2-r3-UniformAgreement.json").path, encoding: .utf8))
+            try String(
+                contentsOfFile: dir.appendingPathComponent("uic-standard-n4-t2-r3-UniformAgreement.json").path,
+                encoding: .utf8))
         let first = try #require(html.components(separatedBy: "<svg").dropFirst().first)
         #expect(count("msg delivered", in: first) == 3 * 12 - cx.pattern.drops.count)
         #expect(count("msg dropped", in: first) == cx.pattern.drops.count)
@@ -48,7 +50,9 @@ import Testing
     @Test func replayReportShowsTheRunAndItsProperties() throws {
         let dir = try PalsRunner.temporaryDirectory()
         let report = dir.appendingPathComponent("replay.html").path
-        let file = PalsRunner.repository.appendingPathComponent("counterexamples/uic-standard-n4-t2-r3-UniformAgreement.json").path
+        let file = PalsRunner.repository.appendingPathComponent(
+            "counterexamples/uic-standard-n4-t2-r3-UniformAgreement.json"
+        ).path
         let r = try PalsRunner.run(["replay", file, "--html", report])
         #expect(r.status == 1)
         let html = try String(contentsOfFile: report, encoding: .utf8)
@@ -67,13 +71,16 @@ import Testing
         #expect(bounds.contains("* holds"))
         #expect(urls(in: bounds).allSatisfy { $0 == "http://www.w3.org/2000/svg" })
         let f = dir.appendingPathComponent("f.html").path
-        #expect(try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--M", "8", "--out", dir.path, "--html", f]).status == 0)
+        #expect(
+            try PalsRunner.run(["fairness", "--n", "2", "--t", "1", "--M", "8", "--out", dir.path, "--html", f]).status
+                == 0)
         let fairness = try String(contentsOfFile: f, encoding: .utf8)
         #expect(fairness.contains("P(unfair) = 1/8"))
         #expect(count("<svg", in: fairness) == 1)
         let u = dir.appendingPathComponent("u.html").path
         let r = try PalsRunner.run([
-            "unobservability", "fair-exchange", "--mode", "fake-rounds-leaky", "--n", "3", "--t", "1", "--M", "4", "--out", dir.path,
+            "unobservability", "fair-exchange", "--mode", "fake-rounds-leaky", "--n", "3", "--t", "1", "--M", "4",
+            "--out", dir.path,
             "--html", u,
         ])
         #expect(r.status == 1)
@@ -87,7 +94,9 @@ import Testing
     @Test func campaignAndBackendReports() throws {
         let dir = try PalsRunner.temporaryDirectory()
         let c = dir.appendingPathComponent("c.html").path
-        let r = try PalsRunner.run(["campaign", "uic", "--n", "4", "--t", "1", "--runs", "200", "--seed", "1", "--out", dir.path, "--html", c])
+        let r = try PalsRunner.run([
+            "campaign", "uic", "--n", "4", "--t", "1", "--runs", "200", "--seed", "1", "--out", dir.path, "--html", c,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let campaign = try String(contentsOfFile: c, encoding: .utf8)
         // The run-latency histogram and three series of injected faults.
@@ -97,7 +106,8 @@ import Testing
         let b = dir.appendingPathComponent("b.html").path
         let backend = PalsRunner.repository.appendingPathComponent("examples/backends/uic_broken.py").path
         let t = try PalsRunner.run([
-            "test-backend", "uic", "--cmd", "python3 \(backend) --mutant no-halting", "--n", "5", "--t", "2", "--runs", "200",
+            "test-backend", "uic", "--cmd", "python3 \(backend) --mutant no-halting", "--n", "5", "--t", "2", "--runs",
+            "200",
             "--seed", "1", "--out", dir.path, "--html", b,
         ])
         #expect(t.status == 1, "\(t.stderr)")

@@ -38,12 +38,15 @@ struct RuntimeCLITests {
     @Test("cluster under random and scripted adversaries conforms")
     func clusterAdversary() throws {
         for seed in ["1", "2", "5"] {
-            let r = try PalsRunner.run(["cluster", "uic", "--n", "4", "--t", "1", "--adversary", "random", "--seed", seed, "--json"])
+            let r = try PalsRunner.run([
+                "cluster", "uic", "--n", "4", "--t", "1", "--adversary", "random", "--seed", seed, "--json",
+            ])
             #expect(r.status == 0, "seed \(seed): \(r.stdout)\(r.stderr)")
         }
         let dir = try PalsRunner.temporaryDirectory()
         let pattern = dir.appendingPathComponent("p.json")
-        try Data(#"{"faulty":[2],"crashes":[{"process":2,"round":2}],"drops":[{"round":1,"from":2,"to":0}]}"#.utf8).write(to: pattern)
+        try Data(#"{"faulty":[2],"crashes":[{"process":2,"round":2}],"drops":[{"round":1,"from":2,"to":0}]}"#.utf8)
+            .write(to: pattern)
         let r = try PalsRunner.run(["cluster", "uic", "--n", "4", "--t", "1", "--adversary", pattern.path, "--json"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let realized = try #require((try object(r.stdout)["oracle"] as? [String: Any])?["realized"] as? [String: Any])
@@ -54,7 +57,8 @@ struct RuntimeCLITests {
     @Test("a peer killed with SIGKILL mid-run: the others still decide the same correct vector")
     func killedPeer() throws {
         let r = try PalsRunner.run([
-            "cluster", "uic", "--n", "4", "--t", "1", "--min-round", "300", "--kill", "3", "--kill-after", "150", "--json",
+            "cluster", "uic", "--n", "4", "--t", "1", "--min-round", "300", "--kill", "3", "--kill-after", "150",
+            "--json",
         ])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let j = try object(r.stdout)
@@ -78,7 +82,8 @@ struct RuntimeCLITests {
     func campaign() throws {
         for transport in ["memory", "tcp"] {
             let r = try PalsRunner.run([
-                "campaign", "uic", "--n", "4", "--t", "1", "--runs", "300", "--seed", "1", "--transport", transport, "--json",
+                "campaign", "uic", "--n", "4", "--t", "1", "--runs", "300", "--seed", "1", "--transport", transport,
+                "--json",
             ])
             #expect(r.status == 0, "\(transport): \(r.stderr)")
             let j = try object(r.stdout)
@@ -147,10 +152,14 @@ struct RuntimeCLITests {
     @Test("fair exchange on the runtime: p0's module draws ρ, the oracle replays with it")
     func clusterFairExchange() throws {
         let out = try PalsRunner.temporaryDirectory()
-        let r = try PalsRunner.run(["cluster", "fair-exchange", "--n", "3", "--t", "1", "--M", "8", "--out", out.path, "--json"])
+        let r = try PalsRunner.run([
+            "cluster", "fair-exchange", "--n", "3", "--t", "1", "--M", "8", "--out", out.path, "--json",
+        ])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect((try object(r.stdout)["oracle"] as? [String: Any])?["verdict"] as? String == "conforms")
-        let trace = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("trace.json"))) as? [String: Any])
+        let trace = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("trace.json")))
+                as? [String: Any])
         let logs = try #require(trace["logs"] as? [[String: Any]])
         let hostInput = try #require(logs[0]["input"] as? Int)
         let moduleInput = try #require(logs[0]["moduleInput"] as? Int)
@@ -179,9 +188,11 @@ struct RuntimeCLITests {
         #expect(rate > 0.08 && rate < 0.145, "rate \(rate)")
         // The random adversary stays far below the bound, and the
         // deterministic mode (t < n/2) is never unfair.
-        let random = try object(try PalsRunner.run([
-            "campaign", "fair-exchange", "--n", "2", "--t", "1", "--M", "8", "--runs", "1000", "--seed", "2", "--out", dir.path, "--json",
-        ]).stdout)
+        let random = try object(
+            try PalsRunner.run([
+                "campaign", "fair-exchange", "--n", "2", "--t", "1", "--M", "8", "--runs", "1000", "--seed", "2",
+                "--out", dir.path, "--json",
+            ]).stdout)
         #expect((random["unfairRate"] as? Double ?? 1) <= 0.125)
         let det = try PalsRunner.run([
             "campaign", "fair-exchange", "--n", "3", "--t", "1", "--mode", "deterministic", "--runs", "1000", "--json",
@@ -194,7 +205,9 @@ struct RuntimeCLITests {
     @Test("SMC campaigns with every function conform at t < n/2")
     func smcCampaigns() throws {
         for f in ["sum", "max", "majority", "auction", "identity"] {
-            let r = try PalsRunner.run(["campaign", "smc", "--n", "4", "--t", "1", "--function", f, "--runs", "300", "--json"])
+            let r = try PalsRunner.run([
+                "campaign", "smc", "--n", "4", "--t", "1", "--function", f, "--runs", "300", "--json",
+            ])
             #expect(r.status == 0, "\(f): \(r.stdout)\(r.stderr)")
             let j = try object(r.stdout)
             #expect(j["violations"] as? Int == 0 && j["disagreements"] as? Int == 0, "\(f)")
@@ -209,15 +222,34 @@ struct RuntimeCLITests {
         #expect(try PalsRunner.run(["keygen", "--n", "3", "--out", dir.path]).status == 2)  // refuses to overwrite
         let roster = dir.appendingPathComponent("roster.json").path
         let bad = dir.appendingPathComponent("bad.json")
-        try Data("{\"schema\":\"trustedpals/roster/v1\",\"peers\":[{\"id\":0,\"publicKey\":\"abcd\"}]}".utf8).write(to: bad)
+        try Data("{\"schema\":\"trustedpals/roster/v1\",\"peers\":[{\"id\":0,\"publicKey\":\"abcd\"}]}".utf8).write(
+            to: bad)
         let wrongKey = dir.appendingPathComponent("key-1.json").path
         let cases: [[String]] = [
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", bad.path, "--input", "1", "--session", "0011223344556677"],
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "7", "--roster", roster, "--input", "1", "--session", "0011223344556677"],
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--key", wrongKey, "--input", "1", "--session", "0011223344556677"],
-            ["peer", "uic", "--n", "4", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session", "0011223344556677"],
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session", "xyz"],
-            ["peer", "uic", "--n", "3", "--t", "2", "--id", "0", "--roster", roster, "--input", "1", "--session", "0011223344556677", "--adversary", roster],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", bad.path, "--input", "1", "--session",
+                "0011223344556677",
+            ],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "7", "--roster", roster, "--input", "1", "--session",
+                "0011223344556677",
+            ],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--key", wrongKey, "--input",
+                "1", "--session", "0011223344556677",
+            ],
+            [
+                "peer", "uic", "--n", "4", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session",
+                "0011223344556677",
+            ],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session",
+                "xyz",
+            ],
+            [
+                "peer", "uic", "--n", "3", "--t", "2", "--id", "0", "--roster", roster, "--input", "1", "--session",
+                "0011223344556677", "--adversary", roster,
+            ],
             ["cluster", "floodset", "--n", "3", "--t", "1"],
             ["cluster", "uic", "--n", "3", "--t", "3"],
             ["cluster", "uic", "--n", "3", "--t", "1", "--inputs", "1,2"],
@@ -255,11 +287,16 @@ struct RuntimeCLITests {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         #expect(bound && listen(fd, 1) == 0)
         let port = Int(UInt16(bigEndian: addr.sin_port))
-        let r = try PalsRunner.run(["peer", "uic", "--n", "2", "--t", "0", "--id", "1", "--roster", roster, "--input", "2", "--session", "0011223344556677", "--listen", "127.0.0.1:\(port)"])
+        let r = try PalsRunner.run([
+            "peer", "uic", "--n", "2", "--t", "0", "--id", "1", "--roster", roster, "--input", "2", "--session",
+            "0011223344556677", "--listen", "127.0.0.1:\(port)",
+        ])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"))
     }

@@ -31,16 +31,28 @@ struct RuntimeHygieneTests {
             ["cluster", "uic", "--n", "3", "--t", "1", "--kill", "1", "--kill-after=-1"],
             ["cluster", "uic", "--n", "3", "--t", "1", "--round-timeout", "9223372036854775807"],
             ["check", "uic", "--n", "3", "--t", "1", "--engine", "symbolic", "--inputs", "9223372036854775807,1,2"],
-            ["check", "smc", "--n", "3", "--t", "1", "--function", "sum", "--engine", "symbolic", "--inputs", "4611686018427387904,4611686018427387904,1"],
-            ["unobservability", "smc", "--n", "3", "--t", "1", "--engine", "symbolic", "--values", "9223372036854775807,1"],
+            [
+                "check", "smc", "--n", "3", "--t", "1", "--function", "sum", "--engine", "symbolic", "--inputs",
+                "4611686018427387904,4611686018427387904,1",
+            ],
+            [
+                "unobservability", "smc", "--n", "3", "--t", "1", "--engine", "symbolic", "--values",
+                "9223372036854775807,1",
+            ],
             ["keygen", "--n", "3", "--out", dir.appendingPathComponent("k2").path, "--base-port=9223372036854775807"],
             ["keygen", "--n", "3", "--out", dir.appendingPathComponent("k3").path, "--base-port=65534"],
             ["check", "uic", "--n", "3", "--t", "1", "--threads", "0"],
             ["fairness", "--n", "3", "--t", "1", "--threads", "0"],
             ["campaign", "uic", "--n", "3", "--t", "1", "--transport", "process", "--kill-window=-5"],
             ["campaign", "uic", "--n", "3", "--t", "1", "--kill-window", "5"],
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session", "0011223344556677", "--log", "/nonexistent/x.json"],
-            ["peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session", "0011223344556677", "--min-round", "9223372036854775807"],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session",
+                "0011223344556677", "--log", "/nonexistent/x.json",
+            ],
+            [
+                "peer", "uic", "--n", "3", "--t", "1", "--id", "0", "--roster", roster, "--input", "1", "--session",
+                "0011223344556677", "--min-round", "9223372036854775807",
+            ],
         ]
         for args in cases {
             let r = try PalsRunner.run(args)
@@ -77,7 +89,9 @@ struct RuntimeHygieneTests {
         #expect(lstat(key1, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_mode & 0o777 == 0o600)
     }
 
-    @Test("the oracle refuses missing keys, a roster of another size and keys of another deployment (exit 2), never conforms")
+    @Test(
+        "the oracle refuses missing keys, a roster of another size and keys of another deployment (exit 2), never conforms"
+    )
     func oracleInputs() throws {
         let out = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
@@ -105,7 +119,9 @@ struct RuntimeHygieneTests {
         let corrupted = out.appendingPathComponent("corrupted.json")
         try text.write(to: corrupted, atomically: true, encoding: .utf8)
         o = try PalsRunner.run(["oracle", corrupted.path, "--keys", bare.path])
-        #expect(o.status == 2 && o.stderr.contains("key-0.json") && !o.stdout.contains("conforms"), "\(o.stdout)\(o.stderr)")
+        #expect(
+            o.status == 2 && o.stderr.contains("key-0.json") && !o.stdout.contains("conforms"), "\(o.stdout)\(o.stderr)"
+        )
     }
 
     @Test("cluster without --out leaves no folder with keys behind; a kill after the peers finished is not sent")
@@ -145,7 +161,9 @@ struct RuntimeHygieneTests {
         return state != "Z" && cmd.contains("peer")
     }
 
-    @Test("SIGINT, SIGTERM or SIGKILL to cluster ends every peer process, and SIGINT removes the temporary keys", arguments: [SIGINT, SIGTERM, SIGKILL])
+    @Test(
+        "SIGINT, SIGTERM or SIGKILL to cluster ends every peer process, and SIGINT removes the temporary keys",
+        arguments: [SIGINT, SIGTERM, SIGKILL])
     func signals(signal: Int32) throws {
         guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
         let tmp = try PalsRunner.temporaryDirectory()
@@ -161,8 +179,12 @@ struct RuntimeHygieneTests {
         let deadline = Date().addingTimeInterval(60)
         var peers: [pid_t] = []
         func started() -> Bool {
-            guard let folder = try? FileManager.default.contentsOfDirectory(atPath: tmp.path).first else { return false }
-            return (0..<3).allSatisfy { FileManager.default.fileExists(atPath: tmp.appendingPathComponent("\(folder)/peer-\($0).json").path) }
+            guard let folder = try? FileManager.default.contentsOfDirectory(atPath: tmp.path).first else {
+                return false
+            }
+            return (0..<3).allSatisfy {
+                FileManager.default.fileExists(atPath: tmp.appendingPathComponent("\(folder)/peer-\($0).json").path)
+            }
         }
         while Date() < deadline && !started() { usleep(10_000) }
         peers = children(of: p.processIdentifier)
@@ -221,7 +243,9 @@ struct RuntimeHygieneTests {
             let saved = try #require(try object(r.stdout)["saved"] as? [String])
             traces.append(try #require(saved.first { $0.contains("/run-") }))
         }
-        #expect((try FileManager.default.contentsOfDirectory(atPath: out.path)).filter { $0.hasPrefix("campaign-") }.count == 2)
+        #expect(
+            (try FileManager.default.contentsOfDirectory(atPath: out.path)).filter { $0.hasPrefix("campaign-") }.count
+                == 2)
         for t in traces {
             let o = try PalsRunner.run(["oracle", t])
             #expect(o.status == 1 && o.stdout.contains("oracle: conforms"), "\(t): \(o.stdout)\(o.stderr)")

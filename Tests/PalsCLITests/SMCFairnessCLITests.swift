@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `pals check smc|fair-exchange`, `pals fairness` and `pals unobservability`
@@ -13,9 +13,13 @@ import Testing
     func smcHoldsBelowHalfAndFailsAbove(function: String) throws {
         let out = try folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let holds = try PalsRunner.run(["check", "smc", "--function", function, "--n", "3", "--t", "1", "--out", out, "--json"])
+        let holds = try PalsRunner.run([
+            "check", "smc", "--function", function, "--n", "3", "--t", "1", "--out", out, "--json",
+        ])
         #expect(holds.status == 0, "\(holds.stderr)")
-        let fails = try PalsRunner.run(["check", "smc", "--function", function, "--n", "4", "--t", "2", "--out", out, "--json"])
+        let fails = try PalsRunner.run([
+            "check", "smc", "--function", function, "--n", "4", "--t", "2", "--out", out, "--json",
+        ])
         #expect(fails.status == 1, "\(fails.stderr)")
         let j = try JSON.parse(fails.stdout)
         let path = try #require(j["counterexample"]?.stringValue)
@@ -28,7 +32,9 @@ import Testing
         let out = try folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
         for (n, t, M) in [(2, 1, 8), (2, 1, 1), (3, 1, 3), (3, 2, 4), (4, 2, 2)] {
-            let r = try PalsRunner.run(["fairness", "--n", "\(n)", "--t", "\(t)", "--M", "\(M)", "--json", "--out", out])
+            let r = try PalsRunner.run([
+                "fairness", "--n", "\(n)", "--t", "\(t)", "--M", "\(M)", "--json", "--out", out,
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             let j = try JSON.parse(r.stdout)
             #expect(j["probability"]?.stringValue == (M == 1 ? "1" : "1/\(M)"), "n=\(n) t=\(t) M=\(M)")
@@ -47,12 +53,19 @@ import Testing
     @Test func deterministicFairnessIsZeroBelowHalf() throws {
         let out = try folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try PalsRunner.run(["fairness", "--n", "5", "--t", "2", "--mode", "deterministic", "--json", "--out", out])
+        let r = try PalsRunner.run([
+            "fairness", "--n", "5", "--t", "2", "--mode", "deterministic", "--json", "--out", out,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try JSON.parse(r.stdout)["probability"]?.stringValue == "0")
-        let e = try PalsRunner.run(["fairness", "--n", "4", "--t", "1", "--mode", "deterministic", "--json", "--engine", "explicit", "--out", out])
+        let e = try PalsRunner.run([
+            "fairness", "--n", "4", "--t", "1", "--mode", "deterministic", "--json", "--engine", "explicit", "--out",
+            out,
+        ])
         #expect(try JSON.parse(e.stdout)["probability"]?.stringValue == "0")
-        let above = try PalsRunner.run(["fairness", "--n", "3", "--t", "2", "--mode", "deterministic", "--json", "--out", out])
+        let above = try PalsRunner.run([
+            "fairness", "--n", "3", "--t", "2", "--mode", "deterministic", "--json", "--out", out,
+        ])
         #expect(try JSON.parse(above.stdout)["probability"]?.stringValue == "1")
     }
 
@@ -83,11 +96,15 @@ import Testing
     @Test func smcPrivacyFailsFromHalfOn() throws {
         let out = try folder()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try PalsRunner.run(["unobservability", "smc", "--function", "auction", "--n", "2", "--t", "1", "--json", "--out", out])
+        let r = try PalsRunner.run([
+            "unobservability", "smc", "--function", "auction", "--n", "2", "--t", "1", "--json", "--out", out,
+        ])
         #expect(r.status == 1)
         let props = try #require(try JSON.parse(r.stdout)["properties"]?.arrayValue)
         #expect(props.map { $0["status"]?.stringValue } == ["holds", "violated"])
-        let below = try PalsRunner.run(["unobservability", "smc", "--function", "auction", "--n", "3", "--t", "1", "--json", "--out", out])
+        let below = try PalsRunner.run([
+            "unobservability", "smc", "--function", "auction", "--n", "3", "--t", "1", "--json", "--out", out,
+        ])
         #expect(below.status == 0, "\(below.stdout)")
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// `--shard I/K` and `pals merge`: K shards merged equal the unsharded run.
@@ -104,7 +104,9 @@ import Testing
     }
 
     /// Writes shard outputs of `arguments` into `dir`, returns their names.
-    static func shards(_ arguments: [String], k: Int, only: [Int]? = nil, in dir: URL, prefix: String) throws -> [String] {
+    static func shards(_ arguments: [String], k: Int, only: [Int]? = nil, in dir: URL, prefix: String) throws
+        -> [String]
+    {
         var names: [String] = []
         for i in only ?? Array(1...k) {
             let r = try PalsRunner.run(arguments + ["--json", "--out", "cx", "--shard", "\(i)/\(k)"], in: dir)
@@ -135,7 +137,8 @@ import Testing
         let otherN = try Self.shards(["check", "uic", "--n", "5", "--t", "1"], k: 3, only: [3], in: dir, prefix: "n5")
         let otherVariant = try Self.shards(
             check + ["--variant", "no-halting"], k: 3, only: [3], in: dir, prefix: "v")
-        let otherProtocol = try Self.shards(["check", "floodset", "--n", "4", "--t", "1"], k: 3, only: [3], in: dir, prefix: "f")
+        let otherProtocol = try Self.shards(
+            ["check", "floodset", "--n", "4", "--t", "1"], k: 3, only: [3], in: dir, prefix: "f")
         let otherOption = try Self.shards(check + ["--faults", "crash"], k: 3, only: [3], in: dir, prefix: "c")
         let otherK = try Self.shards(check, k: 4, only: [3], in: dir, prefix: "k4")
         let bounds = try Self.shards(["bounds", "uic", "--n", "2...3"], k: 3, only: [3], in: dir, prefix: "b")

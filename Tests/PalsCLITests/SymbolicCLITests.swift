@@ -1,6 +1,6 @@
 import Foundation
-import PalsTestSupport
 import PalsCore
+import PalsTestSupport
 import Testing
 
 /// The result of one `pals` invocation.
@@ -77,7 +77,8 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try pals([
-            "check", "uic", "--n", "9", "--t", "4", "--engine", "symbolic", "--timeout", "0.001", "--json", "--out", out,
+            "check", "uic", "--n", "9", "--t", "4", "--engine", "symbolic", "--timeout", "0.001", "--json", "--out",
+            out,
         ])
         #expect(run.status == 3, "\(run.stderr)")
         let json = try run.json()
@@ -145,13 +146,20 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
         let wide = try pals(["check", "uic", "--n", "5", "--t", "3", "--engine", "auto", "--json", "--out", out])
         #expect(wide.status == 1, "\(wide.stderr)")
         #expect(try wide.json()["engine"]?.stringValue == "symbolic")
-        #expect(wide.stderr.contains("engine auto: symbolic: 18 droppable links per round with 3 faulty of 5"), "\(wide.stderr)")
+        #expect(
+            wide.stderr.contains("engine auto: symbolic: 18 droppable links per round with 3 faulty of 5"),
+            "\(wide.stderr)")
         let narrow = try pals(["check", "uic", "--n", "5", "--t", "2", "--engine", "auto", "--json", "--out", out])
         #expect(narrow.status == 0, "\(narrow.stderr)")
         #expect(try narrow.json()["engine"]?.stringValue == "explicit")
-        #expect(narrow.stderr.contains("engine auto: explicit: 14 droppable links per round with 2 faulty of 5"), "\(narrow.stderr)")
+        #expect(
+            narrow.stderr.contains("engine auto: explicit: 14 droppable links per round with 2 faulty of 5"),
+            "\(narrow.stderr)")
         // Crash-stop branches far less: explicit at (6,2).
-        let crash = try pals(["check", "floodset", "--n", "6", "--t", "2", "--faults", "crash", "--engine", "auto", "--json", "--out", out])
+        let crash = try pals([
+            "check", "floodset", "--n", "6", "--t", "2", "--faults", "crash", "--engine", "auto", "--json", "--out",
+            out,
+        ])
         #expect(try crash.json()["engine"]?.stringValue == "explicit", "\(crash.stderr)")
     }
 
@@ -161,7 +169,8 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let ok = try pals([
-            "check", "floodset", "--n", "4", "--t", "2", "--faults", "crash", "--engine", "symbolic", "--json", "--out", out,
+            "check", "floodset", "--n", "4", "--t", "2", "--faults", "crash", "--engine", "symbolic", "--json", "--out",
+            out,
         ])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(try ok.json()["faults"]?.stringValue == "crash")

@@ -1,10 +1,10 @@
-import TrustedPals
 import PalsCard
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 /// n modules of a UIC instance with fresh keys.
 struct CardDeployment {
@@ -57,7 +57,10 @@ struct APDULayerTests {
             ("80 40 00 00 00 00 00", ISOCommand(cla: 0x80, ins: 0x40, ne: 65536, extended: true)),
             ("80 40 00 00 00 01 00", ISOCommand(cla: 0x80, ins: 0x40, ne: 256, extended: true)),
             ("80 30 00 00 00 00 02 AA BB", ISOCommand(cla: 0x80, ins: 0x30, data: [0xAA, 0xBB], extended: true)),
-            ("80 30 00 00 00 00 02 AA BB 01 02", ISOCommand(cla: 0x80, ins: 0x30, data: [0xAA, 0xBB], ne: 258, extended: true)),
+            (
+                "80 30 00 00 00 00 02 AA BB 01 02",
+                ISOCommand(cla: 0x80, ins: 0x30, data: [0xAA, 0xBB], ne: 258, extended: true)
+            ),
         ]
         for (text, expected) in examples {
             let parsed = ISOCommand.parse(hex(text))
@@ -71,8 +74,10 @@ struct APDULayerTests {
 
     @Test("malformed lengths are 6700")
     func malformed() {
-        for text in ["", "80", "80 40 00", "80 30 00 00 03 AA", "80 30 00 00 01 AA BB CC", "80 30 00 00 00 00",
-                     "80 30 00 00 00 00 00 AA", "80 30 00 00 00 00 03 AA BB", "80 30 00 00 00 00 01 AA BB"] {
+        for text in [
+            "", "80", "80 40 00", "80 30 00 00 03 AA", "80 30 00 00 01 AA BB CC", "80 30 00 00 00 00",
+            "80 30 00 00 00 00 00 AA", "80 30 00 00 00 00 03 AA BB", "80 30 00 00 00 00 01 AA BB",
+        ] {
             #expect(ISOCommand.parse(hex(text)) == .failure(.wrongLength), "\(text)")
         }
     }
@@ -133,8 +138,11 @@ struct APDULayerTests {
         for extended in [false, true] {
             let card = try d.applet(0)
             #expect(sw(card.process(select)) == 0x9000)
-            #expect(sw(card.process(ISOCommand(cla: 0x80, ins: 0x20, data: d.begin(session: 3, input: 1)).bytes)) == 0x9000)
-            let out = ISOCommand(cla: 0x80, ins: 0x30, data: [0, 0, 0, 1], ne: extended ? 65536 : 256, extended: extended).bytes
+            #expect(
+                sw(card.process(ISOCommand(cla: 0x80, ins: 0x20, data: d.begin(session: 3, input: 1)).bytes)) == 0x9000)
+            let out = ISOCommand(
+                cla: 0x80, ins: 0x30, data: [0, 0, 0, 1], ne: extended ? 65536 : 256, extended: extended
+            ).bytes
             var r = card.process(out)
             var data = Array(r.dropLast(2))
             if extended {
@@ -147,7 +155,9 @@ struct APDULayerTests {
             // From the start again, in small pieces.
             let card2 = try d.applet(1)
             #expect(sw(card2.process(select)) == 0x9000)
-            #expect(sw(card2.process(ISOCommand(cla: 0x80, ins: 0x20, data: d.begin(session: 3, input: 1)).bytes)) == 0x9000)
+            #expect(
+                sw(card2.process(ISOCommand(cla: 0x80, ins: 0x20, data: d.begin(session: 3, input: 1)).bytes)) == 0x9000
+            )
             r = card2.process(ISOCommand(cla: 0x80, ins: 0x30, data: [0, 0, 0, 1], ne: 100).bytes)
             data = Array(r.dropLast(2))
             #expect(data.count == 100)

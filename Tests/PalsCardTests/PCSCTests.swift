@@ -1,8 +1,8 @@
 import Foundation
-import PalsTestSupport
 import PalsCard
 import PalsCore
 import PalsModule
+import PalsTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -22,9 +22,11 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     "Virtual cards behind pcscd", .serialized, .timeLimit(.minutes(5)),
     .enabled(if: cardPackagesPresent, "needs pcscd and vsmartcard-vpcd (Debian packages; .ci/setup installs them)"))
 struct PCSCClusterTests {
-    @Test("cluster --module pcsc: four virtual cards, hosts talking only PC/SC, decisions, oracle conforms", arguments: [
-        ["uic"], ["smc", "--function", "sum"], ["fair-exchange", "--mode", "fake-rounds", "--M", "3"],
-    ])
+    @Test(
+        "cluster --module pcsc: four virtual cards, hosts talking only PC/SC, decisions, oracle conforms",
+        arguments: [
+            ["uic"], ["smc", "--function", "sum"], ["fair-exchange", "--mode", "fake-rounds", "--M", "3"],
+        ])
     func cluster(_ instance: [String]) throws {
         let r = try PalsRunner.run(["cluster"] + instance + ["--n", "4", "--t", "1", "--module", "pcsc", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -57,10 +59,14 @@ struct PCSCClusterTests {
         for i in [0, 1, 3] { #expect(r.stdout.contains("p\(i) (input \(10 + i)): decided"), "\(r.stdout)") }
         let log = try parseJSON(try String(contentsOf: out.appendingPathComponent("peer-2.json"), encoding: .utf8))
         #expect(log["crashedBeforeRound"] as? Int != nil)
-        #expect((log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("is gone") } == true, "\(log)")
+        #expect(
+            (log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("is gone") } == true,
+            "\(log)")
     }
 
-    @Test("a card stopped mid-run (SIGSTOP) is a crashed module: its host ends in bounded time, the others decide, the card is cleaned up")
+    @Test(
+        "a card stopped mid-run (SIGSTOP) is a crashed module: its host ends in bounded time, the others decide, the card is cleaned up"
+    )
     func stoppedCard() throws {
         let out = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
@@ -82,7 +88,8 @@ struct PCSCClusterTests {
         let log = try parseJSON(try String(contentsOf: out.appendingPathComponent("peer-2.json"), encoding: .utf8))
         #expect(log["crashedBeforeRound"] as? Int != nil)
         #expect(
-            (log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("no answer within") } == true, "\(log)")
+            (log["notes"] as? [String])?.contains { $0.contains("module failed") && $0.contains("no answer within") }
+                == true, "\(log)")
         // No process of the run is left: not the stopped card, not a pcscd.
         #expect(processes(mentioning: out.path).isEmpty, "\(processes(mentioning: out.path))")
     }
@@ -93,16 +100,23 @@ struct PCSCClusterTests {
         defer { try? FileManager.default.removeItem(at: out) }
         let cluster = Process()
         cluster.executableURL = try #require(PalsRunner.executable)
-        cluster.arguments = ["cluster", "uic", "--n", "3", "--t", "1", "--module", "pcsc", "--round-timeout", "3000", "--min-round", "2000", "--out", out.path]
+        cluster.arguments = [
+            "cluster", "uic", "--n", "3", "--t", "1", "--module", "pcsc", "--round-timeout", "3000", "--min-round",
+            "2000", "--out", out.path,
+        ]
         cluster.standardOutput = FileHandle.nullDevice
         cluster.standardError = FileHandle.nullDevice
         try cluster.run()
         // Wait until its daemons and cards run (they name the out folder).
         let deadline = Date().addingTimeInterval(60)
-        while processes(mentioning: out.path).filter({ $0.contains("pcscd --foreground") }).count < 3 && Date() < deadline && cluster.isRunning {
+        while processes(mentioning: out.path).filter({ $0.contains("pcscd --foreground") }).count < 3
+            && Date() < deadline && cluster.isRunning
+        {
             usleep(50_000)
         }
-        #expect(processes(mentioning: out.path).filter { $0.contains("pcscd --foreground") }.count == 3, "\(processes(mentioning: out.path))")
+        #expect(
+            processes(mentioning: out.path).filter { $0.contains("pcscd --foreground") }.count == 3,
+            "\(processes(mentioning: out.path))")
         kill(cluster.processIdentifier, signal)
         cluster.waitUntilExit()
         // Everything it started ends with it, whichever way it ended.
@@ -115,7 +129,8 @@ struct PCSCClusterTests {
     func stoppedCardChannel() throws {
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let d = try PrivatePCSCD(port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
+        let d = try PrivatePCSCD(
+            port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
         defer { d.stop() }
         // libpcsclite reads the socket's name once per process: this is the
         // only test that talks PC/SC from the test process itself.
@@ -136,7 +151,9 @@ struct PCSCClusterTests {
             card.waitUntilExit()
         }
         let channel = try PCSCChannel(reader: d.readerName, cardTimeout: 20, transmitTimeout: 0.5)
-        let select = ISOCommand(cla: CardApplet.interindustry, ins: CardApplet.selectINS, p1: 0x04, p2: 0x0C, data: CardApplet.aid).bytes
+        let select = ISOCommand(
+            cla: CardApplet.interindustry, ins: CardApplet.selectINS, p1: 0x04, p2: 0x0C, data: CardApplet.aid
+        ).bytes
         #expect(try channel.transmitAPDU(select) == [0x90, 0x00])
         #expect(channel.abandonedCallEnded(within: 0))
         kill(card.processIdentifier, SIGSTOP)
@@ -159,7 +176,8 @@ struct PCSCClusterTests {
     @Test("campaign --transport process --module pcsc: every run on virtual cards, with kills, checked by the oracle")
     func campaign() throws {
         let r = try PalsRunner.run([
-            "campaign", "uic", "--n", "4", "--t", "1", "--runs", "2", "--seed", "3", "--transport", "process", "--module", "pcsc",
+            "campaign", "uic", "--n", "4", "--t", "1", "--runs", "2", "--seed", "3", "--transport", "process",
+            "--module", "pcsc",
             "--json",
         ])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
@@ -175,7 +193,8 @@ struct PCSCClusterTests {
     func missingReader() throws {
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let d = try PrivatePCSCD(port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
+        let d = try PrivatePCSCD(
+            port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
         defer { d.stop() }
         let keys = dir.appendingPathComponent("keys").path
         #expect(try PalsRunner.run(["keygen", "--n", "2", "--out", keys]).status == 0)
@@ -200,13 +219,16 @@ struct PCSCClusterTests {
         "scriptor selects the applet and runs BEGIN with the APDUs of specs/apdu.md alone",
         .enabled(if: scriptorPresent, "needs scriptor (Debian pcsc-tools; .ci/setup installs it)"))
     func scriptorByHand() throws {
-        let spec = try String(contentsOf: PalsRunner.repository.appendingPathComponent("specs/apdu.md"), encoding: .utf8)
-        let block = try #require(spec.components(separatedBy: "## By hand").last?.components(separatedBy: "```").dropFirst().first)
+        let spec = try String(
+            contentsOf: PalsRunner.repository.appendingPathComponent("specs/apdu.md"), encoding: .utf8)
+        let block = try #require(
+            spec.components(separatedBy: "## By hand").last?.components(separatedBy: "```").dropFirst().first)
         let apdus = block.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         #expect(apdus.count == 2)
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let d = try PrivatePCSCD(port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
+        let d = try PrivatePCSCD(
+            port: try PrivatePCSCD.freePortPairs(1)[0], directory: dir.appendingPathComponent("pcscd").path)
         defer { d.stop() }
         let keys = dir.appendingPathComponent("keys").path
         #expect(try PalsRunner.run(["keygen", "--n", "4", "--out", keys]).status == 0)
@@ -223,16 +245,20 @@ struct PCSCClusterTests {
             card.waitUntilExit()
         }
         let script = dir.appendingPathComponent("script.txt")
-        try (apdus + [apdus[1]]).joined(separator: "\n").appending("\n").write(to: script, atomically: true, encoding: .utf8)
+        try (apdus + [apdus[1]]).joined(separator: "\n").appending("\n").write(
+            to: script, atomically: true, encoding: .utf8)
         // scriptor does not wait for a card: it is run until the card is in
         // the reader (the card process connects to vpcd after it starts).
         var text = ""
         let deadline = Date().addingTimeInterval(20)
         repeat {
             let scriptor = Process()
-            scriptor.executableURL = URL(fileURLWithPath: try #require(PrivatePCSCD.findExecutable("scriptor", in: ["/usr/bin"])))
+            scriptor.executableURL = URL(
+                fileURLWithPath: try #require(PrivatePCSCD.findExecutable("scriptor", in: ["/usr/bin"])))
             scriptor.arguments = ["-r", d.readerName, script.path]
-            scriptor.environment = ProcessInfo.processInfo.environment.merging([PrivatePCSCD.socketVariable: d.socketPath]) { $1 }
+            scriptor.environment = ProcessInfo.processInfo.environment.merging([
+                PrivatePCSCD.socketVariable: d.socketPath
+            ]) { $1 }
             let out = Pipe()
             scriptor.standardOutput = out
             scriptor.standardError = out
@@ -241,7 +267,9 @@ struct PCSCClusterTests {
             text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             scriptor.waitUntilExit()
         } while !text.contains("< ") && Date() < deadline
-        let answers = text.split(separator: "\n").filter { $0.hasPrefix("< ") }.map { $0.dropFirst(2).components(separatedBy: " : ")[0] }
+        let answers = text.split(separator: "\n").filter { $0.hasPrefix("< ") }.map {
+            $0.dropFirst(2).components(separatedBy: " : ")[0]
+        }
         #expect(answers == ["90 00", "00 48 00 02 00 04 90 00", "69 82"], "\(text)")
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
-import TrustedPals
 import PalsCard
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 #if canImport(Glibc)
     import Glibc
@@ -23,8 +23,12 @@ struct TimingTests {
         #expect(abs(welchT(a, b) - -1.8973665961010275) < 1e-12)
         #expect(abs(welchT(b, a) - 1.8973665961010275) < 1e-12)
         // Welch's first example (Wikipedia, "Welch's t-test"): t = −2.46.
-        let a1 = RunningStats([27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4])
-        let a2 = RunningStats([27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4])
+        let a1 = RunningStats([
+            27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4,
+        ])
+        let a2 = RunningStats([
+            27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4,
+        ])
         #expect(abs(welchT(a1, a2) - -2.455356398286006) < 1e-9)
         #expect(welchT(RunningStats([4, 4]), RunningStats([4, 4, 4])) == 0)
         #expect(welchT(RunningStats([5, 5]), RunningStats([4, 4])) == .infinity)
@@ -86,7 +90,8 @@ struct LeakingFunctionTests {
     /// examples/functions/slow_sum.wasm: sum/v1, counting the low 14 bits of
     /// every entry one by one.
     static var slowSum: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("examples/functions/slow_sum.wasm").path
     }
 
@@ -118,7 +123,9 @@ struct LeakingFunctionTests {
         let budget = UInt64(Swift.max(5_000_000, 4 * slowest))
         let fixed = try withRuntimeModel(spec, Body(sessions: 40, budget: budget))
         let commands = fixed.rows.reduce(0) { $0 + $1.a.count + $1.b.count }
-        #expect(fixed.overruns * 20 <= commands, "\(fixed.overruns) of \(commands) commands over the budget of \(budget) ns")
+        #expect(
+            fixed.overruns * 20 <= commands, "\(fixed.overruns) of \(commands) commands over the budget of \(budget) ns"
+        )
         #expect(fixed.leaks.isEmpty, "\(fixed.rows.map { "\($0.kind) \($0.t)" })")
     }
 }

@@ -23,7 +23,8 @@ import Testing
     }
 
     @Test func printableEscapesControlAndInvisibleFormatCharacters() {
-        #expect(PalsError.printable("a\u{202E}b\u{1B}[31mc\u{7F}d\u{200B}e") == "a\\u{202E}b\\u{1B}[31mc\\u{7F}d\\u{200B}e")
+        #expect(
+            PalsError.printable("a\u{202E}b\u{1B}[31mc\u{7F}d\u{200B}e") == "a\\u{202E}b\\u{1B}[31mc\\u{7F}d\\u{200B}e")
         // Line feeds, tabs and ordinary text (accents, arrows, ⊥) pass through.
         let plain = "error: p0 → p1 dropped\n\tcafé ⊥ ρ"
         #expect(PalsError.printable(plain) == plain)

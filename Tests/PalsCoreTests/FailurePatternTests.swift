@@ -34,20 +34,25 @@ import Testing
     }
 
     @Test func selfLinkRoundRangeAndProcessRange() {
-        #expect(rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 0)]))?
-            .contains("self-messages") == true)
-        #expect(rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 3, from: 0, to: 1)]))?
-            .contains("round outside 1…2") == true)
+        #expect(
+            rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 0)]))?
+                .contains("self-messages") == true)
+        #expect(
+            rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 3, from: 0, to: 1)]))?
+                .contains("round outside 1…2") == true)
         #expect(rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 0, from: 0, to: 1)])) != nil)
-        #expect(rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 9)]))?
-            .contains("no such process") == true)
+        #expect(
+            rejects(FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 9)]))?
+                .contains("no such process") == true)
         #expect(rejects(FailurePattern(faulty: ProcessSet([5])))?.contains("p5 does not exist") == true)
     }
 
     @Test func crashesMustBeFaultyOnceAndInRange() {
-        #expect(rejects(FailurePattern(crashes: [Crash(process: 2, round: 1)]))?.contains("not in the faulty set") == true)
-        #expect(rejects(FailurePattern(faulty: ProcessSet([2]), crashes: [Crash(process: 2, round: 4)]))?
-            .contains("outside 1…3") == true)
+        #expect(
+            rejects(FailurePattern(crashes: [Crash(process: 2, round: 1)]))?.contains("not in the faulty set") == true)
+        #expect(
+            rejects(FailurePattern(faulty: ProcessSet([2]), crashes: [Crash(process: 2, round: 4)]))?
+                .contains("outside 1…3") == true)
         #expect(
             rejects(
                 FailurePattern(

@@ -29,7 +29,8 @@ import Testing
             try JSON.parse(#"{"n": 3, "n": 4}"#)
         } throws: { ($0 as? PalsError)?.message.contains("duplicate key \"n\"") == true }
         // The same key in sibling objects is not a repetition.
-        #expect(try JSON.parse(#"[{"a":1},{"a":2}]"#) == .array([.object([("a", .int(1))]), .object([("a", .int(2))])]))
+        #expect(
+            try JSON.parse(#"[{"a":1},{"a":2}]"#) == .array([.object([("a", .int(1))]), .object([("a", .int(2))])]))
     }
 
     @Test func unsignedIntegersAboveIntMaxAreWrittenExactly() {
@@ -55,7 +56,8 @@ import Testing
     }
 
     @Test func otherSchemaVersionsAreRefused() throws {
-        let other = sample.text.replacingOccurrences(of: CounterexampleFile.schemaID, with: "trustedpals/counterexample/v9")
+        let other = sample.text.replacingOccurrences(
+            of: CounterexampleFile.schemaID, with: "trustedpals/counterexample/v9")
         #expect {
             try CounterexampleFile.parse(other)
         } throws: { ($0 as? PalsError)?.kind == .unsupportedSchema }
@@ -99,11 +101,14 @@ import Testing
     }
 
     @Test func patternListsOfAnotherTypeAreRefused() throws {
-        for text in [#"{"faulty":[0],"crashes":"x"}"#, #"{"faulty":[0],"drops":{}}"#, #"{"faulty":[0],"crashes":null}"#] {
-            #expect(throws: PalsError.self, "\(text)") { try FailurePattern(json: try JSON.parse(text), what: "p.json") }
+        for text in [
+            #"{"faulty":[0],"crashes":"x"}"#, #"{"faulty":[0],"drops":{}}"#, #"{"faulty":[0],"crashes":null}"#,
+        ] {
+            #expect(throws: PalsError.self, "\(text)") {
+                try FailurePattern(json: try JSON.parse(text), what: "p.json")
+            }
         }
         let p = try FailurePattern(json: try JSON.parse(#"{"faulty":[1]}"#), what: "p.json")
         #expect(p == FailurePattern(faulty: ProcessSet([1])))
     }
 }
-

@@ -52,11 +52,14 @@ import Testing
         let noisy = FailurePattern(
             faulty: ProcessSet([0, 1]), crashes: [Crash(process: 1, round: 3)],
             drops: [Link(round: 1, from: 0, to: 2), Link(round: 2, from: 0, to: 1), Link(round: 2, from: 2, to: 0)])
-        #expect(Shrinker.violates(p, Counter.nothingLost, inputs: [0, 1, 2], pattern: noisy, model: .generalOmission) == 1)
+        #expect(
+            Shrinker.violates(p, Counter.nothingLost, inputs: [0, 1, 2], pattern: noisy, model: .generalOmission) == 1)
         let small = Shrinker.shrink(p, Counter.nothingLost, inputs: [0, 1, 2], pattern: noisy, model: .generalOmission)
         #expect(small.faulty.count == 1)
         #expect(small.drops.count == 1)
         #expect(small.crashes.isEmpty)
-        #expect(Shrinker.violates(p, Counter.nothingLost, inputs: [0, 1, 2], pattern: small, model: .generalOmission) != nil)
+        #expect(
+            Shrinker.violates(p, Counter.nothingLost, inputs: [0, 1, 2], pattern: small, model: .generalOmission) != nil
+        )
     }
 }

@@ -64,7 +64,8 @@ import Testing
         #expect(j["states"]?.intValue == result.states, "\(spec)")
         #expect(j["transitions"]?.intValue == result.transitions, "\(spec)")
         // Witnesses must show the model is not vacuous.
-        #expect(result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
+        #expect(
+            result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
     }
 
     /// Whether the catalogued protocol declares `ProcessSymmetric`.
@@ -101,13 +102,16 @@ import Testing
         let result = try Catalog.visit(spec, Run(options: options, inputs: Catalog.defaultInputs(spec)))
         let violated = result.verdicts.filter { $0.status == .violated }.map(\.name).sorted()
         if ProcessInfo.processInfo.environment["PALS_RECORD_MANIFEST"] != nil {
-            print("MANIFEST-SYMMETRIC \(spec) \(j["faults"]?.stringValue ?? "") first=\(options.stopAtFirstViolation): states \(result.states) transitions \(result.transitions) violated \(violated)")
+            print(
+                "MANIFEST-SYMMETRIC \(spec) \(j["faults"]?.stringValue ?? "") first=\(options.stopAtFirstViolation): states \(result.states) transitions \(result.transitions) violated \(violated)"
+            )
         }
         #expect(j["expect"]?.stringValue == result.verdict.rawValue, "\(spec)")
         #expect((j["violated"]?.arrayValue ?? []).compactMap(\.stringValue) == violated, "\(spec)")
         #expect(j["symmetricStates"]?.intValue == result.states, "\(spec)")
         #expect(j["symmetricTransitions"]?.intValue == result.transitions, "\(spec)")
-        #expect(result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
+        #expect(
+            result.verdicts.contains { $0.name == "SomeProcessDecides" && $0.status == .witnessed } || !result.complete)
         for v in result.verdicts {
             guard let violation = v.violation else { continue }
             let replay = try Catalog.visit(

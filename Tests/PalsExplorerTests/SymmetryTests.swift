@@ -36,8 +36,10 @@ import Testing
             for v in reduced.verdicts + canonicalOnly.verdicts {
                 guard let cx = v.violation else { continue }
                 let prop = try #require(UIC<Concrete>.properties.first { $0.name == v.name })
-                #expect(Shrinker.violates(p, prop, inputs: cx.inputs, pattern: cx.unshrunk, model: .generalOmission) != nil)
-                #expect(Shrinker.violates(p, prop, inputs: cx.inputs, pattern: cx.pattern, model: .generalOmission) != nil)
+                #expect(
+                    Shrinker.violates(p, prop, inputs: cx.inputs, pattern: cx.unshrunk, model: .generalOmission) != nil)
+                #expect(
+                    Shrinker.violates(p, prop, inputs: cx.inputs, pattern: cx.pattern, model: .generalOmission) != nil)
             }
         }
     }
@@ -78,7 +80,8 @@ import Testing
             var o = ExplorerOptions()
             o.faultModel = .crash
             let p = FloodSet(logic: Concrete(), n: n, t: t, rounds: rounds)
-            let full = try Explorer(p, properties: FloodSet<Concrete>.properties, inputs: Array(0..<n), options: o).run()
+            let full = try Explorer(p, properties: FloodSet<Concrete>.properties, inputs: Array(0..<n), options: o)
+                .run()
             o.symmetry = true
             o.canonicalStates = true
             let reduced = try Explorer(p, properties: FloodSet<Concrete>.properties, inputs: Array(0..<n), options: o)

@@ -56,7 +56,9 @@ import Testing
         #expect(v.afterRound == 1)
         #expect(v.pattern.faulty.count == 1)
         #expect(v.pattern.drops.count == 1 && v.pattern.crashes.isEmpty)
-        #expect(Shrinker.violates(p, Counter.nothingLost, inputs: v.inputs, pattern: v.pattern, model: .generalOmission) == 1)
+        #expect(
+            Shrinker.violates(p, Counter.nothingLost, inputs: v.inputs, pattern: v.pattern, model: .generalOmission)
+                == 1)
         // Correct processes always receive from each other, but a faulty sender
         // may reach one correct process and not another.
         #expect(r.verdicts.first { $0.name == "CorrectCountsAgree" }?.status == .violated)

@@ -95,13 +95,19 @@ func refusal(bytes: [UInt8]) -> PalsError? {
     /// are the outcome "F failed", the same every time.
     @Test func failuresAreDeterministicOutcomes() throws {
         let loop = try load("bad/loop", fuel: 200_000)
-        guard case .failed(let why) = loop.outcome([1, 2]) else { Issue.record("loop returned"); return }
+        guard case .failed(let why) = loop.outcome([1, 2]) else {
+            Issue.record("loop returned")
+            return
+        }
         #expect(loop.evaluate([1, 2]) == nil)
         #expect(loop.evaluateUncached([1, 2]) == .failed(why))
         let grow = try load("bad/grow", fuel: 200_000)
         #expect(grow.evaluate([1]) == nil)
         let far = try load("bad/bad_buffer")
-        guard case .failed(let reason) = far.outcome([1]) else { Issue.record("bad_buffer returned"); return }
+        guard case .failed(let reason) = far.outcome([1]) else {
+            Issue.record("bad_buffer returned")
+            return
+        }
         #expect(reason.contains("outside the memory"))
         let trap = try load("bad/trap_bottom")
         #expect(trap.evaluate([1, 2, 3]) == [6])
@@ -115,7 +121,9 @@ func refusal(bytes: [UInt8]) -> PalsError? {
     @Test func anyBytesGiveAClearError() throws {
         let sum = try WasmFunction.readModule(example("sum"))
         var rng = SplitMix64(seed: 3)
-        var inputs: [[UInt8]] = [[], [0, 0x61, 0x73], Array(sum.prefix(sum.count / 2)), [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]]
+        var inputs: [[UInt8]] = [
+            [], [0, 0x61, 0x73], Array(sum.prefix(sum.count / 2)), [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+        ]
         for _ in 0..<200 {
             // Random corruptions of a valid module.
             var b = sum

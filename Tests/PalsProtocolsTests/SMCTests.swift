@@ -91,7 +91,8 @@ import Testing
         let unfair = FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 3, from: 0, to: 1)])
         let trace = try simulate(p, inputs: inputs, pattern: unfair)
         #expect(trace.violation(of: FairExchange<Concrete>.fairness(), protocol: p) == p.rounds)
-        #expect(trace.decisions[0].value == [1, 2] && trace.decisions[1].value.allSatisfy { $0 == Concrete.bottomValue })
+        #expect(
+            trace.decisions[0].value == [1, 2] && trace.decisions[1].value.allSatisfy { $0 == Concrete.bottomValue })
         // One round earlier everybody aborts: fair.
         let early = FailurePattern(faulty: ProcessSet([0]), drops: [Link(round: 2, from: 0, to: 1)])
         let fair = try simulate(p, inputs: inputs, pattern: early)

@@ -24,7 +24,8 @@ import Testing
         // round 2, so it halts.
         let p = UIC(logic: logic, n: 4, t: 1)
         let drops = (1...2).flatMap { r in (1..<4).map { Link(round: r, from: 0, to: $0) } }
-        let trace = try simulate(p, inputs: [0, 1, 2, 3], pattern: FailurePattern(faulty: ProcessSet([0]), drops: drops))
+        let trace = try simulate(
+            p, inputs: [0, 1, 2, 3], pattern: FailurePattern(faulty: ProcessSet([0]), drops: drops))
         let b = Concrete.bottomValue
         for q in 1..<4 {
             #expect(trace.decisions[q].decided)

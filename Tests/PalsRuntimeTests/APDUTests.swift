@@ -1,8 +1,8 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsRuntime
 import Testing
+import TrustedPals
 
 @Suite("The module's APDU interface", .timeLimit(.minutes(5)))
 struct APDUTests {

@@ -43,7 +43,8 @@ struct AdversarialNetworkTests {
         let ch = try ClientBootstrap(group: c.group)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
-                    try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try ch.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: nil))
                 }
             }
             .connect(host: "127.0.0.1", port: c.addresses[0]!.port).wait()
@@ -53,9 +54,11 @@ struct AdversarialNetworkTests {
         try ch.closeFuture.wait()  // the server ends the handshake
         #expect(c.hosts[0]!.connectedPeers == ProcessSet([1]))
         let inputs = [3, 4, 5]
-        let trace = try c.run(session: 5, inputs: inputs, during: {
-            for r in 1...2 { rogue.inject(Envelope(kind: .omitted, session: 5, round: r, sender: 2), to: 0) }
-        })
+        let trace = try c.run(
+            session: 5, inputs: inputs,
+            during: {
+                for r in 1...2 { rogue.inject(Envelope(kind: .omitted, session: 5, round: r, sender: 2), to: 0) }
+            })
         for i in [0, 1] {
             #expect(trace.logs[i]?.decision?.value == Self.expected(inputs, absent: [2]))
             #expect(trace.logs[i]?.droppedEnvelopes == 0, "nothing from the attackers reached p\(i)'s controller")
@@ -71,14 +74,16 @@ struct AdversarialNetworkTests {
         c.connect()
         let p2 = c.hosts[2]!
         let inputs = [3, 4, 5]
-        let trace = try c.run(session: 6, inputs: inputs, lead: 200_000_000, only: [0, 1], during: {
-            for r in 1...2 {
-                p2.inject(Envelope(kind: .omitted, session: 6, round: r, sender: 1), to: 0)
-                p2.inject(Envelope(kind: .crashed, session: 6, round: r, sender: 1), to: 0)
-            }
-            p2.inject(Envelope(kind: .crashed, session: 6, round: 1, sender: 2), to: 0)
-            p2.inject(Envelope(kind: .crashed, session: 6, round: 1, sender: 2), to: 1)
-        })
+        let trace = try c.run(
+            session: 6, inputs: inputs, lead: 200_000_000, only: [0, 1],
+            during: {
+                for r in 1...2 {
+                    p2.inject(Envelope(kind: .omitted, session: 6, round: r, sender: 1), to: 0)
+                    p2.inject(Envelope(kind: .crashed, session: 6, round: r, sender: 1), to: 0)
+                }
+                p2.inject(Envelope(kind: .crashed, session: 6, round: 1, sender: 2), to: 0)
+                p2.inject(Envelope(kind: .crashed, session: 6, round: 1, sender: 2), to: 1)
+            })
         for i in [0, 1] { #expect(trace.logs[i]?.decision?.value == Self.expected(inputs, absent: [2])) }
         #expect((trace.logs[0]?.droppedEnvelopes ?? 0) == 4, "the four notices claiming p1 are dropped")
         #expect(try d.oracle().check(trace).verdict == .conforms)
@@ -98,15 +103,19 @@ struct AdversarialNetworkTests {
         #expect(recorded.count == 2)
         let p2 = c.hosts[2]!
         let inputs = [3, 4, 5]
-        let trace = try c.run(session: 8, inputs: inputs, lead: 200_000_000, roundLength: 500_000_000, only: [0, 1], during: {
-            for (k, f) in recorded.enumerated() {
-                p2.inject(Envelope(kind: .frame, session: 8, round: k + 1, sender: 1, payload: f), to: 0)
-                p2.inject(Envelope(kind: .frame, session: 8, round: k + 1, sender: 2, payload: f), to: 0)
-                p2.inject(Envelope(kind: .frame, session: 7, round: k + 1, sender: 2, payload: f), to: 0)
-            }
-        })
+        let trace = try c.run(
+            session: 8, inputs: inputs, lead: 200_000_000, roundLength: 500_000_000, only: [0, 1],
+            during: {
+                for (k, f) in recorded.enumerated() {
+                    p2.inject(Envelope(kind: .frame, session: 8, round: k + 1, sender: 1, payload: f), to: 0)
+                    p2.inject(Envelope(kind: .frame, session: 8, round: k + 1, sender: 2, payload: f), to: 0)
+                    p2.inject(Envelope(kind: .frame, session: 7, round: k + 1, sender: 2, payload: f), to: 0)
+                }
+            })
         for i in [0, 1] { #expect(trace.logs[i]?.decision?.value == Self.expected(inputs, absent: [2])) }
-        #expect(trace.logs[0]?.rounds.allSatisfy { $0.verdicts[1] == .accepted } == true, "p1's genuine frames were accepted")
+        #expect(
+            trace.logs[0]?.rounds.allSatisfy { $0.verdicts[1] == .accepted } == true,
+            "p1's genuine frames were accepted")
         #expect(trace.logs[0]?.droppedEnvelopes == 6)
         #expect(try d.oracle().check(trace).verdict == .conforms)
     }
@@ -122,13 +131,17 @@ struct AdversarialNetworkTests {
         let inputs = [3, 4, 5]
         let before = residentBytes()
         var peak = before
-        let trace = try c.run(session: 9, inputs: inputs, lead: 100_000_000, roundLength: 5_000_000_000, only: [0, 1], during: {
-            let payload = [UInt8](repeating: 0x5A, count: 64 * 1024)
-            for k in 0..<(megabytes * 16) {
-                p2.inject(Envelope(kind: .frame, session: UInt64(1000 + k), round: k % 64, sender: 2, payload: payload), to: 0)
-                if k % 64 == 0 { peak = max(peak, residentBytes()) }
-            }
-        })
+        let trace = try c.run(
+            session: 9, inputs: inputs, lead: 100_000_000, roundLength: 5_000_000_000, only: [0, 1],
+            during: {
+                let payload = [UInt8](repeating: 0x5A, count: 64 * 1024)
+                for k in 0..<(megabytes * 16) {
+                    p2.inject(
+                        Envelope(kind: .frame, session: UInt64(1000 + k), round: k % 64, sender: 2, payload: payload),
+                        to: 0)
+                    if k % 64 == 0 { peak = max(peak, residentBytes()) }
+                }
+            })
         for i in [0, 1] { #expect(trace.logs[i]?.decision?.value == Self.expected(inputs, absent: [2])) }
         #expect(try d.oracle().check(trace).verdict == .conforms)
         #expect(peak - before < 100 << 20, "resident memory grew by \((peak - before) >> 20) MiB")
@@ -144,12 +157,15 @@ struct AdversarialNetworkTests {
         let started = Date()
         // p2 is connected but never completes an envelope: p0 and p1 wait
         // for it until each round's deadline, and no longer.
-        let trace = try c.run(session: 11, inputs: inputs, roundLength: 300_000_000, only: [0, 1], during: {
-            var whole = ByteBuffer()
-            Envelope(kind: .frame, session: 11, round: 1, sender: 2, payload: [UInt8](repeating: 1, count: 200)).write(to: &whole)
-            c.hosts[2]!.inject(bytes: whole.readBytes(length: 40) ?? [], to: 0)
-            c.hosts[2]!.inject(bytes: whole.readBytes(length: 40) ?? [], to: 1)
-        })
+        let trace = try c.run(
+            session: 11, inputs: inputs, roundLength: 300_000_000, only: [0, 1],
+            during: {
+                var whole = ByteBuffer()
+                Envelope(kind: .frame, session: 11, round: 1, sender: 2, payload: [UInt8](repeating: 1, count: 200))
+                    .write(to: &whole)
+                c.hosts[2]!.inject(bytes: whole.readBytes(length: 40) ?? [], to: 0)
+                c.hosts[2]!.inject(bytes: whole.readBytes(length: 40) ?? [], to: 1)
+            })
         #expect(Date().timeIntervalSince(started) < 5)
         for i in [0, 1] { #expect(trace.logs[i]?.decision?.value == Self.expected(inputs, absent: [2])) }
         #expect(try d.oracle().check(trace).verdict == .conforms)
@@ -168,11 +184,12 @@ struct AdversarialNetworkTests {
             // round 1 or in round 2.
             let delay = UInt32(rng.below(100_000))  // µs
             let trace = try c.run(
-                session: UInt64(20 + k), inputs: inputs, lead: 20_000_000, roundLength: 2_000_000_000, minRound: 40_000_000,
+                session: UInt64(20 + k), inputs: inputs, lead: 20_000_000, roundLength: 2_000_000_000,
+                minRound: 40_000_000,
                 during: {
-                usleep(delay)
-                c.hosts[victim]!.shutdown()
-            })
+                    usleep(delay)
+                    c.hosts[victim]!.shutdown()
+                })
             c.shutdown()
             let report = try d.oracle().check(trace)
             #expect(report.verdict == .conforms, "run \(k): p\(victim) after \(delay) µs: \(report.notes)")

@@ -1,9 +1,9 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 @Suite("Frames: sealed, padded, bound to session, round, sender and receiver", .timeLimit(.minutes(5)))
 struct FrameTests {
@@ -21,12 +21,19 @@ struct FrameTests {
             instance: d.model.codec.instanceName)
     }
 
-    func seal(_ payload: [UInt8], round: Int = 1, from i: Int = 1, to j: Int = 2, session: UInt64 = 7) throws -> [UInt8] {
-        format.seal(payload, key: try keys(i, session: session).key(with: j), session: SessionID(session), round: round, sender: i, receiver: j)
+    func seal(_ payload: [UInt8], round: Int = 1, from i: Int = 1, to j: Int = 2, session: UInt64 = 7) throws -> [UInt8]
+    {
+        format.seal(
+            payload, key: try keys(i, session: session).key(with: j), session: SessionID(session), round: round,
+            sender: i, receiver: j)
     }
 
-    func open(_ frame: [UInt8], round: Int = 1, from i: Int = 1, to j: Int = 2, session: UInt64 = 7) throws -> Result<ArraySlice<UInt8>, FrameVerdict> {
-        format.open(frame[...], key: try keys(j, session: session).key(with: i), session: SessionID(session), round: round, sender: i, receiver: j)
+    func open(_ frame: [UInt8], round: Int = 1, from i: Int = 1, to j: Int = 2, session: UInt64 = 7) throws -> Result<
+        ArraySlice<UInt8>, FrameVerdict
+    > {
+        format.open(
+            frame[...], key: try keys(j, session: session).key(with: i), session: SessionID(session), round: round,
+            sender: i, receiver: j)
     }
 
     @Test("a frame opens at its receiver, and every frame has the same size whatever the message")
@@ -96,7 +103,10 @@ struct FrameTests {
                 case "truncate": return Array(frame.prefix(frame.count - 5))
                 case "extend": return frame + [UInt8](repeating: 0, count: 9)
                 case "replay":
-                    if round == 1 { earlier[to] = frame; return frame }
+                    if round == 1 {
+                        earlier[to] = frame
+                        return frame
+                    }
                     return earlier[to]
                 default:
                     return to == 0 ? frame : nil

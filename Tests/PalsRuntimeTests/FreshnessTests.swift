@@ -1,11 +1,11 @@
 import Crypto
 import Foundation
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 #if canImport(Glibc)
     import Glibc
@@ -23,7 +23,8 @@ struct FreshnessTests {
                 let plan = AdversaryPlan.random(n: n, t: t, rounds: d.model.rounds, rng: &rng)
                 let session = SessionID(rng.next())
                 let trace = try MemoryCluster(
-                    model: d.model, links: modules, session: session, inputs: d.model.randomInputs(&rng), adversary: plan
+                    model: d.model, links: modules, session: session, inputs: d.model.randomInputs(&rng),
+                    adversary: plan
                 ).run()
                 // Every frame any module sealed in the session: its key is
                 // the pair's (session, {i, j}), its nonce is read from where
@@ -35,13 +36,16 @@ struct FreshnessTests {
                         for (j, frame) in round.sent.enumerated() {
                             let header = Array(frame[0..<FrameFormat.headerSize])
                             #expect(Array(header[4..<12]) == session.bytes)
-                            let r = Int(header[12]) << 24 | Int(header[13]) << 16 | Int(header[14]) << 8 | Int(header[15])
+                            let r =
+                                Int(header[12]) << 24 | Int(header[13]) << 16 | Int(header[14]) << 8 | Int(header[15])
                             let s = Int(header[16]) << 8 | Int(header[17])
                             let q = Int(header[18]) << 8 | Int(header[19])
                             #expect(r == round.round && s == log.id && q == j)
                             let pair = [UInt8(min(s, q)), UInt8(max(s, q))]
                             let nonce = Array(header[12..<20])
-                            #expect(used.insert(session.bytes + pair + nonce).inserted, "n=\(n) run \(k): key and nonce reused")
+                            #expect(
+                                used.insert(session.bytes + pair + nonce).inserted,
+                                "n=\(n) run \(k): key and nonce reused")
                             sealed += 1
                         }
                     }
@@ -59,7 +63,9 @@ struct FreshnessTests {
             try client.begin(session: session, input: 1, instance: d.model.codec.instanceName)
             _ = try client.roundOut(1)
             #expect(throws: ModuleError.self) { _ = try client.roundOut(1) }
-            #expect(throws: ModuleError.self) { try client.begin(session: session, input: 2, instance: d.model.codec.instanceName) }
+            #expect(throws: ModuleError.self) {
+                try client.begin(session: session, input: 2, instance: d.model.codec.instanceName)
+            }
         }
     }
 
@@ -68,16 +74,24 @@ struct FreshnessTests {
         let d = try Deployment(n: 4, t: 1)
         let format = d.model.format
         let session = SessionID(0x0102_0304_0506_0708)
-        let sender = try ChannelKeys(secrets: PairSecrets(key: d.keys[1], roster: d.roster), session: session, instance: d.model.codec.instanceName)
-        let receiver = try ChannelKeys(secrets: PairSecrets(key: d.keys[2], roster: d.roster), session: session, instance: d.model.codec.instanceName)
-        let frame = format.seal([7, 7, 7], key: sender.key(with: 2), session: session, round: 2, sender: 1, receiver: 2)
-        #expect(format.open(frame[...], key: receiver.key(with: 1), session: session, round: 2, sender: 1, receiver: 2) == .success([7, 7, 7][...]))
+        let sender = try ChannelKeys(
+            secrets: PairSecrets(key: d.keys[1], roster: d.roster), session: session,
+            instance: d.model.codec.instanceName)
+        let receiver = try ChannelKeys(
+            secrets: PairSecrets(key: d.keys[2], roster: d.roster), session: session,
+            instance: d.model.codec.instanceName)
+        let frame = format.seal(
+            [7, 7, 7], key: sender.key(with: 2), session: session, round: 2, sender: 1, receiver: 2)
+        #expect(
+            format.open(frame[...], key: receiver.key(with: 1), session: session, round: 2, sender: 1, receiver: 2)
+                == .success([7, 7, 7][...]))
         for position in 0..<FrameFormat.headerSize {
             for bit in 0..<8 {
                 var f = frame
                 f[position] ^= UInt8(1 << bit)
                 // Opened as the receiver expects it.
-                let plain = format.open(f[...], key: receiver.key(with: 1), session: session, round: 2, sender: 1, receiver: 2)
+                let plain = format.open(
+                    f[...], key: receiver.key(with: 1), session: session, round: 2, sender: 1, receiver: 2)
                 #expect(throws: FrameVerdict.self, "byte \(position) bit \(bit)") { _ = try plain.get() }
                 // Opened as its (altered) header claims, with the pair's key
                 // of that session: still refused, by authentication.
@@ -85,16 +99,19 @@ struct FreshnessTests {
                 let r = Int(f[12]) << 24 | Int(f[13]) << 16 | Int(f[14]) << 8 | Int(f[15])
                 let s = Int(f[16]) << 8 | Int(f[17])
                 let q = Int(f[18]) << 8 | Int(f[19])
-                let claimed = format.open(f[...], key: receiver.key(with: 1), session: claimedSession, round: r, sender: s, receiver: q)
+                let claimed = format.open(
+                    f[...], key: receiver.key(with: 1), session: claimedSession, round: r, sender: s, receiver: q)
                 #expect(throws: FrameVerdict.self, "byte \(position) bit \(bit) read back") { _ = try claimed.get() }
                 // The header is the associated data: the AEAD itself refuses
                 // the altered header (also magic, version and kind, which the
                 // format checks in clear before).
                 let nonce = try ChaChaPoly.Nonce(data: Array(frame[12..<20]) + [0, 0, 0, 0])
                 let box = try ChaChaPoly.SealedBox(
-                    nonce: nonce, ciphertext: frame[FrameFormat.headerSize..<(frame.count - 16)], tag: frame[(frame.count - 16)...])
+                    nonce: nonce, ciphertext: frame[FrameFormat.headerSize..<(frame.count - 16)],
+                    tag: frame[(frame.count - 16)...])
                 #expect(throws: (any Error).self, "byte \(position) bit \(bit) as associated data") {
-                    _ = try ChaChaPoly.open(box, using: receiver.key(with: 1), authenticating: f[0..<FrameFormat.headerSize])
+                    _ = try ChaChaPoly.open(
+                        box, using: receiver.key(with: 1), authenticating: f[0..<FrameFormat.headerSize])
                 }
             }
         }
@@ -109,11 +126,14 @@ struct FreshnessTests {
         try client.abort()
         #expect(throws: ModuleError.self) { try client.begin(session: SessionID(1), input: 5, instance: instance) }
         try client.begin(session: SessionID(2), input: 5, instance: instance)
-        let raw = try client.link.transmit(CommandAPDU(.begin, data: SessionID(2).bytes + [0, 0, 0, 0, 0, 0, 0, 5] + Array(instance.utf8)).bytes)
+        let raw = try client.link.transmit(
+            CommandAPDU(.begin, data: SessionID(2).bytes + [0, 0, 0, 0, 0, 0, 0, 5] + Array(instance.utf8)).bytes)
         #expect(ResponseAPDU.parse(raw)?.status == .sessionUsed)
     }
 
-    @Test("the record persists beside the key: a module restarted with it refuses an old session; the file is private and no symlink is followed")
+    @Test(
+        "the record persists beside the key: a module restarted with it refuses an old session; the file is private and no symlink is followed"
+    )
     func persistedRecord() throws {
         let d = try Deployment(n: 3, t: 1)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pals-sessions-\(UUID().uuidString)")
@@ -123,13 +143,15 @@ struct FreshnessTests {
         #expect(path.hasSuffix("key-0.sessions"))
         let instance = d.model.codec.instanceName
         do {
-            let m = try SecurityModule(codec: d.model.codec, key: d.keys[0], roster: d.roster, sessions: FileSessionRecord(path: path))
+            let m = try SecurityModule(
+                codec: d.model.codec, key: d.keys[0], roster: d.roster, sessions: FileSessionRecord(path: path))
             try ModuleClient(m).begin(session: SessionID(42), input: 1, instance: instance)
         }
         var st = stat()
         #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o600)
         let again = ModuleClient(
-            try SecurityModule(codec: d.model.codec, key: d.keys[0], roster: d.roster, sessions: FileSessionRecord(path: path)))
+            try SecurityModule(
+                codec: d.model.codec, key: d.keys[0], roster: d.roster, sessions: FileSessionRecord(path: path)))
         #expect(throws: ModuleError.self) { try again.begin(session: SessionID(42), input: 1, instance: instance) }
         try again.begin(session: SessionID(43), input: 1, instance: instance)
         // A record that is a symbolic link is refused, its target untouched.
@@ -149,10 +171,13 @@ struct FreshnessTests {
     func noReplayAcrossInstances() throws {
         let d = try Deployment(n: 4, t: 1)
         let modules = try d.modules()
-        let first = try MemoryCluster(model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none).run()
+        let first = try MemoryCluster(
+            model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none
+        ).run()
         // The same modules cannot run session 7 again: every module refuses
         // BEGIN, and its host logs it as a module stopped before round 1.
-        let again = try MemoryCluster(model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none)
+        let again = try MemoryCluster(
+            model: d.model, links: modules, session: SessionID(7), inputs: [10, 11, 12, 13], adversary: .none)
         let refused = try again.run()
         for log in refused.logs {
             #expect(log?.crashedBeforeRound == 1)
@@ -178,6 +203,8 @@ struct FreshnessTests {
         for i in [0, 2, 3] {
             for r in trace.logs[i]?.rounds ?? [] { #expect(r.verdicts[1] != .accepted) }
         }
-        for i in [0, 2, 3] { #expect(trace.logs[i]?.decision == Decision(decided: true, value: [20, Concrete.bottomValue, 22, 23])) }
+        for i in [0, 2, 3] {
+            #expect(trace.logs[i]?.decision == Decision(decided: true, value: [20, Concrete.bottomValue, 22, 23]))
+        }
     }
 }

@@ -16,7 +16,9 @@ struct HostControllerTests {
         FrameFormat.header(session: session, round: round, sender: from, receiver: to) + [fill, fill, fill, fill]
     }
 
-    static func envelope(_ kind: Envelope.Kind, round: Int, from: Int, to: Int, session: SessionID = session) -> Envelope {
+    static func envelope(_ kind: Envelope.Kind, round: Int, from: Int, to: Int, session: SessionID = session)
+        -> Envelope
+    {
         Envelope(
             kind: kind, session: session.value, round: round, sender: from,
             payload: kind == .frame ? frame(round: round, from: from, to: to, session: session) : [])
@@ -40,13 +42,28 @@ struct HostControllerTests {
     func failureFree() {
         var c = Self.started()
         let out = c.process(.moduleAnswered(.frames(Self.ownFrames(round: 1))))
-        #expect(out.contains(.send(Envelope(kind: .frame, session: Self.session.value, round: 1, sender: 0, payload: Self.frame(round: 1, from: 0, to: 1)), to: 1)))
+        #expect(
+            out.contains(
+                .send(
+                    Envelope(
+                        kind: .frame, session: Self.session.value, round: 1, sender: 0,
+                        payload: Self.frame(round: 1, from: 0, to: 1)), to: 1)))
         #expect(out.contains(.armDeadline(round: 1)))
         #expect(out.filter { if case .send = $0 { return true } else { return false } }.count == 2)
         #expect(c.process(.envelope(Self.envelope(.frame, round: 1, from: 1, to: 0), from: 1)) == [])
         let closed = c.process(.envelope(Self.envelope(.frame, round: 1, from: 2, to: 0), from: 2))
-        #expect(closed == [.callModule(.roundIn(1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), Self.frame(round: 1, from: 2, to: 0)]))])
-        #expect(c.process(.moduleAnswered(.verdicts(Array(repeating: .accepted, count: 3)))) == [.callModule(.roundOut(2))])
+        #expect(
+            closed == [
+                .callModule(
+                    .roundIn(
+                        1,
+                        frames: [
+                            Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0),
+                            Self.frame(round: 1, from: 2, to: 0),
+                        ]))
+            ])
+        #expect(
+            c.process(.moduleAnswered(.verdicts(Array(repeating: .accepted, count: 3)))) == [.callModule(.roundOut(2))])
         _ = c.process(.moduleAnswered(.frames(Self.ownFrames(round: 2))))
         _ = c.process(.envelope(Self.envelope(.frame, round: 2, from: 1, to: 0), from: 1))
         _ = c.process(.envelope(Self.envelope(.frame, round: 2, from: 2, to: 0), from: 2))
@@ -68,7 +85,12 @@ struct HostControllerTests {
         #expect(c.process(.envelope(Self.envelope(.frame, round: 1, from: 1, to: 0), from: 1)) == [])
         #expect(c.process(.deadline(round: 0)) == [])
         let out = c.process(.deadline(round: 1))
-        #expect(out == [.callModule(.roundIn(1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), nil]))])
+        #expect(
+            out == [
+                .callModule(
+                    .roundIn(
+                        1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), nil]))
+            ])
         #expect(c.process(.envelope(Self.envelope(.frame, round: 1, from: 2, to: 0), from: 2)) == [])
         #expect(c.counters.late == 1)
         #expect(c.log.lateFrames == [PeerLog.LateFrame(round: 1, from: 2)])
@@ -102,13 +124,24 @@ struct HostControllerTests {
         var c = Self.started()
         _ = c.process(.moduleAnswered(.frames(Self.ownFrames(round: 1))))
         // p2 claims p1's omission and p1's crash: both dropped.
-        #expect(c.process(.envelope(Envelope(kind: .omitted, session: Self.session.value, round: 1, sender: 1), from: 2)) == [])
-        #expect(c.process(.envelope(Envelope(kind: .crashed, session: Self.session.value, round: 1, sender: 1), from: 2)) == [])
+        #expect(
+            c.process(.envelope(Envelope(kind: .omitted, session: Self.session.value, round: 1, sender: 1), from: 2))
+                == [])
+        #expect(
+            c.process(.envelope(Envelope(kind: .crashed, session: Self.session.value, round: 1, sender: 1), from: 2))
+                == [])
         #expect(c.counters.misattributed == 2)
         // p2's crash notice about itself: not waited for any more.
-        #expect(c.process(.envelope(Envelope(kind: .crashed, session: Self.session.value, round: 1, sender: 2), from: 2)) == [])
+        #expect(
+            c.process(.envelope(Envelope(kind: .crashed, session: Self.session.value, round: 1, sender: 2), from: 2))
+                == [])
         let out = c.process(.envelope(Self.envelope(.frame, round: 1, from: 1, to: 0), from: 1))
-        #expect(out == [.callModule(.roundIn(1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), nil]))])
+        #expect(
+            out == [
+                .callModule(
+                    .roundIn(
+                        1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), nil]))
+            ])
     }
 
     @Test("frames from another session, another round or for another receiver never take the genuine frame's slot")
@@ -119,13 +152,27 @@ struct HostControllerTests {
         // Another session's envelope, and this session's envelope carrying a
         // frame recorded in another session, in round 2, or for p2.
         _ = c.process(.envelope(Self.envelope(.frame, round: 1, from: 1, to: 0, session: other), from: 1))
-        for f in [Self.frame(round: 1, from: 1, to: 0, session: other), Self.frame(round: 2, from: 1, to: 0), Self.frame(round: 1, from: 1, to: 2), Array(Self.frame(round: 1, from: 1, to: 0).prefix(10))] {
-            _ = c.process(.envelope(Envelope(kind: .frame, session: Self.session.value, round: 1, sender: 1, payload: f), from: 1))
+        for f in [
+            Self.frame(round: 1, from: 1, to: 0, session: other), Self.frame(round: 2, from: 1, to: 0),
+            Self.frame(round: 1, from: 1, to: 2), Array(Self.frame(round: 1, from: 1, to: 0).prefix(10)),
+        ] {
+            _ = c.process(
+                .envelope(Envelope(kind: .frame, session: Self.session.value, round: 1, sender: 1, payload: f), from: 1)
+            )
         }
         #expect(c.counters.otherSession == 1 && c.counters.malformed == 4 && c.counters.stored == 0)
         _ = c.process(.envelope(Self.envelope(.frame, round: 1, from: 1, to: 0), from: 1))
         let out = c.process(.envelope(Self.envelope(.frame, round: 1, from: 2, to: 0), from: 2))
-        #expect(out == [.callModule(.roundIn(1, frames: [Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0), Self.frame(round: 1, from: 2, to: 0)]))])
+        #expect(
+            out == [
+                .callModule(
+                    .roundIn(
+                        1,
+                        frames: [
+                            Self.frame(round: 1, from: 0, to: 0), Self.frame(round: 1, from: 1, to: 0),
+                            Self.frame(round: 1, from: 2, to: 0),
+                        ]))
+            ])
     }
 
     @Test("a flood of envelopes outside the window is dropped and counted; the peer's connection is closed once")
@@ -137,9 +184,16 @@ struct HostControllerTests {
         _ = c.process(.moduleAnswered(.begun(frameSize: Self.size)))
         var closes = 0
         for k in 0..<10_000 {
-            let e = Envelope(kind: .frame, session: UInt64(k), round: k % 70, sender: 2, payload: [UInt8](repeating: 1, count: Self.size))
-            closes += c.process(.envelope(e, from: 2)).filter { if case .closeConnection(peer: 2, _) = $0 { return true } else { return false } }.count
-            let w = Envelope(kind: .frame, session: Self.session.value, round: 3 + k % 60, sender: 2, payload: Self.frame(round: 3, from: 2, to: 0))
+            let e = Envelope(
+                kind: .frame, session: UInt64(k), round: k % 70, sender: 2,
+                payload: [UInt8](repeating: 1, count: Self.size))
+            closes +=
+                c.process(.envelope(e, from: 2)).filter {
+                    if case .closeConnection(peer: 2, _) = $0 { return true } else { return false }
+                }.count
+            let w = Envelope(
+                kind: .frame, session: Self.session.value, round: 3 + k % 60, sender: 2,
+                payload: Self.frame(round: 3, from: 2, to: 0))
             _ = c.process(.envelope(w, from: 2))
         }
         #expect(closes == 1)
@@ -150,9 +204,12 @@ struct HostControllerTests {
         #expect(c.counters.stored == 1)
     }
 
-    @Test("the adversary: a faulty sender's dropped frame becomes its omission notice; a correct sender's is dropped on the way in")
+    @Test(
+        "the adversary: a faulty sender's dropped frame becomes its omission notice; a correct sender's is dropped on the way in"
+    )
     func adversary() {
-        let plan = AdversaryPlan(faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 2), Link(round: 1, from: 1, to: 0)])
+        let plan = AdversaryPlan(
+            faulty: ProcessSet([0]), drops: [Link(round: 1, from: 0, to: 2), Link(round: 1, from: 1, to: 0)])
         var c = Self.started(plan: plan)
         let out = c.process(.moduleAnswered(.frames(Self.ownFrames(round: 1))))
         #expect(out.contains(.send(Envelope(kind: .omitted, session: Self.session.value, round: 1, sender: 0), to: 2)))
@@ -168,11 +225,12 @@ struct HostControllerTests {
         _ = c.process(.moduleAnswered(.frames(Self.ownFrames(round: 1))))
         _ = c.process(.deadline(round: 1))
         let out = c.process(.moduleAnswered(.verdicts(Array(repeating: .accepted, count: 3))))
-        #expect(out == [
-            .send(Envelope(kind: .crashed, session: Self.session.value, round: 2, sender: 0), to: 1),
-            .send(Envelope(kind: .crashed, session: Self.session.value, round: 2, sender: 0), to: 2),
-            .callModule(.abort),
-        ])
+        #expect(
+            out == [
+                .send(Envelope(kind: .crashed, session: Self.session.value, round: 2, sender: 0), to: 1),
+                .send(Envelope(kind: .crashed, session: Self.session.value, round: 2, sender: 0), to: 2),
+                .callModule(.abort),
+            ])
         guard case .finish(let log)? = c.process(.moduleAnswered(.aborted(input: 7))).first else {
             Issue.record("no finish")
             return

@@ -44,7 +44,9 @@ struct HostCoreEmbeddedTests {
             try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(EnvelopeDecoder()))
             try ch.pipeline.syncOperations.addHandler(InboundHandler(core: core.bound) { _ in peer })
             try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
-            if handshake { ch.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil)) }
+            if handshake {
+                ch.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+            }
             return ch
         }
 
@@ -68,13 +70,16 @@ struct HostCoreEmbeddedTests {
         }
     }
 
-    @Test("round 1 starts at T0; a round closes early once every frame is in, else at T0 + rΔ; a frame after that is late")
+    @Test(
+        "round 1 starts at T0; a round closes early once every frame is in, else at T0 + rΔ; a frame after that is late"
+    )
     func schedule() throws {
         let b = try Bench()
         let instance = b.d.model.codec.instanceName
         let schedule = RoundSchedule(start: 10 * Self.ms, roundLength: 100 * Self.ms)
         let done = b.core.run(
-            SessionParameters(session: b.session, instance: instance, input: 10, rounds: 2, plan: .none, schedule: schedule),
+            SessionParameters(
+                session: b.session, instance: instance, input: 10, rounds: 2, plan: .none, schedule: schedule),
             client: b.clients[0])
         for p in [1, 2] { try b.clients[p].begin(session: b.session, input: 10 + p, instance: instance) }
         b.loop.advanceTime(by: .milliseconds(9))
@@ -104,7 +109,9 @@ struct HostCoreEmbeddedTests {
         try b.deliver(b.frame(round: 2, from: 2, to: 0, r2), from: 2)
         let outcome = try done.wait()
         #expect(outcome.log.rounds.count == 2)
-        #expect(outcome.log.rounds[0].received[2] == nil && outcome.log.rounds[1].verdicts == [.accepted, .accepted, .accepted])
+        #expect(
+            outcome.log.rounds[0].received[2] == nil
+                && outcome.log.rounds[1].verdicts == [.accepted, .accepted, .accepted])
         #expect(outcome.log.lateFrames == [PeerLog.LateFrame(round: 1, from: 2)])
         #expect(outcome.counters.late == 1 && outcome.counters.stored == 3)
         #expect(outcome.log.decision?.decided == true)
@@ -118,7 +125,8 @@ struct HostCoreEmbeddedTests {
         let instance = b.d.model.codec.instanceName
         let schedule = RoundSchedule(start: 0, roundLength: 100 * Self.ms)
         let done = b.core.run(
-            SessionParameters(session: b.session, instance: instance, input: 10, rounds: 2, plan: .none, schedule: schedule),
+            SessionParameters(
+                session: b.session, instance: instance, input: 10, rounds: 2, plan: .none, schedule: schedule),
             client: b.clients[0])
         let stranger = try b.connectInbound(as: nil)
         #expect(!stranger.isActive, "a connection without a pinned key stays open")

@@ -1,9 +1,9 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 @Suite("Runtime on the in-memory transport", .timeLimit(.minutes(5)))
 struct MemoryClusterTests {

@@ -1,9 +1,9 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 /// The oracle is itself tested: runtime mutants (modules that deviate from
 /// the specified protocol) must each be caught at the first round and module
@@ -60,9 +60,12 @@ struct OracleMutantTests {
                     #expect(report.verdict == .disagrees, "\(variant) n=\(n) run \(k): \(report.verdict)")
                     #expect(
                         report.disagreement.map { ($0.round, $0.module) == expected } == true,
-                        "\(variant) n=\(n) run \(k): expected \(expected), got \(String(describing: report.disagreement))")
+                        "\(variant) n=\(n) run \(k): expected \(expected), got \(String(describing: report.disagreement))"
+                    )
                 } else {
-                    #expect(report.verdict == .conforms, "\(variant) n=\(n) run \(k): \(String(describing: report.disagreement))")
+                    #expect(
+                        report.verdict == .conforms,
+                        "\(variant) n=\(n) run \(k): \(String(describing: report.disagreement))")
                 }
             }
         }
@@ -78,18 +81,28 @@ struct OracleMutantTests {
                 session: SessionID(UInt64(round * 10 + to)), inputs: [10, 11, 12, 13], adversary: .none)
             let report = try d.oracle().check(try cluster.run())
             #expect(report.verdict == .disagrees)
-            #expect(report.disagreement?.round == round && report.disagreement?.module == 1, "\(String(describing: report.disagreement))")
+            #expect(
+                report.disagreement?.round == round && report.disagreement?.module == 1,
+                "\(String(describing: report.disagreement))")
         }
     }
 
-    @Test("an altered message is caught even where no module accepts it: a dropped link, a crashed receiver, the self-message")
+    @Test(
+        "an altered message is caught even where no module accepts it: a dropped link, a crashed receiver, the self-message"
+    )
     func alteredMessage() throws {
         let d = try Deployment(n: 4, t: 1)
         // p1 is faulty and its frame to p2 in round 1 is dropped: only the
         // frame p1's module sealed shows the alteration.
         let cases: [(AdversaryPlan, MutantUIC.Fault, String)] = [
-            (AdversaryPlan(faulty: ProcessSet([1]), drops: [Link(round: 1, from: 1, to: 2)]), .altered(round: 1, to: 2), "dropped link"),
-            (AdversaryPlan(faulty: ProcessSet([3]), crashes: [Crash(process: 3, round: 1)]), .altered(round: 1, to: 3), "crashed receiver"),
+            (
+                AdversaryPlan(faulty: ProcessSet([1]), drops: [Link(round: 1, from: 1, to: 2)]),
+                .altered(round: 1, to: 2), "dropped link"
+            ),
+            (
+                AdversaryPlan(faulty: ProcessSet([3]), crashes: [Crash(process: 3, round: 1)]),
+                .altered(round: 1, to: 3), "crashed receiver"
+            ),
             (.none, .altered(round: 1, to: 1), "self-message"),
             (.none, .altered(round: 2, to: 0), "accepted frame"),
         ]
@@ -100,7 +113,9 @@ struct OracleMutantTests {
             let report = try d.oracle().check(try cluster.run())
             guard case .altered(let round, _) = fault else { continue }
             #expect(report.verdict == .disagrees, "\(what)")
-            #expect(report.disagreement?.round == round && report.disagreement?.module == 1, "\(what): \(String(describing: report.disagreement))")
+            #expect(
+                report.disagreement?.round == round && report.disagreement?.module == 1,
+                "\(what): \(String(describing: report.disagreement))")
         }
     }
 
@@ -111,16 +126,20 @@ struct OracleMutantTests {
         // (a killed peer): only p0's log shows what p1 sealed.
         let plan = AdversaryPlan(faulty: ProcessSet([1]), crashes: [Crash(process: 1, round: 2)])
         let cluster = try MemoryCluster(
-            model: d.model, links: try d.modules(mutants: [1], fault: .altered(round: 1, to: 0)), session: SessionID(55),
+            model: d.model, links: try d.modules(mutants: [1], fault: .altered(round: 1, to: 0)),
+            session: SessionID(55),
             inputs: [10, 11, 12, 13], adversary: plan)
         var trace = try cluster.run()
         trace.logs[1] = nil
         let report = try d.oracle().check(trace)
         #expect(report.verdict == .disagrees)
-        #expect(report.disagreement?.round == 1 && report.disagreement?.module == 1, "\(String(describing: report.disagreement))")
+        #expect(
+            report.disagreement?.round == 1 && report.disagreement?.module == 1,
+            "\(String(describing: report.disagreement))")
         // The faithful module in the same situation conforms.
         let faithful = try MemoryCluster(
-            model: d.model, links: try d.modules(mutants: []), session: SessionID(56), inputs: [10, 11, 12, 13], adversary: plan)
+            model: d.model, links: try d.modules(mutants: []), session: SessionID(56), inputs: [10, 11, 12, 13],
+            adversary: plan)
         var clean = try faithful.run()
         clean.logs[1] = nil
         #expect(try d.oracle().check(clean).verdict == .conforms)
@@ -163,12 +182,16 @@ struct OracleMutantTests {
         var forged = trace
         forged.logs[3]!.rounds[0].received[0]![30] ^= 1
         r = try d.oracle().check(forged)
-        #expect(r.verdict == .disagrees && r.disagreement?.round == 1 && r.disagreement?.module == 3, "\(String(describing: r.disagreement))")
+        #expect(
+            r.verdict == .disagrees && r.disagreement?.round == 1 && r.disagreement?.module == 3,
+            "\(String(describing: r.disagreement))")
         // p1 rejected p0's genuine frame in round 2.
         var rejected = trace
         rejected.logs[1]!.rounds[1].verdicts[0] = .forged
         r = try d.oracle().check(rejected)
-        #expect(r.verdict == .disagrees && r.disagreement?.round == 2 && r.disagreement?.module == 1, "\(String(describing: r.disagreement))")
+        #expect(
+            r.verdict == .disagrees && r.disagreement?.round == 2 && r.disagreement?.module == 1,
+            "\(String(describing: r.disagreement))")
         // p0's sealed frame to p3 in round 1 was replaced in the log by p0's
         // frame to p2: it carries another receiver.
         var swapped = trace
@@ -193,10 +216,12 @@ struct OracleMutantTests {
         let inModel = try d.cluster(session: 81, adversary: AdversaryPlan(faulty: ProcessSet([0])))
         inModel.tamper = { round, from, to, frame in round == 1 && from == 0 && to == 1 ? nil : frame }
         let ok = try d.oracle().check(try inModel.run())
-        #expect(ok.verdict == .conforms && ok.lostFrames.isEmpty && ok.realized.drops == [Link(round: 1, from: 0, to: 1)])
+        #expect(
+            ok.verdict == .conforms && ok.lostFrames.isEmpty && ok.realized.drops == [Link(round: 1, from: 0, to: 1)])
     }
 
-    @Test("a frame between correct processes that came after its round closed is reported outside the timing assumption")
+    @Test(
+        "a frame between correct processes that came after its round closed is reported outside the timing assumption")
     func lateFrameIsOutsideTheTimingAssumption() throws {
         let d = try Deployment(n: 4, t: 1)
         let cluster = try d.cluster(session: 82)
@@ -231,7 +256,9 @@ struct OracleMutantTests {
                 return "\(error)"
             }
         }
-        let missing = message { _ = try Oracle(model: d.model, roster: d.roster, keys: [d.keys[0], d.keys[1], d.keys[3]]) }
+        let missing = message {
+            _ = try Oracle(model: d.model, roster: d.roster, keys: [d.keys[0], d.keys[1], d.keys[3]])
+        }
         #expect(missing?.contains("key-2.json") == true, "\(String(describing: missing))")
         let other = try Deployment(n: 3, t: 1)
         let size = message { _ = try Oracle(model: d.model, roster: other.roster, keys: other.keys) }

@@ -1,8 +1,8 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
+import TrustedPals
 
 /// A UIC module that deviates from the specified protocol: it runs a mutant
 /// variant, or seals a stale or altered message on one link, while speaking

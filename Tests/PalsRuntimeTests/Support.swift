@@ -1,8 +1,8 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
+import TrustedPals
 
 /// A deployment of n modules with fresh keys, for tests.
 struct Deployment {
@@ -16,7 +16,10 @@ struct Deployment {
         keys = (0..<n).map { ModuleKey.generate(id: $0) }
         let hk = (0..<n).map { HostKey.generate(id: $0) }
         hostKeys = hk
-        roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil, hostKey: hk[$0.id].publicKey) })
+        roster = try Roster(
+            peers: keys.map {
+                Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil, hostKey: hk[$0.id].publicKey)
+            })
     }
 
     func modules() throws -> [SecurityModule<UICModuleCodec>] {
@@ -40,15 +43,19 @@ extension Deployment {
         try HostTLS(key: hostKeys[i], pinned: hostKeys.map { Optional($0.publicKey) })
     }
 
-    func parameters(session: UInt64, input: Int, plan: AdversaryPlan = .none, start: Int64, roundLength: Int64) -> SessionParameters {
+    func parameters(session: UInt64, input: Int, plan: AdversaryPlan = .none, start: Int64, roundLength: Int64)
+        -> SessionParameters
+    {
         SessionParameters(
-            session: SessionID(session), instance: model.codec.instanceName, input: input, rounds: model.rounds, plan: plan,
+            session: SessionID(session), instance: model.codec.instanceName, input: input, rounds: model.rounds,
+            plan: plan,
             schedule: RoundSchedule(start: start, roundLength: roundLength))
     }
 
     func trace(session: UInt64, inputs: [Int], plan: AdversaryPlan = .none, logs: [PeerLog?]) -> RunTrace {
         RunTrace(
             protocolName: "uic", variant: "standard", n: model.n, t: model.t, rounds: model.rounds,
-            instance: model.codec.instanceName, session: SessionID(session), inputs: inputs, adversary: plan, logs: logs)
+            instance: model.codec.instanceName, session: SessionID(session), inputs: inputs, adversary: plan, logs: logs
+        )
     }
 }

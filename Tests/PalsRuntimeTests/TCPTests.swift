@@ -2,12 +2,12 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
 import Testing
+import TrustedPals
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +31,9 @@ final class LoopbackHosts {
             addresses[i] = HostPort(host: "127.0.0.1", port: try h.listen(on: HostPort(host: "127.0.0.1", port: 0)))
             hosts[i] = h
         }
-        for i in 0..<n where addresses[i] == nil { addresses[i] = HostPort(host: "127.0.0.1", port: try Self.freePort()) }
+        for i in 0..<n where addresses[i] == nil {
+            addresses[i] = HostPort(host: "127.0.0.1", port: try Self.freePort())
+        }
     }
 
     /// A port that was free on 127.0.0.1 a moment ago.
@@ -43,7 +45,9 @@ final class LoopbackHosts {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard ok else { throw PalsError(.invalidArgument, "no free port") }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -71,7 +75,8 @@ final class LoopbackHosts {
         var futures: [(Int, EventLoopFuture<SessionOutcome>)] = []
         for h in live where only?.contains(h.id) ?? true {
             let i = h.id
-            var parameters = d.parameters(session: session, input: inputs[i], plan: plan, start: 0, roundLength: roundLength)
+            var parameters = d.parameters(
+                session: session, input: inputs[i], plan: plan, start: 0, roundLength: roundLength)
             parameters.minRound = minRound
             futures.append(
                 (
@@ -89,7 +94,11 @@ final class LoopbackHosts {
         during?()
         var logs = partial.withLockedValue { $0 }
         for (i, f) in futures {
-            if let outcome = try? f.wait() { logs[i] = outcome.log } else { logs[i] = partial.withLockedValue { $0[i] } }
+            if let outcome = try? f.wait() {
+                logs[i] = outcome.log
+            } else {
+                logs[i] = partial.withLockedValue { $0[i] }
+            }
         }
         return d.trace(session: session, inputs: inputs, plan: plan, logs: logs)
     }
@@ -108,7 +117,8 @@ struct TCPTests {
         // A long round length: if an injected drop or crash made a host wait
         // for it, that run would take at least this long.
         let timeout = 20.0
-        let r = try Campaign(model: model).run(CampaignOptions(runs: 150, seed: 4, transport: .tcp, roundTimeout: timeout))
+        let r = try Campaign(model: model).run(
+            CampaignOptions(runs: 150, seed: 4, transport: .tcp, roundTimeout: timeout))
         #expect(r.runs == 150)
         #expect((r.runTimes.max() ?? timeout) < timeout, "injected faults must not make rounds wait for the deadline")
         #expect(r.violations == 0 && r.disagreements == 0 && r.outsideModel == 0)
@@ -146,7 +156,10 @@ struct TCPTests {
     func garbageOnSocket() throws {
         let c = try LoopbackHosts(try Deployment(n: 3, t: 1), live: [0, 1, 2])
         defer { c.shutdown() }
-        for payload in [[UInt8](repeating: 0xAB, count: 64), [0xFF, 0xFF, 0xFF, 0xFF, 1], [0, 0, 0, 15, 2] + [UInt8](repeating: 0, count: 14)] {
+        for payload in [
+            [UInt8](repeating: 0xAB, count: 64), [0xFF, 0xFF, 0xFF, 0xFF, 1],
+            [0, 0, 0, 15, 2] + [UInt8](repeating: 0, count: 14),
+        ] {
             rawSend(payload, to: c.addresses[1]!.port)
         }
         for got in c.connect() { #expect(got.count == 2) }
@@ -197,7 +210,9 @@ func rawSend(_ bytes: [UInt8], to port: Int) {
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard ok == 0 else { return }
     _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -195,7 +195,9 @@ struct TimingAssumptionTests {
         return (trace, try d.oracle().check(trace))
     }
 
-    @Test("a delay well below Δ on a link between correct hosts: every peer decides the model's vector, the oracle conforms")
+    @Test(
+        "a delay well below Δ on a link between correct hosts: every peer decides the model's vector, the oracle conforms"
+    )
     func belowTheBound() throws {
         // Δ = 1500 ms, one link 150 ms slower: L + ε stays far below Δ.
         let (trace, report) = try Self.run(delay: 0.15, roundLength: 1_500_000_000, session: 31)
@@ -214,7 +216,9 @@ struct TimingAssumptionTests {
         // arrives in the middle of p1's round 2 (T0 + 1500 ms), after round
         // 1 closed at T0 + Δ.
         let (trace, report) = try Self.run(delay: 1.5, roundLength: 1_000_000_000, session: 32)
-        #expect(trace.logs[1]?.lateFrames.contains(PeerLog.LateFrame(round: 1, from: 0)) == true, "\(String(describing: trace.logs[1]?.lateFrames))")
+        #expect(
+            trace.logs[1]?.lateFrames.contains(PeerLog.LateFrame(round: 1, from: 0)) == true,
+            "\(String(describing: trace.logs[1]?.lateFrames))")
         #expect(report.verdict == .outsideModel, "\(report.notes)")
         #expect(report.disagreement == nil)
         #expect(report.violations.isEmpty)

@@ -22,7 +22,9 @@ struct SymbolicBenchmark {
         return spec.split(separator: ";").compactMap { item in
             let parts = item.split(separator: ":")
             let nt = parts[0].split(separator: ",").compactMap { Int($0) }
-            guard nt.count == 2, parts.count >= 2, let s = SymbolicStatus(rawValue: String(parts[1])) else { return nil }
+            guard nt.count == 2, parts.count >= 2, let s = SymbolicStatus(rawValue: String(parts[1])) else {
+                return nil
+            }
             return (nt[0], nt[1], s, !parts.contains("nosym"))
         }
     }
@@ -31,7 +33,8 @@ struct SymbolicBenchmark {
         for c in Self.cases {
             let r = try checkUIC(n: c.n, t: c.t, symmetry: c.symmetry)
             #expect(r.verdict == c.expected, "UIC (\(c.n),\(c.t))")
-            var line = "UIC n=\(c.n) t=\(c.t)\(c.symmetry ? "" : " (no symmetry)"): \(r.verdict.rawValue) in \(r.seconds) s (build \(r.buildSeconds) s)"
+            var line =
+                "UIC n=\(c.n) t=\(c.t)\(c.symmetry ? "" : " (no symmetry)"): \(r.verdict.rawValue) in \(r.seconds) s (build \(r.buildSeconds) s)"
             for v in r.verdicts {
                 line += "\n  \(v.name): \(v.status.rawValue) \(v.seconds) s"
                 if let p = v.pattern, v.status == .violated {

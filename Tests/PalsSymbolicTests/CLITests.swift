@@ -1,8 +1,8 @@
-import TrustedPals
 import PalsCore
 import PalsProtocols
 import PalsSymbolic
 import Testing
+import TrustedPals
 
 /// `runSymbolicCheck`, the entry point of `pals check --engine symbolic`.
 @Suite(.timeLimit(.minutes(10))) struct RunSymbolicCheckTests {

@@ -101,7 +101,8 @@ func expectReplays<C: RoundProtocol>(
     @Test func floodSetFailsUnderOmission() throws {
         let r = try checkFloodSet(n: 3, t: 1)
         #expect(status(r, "Agreement") == .violated)
-        try expectReplays(r, FloodSet(logic: Concrete(), n: 3, t: 1), FloodSet<Concrete>.properties, model: .generalOmission)
+        try expectReplays(
+            r, FloodSet(logic: Concrete(), n: 3, t: 1), FloodSet<Concrete>.properties, model: .generalOmission)
     }
 
     @Test(arguments: [true, false])
@@ -195,7 +196,8 @@ func expectReplays<C: RoundProtocol>(
     @Test func timeoutGivesUnknownNotUnsat() throws {
         // Pigeonhole: 12 pigeons, 11 holes, pairwise clauses (hard for CDCL).
         let z = try Z3Context()
-        let pigeons = 12, holes = 11
+        let pigeons = 12
+        let holes = 11
         let v = (0..<pigeons).map { p in (0..<holes).map { h in z.freshBool("p\(p)h\(h)") } }
         let s = try Z3Solver(z, logic: nil)
         try s.setTimeout(seconds: 0.2)

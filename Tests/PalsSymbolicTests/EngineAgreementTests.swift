@@ -1,10 +1,10 @@
 import Foundation
-import TrustedPals
 import PalsCore
 import PalsExplorer
 import PalsProtocols
 import PalsSymbolic
 import Testing
+import TrustedPals
 
 /// The explicit explorer and the symbolic checker give the same verdict on
 /// every property (holds / violated, witnessed / not-witnessed) of the same
@@ -78,7 +78,9 @@ import Testing
                 }
             }
         }
-        print("FloodSet crash bound: \(cells) symbolic checks in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        print(
+            "FloodSet crash bound: \(cells) symbolic checks in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+        )
     }
 
     /// Under general omission FloodSet violates uniform agreement for every

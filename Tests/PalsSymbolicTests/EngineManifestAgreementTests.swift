@@ -1,8 +1,8 @@
 import Foundation
-import TrustedPals
 import PalsCore
 import PalsProtocols
 import Testing
+import TrustedPals
 
 /// Issue 3: the symbolic and explicit engines give identical verdicts on every
 /// model of `specs/manifest.json` that both can run. Each complete explicit

@@ -114,9 +114,13 @@ import Testing
                             try s.assert(z.or([z.and([a, b]), z.and([z.not(a), z.not(b)])]))
                         }
                         for i in 0..<n { try same(env.faulty[i], fixed.faulty[i]) }
-                        for r in 0...(sp.rounds + 1) { for i in 0..<n { try same(env.crashedBy[r][i], fixed.crashedBy[r][i]) } }
+                        for r in 0...(sp.rounds + 1) {
+                            for i in 0..<n { try same(env.crashedBy[r][i], fixed.crashedBy[r][i]) }
+                        }
                         for r in 0..<sp.rounds {
-                            for i in 0..<n { for j in 0..<n { try same(env.delivered[r][i][j], fixed.delivered[r][i][j]) } }
+                            for i in 0..<n {
+                                for j in 0..<n { try same(env.delivered[r][i][j], fixed.delivered[r][i][j]) }
+                            }
                         }
                         #expect(try s.check() == .sat)
                         let m = try s.model()
@@ -162,9 +166,13 @@ import Testing
                         try s.assert(z.or([z.and([a, b]), z.and([z.not(a), z.not(b)])]))
                     }
                     for i in 0..<n { try same(free.faulty[i], fixed.faulty[i]) }
-                    for r in 0...(rounds + 1) { for i in 0..<n { try same(free.crashedBy[r][i], fixed.crashedBy[r][i]) } }
+                    for r in 0...(rounds + 1) {
+                        for i in 0..<n { try same(free.crashedBy[r][i], fixed.crashedBy[r][i]) }
+                    }
                     for r in 0..<rounds {
-                        for i in 0..<n { for j in 0..<n { try same(free.delivered[r][i][j], fixed.delivered[r][i][j]) } }
+                        for i in 0..<n {
+                            for j in 0..<n { try same(free.delivered[r][i][j], fixed.delivered[r][i][j]) }
+                        }
                     }
                     return s
                 }

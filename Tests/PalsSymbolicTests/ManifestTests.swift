@@ -1,9 +1,9 @@
 import Foundation
-import TrustedPals
 import PalsCore
 import PalsProtocols
 import PalsSymbolic
 import Testing
+import TrustedPals
 
 /// One entry of `specs/manifest.json`: an instance, the engine that checks
 /// it, and the expected outcome with a time budget.
@@ -27,15 +27,21 @@ struct ManifestEntry: CustomStringConvertible {
 
     init(_ j: JSON) throws {
         func field(_ key: String) throws -> JSON {
-            guard let v = j[key] else { throw PalsError(.malformedFile, "manifest entry lacks \"\(key)\": \(j.compact)") }
+            guard let v = j[key] else {
+                throw PalsError(.malformedFile, "manifest entry lacks \"\(key)\": \(j.compact)")
+            }
             return v
         }
         func string(_ key: String) throws -> String {
-            guard let s = try field(key).stringValue else { throw PalsError(.malformedFile, "\"\(key)\" is not a string") }
+            guard let s = try field(key).stringValue else {
+                throw PalsError(.malformedFile, "\"\(key)\" is not a string")
+            }
             return s
         }
         func int(_ key: String) throws -> Int {
-            guard let i = try field(key).intValue else { throw PalsError(.malformedFile, "\"\(key)\" is not an integer") }
+            guard let i = try field(key).intValue else {
+                throw PalsError(.malformedFile, "\"\(key)\" is not an integer")
+            }
             return i
         }
         protocolName = try string("protocol")
@@ -96,7 +102,8 @@ struct ManifestEntry: CustomStringConvertible {
             #expect(r.verdict.rawValue == e.expect, "\(e): \(r.verdict.rawValue)")
             #expect(violated == e.violated, "\(e)")
             #expect(r.seconds <= e.budgetSeconds * 5, "\(e): \(r.seconds) s, budget \(e.budgetSeconds) s")
-            lines.append("\(e): \(r.verdict.rawValue) \(String(format: "%.3f", r.seconds)) s (budget \(e.budgetSeconds) s)")
+            lines.append(
+                "\(e): \(r.verdict.rawValue) \(String(format: "%.3f", r.seconds)) s (budget \(e.budgetSeconds) s)")
         }
         print("manifest, symbolic entries:\n" + lines.joined(separator: "\n"))
     }

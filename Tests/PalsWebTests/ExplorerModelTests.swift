@@ -106,12 +106,14 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct ExplorerFilesTests {
     func folder() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pals-web-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("inner"), withIntermediateDirectories: true)
         return dir
     }
 
     static var readmeFile: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("counterexamples/uic-standard-n4-t2-r3-UniformAgreement.json")
     }
 
@@ -130,7 +132,8 @@ import Testing
         let inside = dir.appendingPathComponent("inner/cx.json")
         try Data(try String(contentsOf: Self.readmeFile, encoding: .utf8).utf8).write(to: inside)
         try FileManager.default.createSymbolicLink(
-            at: dir.appendingPathComponent("inner/escape.json"), withDestinationURL: URL(fileURLWithPath: "/etc/passwd"))
+            at: dir.appendingPathComponent("inner/escape.json"), withDestinationURL: URL(fileURLWithPath: "/etc/passwd")
+        )
         let files = try ExplorerFiles(file: inside.path)
         #expect(try files.open("cx.json")["kind"]?.stringValue == "counterexample")
         for bad in ["../cx.json", "/etc/passwd", "escape.json", "../../../../etc/hostname", "", "inner/../../x"] {

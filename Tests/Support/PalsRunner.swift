@@ -86,7 +86,8 @@ public enum PalsRunner {
 
     /// The repository root (for `counterexamples/` and `specs/`).
     public static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 }
 

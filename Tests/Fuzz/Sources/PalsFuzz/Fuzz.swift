@@ -1,8 +1,8 @@
-import TrustedPals
 import PalsCore
 import PalsModule
 import PalsProtocols
 import PalsRuntime
+import TrustedPals
 
 /// One fixed deployment (n = 4) whose module p1 the fuzzer drives.
 struct Fixture {
@@ -18,11 +18,13 @@ struct Fixture {
         // Fixed keys: the fuzzer's inputs must mean the same thing on every run.
         let keys = (0..<4).map { i in
             try! ModuleKey.parse(
-                #"{"schema":"trustedpals/module-key/v1","id":\#(i),"privateKey":"\#(String(repeating: "0\(i + 1)", count: 32))"}"#)
+                #"{"schema":"trustedpals/module-key/v1","id":\#(i),"privateKey":"\#(String(repeating: "0\(i + 1)", count: 32))"}"#
+            )
         }
         let roster = try! Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil) })
         module = try! SecurityModule(codec: codec, key: keys[1], roster: roster)
-        self.keys = ChannelKeys(secrets: try! PairSecrets(key: keys[1], roster: roster), session: session, instance: codec.instanceName)
+        self.keys = ChannelKeys(
+            secrets: try! PairSecrets(key: keys[1], roster: roster), session: session, instance: codec.instanceName)
         format = FrameFormat(maxMessageBytes: codec.maxMessageBytes)
         var b = session.bytes
         Bytes.append(Int64(7), to: &b)
@@ -76,7 +78,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
 @_silgen_name("LLVMFuzzerRunDriver")
 func runDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32
 

@@ -58,7 +58,8 @@ extension UniformConsensus {
 
     /// **UC-Validity**: a decided value is some process's input.
     public static func validity() -> Property<Self> {
-        Property(name: "UCValidity", kind: .atHorizon, definition: "If a process decides v, v is some process's input.") {
+        Property(name: "UCValidity", kind: .atHorizon, definition: "If a process decides v, v is some process's input.")
+        {
             proto, c in
             let l = proto.logic
             return l.forAll(0..<proto.n) { i in

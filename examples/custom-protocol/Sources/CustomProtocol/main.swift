@@ -23,8 +23,10 @@ for n in 2...5 {
         let proto = UniformConsensus(logic: Concrete(), n: n, t: t)
         var options = ExplorerOptions()
         options.stopAtFirstViolation = true
-        let result = try Explorer(proto, properties: UniformConsensus.properties, inputs: Array(0..<n), options: options)
-            .run()
+        let result = try Explorer(
+            proto, properties: UniformConsensus.properties, inputs: Array(0..<n), options: options
+        )
+        .run()
         let violation = result.verdicts.compactMap(\.violation).first
         if n == 4, t == 2, let violation { example = (proto, violation) }
         report(n: n, t: t, engine: "explicit", result.verdict.rawValue)
@@ -38,7 +40,8 @@ for n in 2...7 {
         var options = SymbolicOptions()
         options.stopAtFirstViolation = true
         let result = try SymbolicChecker(
-            symbolic: UniformConsensus(logic: logic, n: n, t: t), concrete: UniformConsensus(logic: Concrete(), n: n, t: t),
+            symbolic: UniformConsensus(logic: logic, n: n, t: t),
+            concrete: UniformConsensus(logic: Concrete(), n: n, t: t),
             properties: UniformConsensus.properties, concreteProperties: UniformConsensus.properties, options: options
         ).run()
         report(n: n, t: t, engine: "symbolic", result.verdict.rawValue)
@@ -65,14 +68,22 @@ let keys = (0..<4).map { ModuleKey.generate(id: $0) }
 let roster = try Roster(peers: keys.map { Roster.Peer(id: $0.id, publicKey: $0.publicKey, address: nil) })
 let modules = try keys.map { try SecurityModule(codec: model.codec, key: $0, roster: roster) }
 let plan = AdversaryPlan(faulty: ProcessSet([0]), drops: Set((1..<4).map { Link(round: 1, from: 0, to: $0) }))
-let run = try MemoryCluster(model: model, links: modules, session: SessionID(1), inputs: [10, 11, 12, 13], adversary: plan)
-    .run()
+let run = try MemoryCluster(
+    model: model, links: modules, session: SessionID(1), inputs: [10, 11, 12, 13], adversary: plan
+)
+.run()
 let oracle = try Oracle(model: model, roster: roster, keys: keys).check(run)
 print("\nRuntime n=4 t=1, inputs [10, 11, 12, 13], p0 faulty, its round-1 frames dropped:")
 for (i, log) in run.logs.enumerated() {
-    if let d = log?.decision, d.decided { print("  p\(i) decides \(d.value[0])") } else { print("  p\(i) does not decide") }
+    if let d = log?.decision, d.decided {
+        print("  p\(i) decides \(d.value[0])")
+    } else {
+        print("  p\(i) does not decide")
+    }
 }
-print("  oracle: \(oracle.verdict.rawValue)" + (oracle.violations.isEmpty ? ", no property violated" : ", violated: \(oracle.violations.map(\.property))"))
+print(
+    "  oracle: \(oracle.verdict.rawValue)"
+        + (oracle.violations.isEmpty ? ", no property violated" : ", violated: \(oracle.violations.map(\.property))"))
 if !oracle.conforms || !oracle.violations.isEmpty { failures += 1 }
 
 print(failures == 0 ? "\nAll verdicts as expected." : "\n\(failures) unexpected result(s).")
