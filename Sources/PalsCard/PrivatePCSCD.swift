@@ -86,13 +86,15 @@ public final class PrivatePCSCD {
     /// and the reader's port listens.
     public init(port: Int, name: String = "TrustedPals card", directory: String, timeout: Double = 10) throws(PalsError)
     {
-        if let missing = Self.missingPackages() {
+        guard Self.missingPackages() == nil,
+            let pcscd = Self.findExecutable("pcscd", in: ["/usr/sbin", "/usr/bin", "/sbin"]),
+            let unshare = Self.findExecutable("unshare", in: ["/usr/bin", "/bin"])
+        else {
             throw PalsError(
                 .invalidArgument,
-                "a virtual card reader needs \(missing) (Debian: apt-get install pcscd vsmartcard-vpcd)")
+                "a virtual card reader needs \(Self.missingPackages() ?? "pcscd") (Debian: apt-get install pcscd vsmartcard-vpcd)"
+            )
         }
-        let pcscd = Self.findExecutable("pcscd", in: ["/usr/sbin", "/usr/bin", "/sbin"])!
-        let unshare = Self.findExecutable("unshare", in: ["/usr/bin", "/bin"])!
         self.directory = directory
         // A socket path must be short (108 bytes): its folder is in /tmp.
         var template = Array("/tmp/pals-pcscd-XXXXXX".utf8CString)

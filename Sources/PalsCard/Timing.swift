@@ -215,15 +215,14 @@ public enum TimingExperiment {
         // SELECT is not a module command: counting starts after it.
         var seen = (apdus: card.apdus, bytes: card.bytesSent + card.bytesReceived)
         timed.record = { kind, ns in
-            if stats[kind] == nil {
-                stats[kind] = (RunningStats(), RunningStats())
-                order.append(kind)
-            }
+            var pair = stats[kind] ?? (RunningStats(), RunningStats())
+            if stats[kind] == nil { order.append(kind) }
             let now = (apdus: card.apdus, bytes: card.bytesSent + card.bytesReceived)
             let before = traffic[kind] ?? (0, 0)
             traffic[kind] = (before.apdus + now.apdus - seen.apdus, before.bytes + now.bytes - seen.bytes)
             seen = now
-            if currentClass == 0 { stats[kind]!.0.add(ns) } else { stats[kind]!.1.add(ns) }
+            if currentClass == 0 { pair.0.add(ns) } else { pair.1.add(ns) }
+            stats[kind] = pair
         }
         var rng = SplitMix64(seed: seed)
         var left = [sessionsPerClass, sessionsPerClass]
@@ -249,9 +248,9 @@ public enum TimingExperiment {
             session += 1
         }
         let rows = order.map { kind in
-            let (a, b) = stats[kind]!
-            let count = Double(a.count + b.count)
-            let (apdus, bytes) = traffic[kind]!
+            let (a, b) = stats[kind] ?? (RunningStats(), RunningStats())
+            let count = Double(max(1, a.count + b.count))
+            let (apdus, bytes) = traffic[kind] ?? (0, 0)
             return TimingRow(kind: kind, a: a, b: b, apdus: Double(apdus) / count, bytes: Double(bytes) / count)
         }
         return TimingReport(

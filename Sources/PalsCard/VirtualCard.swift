@@ -106,7 +106,10 @@ public final class VirtualCard {
         var out = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
-            let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
+            let n = out.withUnsafeMutableBytes { buffer in
+                guard let base = buffer.baseAddress else { return 0 }
+                return recv(fd, base + got, count - got, 0)
+            }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
             got += n

@@ -312,7 +312,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
                         }
                         continue
                     }
-                    if let path = r.violationPaths[pi], found == nil || path.count < found!.path.count {
+                    if let path = r.violationPaths[pi], path.count < found?.path.count ?? Int.max {
                         found = (r, path, ViolationRank(size: li, length: path.count, position: positions[li][ri]))
                     }
                 }
@@ -371,7 +371,12 @@ final class ResultBox<R>: @unchecked Sendable {
     @inlinable func set(_ i: Int, _ v: R) {
         lock.withLock { slots[i] = v }
     }
-    @inlinable func values() -> [R] { slots.map { $0! } }
+    @inlinable func values() -> [R] {
+        slots.map { slot in
+            guard let slot else { preconditionFailure("Invalid state: a worker left its result unset") }
+            return slot
+        }
+    }
 }
 
 /// A minimal mutex on top of Dispatch (the core avoids Foundation).

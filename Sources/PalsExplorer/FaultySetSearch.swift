@@ -120,7 +120,7 @@ extension Explorer {
                     arrived: false,
                     message: proto.message(states[j] ?? initialStates[j], round: round, to: ProcessID(q)))
             }
-            let own = states[q]!
+            guard let own = states[q] else { preconditionFailure("Invalid state: p\(q) is crashed, not receiving") }
             for mask in droppable(receiver: q, alive: alive, crashing: crashing).subsets {
                 for j in 0..<n { inbox[j].arrived = alive.contains(j) && !mask.contains(j) }
                 if proto.receive(own, round: round, inbox: inbox) == target { return mask }
@@ -334,16 +334,18 @@ extension Explorer {
                         }
                     }
                     if id == MemoTable.missing {
-                        if inbox == nil {
-                            inbox = (0..<n).map { j in
+                        var deliveries =
+                            inbox
+                            ?? (0..<n).map { j in
                                 let sid = current[j]
                                 let sender = sid == crashedID ? stepper.initialStates[j] : localStates[Int(sid) - 1]
                                 return Delivery(
                                     arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
                             }
-                        }
-                        for j in 0..<n { inbox![j].arrived = arrived.contains(j) }
-                        id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: inbox!))
+                        inbox = nil  // `deliveries` is then the only reference: no copy
+                        for j in 0..<n { deliveries[j].arrived = arrived.contains(j) }
+                        id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: deliveries))
+                        inbox = deliveries
                         if memoizable && id <= MemoTable.maxID {
                             keyScratch.withUnsafeBufferPointer {
                                 memo.insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)

@@ -395,7 +395,7 @@ public enum ShardMerge {
             } else {
                 for c in candidates {
                     guard let cand = c[name], cand.rank.size <= limit else { continue }
-                    if chosen == nil || cand.rank < chosen!.rank { chosen = cand }
+                    if chosen.map({ cand.rank < $0.rank }) ?? true { chosen = cand }
                 }
                 status = chosen != nil ? "violated" : complete ? "holds" : "unknown"
             }

@@ -55,12 +55,20 @@ struct ProcessPermutations: Sendable {
     @inlinable
     func compose(_ a: Int, _ b: Int) -> Int {
         let pa = perms[a]
-        return index[perms[b].map { pa[$0] }]!
+        guard let composed = index[perms[b].map { pa[$0] }] else {
+            preconditionFailure("Invalid state: the renamings are not closed under composition")
+        }
+        return composed
     }
 
     /// The index of the inverse of the g-th renaming.
     @inlinable
-    func inverse(_ g: Int) -> Int { index[inverses[g]]! }
+    func inverse(_ g: Int) -> Int {
+        guard let inverse = index[inverses[g]] else {
+            preconditionFailure("Invalid state: the renamings are not closed under inverses")
+        }
+        return inverse
+    }
 
     /// Every ordering of `items`, in lexicographic order of positions (the
     /// identity first).
@@ -90,8 +98,10 @@ struct LocalRenamer<P: RoundProtocol>: @unchecked Sendable where P.L == Concrete
         func make<Q: ProcessSymmetric>(_ q: Q) -> Any {
             let f: (Q.State, [Int]) -> Q.State = { s, π in
                 q.renamed(s, processes: π) { v in
-                    guard let v = v as? Int, let k = inputs.firstIndex(of: v) else { return v }
-                    return inputs[π[k]] as! Q.L.Value
+                    guard let v = v as? Int, let k = inputs.firstIndex(of: v),
+                        let renamed = inputs[π[k]] as? Q.L.Value
+                    else { return v }
+                    return renamed
                 }
             }
             return f
@@ -110,7 +120,8 @@ extension Explorer.FaultySetSearch {
         let slot = Int(id) * groupSize + g
         let known = images[slot]
         if known != unknownImage { return known }
-        let renamed = renamer!.rename(localStates[Int(id) - 1], group!.perms[g])
+        guard let renamer, let group else { preconditionFailure("Invalid state: an image without symmetry") }
+        let renamed = renamer.rename(localStates[Int(id) - 1], group.perms[g])
         let image = intern(renamed)
         images[slot] = image
         return image
@@ -132,8 +143,9 @@ extension Explorer.FaultySetSearch {
                 images.withUnsafeBufferPointer { img in
                     inverseFlat.withUnsafeBufferPointer { inv in
                         ids.withUnsafeBufferPointer { cur in
-                            var best = scratch.baseAddress!
-                            var candidate = scratch.baseAddress! + n
+                            guard let base = scratch.baseAddress else { return 0 }
+                            var best = base
+                            var candidate = base + n
                             for j in 0..<n { best[j] = cur[j] }
                             var bestG = 0
                             for g in 1..<count {
@@ -184,7 +196,8 @@ extension Explorer.FaultySetSearch {
     /// The g-th renaming of a global state.
     @inlinable
     mutating func rename(_ ids: [UInt32], by g: Int) -> [UInt32] {
-        let π = group!.perms[g]
+        guard let group else { return ids }
+        let π = group.perms[g]
         var out = ids
         for p in 0..<n { out[π[p]] = image(ids[p], g) }
         return out
@@ -196,11 +209,10 @@ extension Explorer.FaultySetSearch {
     /// consistently with the states before it, is the next concrete state.
     @inlinable
     mutating func concretize(_ path: [[UInt32]]) -> [[UInt32]] {
-        guard group != nil, let first = path.first else { return path }
+        guard let group, let first = path.first else { return path }
         // The breadth-first search frees each round's memo when done.
         for r in memos.indices where memos[r].slots.isEmpty { memos[r].reset(expected: 1024) }
         let model = explorer.options.faultModel
-        let group = self.group!
         // The search starts at the initial state itself; x_r = σ(c_r).
         let root = initialKey().withUnsafeBufferPointer { unpack($0) }
         precondition(root == first, "Invalid state: the path does not start at the initial state")

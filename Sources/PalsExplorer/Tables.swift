@@ -37,7 +37,9 @@ struct MemoTable {
     @inlinable
     func prefetch(hash: Int) {
         let i = (hash & mask) * words
-        slots.withUnsafeBufferPointer { pals_prefetch($0.baseAddress! + i) }
+        slots.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { pals_prefetch(base + i) }
+        }
     }
 
     /// The memoized id for a key whose value field is zero, or `missing`.

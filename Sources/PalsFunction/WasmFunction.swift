@@ -83,7 +83,9 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
         }
         inspectStatically(bytes, into: &ins)
         guard ins.firstFailure == nil else { return ins }
-        let k = ins.rules.firstIndex { $0.rule == .instantiation }!
+        guard let k = ins.rules.firstIndex(where: { $0.rule == .instantiation }) else {
+            preconditionFailure("Invalid state: the inspection lists no instantiation rule")
+        }
         do {
             let (engine, module) = try compile(bytes, fuel: true, eager: true)
             let store = Store(engine: engine)

@@ -86,7 +86,10 @@ public struct FrameFormat: Sendable, Equatable {
         Bytes.append(UInt16(truncatingIfNeeded: sender), to: &n)
         Bytes.append(UInt16(truncatingIfNeeded: receiver), to: &n)
         n.append(contentsOf: [0, 0, 0, 0])
-        return try! ChaChaPoly.Nonce(data: n)  // 12 bytes: cannot fail
+        guard let nonce = try? ChaChaPoly.Nonce(data: n) else {  // 12 bytes: cannot fail
+            preconditionFailure("Invalid state: a nonce of \(n.count) bytes")
+        }
+        return nonce
     }
 
     /// Seals `message` (at most `maxMessageBytes`) from `sender` to `receiver`.
@@ -100,9 +103,12 @@ public struct FrameFormat: Sendable, Equatable {
         plain.append(contentsOf: message)
         plain.append(contentsOf: repeatElement(0, count: plaintextSize - plain.count))
         let header = Self.header(session: session, round: round, sender: sender, receiver: receiver)
-        let box = try! ChaChaPoly.seal(  // fixed-size nonce and key: cannot fail
-            plain, using: key, nonce: Self.nonce(round: round, sender: sender, receiver: receiver),
-            authenticating: header)
+        // A 256-bit key and a 12-byte nonce: sealing cannot fail.
+        guard
+            let box = try? ChaChaPoly.seal(
+                plain, using: key, nonce: Self.nonce(round: round, sender: sender, receiver: receiver),
+                authenticating: header)
+        else { preconditionFailure("Invalid state: ChaChaPoly refused a \(key.bitCount)-bit key") }
         var frame = header
         frame.reserveCapacity(frameSize)
         frame.append(contentsOf: box.ciphertext)

@@ -15,7 +15,11 @@ public struct ModuleKey: Sendable {
     }
 
     public var privateKey: Curve25519.KeyAgreement.PrivateKey {
-        try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw)  // validated on construction
+        // `raw` came from a key or was validated on construction.
+        guard let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
+            preconditionFailure("Invalid state: a module key of \(raw.count) bytes")
+        }
+        return key
     }
 
     /// A fresh random key.
@@ -271,6 +275,12 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
         return SessionID(g.next())
     }
 
-    public var value: UInt64 { Bytes.read(UInt64.self, from: bytes, at: 0)! }
+    public var value: UInt64 {
+        // `bytes` has exactly 8 bytes (checked by every initializer).
+        guard let value = Bytes.read(UInt64.self, from: bytes, at: 0) else {
+            preconditionFailure("Invalid state: a session id of \(bytes.count) bytes")
+        }
+        return value
+    }
     public var description: String { Bytes.hex(bytes) }
 }

@@ -47,10 +47,13 @@ public final class ModuleClient {
         Bytes.append(Int64(input), to: &data)
         data.append(contentsOf: Array(instance.utf8))
         let r = try call(.begin, data)
-        guard r.count == 6 else { throw ModuleError("BEGIN answered \(r.count) bytes, expected 6") }
-        frameSize = Int(Bytes.read(UInt16.self, from: r, at: 0)!)
-        rounds = Int(Bytes.read(UInt16.self, from: r, at: 2)!)
-        n = Int(Bytes.read(UInt16.self, from: r, at: 4)!)
+        guard r.count == 6, let size = Bytes.read(UInt16.self, from: r, at: 0),
+            let roundCount = Bytes.read(UInt16.self, from: r, at: 2),
+            let processes = Bytes.read(UInt16.self, from: r, at: 4)
+        else { throw ModuleError("BEGIN answered \(r.count) bytes, expected 6") }
+        frameSize = Int(size)
+        rounds = Int(roundCount)
+        n = Int(processes)
         guard frameSize > 0, n > 0 else { throw ModuleError("BEGIN answered frame size \(frameSize), n \(n)") }
         return frameSize
     }
@@ -98,16 +101,18 @@ public final class ModuleClient {
         guard r.count >= 9, (r.count - 9) % 8 == 0, r[0] <= 1 else {
             throw ModuleError("RESULT answered \(r.count) bytes, not decided flag + input + 8-byte values")
         }
-        let input = Int(Bytes.read(Int64.self, from: r, at: 1)!)
-        let values = (0..<((r.count - 9) / 8)).map { k in Int(Bytes.read(Int64.self, from: r, at: 9 + 8 * k)!) }
-        return (Decision(decided: r[0] == 1, value: values), input)
+        let fields = (0..<((r.count - 1) / 8)).compactMap { k in Bytes.read(Int64.self, from: r, at: 1 + 8 * k) }
+        guard let input = fields.first, fields.count == (r.count - 1) / 8 else {
+            throw ModuleError("RESULT answered \(r.count) bytes that do not split into 8-byte values")
+        }
+        return (Decision(decided: r[0] == 1, value: fields.dropFirst().map { Int($0) }), Int(input))
     }
 
     /// Ends the session; returns the input the module ran with, if one was open.
     @discardableResult
     public func abort() throws(ModuleError) -> Int? {
         let r = try call(.abort)
-        guard r.count == 8 else { return nil }
-        return Int(Bytes.read(Int64.self, from: r, at: 0)!)
+        guard r.count == 8, let input = Bytes.read(Int64.self, from: r, at: 0) else { return nil }
+        return Int(input)
     }
 }

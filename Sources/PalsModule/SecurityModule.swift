@@ -115,8 +115,10 @@ public final class SecurityModule<C: ModuleCodec> {
         guard String(decoding: data[16...], as: UTF8.self) == codec.instanceName,
             Array(data[16...]) == Array(codec.instanceName.utf8)
         else { return ResponseAPDU(status: .wrongData) }
-        let session = try! SessionID(bytes: Array(data[0..<8]))  // exactly 8 bytes
-        let hostInput = Int(Bytes.read(Int64.self, from: data, at: 8)!)
+        guard let session = try? SessionID(bytes: Array(data[0..<8])),
+            let input64 = Bytes.read(Int64.self, from: data, at: 8)
+        else { return ResponseAPDU(status: .wrongLength) }
+        let hostInput = Int(input64)
         guard hostInput != Concrete.bottomValue else { return ResponseAPDU(status: .wrongData) }
         // A session is begun at most once, and recorded before it starts.
         do {
@@ -139,8 +141,10 @@ public final class SecurityModule<C: ModuleCodec> {
     }
 
     private func roundOut(_ data: [UInt8]) -> ResponseAPDU {
-        guard data.count == 4 else { return ResponseAPDU(status: .wrongLength) }
-        let round = Int(Bytes.read(UInt32.self, from: data, at: 0)!)
+        guard data.count == 4, let round32 = Bytes.read(UInt32.self, from: data, at: 0) else {
+            return ResponseAPDU(status: .wrongLength)
+        }
+        let round = Int(round32)
         guard case .ready(let done) = phase, round == done + 1, round <= codec.proto.rounds,
             let keys, let state
         else { return ResponseAPDU(status: .conditionsNotSatisfied) }
@@ -159,8 +163,10 @@ public final class SecurityModule<C: ModuleCodec> {
     }
 
     private func roundIn(_ data: [UInt8]) -> ResponseAPDU {
-        guard data.count >= 4 else { return ResponseAPDU(status: .wrongLength) }
-        let round = Int(Bytes.read(UInt32.self, from: data, at: 0)!)
+        guard data.count >= 4, let round32 = Bytes.read(UInt32.self, from: data, at: 0) else {
+            return ResponseAPDU(status: .wrongLength)
+        }
+        let round = Int(round32)
         guard case .sent(let sentRound) = phase, round == sentRound, let keys, let state else {
             return ResponseAPDU(status: .conditionsNotSatisfied)
         }

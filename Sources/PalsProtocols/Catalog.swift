@@ -129,8 +129,32 @@ public enum Catalog {
     /// The fair-exchange instance of `spec` (validated).
     @inlinable
     public static func fairExchange<L: Logic>(_ spec: ModelSpec, logic: L) -> FairExchange<L> {
-        let mode = FairExchange<L>.Mode(rawValue: resolved(spec).variant)!
+        guard let mode = FairExchange<L>.Mode(rawValue: resolved(spec).variant) else {
+            preconditionFailure("Invalid state: fair-exchange mode \(spec.variant) was not validated")
+        }
         return FairExchange(logic: logic, n: spec.n, t: spec.t, mode: mode, M: (spec.rounds ?? defaultM + 1) - 1)
+    }
+
+    /// The UIC variant named by `spec`, over the logic `L`.
+    ///
+    /// - Throws: `invalidArgument` when `spec.variant` names no UIC variant.
+    @inlinable
+    public static func uicVariant<L: Logic>(_ spec: ModelSpec, over _: L.Type) throws(PalsError) -> UIC<L>.Variant {
+        guard let variant = UIC<L>.Variant(rawValue: spec.variant) else {
+            throw PalsError(.invalidArgument, "unknown uic variant \"\(spec.variant)\"")
+        }
+        return variant
+    }
+
+    /// The SMC variant (the function F) named by `spec`, over the logic `L`.
+    ///
+    /// - Throws: `invalidArgument` when `spec.variant` names no registered function.
+    @inlinable
+    public static func smcVariant<L: Logic>(_ spec: ModelSpec, over _: L.Type) throws(PalsError) -> SMC<L>.Variant {
+        guard let variant = SMC<L>.Variant(name: spec.variant) else {
+            throw PalsError(.invalidArgument, "unknown smc function \"\(spec.variant)\"")
+        }
+        return variant
     }
 
     /// Checks `spec` (n, t, rounds, protocol, variant); throws an error that
@@ -186,14 +210,14 @@ public enum Catalog {
         let logic = Concrete()
         switch spec.protocolName {
         case "uic":
-            let variant = UIC<Concrete>.Variant(rawValue: spec.variant)!
+            let variant = try uicVariant(spec, over: Concrete.self)
             let p = UIC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
             return try visitor.visit(p, properties: UIC<Concrete>.properties, describe: UIC<Concrete>.describe)
         case "floodset":
             let p = FloodSet(logic: logic, n: spec.n, t: spec.t, rounds: spec.rounds)
             return try visitor.visit(p, properties: FloodSet<Concrete>.properties, describe: { _ in "" })
         case "smc":
-            let variant = SMC<Concrete>.Variant(name: spec.variant)!
+            let variant = try smcVariant(spec, over: Concrete.self)
             let p = SMC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
             return try visitor.visit(
                 p, properties: SMC<Concrete>.properties(for: variant), describe: UIC<Concrete>.describe)
@@ -228,7 +252,7 @@ extension Catalog {
         switch spec.protocolName {
         case "smc":
             let p = SMC(
-                logic: Concrete(), n: spec.n, t: spec.t, variant: SMC<Concrete>.Variant(name: spec.variant)!,
+                logic: Concrete(), n: spec.n, t: spec.t, variant: try smcVariant(spec, over: Concrete.self),
                 rounds: spec.rounds)
             return try visitor.visit(p, describe: UIC<Concrete>.describe)
         case "fair-exchange":

@@ -65,7 +65,8 @@ public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
 
     public var name: String {
         if let user { return user.name }
-        return kind!.rawValue
+        guard let kind else { preconditionFailure("Invalid state: a function with neither a kind nor a module") }
+        return kind.rawValue
     }
     public var description: String { "\(name) (\(digestHex))" }
 
@@ -77,7 +78,8 @@ public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
 
     /// The canonical definition that the digest covers.
     public var definition: String {
-        guard let kind else { return "\(name): the WebAssembly module \(user!.path) (ABI trustedpals-f/1)" }
+        if let user { return "\(name): the WebAssembly module \(user.path) (ABI trustedpals-f/1)" }
+        guard let kind else { preconditionFailure("Invalid state: a function with neither a kind nor a module") }
         switch kind {
         case .sum:
             return "sum/v1: [Σ_k (D[k] = ⊥ ? 0 : D[k])]"
@@ -133,7 +135,8 @@ public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
     /// sum of all inputs fits.
     @inlinable
     public func apply<L: Logic>(_ l: L, _ d: [L.Value]) -> [L.Value] {
-        guard let kind else { return SMCFunction.applyUser(user!, l, d) }
+        if let user { return SMCFunction.applyUser(user, l, d) }
+        guard let kind else { preconditionFailure("Invalid state: a function with neither a kind nor a module") }
         switch kind {
         case .sum:
             var acc = l.value(0)
@@ -227,8 +230,10 @@ extension SMCFunction {
         guard let ints = d as? [Int] else {
             preconditionFailure("Invalid state: a user's function F is evaluated by the concrete interpretation only")
         }
-        let r = evaluateUser(f, ints)
-        return r as! [L.Value]
+        guard let values = evaluateUser(f, ints) as? [L.Value] else {
+            preconditionFailure("Invalid state: L.Value is Int here")
+        }
+        return values
     }
 
     /// The result vector (`userResultCount` entries) of `f` on `d`.

@@ -51,13 +51,16 @@ public enum APDUStream {
                 let ms = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 let r = poll(&p, 1, ms)
-                if r == 0 { throw ModuleError("the module did not answer within \(timeout!) s") }
+                if r == 0 { throw ModuleError("the module did not answer within \(timeout ?? 0) s") }
                 if r < 0 {
                     if errno == EINTR { continue }
                     throw ModuleError("poll failed: \(String(cString: strerror(errno)))")
                 }
             }
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, count - got) }
+            let n = out.withUnsafeMutableBytes { buffer in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Glibc.read(fd, base + got, count - got)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ModuleError("reading from the module failed: \(String(cString: strerror(errno)))")

@@ -231,17 +231,18 @@ public final class Z3Context {
 
     /// Conjunction with constant folding (true when empty).
     public func and(_ args: [Z3Bool]) -> Z3Bool {
-        var rest: [Z3_ast?] = []
+        var kept: [Z3Term] = []
         var seen = Set<Z3Term>()
         for a in args {
             if let c = a.constant {
                 if !c { return falseTerm }
                 continue
             }
-            if seen.insert(a.term).inserted { rest.append(a.term.raw) }
+            if seen.insert(a.term).inserted { kept.append(a.term) }
         }
-        if rest.isEmpty { return trueTerm }
-        if rest.count == 1 { return Z3Bool(Z3Term(rest[0]!)) }
+        if kept.isEmpty { return trueTerm }
+        if kept.count == 1 { return Z3Bool(kept[0]) }
+        let rest: [Z3_ast?] = kept.map(\.raw)
         return Z3Bool(
             recorded("and", fallback: falseTerm.term) {
                 rest.withUnsafeBufferPointer { Z3_mk_and(raw, UInt32($0.count), $0.baseAddress) }
@@ -250,17 +251,18 @@ public final class Z3Context {
 
     /// Disjunction with constant folding (false when empty).
     public func or(_ args: [Z3Bool]) -> Z3Bool {
-        var rest: [Z3_ast?] = []
+        var kept: [Z3Term] = []
         var seen = Set<Z3Term>()
         for a in args {
             if let c = a.constant {
                 if c { return trueTerm }
                 continue
             }
-            if seen.insert(a.term).inserted { rest.append(a.term.raw) }
+            if seen.insert(a.term).inserted { kept.append(a.term) }
         }
-        if rest.isEmpty { return falseTerm }
-        if rest.count == 1 { return Z3Bool(Z3Term(rest[0]!)) }
+        if kept.isEmpty { return falseTerm }
+        if kept.count == 1 { return Z3Bool(kept[0]) }
+        let rest: [Z3_ast?] = kept.map(\.raw)
         return Z3Bool(
             recorded("or", fallback: falseTerm.term) {
                 rest.withUnsafeBufferPointer { Z3_mk_or(raw, UInt32($0.count), $0.baseAddress) }
@@ -332,18 +334,19 @@ public final class Z3Context {
     /// At least `k` of `bits` are true (a cardinality constraint), with folding.
     public func atLeast(_ k: Int, _ bits: [Z3Bool]) -> Z3Bool {
         var need = k
-        var rest: [Z3_ast?] = []
+        var kept: [Z3Bool] = []
         for b in bits {
             if let c = b.constant {
                 if c { need -= 1 }
             } else {
-                rest.append(b.term.raw)
+                kept.append(b)
             }
         }
         if need <= 0 { return trueTerm }
-        if need > rest.count { return falseTerm }
-        if need == rest.count { return and(rest.map { Z3Bool(Z3Term($0!)) }) }
-        if need == 1 { return or(rest.map { Z3Bool(Z3Term($0!)) }) }
+        if need > kept.count { return falseTerm }
+        if need == kept.count { return and(kept) }
+        if need == 1 { return or(kept) }
+        let rest: [Z3_ast?] = kept.map(\.term.raw)
         return Z3Bool(
             recorded("atleast", fallback: falseTerm.term) {
                 rest.withUnsafeBufferPointer { Z3_mk_atleast(raw, UInt32($0.count), $0.baseAddress, UInt32(need)) }
@@ -353,17 +356,18 @@ public final class Z3Context {
     /// At most `k` of `bits` are true, with folding.
     public func atMost(_ k: Int, _ bits: [Z3Bool]) -> Z3Bool {
         var allow = k
-        var rest: [Z3_ast?] = []
+        var kept: [Z3Bool] = []
         for b in bits {
             if let c = b.constant {
                 if c { allow -= 1 }
             } else {
-                rest.append(b.term.raw)
+                kept.append(b)
             }
         }
         if allow < 0 { return falseTerm }
-        if allow >= rest.count { return trueTerm }
-        if allow == 0 { return and(rest.map { not(Z3Bool(Z3Term($0!))) }) }
+        if allow >= kept.count { return trueTerm }
+        if allow == 0 { return and(kept.map { not($0) }) }
+        let rest: [Z3_ast?] = kept.map(\.term.raw)
         return Z3Bool(
             recorded("atmost", fallback: falseTerm.term) {
                 rest.withUnsafeBufferPointer { Z3_mk_atmost(raw, UInt32($0.count), $0.baseAddress, UInt32(allow)) }

@@ -279,6 +279,8 @@ public struct TestBackendRequest {
             }
             if let model, exhaustive {
                 let inputs = Array(0..<model.proto.n)
+                // swift-format-ignore: ReplaceForEachWithForLoop
+                // (a typed-throwing enumeration that stops when the body returns false, not `Sequence.forEach`)
                 try ExhaustivePatterns(n: model.proto.n, t: model.proto.t, rounds: model.proto.rounds).forEach {
                     p throws(BackendError) in try perform(Case(model: model, inputs: inputs, pattern: p))
                 }
@@ -547,10 +549,12 @@ public struct BackendRequest {
             try Catalog.validate(ModelSpec(protocolName: "uic", variant: v.rawValue, n: n, t: t))
             return (UIC(logic: Concrete(), n: n, t: t, variant: v), UICCoding(n: n))
         }
-        server.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
-            print(line)
-            fflush(nil)
-        }
+        server.serve(
+            readLine: { Swift.readLine(strippingNewline: true) },
+            write: { line in
+                print(line)
+                fflush(nil)
+            })
     }
 }
 

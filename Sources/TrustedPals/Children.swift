@@ -68,7 +68,7 @@ public final class ChildProcesses: @unchecked Sendable {
         environment[Self.lifelineVariable] = "\(Self.lifelineDescriptor)"
         environment.merge(extra) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.keys.sorted().map { strdup("\($0)=\(environment[$0]!)") } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in argv { free(p) }
             for p in envp { free(p) }

@@ -194,7 +194,7 @@ public func reportLines(_ r: OracleReport) -> [String] {
         lines.append(
             "oracle: conforms (every frame and result equals the model's on the realized pattern; \(r.framesChecked) frames opened and compared)"
         )
-    case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement!)")
+    case .disagrees: lines.append("oracle: DISAGREES at \(r.disagreement.map { "\($0)" } ?? "an unrecorded point")")
     case .outsideModel: lines.append("oracle: outside the model")
     }
     let p = r.realized

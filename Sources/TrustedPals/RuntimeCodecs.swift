@@ -35,7 +35,10 @@ public struct UICModuleCodec: ModuleCodec {
         guard b[0] <= 1 else { return nil }
         var view: [Int] = []
         view.reserveCapacity(n)
-        for k in 0..<n { view.append(ValueBytes.read(b[...], at: 1 + 8 * k)!) }
+        for k in 0..<n {
+            guard let value = ValueBytes.read(b[...], at: 1 + 8 * k) else { return nil }
+            view.append(value)
+        }
         let bits = b[(1 + 8 * n)...]
         var trusted: [Bool] = []
         trusted.reserveCapacity(n)
@@ -69,7 +72,7 @@ public func uicRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel
     guard spec.protocolName == "uic" else {
         throw PalsError(.unknownProtocol, "\(spec.protocolName) is not uic")
     }
-    let variant = UIC<Concrete>.Variant(rawValue: spec.variant)!
+    let variant = try Catalog.uicVariant(spec, over: Concrete.self)
     let proto = UIC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
     return RuntimeModel(
         codec: UICModuleCodec(proto), protocolName: "uic", variant: spec.variant, properties: UIC<Concrete>.properties)

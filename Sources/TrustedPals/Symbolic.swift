@@ -97,10 +97,10 @@ public func runSymbolicCheck(
         // `Catalog.validate` has checked the variant name.
         let checker = try SymbolicChecker(
             symbolic: UIC(
-                logic: logic, n: spec.n, t: spec.t, variant: UIC<Symbolic>.Variant(rawValue: spec.variant)!,
+                logic: logic, n: spec.n, t: spec.t, variant: try Catalog.uicVariant(spec, over: Symbolic.self),
                 rounds: spec.rounds),
             concrete: UIC(
-                logic: Concrete(), n: spec.n, t: spec.t, variant: UIC<Concrete>.Variant(rawValue: spec.variant)!,
+                logic: Concrete(), n: spec.n, t: spec.t, variant: try Catalog.uicVariant(spec, over: Concrete.self),
                 rounds: spec.rounds),
             properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
             options: options)
@@ -113,8 +113,8 @@ public func runSymbolicCheck(
             throw PalsError(
                 .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
-        let variant = SMC<Concrete>.Variant(name: spec.variant)!
-        let symbolicVariant = SMC<Symbolic>.Variant(name: spec.variant)!
+        let variant = try Catalog.smcVariant(spec, over: Concrete.self)
+        let symbolicVariant = try Catalog.smcVariant(spec, over: Symbolic.self)
         let checker = try SymbolicChecker(
             symbolic: SMC(logic: logic, n: spec.n, t: spec.t, variant: symbolicVariant, rounds: spec.rounds),
             concrete: SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds),
@@ -140,15 +140,18 @@ public func runSymbolicCheck(
         throw PalsError(.unknownProtocol, "the symbolic engine has no instance of \"\(spec.protocolName)\"")
     }
     let properties = result.verdicts.map { v in
-        SymbolicPropertyReport(
+        var counterexample: CounterexampleFile?
+        if v.status == .violated, let pattern = v.pattern, let after = v.violatedAfterRound,
+            let decisions = v.decisions
+        {
+            counterexample = CounterexampleFile(
+                protocolName: spec.protocolName, variant: spec.variant, n: spec.n, t: spec.t,
+                rounds: result.rounds, faultModel: faultModel, inputs: inputs, pattern: pattern,
+                property: v.name, violatedAfterRound: after, decisions: decisions, engine: "symbolic")
+        }
+        return SymbolicPropertyReport(
             name: v.name, kind: v.kind, status: v.status, reason: v.reason,
-            counterexample: v.status == .violated
-                ? CounterexampleFile(
-                    protocolName: spec.protocolName, variant: spec.variant, n: spec.n, t: spec.t,
-                    rounds: result.rounds, faultModel: faultModel, inputs: inputs, pattern: v.pattern!,
-                    property: v.name, violatedAfterRound: v.violatedAfterRound!, decisions: v.decisions!,
-                    engine: "symbolic")
-                : nil,
+            counterexample: counterexample,
             witness: v.status == .witnessed ? v.pattern : nil,
             solverPattern: v.status == .internalDisagreement ? v.solverPattern : nil,
             seconds: v.seconds, statistics: v.statistics)

@@ -253,10 +253,11 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                     states: result.states, seconds: result.seconds))
         }
         let sample = runs(ProcessSet()).count
+        let domain = values ?? []
         let description =
             spec.protocolName == "fair-exchange"
             ? "ρ = 1…\(M)"
-            : "correct inputs over \((values ?? []).isEmpty ? "{x_i, x_i + 256}" : "{\(values!.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
+            : "correct inputs over \(domain.isEmpty ? "{x_i, x_i + 256}" : "{\(domain.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
         return UnobservabilityReport(
             spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts)
     }
@@ -286,7 +287,7 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
             throw PalsError(
                 .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
         }
-        let variant = SMC<Symbolic>.Variant(name: spec.variant)!
+        let variant = try Catalog.smcVariant(spec, over: Symbolic.self)
         let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
         let bound = largest
         verdict = try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in

@@ -88,11 +88,22 @@ struct ManifestEntry: CustomStringConvertible {
 
 /// Every symbolic entry of `specs/manifest.json` gives its expected verdict
 /// and violated set, within five times its time budget (timings are
-/// printed; the factor absorbs machine noise).
+/// printed; the factor absorbs machine noise). Every "holds" comes with its
+/// witnesses witnessed, and the UIC mutants are listed up to (9,4), so a
+/// vacuous encoding (no runs, or runs that never decide) cannot pass.
 @Suite(.timeLimit(.minutes(10))) struct ManifestTests {
     @Test func symbolicEntries() throws {
         let entries = try ManifestEntry.load(engine: "symbolic")
         #expect(entries.count >= 20, "the manifest should list the symbolic cells of issue 3")
+        for (n, t) in [(7, 3), (9, 4)] {
+            for v in UIC<Concrete>.Variant.allCases where v != .standard {
+                #expect(
+                    entries.contains {
+                        $0.protocolName == "uic" && $0.variant == v.rawValue && $0.n == n && $0.t == t
+                            && $0.expect == "violated"
+                    }, "the manifest should list uic/\(v.rawValue) at (\(n),\(t)) as violated")
+            }
+        }
         var lines: [String] = []
         for e in entries {
             let r = try runSymbolicCheck(
@@ -101,6 +112,16 @@ struct ManifestEntry: CustomStringConvertible {
             let violated = r.properties.filter { $0.status == .violated }.map(\.name).sorted()
             #expect(r.verdict.rawValue == e.expect, "\(e): \(r.verdict.rawValue)")
             #expect(violated == e.violated, "\(e)")
+            // A "holds" is worth something only if the encoding has runs at
+            // all: every witness property (some process decides, some faulty
+            // process halts) must be witnessed at the same n, t.
+            if e.expect == "holds" {
+                let witnesses = r.properties.filter { $0.kind == .sometimes }
+                #expect(!witnesses.isEmpty || e.protocolName != "uic", "\(e): no witness properties")
+                for w in witnesses {
+                    #expect(w.status == .witnessed, "\(e): \(w.name) is \(w.status.rawValue)")
+                }
+            }
             #expect(r.seconds <= e.budgetSeconds * 5, "\(e): \(r.seconds) s, budget \(e.budgetSeconds) s")
             lines.append(
                 "\(e): \(r.verdict.rawValue) \(String(format: "%.3f", r.seconds)) s (budget \(e.budgetSeconds) s)")
