@@ -21,8 +21,11 @@ public final class ChildProcesses: @unchecked Sendable {
 
     /// The environment variable naming the lifeline's descriptor in a child.
     public static let lifelineVariable = "PALS_PARENT_LIFELINE"
+    /// The descriptor number at which a child inherits the lifeline's read end.
     public static let lifelineDescriptor: Int32 = 3
 
+    /// Opens the lifeline pipe; no child runs yet.
+    /// - Throws: `PalsError` when the pipe cannot be created.
     public init() throws(PalsError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
@@ -86,6 +89,7 @@ public final class ChildProcesses: @unchecked Sendable {
         return pids.count - 1
     }
 
+    /// The number of children started so far, running or reaped; indices run 0..<count.
     public var count: Int {
         lock.lock()
         defer { lock.unlock() }
@@ -201,6 +205,8 @@ public final class InterruptCleanup: @unchecked Sendable {
     private var groups: [pid_t] = []
     private var signalled: Int32?
 
+    /// Takes over SIGINT and SIGTERM: each ends `children` and every registered group, and marks the command
+    /// interrupted.
     /// - Parameter exitOnSignal: exit at once after ending the processes
     ///   (for a command blocked on a child's answer) instead of letting the
     ///   command stop through `check`.
@@ -229,6 +235,7 @@ public final class InterruptCleanup: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Whether SIGINT or SIGTERM has arrived.
     public var interrupted: Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -4,9 +4,13 @@ import PalsProtocols
 
 /// Simulates a counterexample's run and writes it as an ITF trace.
 public struct ITFExportVisitor: ConcreteModelVisitor {
+    /// The ITF trace of the counterexample's run.
     public typealias Result = ITFTrace
+    /// The counterexample file whose run is simulated.
     public var counterexample: CounterexampleFile
 
+    /// Simulates the counterexample's run of `proto` under its pattern and returns it as an ITF trace.
+    /// - Throws: `PalsError` when the protocol has no ITF description of its states.
     public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> ITFTrace where P.L == Concrete, P.State: Hashable {
@@ -25,9 +29,14 @@ public struct ITFExportVisitor: ConcreteModelVisitor {
 
 /// The parameters of `pals export` as a value; `run()` performs it.
 public struct ExportRequest {
+    /// The output format; only "itf" (an ITF trace, JSON) is known.
     public var format: String
+    /// The path of the counterexample file to export.
     public var file: String
+    /// The file to write the trace to; nil: standard output.
     public var out: String?
+    /// smc with a user's F: the .wasm module (nil: the path the file records); refused unless its SHA-256 is the
+    /// file's.
     public var function: String?
 
     /// Parameters with the command line's defaults.
@@ -38,6 +47,8 @@ public struct ExportRequest {
         self.function = function
     }
 
+    /// Reads the counterexample, loads a recorded user F, simulates the run and writes it as an ITF trace.
+    /// - Throws: `PalsError` for an unknown format, a malformed or unknown-protocol file, or an unwritable `out`.
     public func run() throws {
         guard format == "itf" else {
             throw PalsError(.invalidArgument, "unknown format \"\(format)\"; known: itf")

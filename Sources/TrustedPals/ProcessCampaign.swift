@@ -8,13 +8,19 @@ import PalsRuntime
 /// SIGKILLs up to t peers at random moments, within t faulty processes in
 /// all, and the oracle checks the run.
 public struct ProcessCampaign {
+    /// The protocol the peers run: uic, smc or fair-exchange.
     public var protocolName: String
+    /// The options naming the instance again for each `pals peer` (`RuntimeInstance.arguments`).
     public var instanceArguments: [String]
+    /// How many runs to make, each with fresh keys, inputs, adversary and kills.
     public var runs: Int
+    /// Seeds the adversaries, inputs, victims and kill moments drawn for the runs.
     public var seed: UInt64
     /// A fixed injected adversary, or nil for a random one per run.
     public var plan: AdversaryPlan?
+    /// Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.
     public var roundTimeout: Int
+    /// Every round lasts at least this long, milliseconds; 0: no minimum.
     public var minRound: Int
     /// Kills happen uniformly within this many milliseconds of a run's start.
     public var killWindow: Int
@@ -23,26 +29,42 @@ public struct ProcessCampaign {
     /// Where each peer's module runs: in-process, process or pcsc.
     public var module = "in-process"
 
+    /// The counts of a campaign over all its runs.
     public struct Result {
+        /// Runs completed.
         public var runs = 0
+        /// Peer processes SIGKILLed, over all runs.
         public var killed = 0
         /// Kills not sent because the peer had already finished.
         public var finishedBeforeKill = 0
         /// Runs in which some correct peer (neither faulty nor killed) did
         /// not decide.
         public var undecided = 0
+        /// Runs in which the oracle disagrees with the model (a frame or a result differs).
         public var disagreements = 0
+        /// Runs the oracle finds outside the model (frames lost between correct peers, more than t misbehaving).
         public var outsideModel = 0
+        /// Runs in which some property is violated.
         public var violations = 0
+        /// Frames lost between correct peers, over all runs.
         public var lostFrames = 0
+        /// Peers that exited abnormally or were ended at a run's limit (killed ones not counted), over all runs.
         public var failedPeers = 0
+        /// Wall-clock seconds of the whole campaign.
         public var seconds = 0.0
+        /// Wall-clock seconds of each run, in run order.
         public var runTimes: [Double] = []
+        /// Files written for failing runs: run traces and counterexample files, for at most five runs.
         public var saved: [String] = []
         /// The first failing runs: run number and what failed.
         public var findings: [String] = []
     }
 
+    /// Makes the runs of `model` one after another, checks each with the oracle and counts what failed; the
+    /// first failing runs are saved with the keys that open them.
+    /// - Parameter progress: called with the number of runs done after each run.
+    /// - Throws: `PalsError` when a peer cannot start or a log is malformed; `ExitStatus` 128 + the signal when
+    ///   interrupted.
     public func run<C: ModuleCodec>(_ model: RuntimeModel<C>, progress: ((Int) -> Void)? = nil) throws -> Result {
         let n = model.n
         var rng = SplitMix64(seed: seed)

@@ -13,7 +13,9 @@ import PalsRuntime
 public struct PeerProcessRun {
     /// A real fault: SIGKILL to a peer's process group at a moment.
     public struct Kill {
+        /// The peer p_i whose process group (or card process, with `card`) gets the signal.
         public var peer: Int
+        /// When, in milliseconds after the peers start (in `Outcome.killed`: when the signal was sent).
         public var afterMilliseconds: Int
         /// With `--module pcsc`: kill the peer's card process instead.
         public var card = false
@@ -24,21 +26,33 @@ public struct PeerProcessRun {
         var action: String { stop ? "stopped (SIGSTOP)" : "killed (SIGKILL)" }
     }
 
+    /// The protocol the peers run: uic, smc or fair-exchange.
     public var protocolName: String
     /// The options naming the instance again (`RuntimeInstanceOptions.arguments`).
     public var instanceArguments: [String]
     /// Folder for the keys, logs and the trace.
     public var dir: String
+    /// The inputs, one per peer.
     public var inputs: [Int]
+    /// The injected adversary that every peer's host applies.
     public var plan: AdversaryPlan
+    /// Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.
     public var roundTimeout: Int
+    /// Every round lasts at least this long, milliseconds; 0: no minimum.
     public var minRound: Int
+    /// Where each peer's module runs: in-process, process, or pcsc (a `pals card` per peer behind a pcscd of its
+    /// own).
     public var module: String
+    /// The real faults to inject, in any order.
     public var kills: [Kill]
 
+    /// What a run left behind: its trace, the keys that open it, and the real faults as they happened.
     public struct Outcome {
+        /// The run trace assembled from the peers' logs (nil for a peer that left none).
         public var trace: RunTrace
+        /// The run's roster: fresh keys and loopback addresses.
         public var roster: Roster
+        /// The module keys, which open the trace's frames for the oracle.
         public var keys: [ModuleKey]
         /// Peers killed, with the moment (ms after the start).
         public var killed: [Kill]
@@ -56,6 +70,9 @@ public struct PeerProcessRun {
         15_000 + rounds * (roundTimeout + minRound)
     }
 
+    /// Generates fresh keys, starts n `pals peer` processes (and their cards) under `children`, injects the
+    /// kills, waits at most `limitMilliseconds` and assembles the trace from the peers' logs.
+    /// - Throws: `PalsError` when a process cannot start or a log is malformed.
     public func run<C: ModuleCodec>(_ model: RuntimeModel<C>, children: ChildProcesses) throws -> Outcome {
         let n = model.n
         let keyDir = (dir as NSString).appendingPathComponent("keys")

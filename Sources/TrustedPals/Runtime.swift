@@ -14,12 +14,19 @@ import PalsRuntime
 
 /// The protocol instance a runtime command runs.
 public struct RuntimeInstance {
+    /// The number of processes p0…p(n-1).
     public var n: Int
+    /// The largest number of faulty processes.
     public var t: Int
+    /// The protocol's variant: for uic "standard" or a mutant, for smc the function, for fair-exchange the mode.
     public var variant: String = "standard"
+    /// smc: the function F, a registry name or a WebAssembly module PATH.wasm; nil: the one `variant` names.
     public var function: String?
+    /// smc with a PATH.wasm function: the fuel of one evaluation of F; nil: the default.
     public var fuel: UInt64?
+    /// fair-exchange: deterministic or fake-rounds; nil: the one `variant` names.
     public var mode: String?
+    /// fair-exchange with fake rounds: p0's module draws ρ from 1…M and the run has M + 1 rounds; nil: the default.
     public var M: Int?
 
     /// Parameters with the command line's defaults.
@@ -36,6 +43,8 @@ public struct RuntimeInstance {
         self.M = M
     }
 
+    /// The model spec of this instance of `protocolName` (a PATH.wasm function is loaded here).
+    /// - Throws: `PalsError` when the options contradict each other or do not apply to the protocol.
     public func spec(_ protocolName: String) throws(PalsError) -> ModelSpec {
         try instanceSpec(
             protocolName, n: n, t: t, variant: variant, function: function, mode: mode, M: M, rounds: nil, fuel: fuel)
@@ -52,12 +61,17 @@ public struct RuntimeInstance {
 
 /// A runtime command written once for every protocol the runtime runs.
 public protocol RuntimeCommandBody {
+    /// Performs the command on the runtime model of its instance.
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws
 }
 
+/// Hands the runtime model that `withRuntimeModel` builds to a command's `execute`.
 public struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
+    /// The command to run on the model.
     public let body: Body
+    /// Dispatches to `body`.
     public init(body: Body) { self.body = body }
+    /// Runs `body.execute` on `model`.
     public func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
 }
 
@@ -81,6 +95,8 @@ public func readAdversary(_ path: String) throws(PalsError) -> AdversaryPlan {
     return AdversaryPlan(pattern: try FailurePattern(json: json, what: path))
 }
 
+/// A module's result in words: its vector with ⊥ for missing entries (F's result for a user's function),
+/// "did not decide", or "no result (crashed)" when nil.
 public func renderDecision(_ d: Decision<Concrete>?) -> String {
     guard let d else { return "no result (crashed)" }
     guard d.decided else { return "did not decide" }
@@ -88,6 +104,7 @@ public func renderDecision(_ d: Decision<Concrete>?) -> String {
     return "decided [" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ", ") + "]"
 }
 
+/// A module's result as JSON, `{"decided":…,"value":[…]}` with null for ⊥; null when the module gave none.
 public func decisionJSON(_ d: Decision<Concrete>?) -> JSON {
     guard let d else { return .null }
     return .object([
@@ -162,6 +179,8 @@ public func exitStatus(_ r: OracleReport) -> Int32 {
     return r.verdict == .outsideModel ? 3 : 0
 }
 
+/// The oracle's report as one JSON object: verdict, disagreement, violations, realized pattern, frames
+/// checked, lost and rejected frames, notes.
 public func reportJSON(_ r: OracleReport) -> JSON {
     .object([
         ("verdict", .string(r.verdict.rawValue)),
@@ -187,6 +206,7 @@ public func reportJSON(_ r: OracleReport) -> JSON {
     ])
 }
 
+/// The oracle's report as lines of text for the terminal, verdict first.
 public func reportLines(_ r: OracleReport) -> [String] {
     var lines: [String] = []
     switch r.verdict {
@@ -239,10 +259,15 @@ public func saveFailure(
 
 /// The parameters of `pals keygen` as a value; `run()` performs it.
 public struct KeygenRequest {
+    /// The number of peers, 1…`ProcessSet.maxProcesses`.
     public var n: Int
+    /// The folder to write the keys and the roster into.
     public var out: String
+    /// The peers' addresses, comma-separated host:port, n of them; nil: 127.0.0.1 from `basePort` on.
     public var addresses: String?
+    /// The first port when `addresses` is nil: p_i listens on `basePort + i`.
     public var basePort: Int = 7400
+    /// Whether existing key files may be overwritten.
     public var force: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -254,6 +279,8 @@ public struct KeygenRequest {
         self.force = force
     }
 
+    /// Writes n module keys (X25519), n host keys (P-256) and roster.json into `out`.
+    /// - Throws: `PalsError` for n out of range, a bad address list, or an existing key file without `force`.
     public func run() throws {
         guard n >= 1 && n <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n = \(n) is out of range: need 1 ≤ n ≤ \(ProcessSet.maxProcesses)")
@@ -282,9 +309,13 @@ public struct KeygenRequest {
 
 /// The parameters of `pals module` as a value; `run()` performs it.
 public struct ModuleRequest: RuntimeCommandBody {
+    /// The protocol the module runs: uic, smc or fair-exchange.
     public var protocolName: String
+    /// The instance the module runs.
     public var instance: RuntimeInstance
+    /// The path of this module's key file.
     public var key: String
+    /// The path of the roster file.
     public var roster: String
 
     /// Parameters with the command line's defaults.
@@ -295,8 +326,12 @@ public struct ModuleRequest: RuntimeCommandBody {
         self.roster = roster
     }
 
+    /// Builds the instance's runtime model and serves the module on it (`execute`).
     public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
+    /// Serves one security module: reads length-prefixed APDUs from standard input and writes each response to
+    /// standard output, until the input ends or the host goes away.
+    /// - Throws: `PalsError` for an unreadable key or roster, or a malformed APDU stream.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
@@ -324,22 +359,41 @@ public struct ModuleRequest: RuntimeCommandBody {
 
 /// The parameters of `pals peer` as a value; `run()` performs it.
 public struct PeerRequest: RuntimeCommandBody {
+    /// The protocol the peer runs: uic, smc or fair-exchange.
     public var protocolName: String
+    /// The instance the peer runs; its n must be the roster's.
     public var instance: RuntimeInstance
+    /// This peer's id i (it runs p_i), 0…n-1.
     public var id: Int
+    /// The path of the roster file (from `pals keygen`).
     public var roster: String
+    /// The path of this peer's module key; nil: key-<id>.json beside the roster.
     public var key: String?
+    /// The address to listen on, host:port; nil: the roster's address for `id`.
     public var listen: String?
+    /// The module's input value; `Concrete.bottomValue` (⊥) is refused.
     public var input: Int
+    /// The session id, 16 hex digits, fresh per instance and the same for every peer of it.
     public var session: String
+    /// Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.
     public var roundTimeout: Int = 1000
+    /// Without `startAt`: how long the peers have to connect before T0, milliseconds; with `module` pcsc also
+    /// how long to wait for a card in the reader.
     public var connectTimeout: Int = 5000
+    /// T0, when round 1 starts, in milliseconds since the Unix epoch (the same for every peer); nil: the first
+    /// multiple of 10 s at least `connectTimeout` from now.
     public var startAt: Int64?
+    /// The path of this host's TLS key; nil: host-key-<id>.json beside the roster.
     public var hostKey: String?
+    /// Every round lasts at least this long, milliseconds, below `roundTimeout`; 0: no minimum.
     public var minRound: Int = 0
+    /// A failure pattern, counterexample or run trace whose adversary this host applies; nil: none.
     public var adversary: String?
+    /// Where to write this peer's log after every round (for `pals oracle`); nil: no log.
     public var log: String?
+    /// Where this peer's security module runs.
     public var module: ModulePlacement = .inProcess
+    /// Whether to print one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -368,8 +422,13 @@ public struct PeerRequest: RuntimeCommandBody {
         self.json = json
     }
 
+    /// Builds the instance's runtime model and runs the peer on it (`execute`).
     public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
+    /// Runs this peer for one instance: connects to the others over mutual TLS, runs every round on the schedule,
+    /// writes the log and prints the module's result.
+    /// - Throws: `PalsError` for bad input; `ExitStatus(3)` when the module failed or refused, or gave no result
+    ///   without being crashed by the adversary.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         // Started by `pals cluster` or a process campaign: never outlive it.
         ChildProcesses.watchParent()
@@ -498,21 +557,33 @@ public func writeLog(_ log: PeerLog, notes: [String], to path: String) {
 
 /// The parameters of `pals cluster` as a value; `run()` performs it.
 public struct ClusterRequest: RuntimeCommandBody {
+    /// The protocol the cluster runs: uic, smc or fair-exchange.
     public var protocolName: String
+    /// The instance every peer runs.
     public var instance: RuntimeInstance
+    /// The inputs, comma-separated, one per process; nil: the model's default inputs.
     public var inputs: String?
+    /// "none", "random" (drawn with `seed`), or the path of a failure pattern, counterexample or run trace.
     public var adversary: String = "none"
+    /// The seed of the random adversary.
     public var seed: UInt64 = 1
+    /// Round length Δ in milliseconds: round r closes at the latest at T0 + rΔ.
     public var roundTimeout: Int = 1000
+    /// Every round lasts at least this long, milliseconds, below `roundTimeout`; 0: no minimum.
     public var minRound: Int = 0
+    /// Where each peer's module runs; pcsc: a `pals card` per peer behind a pcscd of the cluster's own.
     public var module: ModulePlacement = .inProcess
+    /// The folder for keys, logs, the trace and a failing run's files; nil: a temporary folder, removed at the end.
     public var out: String?
+    /// The peer whose process is SIGKILLed during the run; nil: none.
     public var kill: Int?
+    /// With `kill`: when, in milliseconds after the peers start, at most the run's limit; nil: 150.
     public var killAfter: Int?
     /// With `kill` and `module` pcsc: kill the peer's card process instead of the peer.
     public var killCard: Bool = false
     /// With `killCard`: stop the card process (SIGSTOP) instead of killing it.
     public var stopCard: Bool = false
+    /// Whether to print one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -538,8 +609,13 @@ public struct ClusterRequest: RuntimeCommandBody {
         self.json = json
     }
 
+    /// Builds the instance's runtime model and runs the cluster on it (`execute`).
     public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
+    /// Starts n `pals peer` processes on loopback, runs one instance, checks its trace with the oracle and prints
+    /// the results and the verdict.
+    /// - Throws: `PalsError` for bad input; `ExitStatus` 1 for a disagreement or a violated property, 3 when a
+    ///   peer failed or the run left the model, 128 + the signal when interrupted.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let n = model.n
         let inputList =
@@ -712,18 +788,30 @@ public func freePorts(_ count: Int) throws(PalsError) -> [Int] {
 
 /// The parameters of `pals campaign` as a value; `run()` performs it.
 public struct CampaignRequest: RuntimeCommandBody {
+    /// The protocol the campaign runs: uic, smc or fair-exchange.
     public var protocolName: String
+    /// The instance of every run.
     public var instance: RuntimeInstance
+    /// The number of runs: 1…10000000, at most 100000 with the process transport.
     public var runs: Int = 1000
+    /// The seed of the random adversaries and inputs.
     public var seed: UInt64 = 1
+    /// How each run is carried out: in memory, over loopback TCP, or by `pals peer` processes.
     public var transport: CampaignTransport = .memory
+    /// Process transport: kills fall uniformly within this many milliseconds of a run's start, 0…60000; nil: 300.
     public var killWindow: Int?
+    /// Process transport: every round lasts at least this long, milliseconds, 0…60000; nil: 0.
     public var minRound: Int?
+    /// "random" (a random adversary per run), "none", or the path of a failure pattern or counterexample used
+    /// in every run.
     public var adversary: String = "random"
+    /// Round length Δ in milliseconds (tcp and process transports).
     public var roundTimeout: Int = 2000
     /// The folder for failing runs; nil: a fresh scratch folder, made only when a run fails.
     public var out: String?
+    /// Whether to print one JSON object instead of text.
     public var json: Bool = false
+    /// A file for a self-contained HTML report (memory and tcp transports); nil: none.
     public var html: String?
     /// Transport process: where each peer's module runs (default in-process).
     public var module: ModulePlacement?
@@ -750,8 +838,13 @@ public struct CampaignRequest: RuntimeCommandBody {
         self.module = module
     }
 
+    /// Builds the instance's runtime model and runs the campaign on it (`execute`).
     public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
 
+    /// Makes the runs, each checked by the oracle, saves the failing ones with their keys and prints the counts
+    /// (fair-exchange: with the exact worst-case unfairness beside the measured rate).
+    /// - Throws: `PalsError` for bad input; `ExitStatus(1)` when some run violates a property, disagrees with the
+    ///   model or leaves it.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs >= 1 && runs <= 10_000_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)")
@@ -921,6 +1014,10 @@ extension CampaignRequest {
         }
     }
 
+    /// The campaign over `pals peer` processes (`ProcessCampaign`): checks its options, makes the runs with real
+    /// kills and prints the counts and findings.
+    /// - Throws: `PalsError` for bad input; `ExitStatus(1)` when a correct peer did not decide or a run failed
+    ///   the oracle.
     public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         guard runs <= 100_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)")
@@ -987,10 +1084,16 @@ extension CampaignRequest {
 
 /// The parameters of `pals oracle` as a value; `run()` performs it.
 public struct OracleRequest: RuntimeCommandBody {
+    /// The path of the run trace (trustedpals/run/v1), e.g. OUT/trace.json of `pals cluster`.
     public var trace: String
+    /// The folder with roster.json and key-<i>.json; nil: keys/ beside the trace.
     public var keys: String?
+    /// The folder for a counterexample file when a property is violated; nil: none is written.
     public var out: String?
+    /// Whether to print one JSON object instead of text.
     public var json: Bool = false
+    /// smc with a user's F: the .wasm module (nil: the path the trace records); refused unless its SHA-256 is the
+    /// trace's.
     public var function: String?
 
     /// Parameters with the command line's defaults.
@@ -1002,6 +1105,7 @@ public struct OracleRequest: RuntimeCommandBody {
         self.function = function
     }
 
+    /// Reads the trace, loads a recorded user F and checks the run on the trace's runtime model (`execute`).
     public func run() throws {
         let run = try RunTrace.parse(try readText(trace))
         try loadRecordedFunction(
@@ -1011,6 +1115,10 @@ public struct OracleRequest: RuntimeCommandBody {
             RuntimeDispatch(body: self))
     }
 
+    /// Replays the trace through the model with the keys that open its frames, prints the verdict and, with
+    /// `out`, saves a counterexample file for a violated property.
+    /// - Throws: `PalsError` for unreadable or mismatched files; `ExitStatus` 1 for a disagreement or a violated
+    ///   property, 3 for a run outside the model.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let run = try RunTrace.parse(try readText(trace))
         let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
@@ -1052,6 +1160,7 @@ public enum ModulePlacement: RawRepresentable, Sendable, Equatable {
     /// The command line's spellings.
     public static let spellings = ["in-process", "process", "pcsc", "pcsc:READER"]
 
+    /// The placement a command-line spelling names (see `spellings`); nil for any other string.
     public init?(rawValue: String) {
         switch rawValue {
         case "in-process": self = .inProcess
@@ -1062,6 +1171,7 @@ public enum ModulePlacement: RawRepresentable, Sendable, Equatable {
         }
     }
 
+    /// The command-line spelling: in-process, process, pcsc or pcsc:READER.
     public var rawValue: String {
         switch self {
         case .inProcess: "in-process"

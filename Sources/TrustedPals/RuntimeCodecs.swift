@@ -7,17 +7,22 @@ import PalsRuntime
 /// (n values of 8 bytes, ⊥ = Int64.min), the trusted set (n bits, packed,
 /// unused bits zero).
 public struct UICModuleCodec: ModuleCodec {
+    /// The UIC instance whose messages are encoded.
     public let proto: UIC<Concrete>
 
+    /// The codec of `proto`'s messages.
     public init(_ proto: UIC<Concrete>) { self.proto = proto }
 
+    /// "uic/VARIANT n=… t=… rounds=…", bound into every session.
     public var instanceName: String {
         "uic/\(proto.variant.rawValue) n=\(proto.n) t=\(proto.t) rounds=\(proto.rounds)"
     }
 
     private var bitBytes: Int { (proto.n + 7) / 8 }
+    /// The size of every message: 1 + 8n + ⌈n/8⌉ bytes.
     public var maxMessageBytes: Int { 1 + 8 * proto.n + bitBytes }
 
+    /// The bytes of `m`: the silent flag, the view, the packed trusted set.
     public func encode(_ m: UIC<Concrete>.Message) -> [UInt8] {
         var out: [UInt8] = [m.silent ? 1 : 0]
         out.reserveCapacity(maxMessageBytes)
@@ -28,6 +33,8 @@ public struct UICModuleCodec: ModuleCodec {
         return out
     }
 
+    /// Reads a message of exactly `maxMessageBytes`; nil for another size, a silent byte above 1 or a set unused
+    /// bit.
     public func decode(_ bytes: ArraySlice<UInt8>) -> UIC<Concrete>.Message? {
         let n = proto.n
         guard bytes.count == maxMessageBytes else { return nil }
@@ -48,6 +55,7 @@ public struct UICModuleCodec: ModuleCodec {
         return UIC<Concrete>.Message(view: view, trusted: trusted, silent: b[0] == 1)
     }
 
+    /// "silent", or the view (⊥ for missing values) and the trusted processes.
     public func describe(_ m: UIC<Concrete>.Message) -> String {
         if m.silent { return "silent" }
         let view = m.view.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",")
@@ -59,7 +67,9 @@ public struct UICModuleCodec: ModuleCodec {
 /// Receives a runtime model of whatever codec type; lets a command be written
 /// once, generically, for every protocol the runtime runs.
 public protocol RuntimeModelVisitor {
+    /// What the visit returns.
     associatedtype Result
+    /// Receives the runtime model of the instance.
     func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> Result
 }
 
@@ -157,22 +167,29 @@ public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visito
 /// different functions derive different keys and never accept each other's
 /// frames; BEGIN is refused when the host names another instance.
 public struct SMCModuleCodec: ModuleCodec {
+    /// The SMC instance whose messages are encoded.
     public let proto: SMC<Concrete>
     private let uic: UICModuleCodec
 
+    /// The codec of `proto`'s messages, which are those of its UIC.
     public init(_ proto: SMC<Concrete>) {
         self.proto = proto
         self.uic = UICModuleCodec(proto.uic)
     }
 
+    /// "smc/F#DIGEST n=… t=… rounds=…": modules given different functions share no session.
     public var instanceName: String {
         let f = proto.functions[0]
         return "smc/\(f.name)#\(f.digestHex) n=\(proto.n) t=\(proto.t) rounds=\(proto.rounds)"
     }
 
+    /// The size of every message, UIC's.
     public var maxMessageBytes: Int { uic.maxMessageBytes }
+    /// UIC's encoding of `m`.
     public func encode(_ m: SMC<Concrete>.Message) -> [UInt8] { uic.encode(m) }
+    /// UIC's decoding of `bytes`.
     public func decode(_ bytes: ArraySlice<UInt8>) -> SMC<Concrete>.Message? { uic.decode(bytes) }
+    /// UIC's description of `m`.
     public func describe(_ m: SMC<Concrete>.Message) -> String { uic.describe(m) }
 }
 
@@ -181,20 +198,25 @@ public struct SMCModuleCodec: ModuleCodec {
 /// fake-rounds mode p0's module draws ρ uniformly from {1…M} itself (the
 /// host's input carries only the item and descriptions).
 public struct FairExchangeModuleCodec: ModuleCodec {
+    /// The fair-exchange instance whose messages are encoded.
     public let proto: FairExchange<Concrete>
     private let uic: UICModuleCodec
 
+    /// The codec of `proto`'s messages.
     public init(_ proto: FairExchange<Concrete>) {
         self.proto = proto
         self.uic = UICModuleCodec(proto.uic)
     }
 
+    /// "fair-exchange/MODE[ M=…] n=… t=… rounds=…", bound into every session.
     public var instanceName: String {
         "fair-exchange/\(proto.mode.rawValue)\(proto.mode == .deterministic ? "" : " M=\(proto.M)") n=\(proto.n) t=\(proto.t) rounds=\(proto.rounds)"
     }
 
+    /// The size of every message: 17 bytes before UIC's message.
     public var maxMessageBytes: Int { 17 + uic.maxMessageBytes }
 
+    /// The bytes of `m`: item, ρ, the abort flag, then UIC's encoding of the votes.
     public func encode(_ m: FairExchange<Concrete>.Message) -> [UInt8] {
         var out: [UInt8] = []
         ValueBytes.append(m.item, to: &out)
@@ -203,6 +225,8 @@ public struct FairExchangeModuleCodec: ModuleCodec {
         return out + uic.encode(m.uic)
     }
 
+    /// Reads a message of exactly `maxMessageBytes`; nil for another size, an abort byte above 1 or a malformed
+    /// UIC part.
     public func decode(_ bytes: ArraySlice<UInt8>) -> FairExchange<Concrete>.Message? {
         guard bytes.count == maxMessageBytes, let item = ValueBytes.read(bytes, at: 0),
             let rho = ValueBytes.read(bytes, at: 8)
@@ -212,11 +236,14 @@ public struct FairExchangeModuleCodec: ModuleCodec {
         return FairExchange<Concrete>.Message(item: item, rho: rho, abort: flag == 1, uic: u)
     }
 
+    /// The item and ρ (⊥ for missing values), abort or ok, and the UIC message.
     public func describe(_ m: FairExchange<Concrete>.Message) -> String {
         func v(_ x: Int) -> String { x == Concrete.bottomValue ? "⊥" : String(x) }
         return "(item \(v(m.item)), ρ \(v(m.rho)), \(m.abort ? "abort" : "ok"), uic \(uic.describe(m.uic)))"
     }
 
+    /// In the fake-rounds modes p0's module puts a ρ drawn uniformly from 1…M into its host's input; every other
+    /// module runs with its host's input.
     public func moduleInput(_ hostInput: Int, process: Int, random: () -> UInt64) -> Int {
         guard process == 0, proto.mode != .deterministic else { return hostInput }
         let shift = FairExchange<Concrete>.fieldBits * (proto.n + 1)

@@ -7,27 +7,44 @@ import PalsZ3
 
 /// Two runs under one failure pattern that a faulty host tells apart.
 public struct InterferenceCounterexample {
+    /// The instance checked.
     public var spec: ModelSpec
+    /// The instance's number of rounds.
     public var rounds: Int
+    /// The property violated: Unobservability or SMCPrivacy ("replay" when re-simulated from a file).
     public var property: String
+    /// The engine that found it: explicit-product, symbolic, or simulate for a replay.
     public var engine: String
+    /// The failure pattern both runs share.
     public var pattern: FailurePattern
+    /// The inputs of run A, one per process.
     public var inputsA: [Int]
+    /// The inputs of run B, one per process.
     public var inputsB: [Int]
+    /// The faulty host that tells the runs apart.
     public var host: Int
+    /// The first round in which its observations differ.
     public var round: Int
+    /// What the host observes in that round of run A.
     public var observationA: String
+    /// What the host observes in that round of run B.
     public var observationB: String
+    /// A diagram of run A (states, frames, results) for the text report.
     public var diagramA: String
+    /// A diagram of run B (states, frames, results) for the text report.
     public var diagramB: String
+    /// Where the file was written; nil until it is.
     public var path: String?
 
+    /// The schema identifier written in every noninterference counterexample file.
     public static let schemaID = "trustedpals/noninterference/v1"
 
+    /// The file's name: protocol, variant, n, t, rounds, property, and "-symbolic" for the symbolic engine.
     public var fileName: String {
         "\(spec.protocolName)-\(spec.variant)-n\(spec.n)-t\(spec.t)-r\(rounds)-\(property)\(engine == "symbolic" ? "-symbolic" : "").json"
     }
 
+    /// The file's contents: the instance, the pattern, both runs' inputs and the differing observations.
     public var json: JSON {
         .object([
             ("schema", .string(Self.schemaID)),
@@ -59,6 +76,8 @@ public struct InterferenceCounterexample {
         ])
     }
 
+    /// The violation for the terminal: the pattern, both runs' inputs, the differing observations, then both
+    /// diagrams.
     public var text: String {
         var s = "\(property) violated: faulty \(pattern.faulty)"
         let drops = pattern.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
@@ -113,6 +132,7 @@ public func silentLinks<P: Observable>(_ proto: P, _ trace: Trace<P>) -> (Int, I
     { r, i, j in !proto.sends(trace.states[r - 1][i], round: r, to: ProcessID(j)) }
 }
 
+/// A result as "[v0,…]" with ⊥ for missing values, or "none" when the module did not decide.
 public func resultText(_ d: Decision<Concrete>) -> String {
     d.decided
         ? "[" + d.value.map { $0 == Concrete.bottomValue ? "⊥" : String($0) }.joined(separator: ",") + "]" : "none"
@@ -120,20 +140,31 @@ public func resultText(_ d: Decision<Concrete>) -> String {
 
 /// One noninterference property's outcome.
 public struct InterferenceVerdict {
+    /// The property: Unobservability or SMCPrivacy.
     public var name: String
     /// holds / violated / unknown
     public var status: String
+    /// Why the verdict is unknown (the solver's reason); nil otherwise.
     public var reason: String?
+    /// The two runs a faulty host tells apart, when violated.
     public var counterexample: InterferenceCounterexample?
+    /// Product states the explicit engine explored; nil for the symbolic engine.
     public var states: Int?
+    /// Wall-clock seconds the check took.
     public var seconds: Double
 }
 
+/// The outcome of `pals unobservability` on one instance: one verdict per property.
 public struct UnobservabilityReport {
+    /// The instance checked.
     public var spec: ModelSpec
+    /// The engine used: explicit or symbolic.
     public var engine: String
+    /// The instance's number of rounds.
     public var rounds: Int
+    /// Which runs are compared under each faulty set, in words (e.g. "ρ = 1…4").
     public var runsPerFaultySet: String
+    /// One verdict per property checked (smc with the explicit engine: Unobservability and SMCPrivacy).
     public var verdicts: [InterferenceVerdict]
 }
 
@@ -163,11 +194,18 @@ public func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Send
 /// violation (with `privacy`: two runs in different classes whose correct
 /// processes return the same results).
 public struct InterferenceVisitor: ObservableModelVisitor {
+    /// The report over every property checked.
     public typealias Result = UnobservabilityReport
+    /// The instance checked.
     public var spec: ModelSpec
+    /// smc: the values each correct process's input ranges over; nil: x_i and x_i + 256.
     public var values: [Int]?
+    /// Worker threads of the product explorer.
     public var threads: Int
 
+    /// Explores the family of runs together under every pattern, for each property, and turns a violation into
+    /// two runs replayed by `simulate`.
+    /// - Throws: `InternalError` when the exploration and `simulate` disagree.
     public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> UnobservabilityReport where P.L == Concrete, P.State: Hashable {
@@ -359,13 +397,22 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
 
 /// The parameters of `pals unobservability` as a value; `run()` performs it.
 public struct UnobservabilityRequest {
+    /// The protocol to check, smc or fair-exchange; nil only with `replay`.
     public var protocolName: String?
+    /// The number of processes; nil only with `replay`.
     public var n: Int?
+    /// The largest number of faulty processes; nil only with `replay`.
     public var t: Int?
+    /// The model options: variant, function, rounds, engine and its limits, JSON output.
     public var model: ModelParameters
+    /// smc: the values each correct process's input ranges over, comma-separated, at least two distinct; nil:
+    /// x_i and x_i + 256.
     public var values: String?
+    /// The folder for counterexample files (written under OUT/noninterference/).
     public var out: String = "counterexamples"
+    /// A noninterference counterexample file to re-simulate instead of checking; nil: check.
     public var replay: String?
+    /// A file for a self-contained HTML report; nil: none.
     public var html: String?
 
     /// Parameters with the command line's defaults.
@@ -383,6 +430,9 @@ public struct UnobservabilityRequest {
         self.html = html
     }
 
+    /// Checks Unobservability (and SMCPrivacy for smc) with the chosen engine, writes the counterexample files
+    /// and prints the report; with `replay`, re-simulates that file instead.
+    /// - Throws: `PalsError` for bad input; `ExitStatus` 1 when violated, 3 when unknown.
     public func run() throws {
         try checkWritable(html)
         if let replay { return try replayFile(replay) }
@@ -518,6 +568,8 @@ public struct UnobservabilityRequest {
     }
 }
 
+/// The report as one JSON object: the overall verdict, the instance, the engine, the runs compared and each
+/// property's outcome.
 public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
     let violated = r.verdicts.contains { $0.status == "violated" }
     let unknown = r.verdicts.contains { $0.status == "unknown" }
@@ -549,6 +601,7 @@ public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
     ])
 }
 
+/// The report for the terminal: one line per property, the overall verdict, then the first counterexample.
 public func unobservabilityText(_ r: UnobservabilityReport) -> String {
     var s = "\(r.spec) — unobservability, \(r.engine) engine, \(r.rounds) round(s); runs: \(r.runsPerFaultySet)\n"
     let width = r.verdicts.map(\.name.count).max() ?? 0
