@@ -10,11 +10,15 @@ import PalsProtocols
 /// each. A halted process sends `silent: true` with an all-null view and an
 /// all-false trusted set (its cleared state).
 public struct UICCoding: MessageCoding {
+    /// The protocol whose messages this encodes: UIC over concrete values.
     public typealias P = UIC<Concrete>
+    /// The number of processes: every view and trusted set has n entries.
     public let n: Int
 
+    /// The encoding of UIC's messages among n processes.
     public init(n: Int) { self.n = n }
 
+    /// A message as `{"view":…,"trusted":…,"silent":…}`, ⊥ entries as null.
     public func encode(_ m: UIC<Concrete>.Message) -> JSON {
         .object([
             ("view", .array(m.view.map { $0 == Concrete.bottomValue ? .null : .int($0) })),
@@ -23,6 +27,11 @@ public struct UICCoding: MessageCoding {
         ])
     }
 
+    /// Reads a message in the reference encoding; ⊥ is null, and an integer
+    /// equal to ⊥'s concrete value is refused.
+    ///
+    /// - Throws: `PalsError` saying which field is missing or has the wrong
+    ///   length or type.
     public func decode(_ json: JSON) throws(PalsError) -> UIC<Concrete>.Message {
         guard let view = json["view"]?.arrayValue, view.count == n else {
             throw PalsError(.invalidArgument, "a uic message needs an array \"view\" of n = \(n) entries")
@@ -152,19 +161,38 @@ public func backendErrorJSON(_ e: BackendError) -> JSON {
 
 /// The parameters of `pals testbackend` as a value; `run()` performs it.
 public struct TestBackendRequest {
+    /// The protocol the backend is tested for; only "uic" has a reference
+    /// encoding.
     public var protocolName: String
+    /// The backend command, run with `/bin/sh -c`.
     public var cmd: String
+    /// The number of processes; nil with `replay` (each file gives its own).
     public var n: Int?
+    /// The largest number of faulty processes; nil with `replay`.
     public var t: Int?
+    /// The number of random runs; nil: 100 when no other mode is given.
     public var runs: Int?
+    /// The seed of the random runs: the same seed gives the same runs.
     public var seed: UInt64 = 1
+    /// Whether every admissible failure pattern is run (inputs 0, 1, …, n−1)
+    /// instead of random runs.
     public var exhaustive: Bool = false
+    /// The most failure patterns `exhaustive` will run; more is refused.
     public var maxPatterns: Int = 200_000
+    /// A counterexample file, or a folder whose `*.json` files are re-run
+    /// against the backend; nil: none.
     public var replay: String?
+    /// Whether every message is compared with the reference encoding too, not
+    /// only the decisions.
     public var strict: Bool = false
+    /// Seconds to wait for each reply of the backend, in (0, 3600].
     public var timeout: Double = 5
+    /// Whether the runs go on after the first failing run (every failure is
+    /// counted; only the first is shrunk and written).
     public var keepGoing: Bool = false
+    /// Whether the report is printed as one JSON object instead of text.
     public var json: Bool = false
+    /// The path of the HTML report; nil: none.
     public var html: String?
     /// The folder for shrunk counterexamples; nil: a fresh scratch folder, made only when a run fails.
     public var out: String?
@@ -194,8 +222,12 @@ public struct TestBackendRequest {
 
     /// One run to perform.
     public struct Case {
+        /// The reference model the run is judged against: the protocol, its
+        /// encoding and the properties checked on decisions.
         public var model: BackendModel<UICCoding>
+        /// The inputs of p0 … p(n−1).
         public var inputs: [Int]
+        /// The failure pattern the oracle enforces on the backend's messages.
         public var pattern: FailurePattern
         /// The file it came from (--replay).
         public var file: String?
@@ -203,12 +235,17 @@ public struct TestBackendRequest {
 
     /// Statistics of what was run.
     public struct Stats {
+        /// The number of runs performed.
         public var runs = 0
         /// Failing runs (more than one only with --keep-going).
         public var failures = 0
+        /// The distinct failure patterns run.
         public var distinct = Set<FailurePattern>()
+        /// The number of distinct patterns by size of their faulty set (index k:
+        /// patterns with k faulty processes).
         public var byFaulty: [Int] = []
 
+        /// Counts a run under `p`, and `p` once among the distinct patterns.
         public mutating func record(_ p: FailurePattern) {
             runs += 1
             if distinct.insert(p).inserted {
@@ -218,6 +255,13 @@ public struct TestBackendRequest {
         }
     }
 
+    /// Runs the backend on random runs, every pattern or replayed files,
+    /// shrinks the first failing run against the backend, writes it as a
+    /// counterexample file and prints the report.
+    ///
+    /// - Throws: `PalsError` for bad options or files (before the backend
+    ///   starts); `ExitStatus(1)` when a run failed, `ExitStatus(3)` when the
+    ///   backend misbehaved.
     public func run() throws {
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫")
@@ -465,6 +509,9 @@ public struct TestBackendRequest {
         return cases
     }
 
+    /// Prints the outcome of a test (JSON or text): the verdict, runs and
+    /// distinct patterns, the first failure and the counterexample files, and
+    /// the backend's error on standard error.
     public func printReport(
         mode: String, backendName: String, stats: Stats, planned: Int, failure: (BackendRunReport, String)?,
         written: [String], error: BackendError?, seconds: Double
@@ -522,7 +569,9 @@ public struct TestBackendRequest {
 
 /// The parameters of `pals backend` as a value; `run()` performs it.
 public struct BackendRequest {
+    /// The protocol served; only "uic" has a reference encoding.
     public var protocolName: String = "uic"
+    /// The variant of UIC served: "standard" or one of its mutants.
     public var variant: String = "standard"
 
     /// Parameters with the command line's defaults.
@@ -531,6 +580,10 @@ public struct BackendRequest {
         self.variant = variant
     }
 
+    /// Serves the protocol as a backend on standard input and output, one JSON
+    /// request and one reply per line, until the input ends.
+    ///
+    /// - Throws: `PalsError` for an unknown protocol or variant.
     public func run() throws {
         guard protocolName == "uic" else {
             throw PalsError(

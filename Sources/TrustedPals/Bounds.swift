@@ -7,10 +7,16 @@ import PalsZ3
 
 /// The parameters of `pals bounds` as a value; `run()` performs it.
 public struct BoundsRequest {
+    /// The catalogued protocol whose table is computed (e.g. "uic").
     public var protocolName: String = "uic"
+    /// The range of n, as `parseRange` reads it ("2...5", "3-6", "4"); every
+    /// t from 0 to n−1 is a cell.
     public var n: String = "2...5"
+    /// The model options: variant, fault model, engine, timeout, threads.
     public var model: ModelParameters
+    /// The folder the counterexample files are written to.
     public var out: String = "counterexamples"
+    /// The path of the HTML report; nil: none.
     public var html: String?
     /// With JSON output: check only shard "I/K" of the table's cells;
     /// `MergeRequest` combines the K outputs.
@@ -29,6 +35,12 @@ public struct BoundsRequest {
         self.shard = shard
     }
 
+    /// Checks every cell (n, t) of the range with the chosen engine, writes the
+    /// counterexample files and prints the table (or its JSON, or a shard of it).
+    ///
+    /// - Throws: `PalsError` for bad options; `ExitStatus` 1 when some cell is
+    ///   violated, 3 when a cell is undecided or the search stopped, 4 on an
+    ///   internal disagreement.
     public func run() throws {
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
@@ -251,9 +263,12 @@ public func boundsExitRank(_ status: Int32) -> Int { ShardMerge.boundsExitRank(s
 
 /// One cell of a resilience table checked by either engine.
 public enum BoundsCell {
+    /// A cell checked by the explicit explorer.
     case explicit(CheckReport)
+    /// A cell checked by the symbolic engine.
     case symbolic(SymbolicCLIReport)
 
+    /// The engine that checked the cell.
     public var engine: Engine {
         switch self {
         case .explicit: return .explicit
@@ -261,6 +276,7 @@ public enum BoundsCell {
         }
     }
 
+    /// The cell's instance: protocol, variant, n and t.
     public var spec: ModelSpec {
         switch self {
         case .explicit(let r): return r.spec
@@ -268,6 +284,7 @@ public enum BoundsCell {
         }
     }
 
+    /// The number of rounds R of the cell's runs.
     public var rounds: Int {
         switch self {
         case .explicit(let r): return r.rounds
@@ -275,6 +292,7 @@ public enum BoundsCell {
         }
     }
 
+    /// The cell's verdict as its raw value ("holds", "violated", "unknown", …).
     public var verdict: String {
         switch self {
         case .explicit(let r): return r.result.verdict.rawValue
@@ -282,6 +300,8 @@ public enum BoundsCell {
         }
     }
 
+    /// The cell's exit status: 0 holds, 1 violated, 3 unknown, 4 internal
+    /// disagreement.
     public var exitStatus: Int32 {
         switch self {
         case .explicit(let r): return r.result.verdict == .violated ? 1 : r.result.verdict == .unknown ? 3 : 0
@@ -300,6 +320,7 @@ public enum BoundsCell {
         }
     }
 
+    /// The names of the violated properties, in property order.
     public var violated: [String] {
         switch self {
         case .explicit(let r): return violatedNames(r)
@@ -320,6 +341,7 @@ public enum BoundsCell {
         return r.result.states
     }
 
+    /// Wall-clock seconds spent checking the cell.
     public var seconds: Double {
         switch self {
         case .explicit(let r): return r.result.seconds
@@ -333,6 +355,8 @@ public enum BoundsCell {
         return r.result.stopReason != nil
     }
 
+    /// The cell's counterexamples, one per violated property, with the paths
+    /// they were written to.
     public var counterexamples: [FoundCounterexample] {
         switch self {
         case .explicit(let r): return r.counterexamples
@@ -340,6 +364,7 @@ public enum BoundsCell {
         }
     }
 
+    /// The path of the cell's first counterexample file, if any.
     public var counterexamplePath: String? {
         switch self {
         case .explicit(let r): return r.counterexamples.first?.path
@@ -347,11 +372,14 @@ public enum BoundsCell {
         }
     }
 
+    /// The symbolic engine's report of the cell; nil for an explicit cell.
     public var symbolicReport: SymbolicCLIReport? {
         guard case .symbolic(let r) = self else { return nil }
         return r
     }
 
+    /// The cell as an entry of the table's JSON `cells` (solver properties and
+    /// statistics for a symbolic cell).
     public var json: JSON {
         var fields: [(String, JSON)] = [
             ("n", .int(spec.n)),
@@ -395,10 +423,12 @@ public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: 
 /// "-" for none, else the names joined by commas.
 public func listOrDash(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ",") }
 
+/// The names of the properties an explicit check violated, in property order.
 public func violatedNames(_ r: CheckReport) -> [String] {
     r.result.verdicts.filter { $0.status == .violated }.map(\.name)
 }
 
+/// An explicit cell as an entry of the table's JSON `cells`.
 public func cellJSON(_ r: CheckReport) -> JSON {
     .object([
         ("n", .int(r.spec.n)),
@@ -412,6 +442,8 @@ public func cellJSON(_ r: CheckReport) -> JSON {
     ])
 }
 
+/// The resilience table of explicit cells as text: one row per (n, t), and
+/// whether "holds iff t < n/2" matches every cell.
 public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
     var rows: [[String]] = [
         ["n", "t", "t < n/2", "verdict", "violated properties", "states", "seconds", "counterexample"]

@@ -5,20 +5,32 @@ import PalsProtocols
 
 /// A violated property with its (shrunk) counterexample, ready to write.
 public struct FoundCounterexample {
+    /// The counterexample file: instance, inputs, failure pattern, violated
+    /// property and decisions.
     public var file: CounterexampleFile
+    /// The space-time diagram of the counterexample's `simulate` run.
     public var diagram: String
+    /// The path the file was written to (in a shard: where `pals merge` writes
+    /// it); nil before it has one.
     public var path: String?
 }
 
 /// The outcome of one exhaustive check, independent of the protocol type.
 public struct CheckReport {
+    /// The checked instance, with the catalogue's defaults filled in.
     public var spec: ModelSpec
+    /// The number of rounds R of the explored runs.
     public var rounds: Int
+    /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
+    /// The explorer's verdicts, state and transition counts, faulty sets and
+    /// seconds.
     public var result: ExplorationResult
     /// One per violated property, in property order.
     public var counterexamples: [FoundCounterexample]
 
+    /// The counterexample of the property named `property`, or nil when it was
+    /// not violated.
     public func counterexample(for property: String) -> FoundCounterexample? {
         counterexamples.first { $0.file.property == property }
     }
@@ -26,11 +38,19 @@ public struct CheckReport {
 
 /// Runs the explicit explorer on a catalogued protocol.
 public struct CheckVisitor: ConcreteModelVisitor {
+    /// The visitor's outcome: the check of the visited protocol.
     public typealias Result = CheckReport
+    /// The instance the visited protocol was built from.
     public var spec: ModelSpec
+    /// The inputs of p0 … p(n−1); nil: the catalogue's defaults for `spec`.
     public var inputs: [Int]?
+    /// The explorer's options: fault model, symmetry, threads, memory budget,
+    /// shard.
     public var options: ExplorerOptions
 
+    /// Explores every admissible failure pattern of `proto` against
+    /// `properties`, and replays each violation through `simulate` into a
+    /// counterexample file whose diagram renders states with `describe`.
     public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
@@ -83,13 +103,23 @@ final class ProgressGate: @unchecked Sendable {
 
 /// The parameters of `pals check` as a value; `run()` performs it.
 public struct CheckRequest {
+    /// The catalogued protocol to check (e.g. "uic").
     public var protocolName: String
+    /// The number of processes.
     public var n: Int
+    /// The largest number of faulty processes.
     public var t: Int
+    /// The model options: variant, fault model, engine, timeout, threads.
     public var model: ModelParameters
+    /// The inputs as comma-separated integers, one per process; nil: the
+    /// catalogue's defaults.
     public var inputs: String?
+    /// Whether the search stops at the first violated property (later ones are
+    /// reported unchecked).
     public var first: Bool = false
+    /// The folder the counterexample files are written to.
     public var out: String = "counterexamples"
+    /// The path of the HTML report; nil: none.
     public var html: String?
     /// Explicit engine, with JSON output: search only shard "I/K" of the
     /// faulty sets; `MergeRequest` combines the K outputs.
@@ -111,6 +141,12 @@ public struct CheckRequest {
         self.shard = shard
     }
 
+    /// Checks the instance with the chosen engine, writes the counterexample
+    /// files and prints the verdicts (or their JSON, or a shard of them).
+    ///
+    /// - Throws: `PalsError` for bad options or inputs; `ExitStatus` 1 when a
+    ///   property is violated, 3 when the search stopped or a query gave up, 4 on
+    ///   an internal disagreement.
     public func run() throws {
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
@@ -210,6 +246,8 @@ public func statusName(_ v: PropertyVerdict) -> String {
     v.name == "FDefined" && v.violation != nil ? "F failed" : v.status.rawValue
 }
 
+/// The JSON object of `pals check --json` (explicit engine): the verdict, per
+/// property its status and counterexample path, and the search's size.
 public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
     .object([
         ("verdict", .string(verdictName(r))),
@@ -244,6 +282,8 @@ public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
     ])
 }
 
+/// The text of `pals check` (explicit engine): one line per property, the
+/// search's size, the verdict and the first counterexample's diagram.
 public func checkText(_ r: CheckReport) -> String {
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
     if let f = userFunction(r.spec) {

@@ -5,19 +5,33 @@ import PalsProtocols
 
 /// The exact worst-case probability of an unfair fair exchange.
 public struct FairnessReport {
+    /// The fair-exchange instance: n, t, the mode and the number of rounds.
     public var spec: ModelSpec
+    /// Deterministic (UIC on the votes) or fake rounds.
     public var mode: FairExchange<Concrete>.Mode
+    /// The largest ρ of the fake-rounds mode; the run has M + 1 rounds.
     public var M: Int
     /// The number of equally likely runs (values of ρ), and the largest
     /// number of them that one failure pattern makes unfair.
     public var runs: Int
+    /// The largest number of runs that one admissible failure pattern makes
+    /// unfair.
     public var unfairRuns: Int
+    /// The worst-case probability of unfairness, `unfairRuns` / `runs`, exact.
     public var probability: Fraction
     /// The attaining pattern and the ρ of one unfair run under it.
     public var pattern: FailurePattern?
+    /// The values of ρ whose run is unfair under `pattern`, ascending (empty in
+    /// the deterministic mode).
     public var unfairRhos: [Int]
+    /// A counterexample run under `pattern` that violates Fairness, with its
+    /// diagram and path; nil when no pattern makes a run unfair.
     public var counterexample: FoundCounterexample?
+    /// The product explorer's result: the best score and its pattern, states,
+    /// transitions, faulty sets and seconds (a summary for the symbolic engine).
     public var result: ProductResult
+    /// The engine that computed the report: "explicit" (the product of the M
+    /// runs) or "symbolic" (Z3, deterministic mode only).
     public var engine = "explicit"
 }
 
@@ -117,14 +131,24 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
 
 /// The parameters of `pals fairness` as a value; `run()` performs it.
 public struct FairnessRequest {
+    /// The number of processes.
     public var n: Int
+    /// The largest number of faulty processes.
     public var t: Int
+    /// ρ is drawn from 1…M (fake rounds); nil: `Catalog.defaultM`.
     public var M: Int?
+    /// "fake-rounds" or "deterministic".
     public var mode: String = "fake-rounds"
+    /// Worker threads of the product explorer, 1…256.
     public var threads: Int = 2
+    /// Explicit, symbolic (deterministic mode only), or auto (symbolic for the
+    /// deterministic mode when n > 4).
     public var engine: EngineChoice = .auto
+    /// Whether the report is printed as one JSON object instead of text.
     public var json: Bool = false
+    /// The folder the counterexample file is written to.
     public var out: String = "counterexamples"
+    /// The path of the HTML report; nil: none.
     public var html: String?
     /// Explicit engine, with JSON output: explore only shard "I/K" of the
     /// faulty sets; `MergeRequest` combines the K outputs.
@@ -147,6 +171,11 @@ public struct FairnessRequest {
         self.shard = shard
     }
 
+    /// Computes the worst-case probability of unfairness, writes the attaining
+    /// counterexample file and prints the report (or its JSON, or a shard of it).
+    ///
+    /// - Throws: `PalsError` for bad options; `ExitStatus(3)` when the solver gave
+    ///   up; `InternalError` when an engine and `simulate` disagree.
     public func run() throws {
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
@@ -205,6 +234,8 @@ public struct FairnessRequest {
     }
 }
 
+/// The JSON object of `pals fairness --json`: the probability as a fraction,
+/// the attaining pattern, the unfair values of ρ and the search's size.
 public func fairnessJSON(_ r: FairnessReport) -> JSON {
     .object([
         ("protocol", .string("fair-exchange")),
@@ -232,6 +263,8 @@ public func fairnessJSON(_ r: FairnessReport) -> JSON {
     ])
 }
 
+/// The text of `pals fairness`: the worst-case probability, the pattern that
+/// attains it, the search's size and the counterexample's diagram.
 public func fairnessText(_ r: FairnessReport) -> String {
     let what = r.mode == .deterministic ? "deterministic" : "fake rounds, ρ uniform in 1…\(r.M)"
     var s = "fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(what))\n"

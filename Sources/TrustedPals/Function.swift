@@ -103,7 +103,9 @@ public func renderUserResult(_ value: [Int]) -> String? {
 
 /// The parameters of `pals functioninspect` as a value; `run()` performs it.
 public struct FunctionInspectRequest {
+    /// The path of the .wasm module.
     public var file: String
+    /// Whether the inspection is printed as one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -112,6 +114,11 @@ public struct FunctionInspectRequest {
         self.json = json
     }
 
+    /// Inspects the module, prints every rule's status, its digest, exports and
+    /// memory, and refuses a module that breaks a rule.
+    ///
+    /// - Throws: `PalsError` for an unreadable file or a module that is not
+    ///   loadable (the first broken rule).
     public func run() throws {
         let bytes = try WasmFunction.readModule(file)
         let ins = WasmFunction.inspect(bytes: bytes, path: file)
@@ -127,6 +134,7 @@ public struct FunctionInspectRequest {
     }
 }
 
+/// A module inspection as the JSON object of `pals function inspect --json`.
 public func inspectionJSON(_ ins: WasmInspection) -> JSON {
     .object([
         ("file", .string(ins.path)),
@@ -152,6 +160,8 @@ public func inspectionJSON(_ ins: WasmInspection) -> JSON {
     ])
 }
 
+/// A module inspection as the text of `pals function inspect`: digest,
+/// memory, functions, exports and one line per rule.
 public func inspectionText(_ ins: WasmInspection) -> String {
     var s = "\(ins.path): \(ins.byteCount) bytes, ABI \(FunctionABI.version)\n"
     s += "  sha256        \(ins.sha256)\n"
@@ -174,11 +184,18 @@ public func inspectionText(_ ins: WasmInspection) -> String {
 
 /// The parameters of `pals functioncheck` as a value; `run()` performs it.
 public struct FunctionCheckRequest {
+    /// The path of the .wasm module.
     public var file: String
+    /// The number of entries of the decided vector D, 1…64.
     public var n: Int
+    /// Random presence masks and random value vectors tried besides the
+    /// systematic ones, 0…1000.
     public var samples: Int = 4
+    /// The seed of the random vectors: the same seed tries the same vectors.
     public var seed: UInt64 = 1
+    /// The fuel of one evaluation; nil: `FunctionABI.defaultFuel`.
     public var fuel: UInt64?
+    /// Whether the verdict is printed as one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -191,6 +208,11 @@ public struct FunctionCheckRequest {
         self.json = json
     }
 
+    /// Evaluates F on the vectors of `checkTotality` and prints the verdict,
+    /// "total" or every vector on which F failed.
+    ///
+    /// - Throws: `PalsError` for a module that does not load or bad options;
+    ///   `ExitStatus(1)` when F failed on some vector.
     public func run() throws {
         let f = try WasmFunction.load(path: file, fuel: try parseFuel(fuel) ?? FunctionABI.defaultFuel)
         let report = try f.checkTotality(n: n, samples: samples, seed: seed)
@@ -239,10 +261,15 @@ public func recordedFunctionPath(_ notes: [String]) -> String? {
 
 /// The parameters of `pals functionbench` as a value; `run()` performs it.
 public struct FunctionBenchRequest {
+    /// The path of a .wasm module computing the same function as `builtin`.
     public var file: String
+    /// The name of the built-in F it re-implements (e.g. "sum").
     public var builtin: String = "sum"
+    /// The number of entries of D, 1…64.
     public var n: Int = 4
+    /// Evaluations per timing round.
     public var iterations: Int = 2000
+    /// Timing rounds; the median is reported.
     public var rounds: Int = 5
 
     /// Parameters with the command line's defaults.
@@ -254,6 +281,11 @@ public struct FunctionBenchRequest {
         self.rounds = rounds
     }
 
+    /// Times loading the module and one evaluation, metered and unmetered,
+    /// memoized, and the built-in, and prints them as JSON (microseconds).
+    ///
+    /// - Throws: `PalsError` for an unknown built-in, a module that does not
+    ///   load, bad options, or a vector on which module and built-in disagree.
     public func run() throws {
         guard let f = SMCFunction(name: builtin), f.user == nil else {
             throw PalsError(

@@ -7,11 +7,17 @@ import PalsRuntime
 /// Lays out a counterexample's run for drawing: re-runs it through
 /// `simulate`.
 public struct SpaceTimeVisitor: ConcreteModelVisitor {
+    /// The laid-out run, ready to draw.
     public typealias Result = SpaceTimeRun
+    /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
+    /// The failure pattern of the run: faulty set, crashes and dropped links.
     public var pattern: FailurePattern
+    /// The fault model the pattern is read under.
     public var model: FaultModel
 
+    /// Runs `proto` on the inputs under the pattern and lays out its trace, each
+    /// state rendered by `describe`.
     public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> SpaceTimeRun where P.L == Concrete, P.State: Hashable {
@@ -22,11 +28,17 @@ public struct SpaceTimeVisitor: ConcreteModelVisitor {
 /// The same for a protocol that models what hosts observe: the diagram also
 /// shows which frames its modules do not put on the wire.
 public struct ObservedSpaceTimeVisitor: ObservableModelVisitor {
+    /// The laid-out run, ready to draw.
     public typealias Result = SpaceTimeRun
+    /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
+    /// The failure pattern of the run: faulty set, crashes and dropped links.
     public var pattern: FailurePattern
+    /// The fault model the pattern is read under.
     public var model: FaultModel
 
+    /// Runs `proto` on the inputs under the pattern and lays out its trace,
+    /// with the links on which no frame goes out marked silent.
     public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> SpaceTimeRun where P.L == Concrete, P.State: Hashable {
@@ -47,9 +59,14 @@ public func spaceTimeRun(_ cx: CounterexampleFile) throws -> SpaceTimeRun {
 
 /// One property's line in a report.
 public struct ReportedProperty {
+    /// The property's name as the protocol declares it (e.g. "UniformAgreement").
     public var name: String
+    /// The property's kind as its raw value ("always", "atHorizon",
+    /// "sometimes").
     public var kind: String
+    /// The property's status as its raw value ("holds", "violated", …).
     public var status: String
+    /// The path of the property's counterexample file; nil when there is none.
     public var counterexample: String?
 }
 
@@ -169,16 +186,25 @@ public func replayHTML(_ cx: CounterexampleFile, file: String, report: ReplayRep
 
 /// One cell of a resilience table as a report shows it.
 public struct ReportedCell {
+    /// The number of processes.
     public var n: Int
+    /// The largest number of faulty processes.
     public var t: Int
+    /// The cell's verdict ("holds", "violated", "unknown", …).
     public var verdict: String
+    /// The engine that checked the cell, "explicit" or "symbolic".
     public var engine: String
+    /// Wall-clock seconds spent checking the cell.
     public var seconds: Double
+    /// The names of the violated properties, in property order.
     public var violated: [String]
+    /// The cell's first counterexample and the path it was written to; nil
+    /// when no property is violated.
     public var counterexample: (file: CounterexampleFile, path: String?)?
 }
 
 extension BoundsCell {
+    /// The cell as a report shows it, with its first counterexample.
     public var reported: ReportedCell {
         let first: FoundCounterexample?
         switch self {
@@ -252,17 +278,25 @@ public func fairnessHTML(_ r: FairnessReport) throws -> String {
 
 /// One round of a host's observations in two runs.
 public struct ObservationRow {
+    /// The round whose observations the row holds, 1…R.
     public var round: Int
+    /// What the host observes in run A.
     public var a: String
+    /// What the host observes in run B.
     public var b: String
 }
 
 /// Re-simulates a noninterference counterexample's two runs: their diagrams
 /// and the faulty host's observations round by round.
 public struct TwoRunsVisitor: ObservableModelVisitor {
+    /// The diagrams of runs A and B, and the host's observations in each round.
     public typealias Result = (a: SpaceTimeRun, b: SpaceTimeRun, rows: [ObservationRow])
+    /// The counterexample: the faulty host, the failure pattern, and the two
+    /// runs' inputs.
     public var c: InterferenceCounterexample
 
+    /// Simulates both runs of `proto` under the counterexample's pattern and
+    /// records, round by round, what the faulty host observes in each.
     public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> Result where P.L == Concrete, P.State: Hashable {
@@ -337,6 +371,7 @@ public func barChartSVG(_ values: [Double], color: String, caption: String, firs
     return s + "<figcaption>\(SpaceTimeSVG.escape(caption))</figcaption></figure>"
 }
 
+/// A coordinate of an SVG drawing, with one decimal.
 public func fmtSVG(_ x: Double) -> String { String(format: "%.1f", x) }
 
 /// The report of `pals campaign`: runs and verdicts, the round-latency

@@ -6,24 +6,48 @@ import PalsProtocols
 /// A disagreement between two parts of the tool (an engine and the
 /// reference semantics): a bug, reported with exit status 4.
 public struct InternalError: Error {
+    /// What disagreed, in one line.
     public var message: String
+    /// An internal error described by `message`.
     public init(_ message: String) { self.message = message }
 }
 
 /// Options shared by the commands that explore a model.
 public struct ModelParameters {
+    /// The protocol's variant (uic: "standard" or a mutant; smc: the function;
+    /// fair-exchange: the mode).
     public var variant: String = "standard"
+    /// smc: a built-in F by name or a WebAssembly module PATH.wasm; nil: the
+    /// variant decides.
     public var function: String?
+    /// smc with a WebAssembly F: the fuel of one evaluation of F; nil: the
+    /// default (`FunctionABI.defaultFuel`).
     public var fuel: UInt64?
+    /// fair-exchange: "deterministic", "fake-rounds" or "fake-rounds-leaky";
+    /// nil: the variant decides.
     public var mode: String?
+    /// fair-exchange with fake rounds: ρ is drawn from 1…M and the run has M + 1
+    /// rounds; nil: `Catalog.defaultM`.
     public var M: Int?
+    /// The number of rounds R; nil: the protocol's own (t+1 for uic).
     public var rounds: Int?
+    /// General omission (with crashes) or crash-stop.
     public var faults: FaultModel = .generalOmission
+    /// Full symmetry reduction in the explicit engine: faulty sets up to
+    /// renaming and one global state per orbit (symmetric protocols, distinct
+    /// inputs).
     public var symmetry: Bool = false
+    /// Which engine checks a cell: explicit, symbolic or auto.
     public var engine: EngineChoice = .explicit
+    /// The wall-clock limit of each solver query in seconds; nil: none. Only for
+    /// the symbolic and auto engines.
     public var timeout: Double?
+    /// Worker threads, 1…256.
     public var threads: Int = 2
+    /// The explicit engine's resident-memory budget as a size such as "512M" or
+    /// "8G"; nil: `ResourceGuard.defaultMaxMemory`.
     public var maxMemory: String?
+    /// Whether the command prints one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -58,6 +82,7 @@ public struct ModelParameters {
         return bytes
     }
 
+    /// The fault model of --faults.
     public func faultModel() throws(PalsError) -> FaultModel { faults }
 
     /// The variant named by --variant, --function or --mode.
@@ -143,8 +168,12 @@ public func instanceSpec(
 
 /// `--engine`: which checker runs a cell.
 public enum EngineChoice: String, CaseIterable, Sendable {
+    /// Exhaustive search over global states.
     case explicit
+    /// Bounded model checking with Z3.
     case symbolic
+    /// Chosen per cell: `automatic(n:t:faultModel:)` for check and bounds,
+    /// `autoExplicitLimit` for unobservability.
     case auto
 
     /// `auto` for analyses without a fault bound (unobservability): the
@@ -191,7 +220,9 @@ public enum EngineChoice: String, CaseIterable, Sendable {
 
 /// The engine actually used for one (n, t) cell.
 public enum Engine: String {
+    /// The explicit state explorer.
     case explicit
+    /// The symbolic bounded model checker (Z3).
     case symbolic
 }
 

@@ -4,20 +4,31 @@ import PalsProtocols
 
 /// The outcome of re-running one run through `simulate`.
 public struct ReplayReport {
+    /// The run's space-time diagram.
     public var diagram: String
     /// Per property: the round after which it fails, or nil.
     public var violations: [(name: String, kind: PropertyKind, afterRound: Int?)]
+    /// Per process p0 … p(n−1): the decided vector (nil entries for ⊥), or nil
+    /// when it did not decide.
     public var decisions: [[Int?]?]
+    /// The run round by round: per process, the senders heard from, the lost
+    /// ones, crashes and the state reached.
     public var traceText: String
 }
 
 /// Re-runs (inputs, pattern) through `simulate` and checks every property.
 public struct ReplayVisitor: ConcreteModelVisitor {
+    /// The replayed run's diagram, property outcomes and decisions.
     public typealias Result = ReplayReport
+    /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
+    /// The failure pattern the run is replayed under.
     public var pattern: FailurePattern
+    /// The fault model the pattern is read under.
     public var model: FaultModel
 
+    /// Simulates `proto` on the inputs under the pattern, checks `properties`
+    /// on the trace and renders it with `describe`.
     public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> ReplayReport where P.L == Concrete, P.State: Hashable {
@@ -61,17 +72,27 @@ extension ReplayReport {
     }
 }
 
+/// Decisions as JSON: per process an array of integers and nulls (⊥), or
+/// null when it did not decide.
 public func decisionsJSON(_ ds: [[Int?]?]) -> JSON {
     .array(ds.map { d in d.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null })
 }
 
 /// The parameters of `pals replay` as a value; `run()` performs it.
 public struct ReplayRequest {
+    /// The counterexample file to replay.
     public var file: String
+    /// Whether the outcome is printed as one JSON object instead of text.
     public var json: Bool = false
+    /// A backend command to replay the file against instead of `simulate`; nil:
+    /// the model.
     public var backend: String?
+    /// Seconds to wait for each reply of the backend.
     public var timeout: Double = 5
+    /// The path of the HTML report; nil: none.
     public var html: String?
+    /// The WebAssembly module of an smc counterexample with a user's F, when it
+    /// is not at the recorded path; nil: the recorded path.
     public var function: String?
 
     /// Parameters with the command line's defaults.
@@ -87,6 +108,11 @@ public struct ReplayRequest {
         self.function = function
     }
 
+    /// Replays the counterexample file through `simulate` (or against a
+    /// backend) and prints whether its property is still violated.
+    ///
+    /// - Throws: `PalsError` for an unreadable or malformed file;
+    ///   `ExitStatus(1)` when the property is still violated.
     public func run() throws {
         try checkWritable(html)
         if let backend {
@@ -155,19 +181,38 @@ public struct ReplayRequest {
 
 /// The parameters of `pals simulate` as a value; `run()` performs it.
 public struct SimulateRequest {
+    /// The catalogued protocol to run (e.g. "uic").
     public var protocolName: String
+    /// The number of processes.
     public var n: Int
+    /// The largest number of faulty processes.
     public var t: Int
+    /// The protocol's variant ("standard", a mutant, an smc function or a
+    /// fair-exchange mode).
     public var variant: String = "standard"
+    /// smc: a built-in F by name or a WebAssembly module PATH.wasm; nil: the
+    /// variant decides.
     public var function: String?
+    /// smc with a WebAssembly F: the fuel of one evaluation; nil: the default.
     public var fuel: UInt64?
+    /// The number of rounds R; nil: the protocol's own.
     public var rounds: Int?
+    /// General omission (with crashes) or crash-stop.
     public var faults: FaultModel = .generalOmission
+    /// The inputs as comma-separated integers, one per process; nil: the
+    /// catalogue's defaults.
     public var inputs: String?
+    /// A JSON file holding the failure pattern (a counterexample file will
+    /// do); not together with `faulty`, `drops` or `crashes`.
     public var pattern: String?
+    /// The faulty set as comma-separated process indices; nil: none.
     public var faulty: String?
+    /// Dropped links as comma-separated `ROUND:FROM>TO` (e.g. "1:0>2"); nil:
+    /// none.
     public var drops: String?
+    /// Crashes as comma-separated `PROCESS@ROUND` (e.g. "0@2"); nil: none.
     public var crashes: String?
+    /// Whether the outcome is printed as one JSON object instead of text.
     public var json: Bool = false
 
     /// Parameters with the command line's defaults.
@@ -192,6 +237,11 @@ public struct SimulateRequest {
         self.json = json
     }
 
+    /// Runs the protocol once under the given failure pattern and prints the
+    /// trace, its diagram, the decisions and every property's outcome.
+    ///
+    /// - Throws: `PalsError` for bad options or an inadmissible pattern;
+    ///   `ExitStatus(1)` when a property is violated.
     public func run() throws {
         let model = faults
         let named = try instanceSpec(

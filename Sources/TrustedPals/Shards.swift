@@ -36,8 +36,15 @@ public struct MergeRequest {
     /// The shards' JSON outputs.
     public var files: [String]
 
+    /// A merge of the shards' JSON outputs at the paths `files`.
     public init(files: [String]) { self.files = files }
 
+    /// Reads every shard's output, writes the merged run's counterexample files
+    /// and prints the merged JSON on standard output.
+    ///
+    /// - Throws: `PalsError` for an unreadable file or outputs that are not
+    ///   exactly the shards of one run; `ExitStatus` with the merged verdict's
+    ///   status when it is not 0.
     public func run() throws {
         var documents: [(name: String, text: String)] = []
         for f in files {

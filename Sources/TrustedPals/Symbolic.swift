@@ -5,7 +5,9 @@ import PalsZ3
 
 /// The outcome of one property under the symbolic engine.
 public struct SymbolicPropertyReport: Sendable {
+    /// The property's name, as the protocol declares it (e.g. "UniformAgreement").
     public var name: String
+    /// Whether the property is an invariant, checked after round R, or a witness.
     public var kind: PropertyKind
     /// holds / violated / witnessed / not-witnessed / unknown /
     /// internal-disagreement (`status.rawValue`).
@@ -28,10 +30,16 @@ public struct SymbolicPropertyReport: Sendable {
 
 /// The outcome of `runSymbolicCheck`.
 public struct SymbolicCheckReport: Sendable {
+    /// The checked model, with the catalogue's defaults filled in.
     public var spec: ModelSpec
+    /// The number of rounds R the runs were unrolled to.
     public var rounds: Int
+    /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
+    /// The fault model of the failure patterns searched.
     public var faultModel: FaultModel
+    /// Whether the faulty set was fixed within {p0 … p(t−1)}; false when every
+    /// faulty set was searched (SMC, fair exchange, or repeated inputs).
     public var symmetry: Bool
     /// Per property, in the protocol's property order.
     public var properties: [SymbolicPropertyReport]
@@ -41,6 +49,7 @@ public struct SymbolicCheckReport: Sendable {
     public var verdict: SymbolicStatus
     /// Total wall-clock seconds, and those spent building the formula.
     public var seconds: Double
+    /// Wall-clock seconds spent building the formula, part of `seconds`.
     public var buildSeconds: Double
     /// Z3's statistics summed over the queries.
     public var statistics: [SolverStatistic]
@@ -203,10 +212,13 @@ public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
 /// checker's report, and each counterexample with its diagram and the path
 /// it was written to.
 public struct SymbolicCLIReport {
+    /// The symbolic checker's verdicts, times and statistics.
     public var report: SymbolicCheckReport
     /// One per violated property, in property order.
     public var counterexamples: [FoundCounterexample]
 
+    /// The counterexample of the property named `property`, or nil when it was
+    /// not violated.
     public func counterexample(for property: String) -> FoundCounterexample? {
         counterexamples.first { $0.file.property == property }
     }
