@@ -18,12 +18,14 @@ public struct BackendError: Error, CustomStringConvertible, Sendable {
     /// The backend's standard error so far (the last 16 KiB at most).
     public var stderr: String
 
+    /// An error with its message, the request being answered and the backend's stderr.
     public init(_ message: String, request: String? = nil, stderr: String = "") {
         self.message = message
         self.request = request
         self.stderr = stderr
     }
 
+    /// The message, the request and the backend's stderr (indented), one per line.
     public var description: String {
         var s = "backend error: \(message)"
         if let request { s += "\n  request: \(request)" }

@@ -9,7 +9,9 @@ public let messagesMatchModel = "MessagesMatchModel"
 
 /// What one run against a backend showed.
 public struct BackendRunReport: Sendable {
+    /// The run's inputs, one per process.
     public var inputs: [Int]
+    /// The failure pattern the run was driven with.
     public var pattern: FailurePattern
     /// Per process: nil if it did not decide, else its vector (nil = ⊥).
     public var backendDecisions: [[Int?]?]
@@ -46,7 +48,9 @@ public struct BackendRunReport: Sendable {
 /// The model a backend is tested against: a protocol instance, its reference
 /// message encoding, and the properties that can be judged from decisions.
 public struct BackendModel<C: MessageCoding>: Sendable where C.P: Sendable {
+    /// The protocol instance (n, t, rounds) the backend runs.
     public let proto: C.P
+    /// The reference JSON encoding of the protocol's messages.
     public let coding: C
     /// The protocol's name in `init` requests (e.g. `uic`).
     public let protocolName: String
@@ -57,6 +61,7 @@ public struct BackendModel<C: MessageCoding>: Sendable where C.P: Sendable {
     /// CorrectNeverHalts) are covered by the comparison with `simulate`.
     public let properties: [Property<C.P>]
 
+    /// A model of `proto`, asked for as `protocolName`, judged by `properties`.
     public init(proto: C.P, coding: C, protocolName: String, properties: [Property<C.P>]) {
         self.proto = proto
         self.coding = coding
@@ -67,7 +72,9 @@ public struct BackendModel<C: MessageCoding>: Sendable where C.P: Sendable {
 
 /// What a backend says in reply to `hello`.
 public struct BackendHello: Sendable {
+    /// The backend's name for itself.
     public var name: String
+    /// The protocols the backend says it implements (names as in `init` requests).
     public var protocols: [String]
 }
 
@@ -76,10 +83,12 @@ public struct BackendHello: Sendable {
 /// it what the failure pattern lets through (`null` when omitted), then
 /// `decision` for every process that never crashed, then `end`.
 public final class BackendDriver {
+    /// The running backend the driver talks to.
     public let connection: BackendConnection
     /// The number of the next run (`run` in requests), from 1.
     public private(set) var nextRun = 1
 
+    /// A driver for `connection`; its first run is run 1.
     public init(connection: BackendConnection) {
         self.connection = connection
     }

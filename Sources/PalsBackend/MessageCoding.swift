@@ -62,7 +62,9 @@ public enum DecisionCoding {
 
     /// A reply that does not have the required shape.
     public struct DecodeProblem: Error, Sendable {
+        /// What is wrong with the reply, in words.
         public let message: String
+        /// A problem described by `message`.
         public init(_ message: String) { self.message = message }
     }
 }

@@ -6,10 +6,14 @@ import PalsCore
 /// some rounds), omissions in the last round, and crashes in the middle of a
 /// round's sending.
 public struct RandomRuns: Sendable {
+    /// The number of processes, p0…p(n-1).
     public let n: Int
+    /// The most faulty processes a run may have.
     public let t: Int
+    /// The number of rounds R.
     public let rounds: Int
 
+    /// Runs of an instance with `n` processes, at most `t` faulty, over `rounds` rounds.
     public init(n: Int, t: Int, rounds: Int) {
         self.n = n
         self.t = t
@@ -100,10 +104,14 @@ public struct RandomRuns: Sendable {
 /// crashed). Links a crash already silences are not enumerated, so no
 /// behaviour is counted twice through them.
 public struct ExhaustivePatterns: Sendable {
+    /// The number of processes, p0…p(n-1).
     public let n: Int
+    /// The most faulty processes a pattern may have.
     public let t: Int
+    /// The number of rounds R.
     public let rounds: Int
 
+    /// Every admissible pattern for `n` processes, at most `t` faulty, over `rounds` rounds.
     public init(n: Int, t: Int, rounds: Int) {
         self.n = n
         self.t = t
@@ -190,6 +198,13 @@ public struct ExhaustivePatterns: Sendable {
 /// Deterministic given the backend. (A smaller n is tried by the caller,
 /// which knows how to instantiate the protocol at another size.)
 public enum BackendShrinker {
+    /// Shrinks `pattern` one accepted step at a time while `fails` holds; returns the last pattern that failed.
+    ///
+    /// - Parameters:
+    ///   - pattern: a pattern on which the backend run fails.
+    ///   - rounds: the number of rounds R of the instance.
+    ///   - fails: runs the backend on a candidate pattern; true when it fails the same way.
+    /// - Throws: whatever `fails` throws (the backend misbehaved).
     public static func shrink(
         _ pattern: FailurePattern, rounds: Int, fails: (FailurePattern) throws(BackendError) -> Bool
     ) throws(BackendError) -> FailurePattern {

@@ -8,6 +8,7 @@ import TrustedPals
 
 /// `pals`: the TrustedPals model checker and test oracle.
 public struct PalsCommand: ParsableCommand {
+    /// The name, summary, exit statuses and subcommands of `pals`; `bounds` runs when no subcommand is given.
     public static let configuration = CommandConfiguration(
         commandName: "pals",
         abstract:
@@ -32,6 +33,7 @@ public struct PalsCommand: ParsableCommand {
         defaultSubcommand: BoundsCommand.self
     )
 
+    /// The root command, with nothing to parse of its own.
     public init() {}
 
     /// Runs the command line and exits with the documented status.
@@ -70,6 +72,7 @@ public struct PalsCommand: ParsableCommand {
 extension EngineChoice: ExpressibleByArgument {}
 extension FaultModel: ExpressibleByArgument {}
 extension ModulePlacement: ExpressibleByArgument {
+    /// Where a module may run, as `--module` accepts it.
     public static var allValueStrings: [String] { spellings }
 }
 extension CampaignTransport: ExpressibleByArgument {}

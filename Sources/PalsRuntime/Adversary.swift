@@ -13,12 +13,14 @@ public struct AdversaryPlan: Sendable, Equatable {
     /// Frames dropped: `(round, from, to)`.
     public var drops: Set<Link>
 
+    /// A plan with the given faulty set, crashes and drops; the defaults inject nothing.
     public init(faulty: ProcessSet = ProcessSet(), crashes: [Crash] = [], drops: Set<Link> = []) {
         self.faulty = faulty
         self.crashes = crashes
         self.drops = drops
     }
 
+    /// The plan that injects nothing: every process correct, every frame delivered.
     public static let none = AdversaryPlan()
 
     /// The plan that injects exactly `pattern`.
@@ -26,6 +28,7 @@ public struct AdversaryPlan: Sendable, Equatable {
         self.init(faulty: pattern.faulty, crashes: pattern.crashes, drops: Set(pattern.drops))
     }
 
+    /// The round before which the module of `p` is stopped; nil if `p` does not crash.
     public func crashRound(of p: Int) -> Int? { crashes.first(where: { $0.process == p })?.round }
 
     /// True if the module of `p` is stopped before `round`.

@@ -14,14 +14,19 @@ public enum Transport: String, Sendable, CaseIterable {
 /// The fault-injection campaign (the paper's experiment): many runs of one
 /// instance, each against a random adversary, each checked by the oracle.
 public struct CampaignOptions: Sendable {
+    /// How many runs to make (≥ 0).
     public var runs: Int
+    /// Seeds the adversaries, the inputs, the session ids and the modules' own generators: the same seed
+    /// repeats the campaign.
     public var seed: UInt64
+    /// Whether the runs travel in memory or over TCP.
     public var transport: Transport
     /// Round timeout of the TCP transport, seconds.
     public var roundTimeout: Double
     /// A fixed adversary for every run instead of random ones.
     public var plan: AdversaryPlan?
 
+    /// Options of a campaign; `roundTimeout` is Δ of the TCP transport in seconds.
     public init(runs: Int, seed: UInt64, transport: Transport, roundTimeout: Double = 2, plan: AdversaryPlan? = nil) {
         self.runs = runs
         self.seed = seed
@@ -34,12 +39,17 @@ public struct CampaignOptions: Sendable {
 /// A run the oracle did not accept (a disagreement, a violated property, or
 /// a run outside the model).
 public struct CampaignFailure: Sendable {
+    /// The run's index in the campaign, from 0.
     public var run: Int
+    /// The run as it happened, for a counterexample file.
     public var trace: RunTrace
+    /// What the oracle said about the run.
     public var report: OracleReport
 }
 
+/// What a campaign found: counts of failing runs by kind, the faults it injected, timings, and the first failing runs.
 public struct CampaignResult: Sendable {
+    /// Runs made.
     public var runs = 0
     /// Runs in which a property of the model failed on the realized run.
     public var violations = 0
@@ -49,6 +59,7 @@ public struct CampaignResult: Sendable {
     public var disagreements = 0
     /// Runs whose realized failure pattern left the model.
     public var outsideModel = 0
+    /// Wall time of the whole campaign, seconds.
     public var seconds = 0.0
     /// Every round's latency at every host (TCP), seconds.
     public var roundLatencies: [Double] = []
@@ -58,7 +69,9 @@ public struct CampaignResult: Sendable {
     public var rejectedFrames: [FrameVerdict: Int] = [:]
     /// Injected: faulty processes, crashes and dropped links, summed over runs.
     public var injectedFaulty = 0
+    /// Crashes injected, summed over runs.
     public var injectedCrashes = 0
+    /// Dropped links injected, summed over runs.
     public var injectedDrops = 0
     /// Per run, in run order: the faults the adversary injected (faulty
     /// processes, crashes, dropped links).
@@ -70,11 +83,17 @@ public struct CampaignResult: Sendable {
 /// Runs campaigns of one instance; holds the keys, the modules and (for TCP)
 /// the hosts across runs.
 public final class Campaign<C: ModuleCodec> {
+    /// The instance every run of the campaign runs.
     public let model: RuntimeModel<C>
+    /// The modules' keys, p0…p(n-1), generated afresh for this campaign.
     public let keys: [ModuleKey]
+    /// The roster of the modules' public keys (no addresses).
     public let roster: Roster
     private let oracle: Oracle<C>
 
+    /// Generates a key per module and the roster, and sets up the oracle with them.
+    ///
+    /// - Throws: `PalsError` when the roster or the oracle cannot be built from the keys.
     public init(model: RuntimeModel<C>) throws(PalsError) {
         self.model = model
         self.keys = (0..<model.n).map { ModuleKey.generate(id: $0) }
@@ -82,6 +101,11 @@ public final class Campaign<C: ModuleCodec> {
         self.oracle = try Oracle(model: model, roster: roster, keys: keys)
     }
 
+    /// Makes `options.runs` runs, each against a random adversary (or `options.plan`), and checks each with the oracle.
+    ///
+    /// - Parameter progress: called after each run with the number of runs made so far.
+    /// - Throws: `PalsError` for a negative run count, a plan outside the model, hosts that cannot connect over
+    ///   loopback, or a run the oracle refuses; `ModuleError` when a module fails in the memory transport.
     public func run(_ options: CampaignOptions, progress: ((Int) -> Void)? = nil) throws -> CampaignResult {
         guard options.runs >= 0 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be ≥ 0") }
         if let plan = options.plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }

@@ -36,11 +36,13 @@ public struct HostLimits: Sendable, Equatable {
     /// Notes a host keeps for its log.
     public var notes: Int
 
+    /// Limits of one instance at one host; the defaults are `standard`.
     public init(droppedPerPeer: Int = 4096, notes: Int = 64) {
         self.droppedPerPeer = droppedPerPeer
         self.notes = notes
     }
 
+    /// 4096 dropped envelopes per peer, 64 notes.
     public static let standard = HostLimits()
 }
 
@@ -63,6 +65,7 @@ public struct HostCounters: Sendable, Equatable {
     /// Frames that arrived after their round had closed without them.
     public var late = 0
 
+    /// All counts zero.
     public init() {}
 
     /// Every envelope dropped.
@@ -84,24 +87,36 @@ public struct HostCounters: Sendable, Equatable {
 public struct HostController {
     /// A call of the module's APDU interface.
     public enum ModuleCall: Equatable, Sendable {
+        /// BEGIN: start a session with this host's input, bound to the instance's name.
         case begin(session: SessionID, input: Int, instance: String)
+        /// ROUND OUT r: seal this round's frames, one per process.
         case roundOut(Int)
+        /// ROUND IN r: open the frames the host collected, one slot per process (nil: nothing arrived).
         case roundIn(Int, frames: [[UInt8]?])
+        /// RESULT: the module's decision after the last round.
         case result
+        /// ABORT: stop the session (an injected crash).
         case abort
     }
 
     /// The module's answer to the last call.
     public enum ModuleAnswer: Equatable, Sendable {
+        /// BEGIN done; every frame of the instance has `frameSize` bytes.
         case begun(frameSize: Int)
+        /// ROUND OUT's frames, the j-th for p_j.
         case frames([[UInt8]])
+        /// ROUND IN's verdicts, one per slot.
         case verdicts([FrameVerdict])
+        /// RESULT's decision, and the input the module ran with.
         case result(Decision<Concrete>, input: Int)
+        /// ABORT done; the module's input, if it had one.
         case aborted(input: Int?)
         /// The call failed (a refusal, garbage, a dead module).
         case failed(String)
     }
 
+    /// What comes into the controller: the start time, peers connecting and closing, envelopes, deadlines and the
+    /// module's answers.
     public enum Event: Equatable, Sendable {
         /// Start the instance: BEGIN the module.
         case begin
@@ -115,11 +130,15 @@ public struct HostController {
         case envelope(Envelope, from: Int)
         /// T0 + rΔ has come.
         case deadline(round: Int)
+        /// The module answered the last `callModule`.
         case moduleAnswered(ModuleAnswer)
     }
 
+    /// What the controller asks its driver to do, in the order given.
     public enum Action: Equatable, Sendable {
+        /// Make this call of the module and feed back its answer as `.moduleAnswered`.
         case callModule(ModuleCall)
+        /// Send the envelope to host `to` (lost, an omission, if the connection is down).
         case send(Envelope, to: Int)
         /// Deliver `.deadline(round:)` at T0 + rΔ (at once if it has passed).
         case armDeadline(round: Int)
@@ -146,13 +165,21 @@ public struct HostController {
         case omitted
     }
 
+    /// This host's process id, 0…n-1.
     public let id: Int
+    /// The number of processes.
     public let n: Int
+    /// The number of rounds R of the instance.
     public let rounds: Int
+    /// The instance's session id; envelopes of any other session are dropped.
     public let session: SessionID
+    /// The instance name the module is BEGUN with.
     public let instance: String
+    /// This host's input.
     public let input: Int
+    /// The adversary this host carries out (crashes of its module, drops of its frames).
     public let plan: AdversaryPlan
+    /// What this host keeps and drops in this instance.
     public let limits: HostLimits
 
     private(set) var phase = Phase.idle
@@ -172,7 +199,9 @@ public struct HostController {
     private var late: [ProcessSet]
     private var droppedBy: [Int]
     private var sent: [[UInt8]] = []
+    /// What this host has counted so far in this instance.
     public private(set) var counters = HostCounters()
+    /// This host's log of the instance so far; complete once `isFinished`.
     public private(set) var log: PeerLog
 
     /// - Parameters:

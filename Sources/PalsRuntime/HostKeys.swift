@@ -12,11 +12,14 @@ import X509
 /// channels). The roster pins every host's public key; the module's key is a
 /// different one and never leaves the module.
 public struct HostKey: Sendable {
+    /// The `schema` of a host key file.
     public static let schemaID = "trustedpals/host-key/v1"
+    /// The process whose host holds the key.
     public let id: Int
     /// The raw 32-byte P-256 private scalar.
     let raw: [UInt8]
 
+    /// The key of host `id`.
     public init(id: Int, privateKey: P256.Signing.PrivateKey) {
         self.id = id
         self.raw = Array(privateKey.rawRepresentation)
@@ -38,10 +41,14 @@ public struct HostKey: Sendable {
     /// The public key as the roster pins it (65 bytes, uncompressed point).
     public var publicKey: [UInt8] { Array(privateKey.publicKey.x963Representation) }
 
+    /// The host key file: schema, id and the private scalar in hex (a secret; keep the file private).
     public var json: JSON {
         .object([("schema", .string(Self.schemaID)), ("id", .int(id)), ("privateKey", .string(Bytes.hex(raw)))])
     }
 
+    /// Reads a host key file written from `json`.
+    ///
+    /// - Throws: `unsupportedSchema` for another schema; `malformedFile` naming the field that is missing or invalid.
     public static func parse(_ text: String) throws(PalsError) -> HostKey {
         let json = try JSON.parse(text)
         guard json["schema"]?.stringValue == schemaID else {
@@ -68,6 +75,7 @@ public struct HostKey: Sendable {
 /// roster host other than this one; a connection to p_j only if the other
 /// end presents p_j's pinned key. Nothing else about the certificate counts.
 public struct HostTLS: Sendable {
+    /// This host's process id.
     public let me: Int
     /// Per roster host, the SubjectPublicKeyInfo (DER) of its pinned key.
     let pins: [[UInt8]?]

@@ -7,9 +7,13 @@ import PalsModule
 /// nothing more is in flight. Rounds advance when `step` is called; nothing
 /// depends on time. Used by tests and by the memory campaign.
 public final class MemoryCluster<C: ModuleCodec> {
+    /// The instance the cluster runs.
     public let model: RuntimeModel<C>
+    /// The session id of the run.
     public let session: SessionID
+    /// The input of each process, p0…p(n-1).
     public let inputs: [Int]
+    /// The adversary the hosts carry out.
     public let adversary: AdversaryPlan
     /// Rewrites (or, returning nil, removes) a frame in transit:
     /// `(round, from, to, frame)`. For tests of forged and replayed frames.
@@ -22,6 +26,7 @@ public final class MemoryCluster<C: ModuleCodec> {
     private var parked: [(host: Int, call: HostController.ModuleCall)] = []
     /// Module calls of later rounds wait until `step` reaches them.
     private var limit = 0
+    /// The last round run, 0 before the first `step`.
     public private(set) var round = 0
 
     /// - Parameter links: one module link per process (in-process modules or pipes).
@@ -47,6 +52,7 @@ public final class MemoryCluster<C: ModuleCodec> {
         self.logs = Array(repeating: nil, count: model.n)
     }
 
+    /// True once every round has run (`finish` is still to come).
     public var isFinished: Bool { round == model.rounds }
 
     /// What host `i` counted (envelopes stored and dropped).

@@ -3,6 +3,7 @@ import PalsModule
 
 /// The oracle's verdict on one run of the runtime.
 public struct OracleReport: Sendable {
+    /// Whether the run conforms to the model, disagrees with it, or left it.
     public enum Verdict: String, Sendable {
         /// Every module's messages and result equal the model's on the
         /// realized failure pattern.
@@ -22,15 +23,20 @@ public struct OracleReport: Sendable {
     public struct Disagreement: Sendable, Equatable, CustomStringConvertible {
         /// The round (R + 1 for results).
         public var round: Int
+        /// The process whose module (or, for round 0, whose host's log) differs.
         public var module: Int
+        /// What differs, in words.
         public var detail: String
+        /// "round r, module pi: detail".
         public var description: String { "round \(round), module p\(module): \(detail)" }
     }
 
+    /// The oracle's conclusion on the run.
     public var verdict: Verdict
     /// The failure pattern as realized (what the modules accepted), on which
     /// the model was replayed.
     public var realized: FailurePattern
+    /// The first difference (lowest round, then lowest module); nil unless the verdict is `disagrees`.
     public var disagreement: Disagreement?
     /// Properties of the model violated on the realized run (name, round).
     public var violations: [(property: String, round: Int)]
@@ -38,6 +44,7 @@ public struct OracleReport: Sendable {
     public var modelDecisions: [Decision<Concrete>]
     /// Frames rejected by modules, by verdict (not counting absent ones).
     public var rejectedFrames: [(FrameVerdict, Int)]
+    /// How the oracle read the logs (hosts without a log counted as crashed) and why the run left the model.
     public var notes: [String]
     /// Frames lost between two processes the adversary left correct (the
     /// model's channels between correct processes are reliable).
@@ -46,8 +53,10 @@ public struct OracleReport: Sendable {
     /// rejected by their receiver).
     public var framesChecked = 0
 
+    /// True if the verdict is `conforms`.
     public var conforms: Bool { verdict == .conforms }
 
+    /// A report with every field given; `lostFrames` and `framesChecked` default to none.
     public init(
         verdict: Verdict, realized: FailurePattern, disagreement: Disagreement?,
         violations: [(property: String, round: Int)], modelDecisions: [Decision<Concrete>],
@@ -74,7 +83,9 @@ public struct OracleReport: Sendable {
 /// of the trace: it is given every module's key, and refuses keys of another
 /// roster, a roster of another size and a trace of another instance.
 public struct Oracle<C: ModuleCodec> {
+    /// The instance the oracle replays runs of.
     public let model: RuntimeModel<C>
+    /// The deployment the keys are of; a run made with another roster is refused.
     public let roster: Roster
     private let secrets: [PairSecrets]
 
@@ -110,6 +121,11 @@ public struct Oracle<C: ModuleCodec> {
         self.secrets = s
     }
 
+    /// Replays `run` through the model on its realized failure pattern, compares every frame and result, and checks
+    /// the properties (only on a run inside the model).
+    ///
+    /// - Throws: `invalidArgument` when the run is of another instance or roster, or its logs do not fit it (wrong
+    ///   id, round count or result length, or an input equal to the value reserved for ⊥).
     public func check(_ run: RunTrace) throws(PalsError) -> OracleReport {
         let proto = model.proto
         let n = proto.n

@@ -7,14 +7,20 @@ import PalsModule
 /// One TrustedPals peer (host + security module) of a deployment over TCP
 /// with mutual TLS: what `pals peer` runs.
 public struct PeerRun {
+    /// This peer's process id.
     public var id: Int
+    /// Every peer's module key, host key and address.
     public var roster: Roster
+    /// This host's TLS key; its id must be `id`.
     public var hostKey: HostKey
+    /// Where this host listens for the other hosts.
     public var listen: HostPort
+    /// The instance to run: session, input, rounds, adversary and schedule (T0, Δ).
     public var parameters: SessionParameters
     /// Sees the log after every round (to keep it on disk as it grows).
     public var onRound: (@Sendable (PeerLog) -> Void)?
 
+    /// A peer of `roster` as process `id`, listening on `listen`.
     public init(
         id: Int, roster: Roster, hostKey: HostKey, listen: HostPort, parameters: SessionParameters,
         onRound: (@Sendable (PeerLog) -> Void)? = nil

@@ -25,6 +25,9 @@ public enum APDUStream {
         return body
     }
 
+    /// Writes `apdu` to `fd` with its 4-byte length; retries when interrupted.
+    ///
+    /// - Throws: `ModuleError` when the write fails (the module exited, the pipe closed).
     public static func write(_ apdu: [UInt8], to fd: Int32) throws(ModuleError) {
         var out: [UInt8] = []
         Bytes.append(UInt32(apdu.count), to: &out)
@@ -80,6 +83,7 @@ public final class PipeModule: ModuleLink {
     private let process: Process
     private let toModule: Pipe
     private let fromModule: Pipe
+    /// Seconds the module has to answer one command.
     public let timeout: Double
 
     /// Starts `executable arguments…`; the child's stderr is inherited.
@@ -102,6 +106,9 @@ public final class PipeModule: ModuleLink {
         try? fromModule.fileHandleForWriting.close()
     }
 
+    /// Sends one command APDU to the child and reads its response.
+    ///
+    /// - Throws: `ModuleError` when the child has exited, closes its output, or does not answer within `timeout`.
     public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
         guard process.isRunning else { throw ModuleError("the module process has exited") }
         try APDUStream.write(command, to: toModule.fileHandleForWriting.fileDescriptor)

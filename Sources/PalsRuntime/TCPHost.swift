@@ -34,6 +34,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// Pause between attempts to (re)connect to a peer.
     public var retry: TimeAmount
 
+    /// Limits on accepted connections; the defaults give a 2 s handshake, room for two envelopes, a 50 ms retry.
     public init(
         inbound: Int, handshakeTimeout: TimeAmount = .seconds(2), bufferedBytes: Int = 2 * (Envelope.maxLength + 4),
         retry: TimeAmount = .milliseconds(50)
@@ -50,25 +51,35 @@ public struct ConnectionLimits: Sendable, Equatable {
 
 /// What one instance left at one host.
 public struct SessionOutcome: Sendable {
+    /// The host's log of the instance.
     public var log: PeerLog
     /// Per round, seconds from ROUND OUT to the end of ROUND IN.
     public var latencies: [Double]
+    /// What the host counted (envelopes stored and dropped).
     public var counters: HostCounters
 }
 
 /// The parameters of one instance at one host.
 public struct SessionParameters: Sendable {
+    /// The instance's session id, bound into every frame.
     public var session: SessionID
+    /// The instance name the module is BEGUN with.
     public var instance: String
+    /// This host's input.
     public var input: Int
+    /// The number of rounds R.
     public var rounds: Int
+    /// The adversary this host carries out.
     public var plan: AdversaryPlan
+    /// T0 and Δ: when each round starts and closes at the latest.
     public var schedule: RoundSchedule
+    /// What the host keeps and drops in this instance.
     public var limits: HostLimits
     /// Rounds start at least this long after the previous one started,
     /// nanoseconds (demonstrations and kill tests; keep it below Δ).
     public var minRound: Int64
 
+    /// The parameters of one instance; by default the standard limits and no minimum round time.
     public init(
         session: SessionID, instance: String, input: Int, rounds: Int, plan: AdversaryPlan, schedule: RoundSchedule,
         limits: HostLimits = .standard, minRound: Int64 = 0
@@ -91,7 +102,9 @@ public struct SessionParameters: Sendable {
 /// reconnecting from the event loop, and counts the authenticated inbound
 /// ones. It holds no adversary semantics of its own.
 public final class HostCore {
+    /// This host's process id.
     public let id: Int
+    /// The number of processes.
     public let n: Int
     let loop: EventLoop
     let clock: WallClock
@@ -438,6 +451,7 @@ public final class HostCore {
 /// Reads the envelopes of one inbound connection into the host, once its
 /// peer has authenticated (TLS with a pinned key).
 public final class InboundHandler: ChannelInboundHandler {
+    /// Envelopes, as `EnvelopeDecoder` cuts them from the TLS stream.
     public typealias InboundIn = Envelope
     private let core: NIOLoopBound<HostCore>
     private let authenticate: (ChannelHandlerContext) -> Int?
@@ -450,11 +464,13 @@ public final class InboundHandler: ChannelInboundHandler {
         self.authenticate = authenticate
     }
 
+    /// Registers the connection with the host; closes it when the host holds as many inbound connections as it allows.
     public func channelActive(context: ChannelHandlerContext) {
         if !core.value.inboundOpened(context.channel) { context.close(promise: nil) }
         context.fireChannelActive()
     }
 
+    /// Once the TLS handshake is done: binds the connection to the peer whose pinned key it presented, or closes it.
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
             if let p = authenticate(context) {
@@ -468,6 +484,8 @@ public final class InboundHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Hands the envelope to the host as sent by the authenticated peer; closes a connection that sends before it
+    /// authenticated.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let e = unwrapInboundIn(data)
         guard let peer else {
@@ -477,11 +495,13 @@ public final class InboundHandler: ChannelInboundHandler {
         core.value.received(e, from: peer)
     }
 
+    /// Notes the error and closes the connection.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         core.value.note("connection from \(peer.map { "p\($0)" } ?? "an unauthenticated peer") closed: \(error)")
         context.close(promise: nil)
     }
 
+    /// Tells the host the connection is gone (for an authenticated one, `peerClosed`).
     public func channelInactive(context: ChannelHandlerContext) {
         core.value.inboundClosed(context.channel)
         context.fireChannelInactive()
@@ -520,13 +540,20 @@ final class OutboundHandler: ChannelInboundHandler {
 /// on one event loop. The sender of every envelope is the peer its
 /// connection authenticated.
 public final class TCPHost: Sendable {
+    /// This host's process id (the id of its TLS key).
     public let id: Int
+    /// The number of processes.
     public let n: Int
+    /// The event loop the host's core runs on.
     public let loop: EventLoop
     let core: NIOLoopBound<HostCore>
     let tls: HostTLS
     private let server: NIOLockedValueBox<Channel?> = NIOLockedValueBox(nil)
 
+    /// A host with the TLS identity `tls` among `n` processes, its core on one loop of `group`; it neither listens
+    /// nor connects yet.
+    ///
+    /// - Throws: `invalidArgument` when the core cannot be set up on the loop.
     public init(tls: HostTLS, n: Int, group: EventLoopGroup, limits: ConnectionLimits? = nil) throws(PalsError) {
         let loop = group.next()
         let id = tls.me
@@ -673,6 +700,7 @@ public final class TCPHost: Sendable {
         try? loop.submit {}.wait()
     }
 
+    /// Notes about connections (refused, unauthenticated, unresolved, garbage); each is returned once.
     public func takeNotes() -> [String] {
         let core = self.core
         return (try? loop.submit { core.value.takeNotes() }.wait()) ?? []

@@ -6,7 +6,9 @@ import PalsModule
 /// each, and the result. Frames are kept as sealed bytes (the host never
 /// sees plaintext); the oracle opens them with the modules' keys.
 public struct PeerLog: Sendable, Equatable {
+    /// One round as the host saw it.
     public struct Round: Sendable, Equatable {
+        /// The round, 1…R.
         public var round: Int
         /// The frames the module sealed, the j-th for p_j.
         public var sent: [[UInt8]]
@@ -15,6 +17,8 @@ public struct PeerLog: Sendable, Equatable {
         /// The module's verdict on each received slot.
         public var verdicts: [FrameVerdict]
 
+        /// The round `round`: the frames sent, the frames received and the module's verdicts, each indexed by
+        /// process.
         public init(round: Int, sent: [[UInt8]], received: [[UInt8]?], verdicts: [FrameVerdict]) {
             self.round = round
             self.sent = sent
@@ -27,15 +31,19 @@ public struct PeerLog: Sendable, Equatable {
     /// left the timing assumption (specs/runtime.md), the frame counted as
     /// an omission.
     public struct LateFrame: Sendable, Equatable {
+        /// The round the frame was sent in.
         public var round: Int
+        /// The process that sent it.
         public var from: Int
 
+        /// A frame from `from` in round `round`.
         public init(round: Int, from: Int) {
             self.round = round
             self.from = from
         }
     }
 
+    /// The host's process id.
     public var id: Int
     /// The host's input.
     public var input: Int
@@ -44,6 +52,7 @@ public struct PeerLog: Sendable, Equatable {
     public var moduleInput: Int?
     /// The module was stopped (injected crash) before this round.
     public var crashedBeforeRound: Int?
+    /// The rounds the module completed, in order (round k at index k − 1).
     public var rounds: [Round]
     /// The module's result, if it produced one.
     public var decision: Decision<Concrete>?
@@ -56,6 +65,7 @@ public struct PeerLog: Sendable, Equatable {
     /// outside the window, duplicates, malformed, late).
     public var droppedEnvelopes = 0
 
+    /// A log of host `id`; the rest is filled in as the instance runs.
     public init(
         id: Int, input: Int, crashedBeforeRound: Int? = nil, rounds: [Round] = [], decision: Decision<Concrete>? = nil,
         notes: [String] = []
@@ -68,6 +78,7 @@ public struct PeerLog: Sendable, Equatable {
         self.notes = notes
     }
 
+    /// The log as a run file holds it: frames in hex, nil slots and missing results as null, verdicts by name.
     public var json: JSON {
         var fields: [(String, JSON)] = [("id", .int(id)), ("input", .int(input))]
         fields.append(("moduleInput", moduleInput.map { .int($0) } ?? .null))
@@ -93,6 +104,9 @@ public struct PeerLog: Sendable, Equatable {
         return .object(fields)
     }
 
+    /// Reads a log written by `json`, for an instance of `n` processes.
+    ///
+    /// - Throws: `malformedFile` naming the host and the field that is missing or invalid.
     public static func parse(_ json: JSON, n: Int) throws(PalsError) -> PeerLog {
         guard let id = json["id"]?.intValue, id >= 0, id < n else {
             throw PalsError(.malformedFile, "peer log: \"id\" must be an integer in 0..<\(n)")
@@ -215,23 +229,36 @@ enum DecisionJSON {
 /// host's log (nil for a host that left none: killed, or never started).
 /// `pals oracle` replays it. Schema id `trustedpals/run/v1`.
 public struct RunTrace: Sendable, Equatable {
+    /// The `schema` of a run file.
     public static let schemaID = "trustedpals/run/v1"
 
+    /// The protocol's name in the catalogue.
     public var protocolName: String
+    /// The protocol's variant in the catalogue.
     public var variant: String
+    /// The number of processes, p0…p(n-1).
     public var n: Int
+    /// The most processes the adversary may make faulty.
     public var t: Int
+    /// The number of rounds R.
     public var rounds: Int
+    /// The instance name the modules were BEGUN with.
     public var instance: String
+    /// The run's session id.
     public var session: SessionID
+    /// The input each host was given, p0…p(n-1).
     public var inputs: [Int]
+    /// The adversary the hosts were told to carry out.
     public var adversary: AdversaryPlan
+    /// Each host's log, p0…p(n-1); nil for a host that left none.
     public var logs: [PeerLog?]
+    /// What the logs do not say: the hosts' notes on connections, peers killed or exited abnormally.
     public var notes: [String]
     /// The fingerprint of the roster the run was made with
     /// (`Roster.fingerprint`); the oracle refuses keys of another roster.
     public var roster: String?
 
+    /// A run with every field given; `notes` default to none and `roster` to unknown.
     public init(
         protocolName: String, variant: String, n: Int, t: Int, rounds: Int, instance: String, session: SessionID,
         inputs: [Int], adversary: AdversaryPlan, logs: [PeerLog?], notes: [String] = [], roster: String? = nil
@@ -250,6 +277,7 @@ public struct RunTrace: Sendable, Equatable {
         self.notes = notes
     }
 
+    /// The run file: schema, instance, session, roster fingerprint, inputs, adversary, logs and notes.
     public var json: JSON {
         let p = adversary.pattern
         return .object([
@@ -269,8 +297,12 @@ public struct RunTrace: Sendable, Equatable {
         ])
     }
 
+    /// The run file as text (pretty-printed JSON).
     public var text: String { json.pretty }
 
+    /// Reads a run file.
+    ///
+    /// - Throws: `unsupportedSchema` for another schema; `malformedFile` naming the field that is missing or invalid.
     public static func parse(_ text: String) throws(PalsError) -> RunTrace {
         let j = try JSON.parse(text)
         guard j["schema"]?.stringValue == schemaID else {

@@ -7,14 +7,18 @@ import PalsProtocols
 /// The explorer is stateless: a position is all there is, it travels in the
 /// page's URL (`query`), and every view is recomputed from it by `simulate`.
 public struct ExplorerPosition: Sendable, Equatable {
+    /// The catalogued model: protocol, variant, n, t, and an optional rounds override.
     public var spec: ModelSpec
+    /// The input of each process, p0…p(n-1).
     public var inputs: [Int]
+    /// The failure pattern chosen so far.
     public var pattern: FailurePattern
     /// Rounds taken, 0 … R.
     public var round: Int
     /// The failure model the pattern must be admissible in.
     public var faultModel: FaultModel
 
+    /// A position; by default the pattern must be admissible under general omission.
     public init(
         spec: ModelSpec, inputs: [Int], pattern: FailurePattern, round: Int, faultModel: FaultModel = .generalOmission
     ) {
@@ -118,7 +122,9 @@ public struct ExplorerPosition: Sendable, Equatable {
 
 /// Why a message of the next round can or cannot be dropped.
 public struct LinkChoice: Sendable, Equatable {
+    /// The sender of the message.
     public var from: Int
+    /// The receiver of the message.
     public var to: Int
     /// Dropped in the position's pattern.
     public var dropped: Bool
@@ -128,32 +134,49 @@ public struct LinkChoice: Sendable, Equatable {
 
 /// What the explorer shows at a position.
 public struct ExplorerView: Sendable {
+    /// One process at the position.
     public struct ProcessView: Sendable {
+        /// The process id.
         public var id: Int
+        /// True if the process is in the faulty set.
         public var faulty: Bool
+        /// True if the process has crashed by this round (or, after the last round, before its result).
         public var crashed: Bool
+        /// The process's input.
         public var input: Int
         /// The protocol's fields (ITF), rendered as text; `changed` marks those
         /// that differ from the previous round's.
         public var fields: [(name: String, value: String, changed: Bool)]
+        /// The decision as a vector, ⊥ for an unknown entry; nil before the last round, or when the process did not
+        /// decide or crashed.
         public var decision: String?
     }
 
+    /// One property at the position.
     public struct PropertyView: Sendable {
+        /// The property's name.
         public var name: String
+        /// Whether it must hold always, at the horizon, or in some run.
         public var kind: PropertyKind
+        /// The property's definition, as the catalogue states it.
         public var definition: String
         /// `holds`, `violated`, `pending`, `witnessed`, `not witnessed`.
         public var status: String
+        /// Why the status is what it is (the round it fails after, what is still pending).
         public var detail: String
     }
 
+    /// The position shown, with its model resolved from the catalogue.
     public var position: ExplorerPosition
+    /// The number of rounds R of the instance.
     public var rounds: Int
+    /// Every process, p0…p(n-1).
     public var processes: [ProcessView]
+    /// Every property of the model, in the catalogue's order.
     public var properties: [PropertyView]
     /// The diagram of the rounds taken so far.
     public var svg: String
+    /// The diagram's legend, as HTML.
     public var legend: String
     /// The messages of round `round + 1` between distinct processes (empty
     /// after the last round).

@@ -16,10 +16,14 @@ import PalsCore
 /// While bound to loopback, a request whose `Host` is not a loopback name is
 /// refused (a page elsewhere cannot reach the explorer through DNS rebinding).
 public struct ExplorerServer: Sendable {
+    /// The address to listen on; a loopback one unless the explorer is to be served elsewhere.
     public var host: String
+    /// The port to listen on; 0 picks a free one.
     public var port: Int
+    /// The files the API may open.
     public var files: ExplorerFiles
 
+    /// A server for `files` on `host:port`; by default on 127.0.0.1 at a free port.
     public init(host: String = "127.0.0.1", port: Int = 0, files: ExplorerFiles) {
         self.host = host
         self.port = port
