@@ -5,13 +5,21 @@ public struct CounterexampleFile: Equatable, Sendable {
     /// The schema identifier written in every file; other versions are refused.
     public static let schemaID = "trustedpals/counterexample/v1"
 
+    /// The catalogue name of the protocol, e.g. `uic` or `floodset`.
     public var protocolName: String
+    /// `standard` or the name of a mutant, e.g. `no-halting`; `wasm:` and a digest for a user's function.
     public var variant: String
+    /// The number of processes `p0 … p(n-1)` (1 … 64 in a file `parse` accepts).
     public var n: Int
+    /// The bound on faulty processes (`0 ≤ t < n` in a file `parse` accepts).
     public var t: Int
+    /// The number of rounds R the protocol runs.
     public var rounds: Int
+    /// The failures the pattern may contain; a file without `faultModel` means general omission.
     public var faultModel: FaultModel
+    /// One input per process, `p0` first.
     public var inputs: [Int]
+    /// The faulty set, crashes and dropped links of the run.
     public var pattern: FailurePattern
     /// The name of the violated property.
     public var property: String
@@ -25,10 +33,12 @@ public struct CounterexampleFile: Equatable, Sendable {
     /// read and the SHA-256 of its bytes. Replay refuses other bytes.
     public var function: (path: String, sha256: String)?
 
+    /// Two counterexamples are equal iff they write the same file.
     public static func == (a: CounterexampleFile, b: CounterexampleFile) -> Bool {
         a.json == b.json
     }
 
+    /// A counterexample with every field given; `function` starts nil.
     public init(
         protocolName: String, variant: String, n: Int, t: Int, rounds: Int,
         faultModel: FaultModel = .generalOmission, inputs: [Int], pattern: FailurePattern,
@@ -64,6 +74,7 @@ public struct CounterexampleFile: Equatable, Sendable {
         }
     }
 
+    /// The file as a JSON object, keys in the schema's fixed order (`function` only when set).
     public var json: JSON {
         .object(
             [

@@ -6,6 +6,7 @@
 /// `message` shows the bare name, and a front end shows its own name for the
 /// parameter with `message(naming:)` (the command line: `--round-timeout`).
 public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The kinds of mistake a `PalsError` reports; the raw value is the case name.
     public enum Kind: String, Sendable {
         /// n, t, rounds, inputs or another argument out of range.
         case invalidArgument
@@ -19,10 +20,12 @@ public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
         case unknownProtocol
     }
 
+    /// The kind of mistake: a bad argument, pattern, file, schema or protocol name.
     public let kind: Kind
     /// The message with each parameter written `⟪name⟫`.
     public let template: String
 
+    /// An error of `kind` whose message is `message`, parameters written `⟪name⟫` (see `parameter(_:)`).
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.template = message
@@ -49,6 +52,7 @@ public struct PalsError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The same error with `prefix` before its message (a file's name).
     public func prefixed(_ prefix: String) -> PalsError { PalsError(kind, prefix + template) }
 
+    /// The message, each parameter under its library name (same as `message`).
     public var description: String { message }
 }
 

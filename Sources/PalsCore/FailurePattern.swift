@@ -1,9 +1,13 @@
 /// A message link `from → to` in one round.
 public struct Link: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The round in which the message is sent, `1 ... R`.
     public var round: Int
+    /// The index of the sending process.
     public var from: Int
+    /// The index of the receiving process.
     public var to: Int
 
+    /// The link `p<from> → p<to>` of round `round`.
     @inlinable
     public init(round: Int, from: Int, to: Int) {
         self.round = round
@@ -11,10 +15,12 @@ public struct Link: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.to = to
     }
 
+    /// Orders links by round, then sender, then receiver.
     public static func < (a: Link, b: Link) -> Bool {
         (a.round, a.from, a.to) < (b.round, b.from, b.to)
     }
 
+    /// The round and the link, as in `round 2 p0→p3`.
     public var description: String { "round \(round) p\(from)→p\(to)" }
 }
 
@@ -22,14 +28,18 @@ public struct Link: Hashable, Comparable, Sendable, CustomStringConvertible {
 /// receives nothing, takes no step and never decides. `round == R + 1` means
 /// it completed every round but crashed before deciding.
 public struct Crash: Hashable, Comparable, Sendable {
+    /// The index of the crashing process.
     public var process: Int
+    /// The first round in which the process takes no part, `1 ... R + 1`.
     public var round: Int
 
+    /// `p<process>` crashes at round `round`.
     public init(process: Int, round: Int) {
         self.process = process
         self.round = round
     }
 
+    /// Orders crashes by process, then round.
     public static func < (a: Crash, b: Crash) -> Bool { (a.process, a.round) < (b.process, b.round) }
 }
 
@@ -47,12 +57,14 @@ public enum FaultModel: String, Sendable, CaseIterable {
 /// dropped in each round. Admissible iff |F| ≤ t, every crashing process and
 /// every dropped link touches F, and self-messages are never lost.
 public struct FailurePattern: Hashable, Sendable {
+    /// The faulty set F; in an admissible pattern |F| ≤ t and every crash and dropped link involves a member.
     public var faulty: ProcessSet
     /// At most one crash per process, sorted by process.
     public var crashes: [Crash]
     /// Dropped links, sorted by (round, from, to), without duplicates.
     public var drops: [Link]
 
+    /// A pattern with faulty set `faulty`; crashes are sorted, drops sorted and without duplicates. Not validated.
     public init(faulty: ProcessSet = ProcessSet(), crashes: [Crash] = [], drops: [Link] = []) {
         self.faulty = faulty
         self.crashes = crashes.sorted()

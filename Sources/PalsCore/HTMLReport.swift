@@ -1,10 +1,12 @@
 /// A self-contained HTML report: one file with its CSS and SVG inline that
 /// fetches nothing (no scripts, fonts or images from anywhere).
 public struct HTMLReport: Sendable {
+    /// The document's title, shown in the browser tab and as its first heading (escaped).
     public var title: String
     /// Body parts, already HTML.
     private var parts: [String] = []
 
+    /// An empty report titled `title`.
     public init(title: String) { self.title = title }
 
     /// A heading and a paragraph of text (escaped).
@@ -13,6 +15,7 @@ public struct HTMLReport: Sendable {
         if let text { paragraph(text) }
     }
 
+    /// A paragraph of text (escaped).
     public mutating func paragraph(_ text: String) {
         parts.append("<p>\(SpaceTimeSVG.escape(text))</p>")
     }

@@ -8,16 +8,26 @@
 /// `{}` for ⊥ (tagged unions whose value is an object are read as records by
 /// some ITF readers, so they are avoided).
 public indirect enum ITFValue: Equatable, Sendable {
+    /// An ITF Boolean, written as a JSON `true` or `false`.
     case bool(Bool)
+    /// An integer, written as `{"#bigint": "…"}`.
     case int(Int)
+    /// A string, written as a JSON string.
     case string(String)
+    /// A sequence, written as a JSON array.
     case list([ITFValue])
+    /// A set, written as `{"#set": […]}` with the elements in the order given.
     case set([ITFValue])
+    /// A map, written as `{"#map": [[key, value], …]}` with the pairs in the order given.
     case map([(ITFValue, ITFValue)])
+    /// A tuple, written as `{"#tup": […]}`.
     case tuple([ITFValue])
+    /// A record, written as a plain JSON object with the fields in the order given.
     case record([(String, ITFValue)])
+    /// A tagged union, written as `{"tag": …, "value": …}`.
     case variant(tag: String, value: ITFValue)
 
+    /// Two values are equal iff they are written as the same JSON.
     public static func == (a: ITFValue, b: ITFValue) -> Bool { a.json == b.json }
 
     /// `{v}` for a present value, `{}` for ⊥.
@@ -31,6 +41,7 @@ public indirect enum ITFValue: Equatable, Sendable {
         .map(values.enumerated().map { (.int($0.offset), $0.element) })
     }
 
+    /// The value in ITF's JSON form.
     public var json: JSON {
         switch self {
         case .bool(let b): return .bool(b)
@@ -151,12 +162,16 @@ public struct ITFTrace: Sendable {
     /// The format identifier written in the trace's `#meta`.
     public static let formatID = "trustedpals/itf/v1"
 
+    /// The trace's own `#meta`: the format identifier first, then the header (protocol, variant, rounds, …).
     public var meta: [(String, JSON)]
+    /// The names of the variables that never change along the trace (`n` and `t`).
     public var params: [String]
+    /// The names of the variables that may change from state to state, in the order they are written.
     public var vars: [String]
     /// Per state: its `#meta` and its variables in `params + vars` order.
     public var states: [(meta: [(String, JSON)], values: [(String, ITFValue)])]
 
+    /// A trace with the given `#meta`, variable names and states; nothing is checked.
     public init(
         meta: [(String, JSON)], params: [String], vars: [String],
         states: [(meta: [(String, JSON)], values: [(String, ITFValue)])]
@@ -167,6 +182,7 @@ public struct ITFTrace: Sendable {
         self.states = states
     }
 
+    /// The trace as ITF JSON: `#meta`, `params`, `vars` and `states`, each state's `#meta` starting with its index.
     public var json: JSON {
         .object([
             ("#meta", .object(meta)),
@@ -250,12 +266,19 @@ extension ITFTrace {
     /// A run read back from an ITF trace this tool wrote: the trace's header
     /// and the inputs, failure pattern and decisions it records.
     public struct Run: Sendable {
+        /// The trace's own `#meta`, as written.
         public var header: JSON
+        /// The number of processes, read from the first state.
         public var n: Int
+        /// The bound on faulty processes, read from the first state.
         public var t: Int
+        /// The number of rounds R: one less than the number of states.
         public var rounds: Int
+        /// One input per process, `p0` first.
         public var inputs: [Int]
+        /// The faulty set, crashes and dropped links the trace records.
         public var pattern: FailurePattern
+        /// Per process: nil if it did not decide, else its vector (nil entries = ⊥).
         public var decisions: [[Int?]?]
     }
 

@@ -1,17 +1,25 @@
 /// A JSON value with ordered object keys, so that every file and report the
 /// tool writes is byte-for-byte deterministic.
 public enum JSON: Equatable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits in an `Int`.
     case int(Int)
     /// An integer above `Int.max` (written only, e.g. a 64-bit seed);
     /// `unsigned(_:)` makes one of a `UInt64`.
     case uint(UInt64)
+    /// Any other number; written as `null` when not finite.
     case double(Double)
+    /// A string (escaped when written).
     case string(String)
+    /// An array, elements in order.
     case array([JSON])
+    /// An object, keys in the order given (duplicates kept; lookups take the first).
     case object([(String, JSON)])
 
+    /// Structural equality; object keys must match in order.
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
@@ -38,22 +46,27 @@ public enum JSON: Equatable, Sendable {
         Int(exactly: v).map { .int($0) } ?? .uint(v)
     }
 
+    /// The integer, if this is `.int` (not `.uint` or `.double`).
     public var intValue: Int? {
         if case let .int(v) = self { return v }
         return nil
     }
+    /// The string, if this is `.string`.
     public var stringValue: String? {
         if case let .string(v) = self { return v }
         return nil
     }
+    /// The Boolean, if this is `.bool`.
     public var boolValue: Bool? {
         if case let .bool(v) = self { return v }
         return nil
     }
+    /// The elements, if this is `.array`.
     public var arrayValue: [JSON]? {
         if case let .array(v) = self { return v }
         return nil
     }
+    /// True iff this is `null`.
     public var isNull: Bool { self == .null }
 }
 

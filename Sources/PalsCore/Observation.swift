@@ -32,6 +32,7 @@ public struct HostObservation<L: Logic> {
     /// network then loses: the host may see more than it does in reality,
     /// never less, so a pass is not weakened by it.
     public var incoming: [L.Bit]
+    /// `incomingSize[j]`: the size of that frame, ⊥ where `p_j` sends none.
     public var incomingSize: [L.Value]
     /// The module has handed its result to the host by the end of the round.
     public var handedResult: L.Bit
@@ -66,6 +67,7 @@ public struct HostObservation<L: Logic> {
             handedResult: l.and(alive[h], proto.handsResult(after, round: round)))
     }
 
+    /// An observation with the given fields, each array indexed by process.
     @inlinable
     public init(
         outgoing: [L.Bit], outgoingSize: [L.Value], incoming: [L.Bit], incomingSize: [L.Value], handedResult: L.Bit

@@ -3,12 +3,15 @@ public struct ProcessID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The index of the process, `0 ..< n`.
     public let index: Int
 
+    /// The process `p<index>`; `index` must lie in `0 ..< n` of the model it is used in.
     @inlinable
     public init(_ index: Int) { self.index = index }
 
+    /// Orders processes by index, so `p0 < p1 < … < p(n-1)`.
     @inlinable
     public static func < (a: ProcessID, b: ProcessID) -> Bool { a.index < b.index }
 
+    /// `p` followed by the index, as in `p3`.
     public var description: String { "p\(index)" }
 }
 
@@ -21,6 +24,7 @@ public struct ProcessSet: Hashable, Sendable, Sequence, CustomStringConvertible 
     /// The largest number of processes a model may have.
     public static let maxProcesses = 64
 
+    /// The set whose members are the set bits of `bits` (empty by default).
     @inlinable public init(bits: UInt64 = 0) { self.bits = bits }
 
     /// The set `{p0 … p(n-1)}`.
@@ -30,6 +34,7 @@ public struct ProcessSet: Hashable, Sendable, Sequence, CustomStringConvertible 
         return ProcessSet(bits: n == 64 ? ~0 : (UInt64(1) << UInt64(n)) &- 1)
     }
 
+    /// The set of the process indices in `members` (each in `0 ..< 64`; duplicates are ignored).
     @inlinable
     public init<S: Sequence>(_ members: S) where S.Element == Int {
         var b: UInt64 = 0
@@ -37,23 +42,35 @@ public struct ProcessSet: Hashable, Sendable, Sequence, CustomStringConvertible 
         bits = b
     }
 
+    /// The number of members.
     @inlinable public var count: Int { bits.nonzeroBitCount }
+    /// True iff the set has no member.
     @inlinable public var isEmpty: Bool { bits == 0 }
+    /// True iff `p_i` is a member.
     @inlinable public func contains(_ i: Int) -> Bool { (bits >> UInt64(i)) & 1 == 1 }
+    /// True iff `p` is a member.
     @inlinable public func contains(_ p: ProcessID) -> Bool { contains(p.index) }
+    /// Adds `p_i` (no effect if already a member).
     @inlinable public mutating func insert(_ i: Int) { bits |= UInt64(1) << UInt64(i) }
+    /// Removes `p_i` (no effect if not a member).
     @inlinable public mutating func remove(_ i: Int) { bits &= ~(UInt64(1) << UInt64(i)) }
+    /// The processes in `self` or in `o`.
     @inlinable public func union(_ o: ProcessSet) -> ProcessSet { ProcessSet(bits: bits | o.bits) }
+    /// The processes in both `self` and `o`.
     @inlinable public func intersection(_ o: ProcessSet) -> ProcessSet { ProcessSet(bits: bits & o.bits) }
+    /// The processes in `self` but not in `o`.
     @inlinable public func subtracting(_ o: ProcessSet) -> ProcessSet { ProcessSet(bits: bits & ~o.bits) }
+    /// True iff every member of `self` is a member of `o`.
     @inlinable public func isSubset(of o: ProcessSet) -> Bool { bits & ~o.bits == 0 }
 
     /// Members in increasing order.
     @inlinable public var members: [Int] { Array(self) }
 
+    /// Yields the member indices in increasing order, consuming one set bit per step.
     public struct Iterator: IteratorProtocol {
         @usableFromInline var rest: UInt64
         @inlinable init(_ b: UInt64) { rest = b }
+        /// The smallest index not yet yielded, or nil when none is left.
         @inlinable
         public mutating func next() -> Int? {
             if rest == 0 { return nil }
@@ -63,8 +80,10 @@ public struct ProcessSet: Hashable, Sendable, Sequence, CustomStringConvertible 
         }
     }
 
+    /// An iterator over the member indices in increasing order.
     @inlinable public func makeIterator() -> Iterator { Iterator(bits) }
 
+    /// The members in braces, separated by commas, as in `{p0,p2}`.
     public var description: String { "{" + map { "p\($0)" }.joined(separator: ",") + "}" }
 
     /// Every subset of `self`, in increasing order of the bit pattern

@@ -13,6 +13,7 @@ public enum PropertyKind: String, Sendable, Codable {
 public struct PropertyContext<P: RoundProtocol> {
     /// The number of rounds completed (0 = initial states).
     public var round: Int
+    /// `inputs[i]`: the input of `p_i`.
     public var inputs: [P.L.Value]
     /// `faulty[i]`: `p_i` is in the faulty set of the failure pattern.
     public var faulty: [P.L.Bit]
@@ -26,6 +27,7 @@ public struct PropertyContext<P: RoundProtocol> {
     /// decides). Before that: nobody has decided.
     public var decisions: [Decision<P.L>]
 
+    /// The context of one global state; every array has one entry per process.
     @inlinable
     public init(
         round: Int, inputs: [P.L.Value], faulty: [P.L.Bit], crashed: [P.L.Bit],
@@ -45,11 +47,14 @@ public struct PropertyContext<P: RoundProtocol> {
 public struct Property<P: RoundProtocol>: Sendable {
     /// The paper's name, e.g. `UniformAgreement`.
     public let name: String
+    /// When the property is evaluated: after every round, at the horizon, or as a witness.
     public let kind: PropertyKind
     /// The definition in words (quoted from the seed where it has one).
     public let definition: String
+    /// The bit "the property holds in this state", given the protocol and the context.
     public let holds: @Sendable (P, PropertyContext<P>) -> P.L.Bit
 
+    /// A property named `name` of kind `kind` whose definition in words is `definition`.
     public init(
         name: String, kind: PropertyKind, definition: String,
         holds: @escaping @Sendable (P, PropertyContext<P>) -> P.L.Bit

@@ -4,8 +4,10 @@
 public struct SplitMix64: Sendable {
     private var state: UInt64
 
+    /// A generator whose sequence is fixed by `seed`; equal seeds give equal sequences.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 pseudo-random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -6,6 +6,7 @@ public struct Delivery<Message, L: Logic> {
     /// The message the sender sent; meaningful only when `arrived`.
     public var message: Message
 
+    /// A delivery of `message`, which arrived iff `arrived`.
     @inlinable
     public init(arrived: L.Bit, message: Message) {
         self.arrived = arrived
@@ -15,10 +16,12 @@ public struct Delivery<Message, L: Logic> {
 
 /// Whether a process has decided, and on what vector of values.
 public struct Decision<L: Logic> {
+    /// True iff the process has decided; `value` means nothing otherwise.
     public var decided: L.Bit
     /// The decided vector (for UIC: one entry per process, ⊥ for a missing one).
     public var value: [L.Value]
 
+    /// A decision with flag `decided` and vector `value`.
     @inlinable
     public init(decided: L.Bit, value: [L.Value]) {
         self.decided = decided
@@ -42,8 +45,11 @@ extension Decision where L == Concrete {
 /// exactly one message to every process, itself included. "Nothing to say" is
 /// a value of `Message`, never a missing message.
 public protocol RoundProtocol: SendableMetatype {
+    /// The interpretation the protocol computes with: `Concrete` or a symbolic one.
     associatedtype L: Logic
+    /// The local state of one process.
     associatedtype State
+    /// What one process sends to one process in one round.
     associatedtype Message
 
     /// The interpretation this instance computes with.

@@ -2,12 +2,17 @@
 /// 1-based `index` takes every work item (faulty set, cell, run) whose
 /// 0-based position in the run's order is ≡ index − 1 (mod count).
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based number of this shard, `1 ... count`.
     public let index: Int
+    /// The number of shards the run is split into, `1 ... maxCount`.
     public let count: Int
 
     /// The largest number of shards accepted.
     public static let maxCount = 100_000
 
+    /// Shard `index` of `count`.
+    /// - Throws: `PalsError` (`invalidArgument`) when `count` is outside `1 ... maxCount`
+    ///   or `index` is outside `1 ... count`.
     public init(index: Int, count: Int) throws(PalsError) {
         guard count >= 1 && count <= Shard.maxCount else {
             throw PalsError(
@@ -35,5 +40,6 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     @inlinable
     public func owns(_ position: Int) -> Bool { position % count == index - 1 }
 
+    /// `index/count`, the form `init(parsing:)` reads.
     public var description: String { "\(index)/\(count)" }
 }

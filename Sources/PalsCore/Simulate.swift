@@ -1,7 +1,9 @@
 /// One run of a protocol: the reference semantics every engine, the runtime
 /// and every backend must agree with.
 public struct Trace<P: RoundProtocol> where P.L == Concrete {
+    /// `inputs[i]`: the input of `p_i`.
     public let inputs: [Int]
+    /// The failure pattern the run follows.
     public let pattern: FailurePattern
     /// `states[r][i]`: the state of `p_i` after round `r` (`r = 0` initial). A
     /// crashed process keeps the state it had when it crashed.
@@ -18,6 +20,7 @@ public struct Trace<P: RoundProtocol> where P.L == Concrete {
     /// What each process decided after round R.
     public let decisions: [Decision<Concrete>]
 
+    /// A trace made of the given parts, as `simulate` assembles it; nothing is checked.
     @inlinable
     public init(
         inputs: [Int], pattern: FailurePattern, states: [[P.State]], messages: [[[P.Message]]],

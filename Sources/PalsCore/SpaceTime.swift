@@ -2,9 +2,13 @@
 /// values (no protocol types), so that a terminal, an HTML report or a web
 /// page can render it.
 public struct SpaceTimeRun: Sendable, Equatable {
+    /// The number of processes drawn.
     public var n: Int
+    /// The number of rounds R drawn.
     public var rounds: Int
+    /// `inputs[i]`: the input of `p_i`.
     public var inputs: [Int]
+    /// The faulty set of the run's failure pattern.
     public var faulty: ProcessSet
     /// `crashRound[i]`: the round from which `p_i` takes no step
     /// (`rounds + 1`: crashed before deciding), or nil.
@@ -21,6 +25,8 @@ public struct SpaceTimeRun: Sendable, Equatable {
     /// Per process: its decision as text, or nil when it did not decide.
     public var decisions: [String?]
 
+    /// The drawing of `trace`. `describe`, when given, writes the note shown for a state;
+    /// `silent(r, i, j)`, when given, is true iff `p_i`'s module put no frame for `p_j` on the wire in round `r`.
     public init<P: RoundProtocol>(
         _ trace: Trace<P>, describe: ((P.State) -> String)? = nil, silent: ((Int, Int, Int) -> Bool)? = nil
     ) where P.L == Concrete {

@@ -14,11 +14,15 @@ import WasmParser
 /// does — trap, run out of fuel, hand out a buffer outside its memory, return
 /// a count outside 1…64 — the outcome is "F failed", never a crash.
 public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
+    /// Where the module was read from, for reports and counterexample files.
     public let path: String
+    /// The SHA-256 of the module's bytes, 64 lowercase hexadecimal digits.
     public let sha256: String
     /// The fuel of one evaluation; nil runs without metering (benchmarks).
     public let fuel: UInt64?
+    /// The inspection made at load: digest, shape and every rule's verdict (none failed).
     public let inspection: WasmInspection
+    /// `wasm:<sha256>`, with `@fuel=<N>` (or `@fuel=none`) when not run with the default fuel.
     public var name: String {
         fuel == FunctionABI.defaultFuel ? "wasm:\(sha256)" : "wasm:\(sha256)@fuel=\(fuel.map(String.init) ?? "none")"
     }
@@ -33,7 +37,9 @@ public final class WasmFunction: SMCUserFunction, @unchecked Sendable {
 
     /// What one evaluation gave.
     public enum Outcome: Sendable, Equatable {
+        /// F's results, one entry per result (1 to 64), nil for ⊥.
         case results([Int?])
+        /// F failed (a trap, exhausted fuel, a malformed answer); the text says why.
         case failed(String)
     }
 
@@ -251,10 +257,13 @@ func oneLine(_ s: String) -> String {
 /// The outcome of `pals function check`: F on every presence mask of n
 /// entries with extreme and random values.
 public struct TotalityReport: Sendable {
+    /// The number of entries of D in every vector tried.
     public var n: Int
+    /// The number of vectors F was evaluated on.
     public var evaluated: Int
     /// Every input on which F failed, with the reason, in the order tried.
     public var failures: [(input: [Int?], reason: String)]
+    /// True iff F gave results on every vector tried.
     public var total: Bool { failures.isEmpty }
 }
 

@@ -27,15 +27,25 @@ public enum FunctionABI {
 
 /// One determinism or shape rule a function module must satisfy to be loaded.
 public enum WasmRule: String, CaseIterable, Sendable {
+    /// At most `FunctionABI.maxFileBytes` bytes, and at most `FunctionABI.maxLocals` locals declared in all.
     case size
+    /// A well-formed WebAssembly binary module.
     case format
+    /// MVP instructions plus sign extension and bulk memory, nothing else.
     case features
+    /// No imports: F sees nothing but D.
     case imports
+    /// No floating-point types or instructions.
     case floats
+    /// No start function.
     case start
+    /// Exactly one memory, exported as `memory`, declared maximum at most `FunctionABI.maxPages` pages.
     case memory
+    /// Every table declares at most `FunctionABI.maxTableEntries` entries.
     case tables
+    /// The exports `tp_buffer` and `tp_f` with their types.
     case exports
+    /// WasmKit validates and instantiates the module.
     case instantiation
 
     /// What the rule demands, in one line.
@@ -62,8 +72,11 @@ public enum WasmRule: String, CaseIterable, Sendable {
 
 /// The verdict of one rule on one module.
 public struct RuleVerdict: Sendable, Equatable {
+    /// Whether the rule passed, failed, or was not checked (an earlier failure made it meaningless).
     public enum Status: String, Sendable { case pass, fail, unchecked }
+    /// The rule judged.
     public var rule: WasmRule
+    /// The rule's outcome on the module.
     public var status: Status
     /// Why it failed (empty when it passed or was not checked).
     public var detail: String
@@ -72,7 +85,9 @@ public struct RuleVerdict: Sendable, Equatable {
 /// What `pals function inspect` shows of a module: its digest, shape and
 /// every rule's verdict.
 public struct WasmInspection: Sendable {
+    /// Where the module was read from.
     public var path: String
+    /// The size of the module file, in bytes.
     public var byteCount: Int
     /// SHA-256 of the bytes, lowercase hexadecimal.
     public var sha256: String
@@ -80,10 +95,13 @@ public struct WasmInspection: Sendable {
     public var exports: [(name: String, kind: String)]
     /// The declared memory limits in pages (nil when there is no memory).
     public var memoryMinPages: UInt64?
+    /// The declared maximum of the memory in pages, nil without a memory or without a maximum.
     public var memoryMaxPages: UInt64?
+    /// The number of functions the module defines (its function section; imports not counted).
     public var functionCount: Int
     /// The number of instructions in every function body.
     public var instructionCount: Int
+    /// One verdict per rule, in the order of `WasmRule.allCases`.
     public var rules: [RuleVerdict]
 
     /// The first failed rule, if any.

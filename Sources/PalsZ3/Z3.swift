@@ -9,11 +9,13 @@ public struct Z3Error: Error, CustomStringConvertible, Equatable, Sendable {
     /// Z3's message for the code, with what the wrapper was doing.
     public let message: String
 
+    /// An error with Z3's code `code` (−1 for a failure the wrapper detects itself) and `message`.
     public init(code: Int, message: String) {
         self.code = code
         self.message = message
     }
 
+    /// `Z3 error <code>: <message>`.
     public var description: String { "Z3 error \(code): \(message)" }
 }
 
@@ -21,16 +23,20 @@ public struct Z3Error: Error, CustomStringConvertible, Equatable, Sendable {
 /// typed forms). Only valid while its `Z3Context` lives. Z3 hash-conses terms,
 /// so two structurally equal terms of one context have the same `raw` pointer.
 public struct Z3Term: Hashable {
+    /// The underlying Z3 AST, owned by the context that made it.
     public let raw: Z3_ast
+    /// Wraps an AST of a live context; does not take a reference.
     @inlinable public init(_ raw: Z3_ast) { self.raw = raw }
 }
 
 /// A Boolean term, with its value when it is a known constant (so that code
 /// built over it can fold constants without asking Z3).
 public struct Z3Bool: Hashable {
+    /// The underlying term, of Boolean sort.
     public let term: Z3Term
     /// `true`/`false` when the term is the constant, nil otherwise.
     public let constant: Bool?
+    /// A Boolean term; pass `constant` only when the term is that constant.
     @inlinable public init(_ term: Z3Term, constant: Bool? = nil) {
         self.term = term
         self.constant = constant
@@ -39,8 +45,11 @@ public struct Z3Bool: Hashable {
 
 /// A bit-vector term of a fixed width, with its value when it is a numeral.
 public struct Z3BitVector: Hashable {
+    /// The underlying term, of bit-vector sort.
     public let term: Z3Term
+    /// The numeral's value when the term is a numeral, nil otherwise.
     public let constant: UInt64?
+    /// A bit-vector term; pass `constant` only when the term is that numeral.
     @inlinable public init(_ term: Z3Term, constant: UInt64? = nil) {
         self.term = term
         self.constant = constant
@@ -56,10 +65,13 @@ public struct Z3BitVector: Hashable {
 /// that construction can continue safely, and the caller checks
 /// `throwIfFailed()` before trusting any result.
 public final class Z3Context {
+    /// The underlying Z3 context, deleted when this object is.
     public let raw: Z3_context
     /// The first error a non-throwing builder ran into, if any.
     public private(set) var firstError: Z3Error?
+    /// The constant `true`.
     public let trueTerm: Z3Bool
+    /// The constant `false`.
     public let falseTerm: Z3Bool
     private var counter = 0
 
@@ -128,7 +140,9 @@ public final class Z3Context {
 
     // MARK: Sorts and fresh names
 
+    /// The Boolean sort of this context.
     public var boolSort: Z3_sort { Z3_mk_bool_sort(raw) }
+    /// The sort of bit-vectors of `width` bits (`width ≥ 1`).
     public func bitVectorSort(_ width: Int) -> Z3_sort { Z3_mk_bv_sort(raw, UInt32(width)) }
 
     /// A fresh, unique name with the given prefix (deterministic: a counter).
@@ -214,6 +228,7 @@ public final class Z3Context {
             })
     }
 
+    /// The constant `b`, with its value known.
     @inlinable
     public func bool(_ b: Bool) -> Z3Bool { b ? trueTerm : falseTerm }
 
@@ -224,6 +239,7 @@ public final class Z3Context {
         return Z3BitVector(t, constant: value)
     }
 
+    /// `¬a`, with folding.
     public func not(_ a: Z3Bool) -> Z3Bool {
         if let c = a.constant { return bool(!c) }
         return Z3Bool(recorded("not", fallback: falseTerm.term) { Z3_mk_not(raw, a.term.raw) })
@@ -377,7 +393,9 @@ public final class Z3Context {
 
 /// The answer of one satisfiability check.
 public enum Z3CheckResult: Equatable, Sendable {
+    /// The assertions have a model; `model()` returns it.
     case sat
+    /// The assertions have no model.
     case unsat
     /// Z3 gave up (timeout, resource limit, incompleteness); never read as
     /// "unsat".
@@ -386,7 +404,9 @@ public enum Z3CheckResult: Equatable, Sendable {
 
 /// A Z3 solver of one context.
 public final class Z3Solver {
+    /// The context that owns the solver and every term asserted in it.
     public let context: Z3Context
+    /// The underlying Z3 solver, referenced while this object lives.
     public let raw: Z3_solver
 
     /// A solver for `logic` (e.g. "QF_FD": finite domains, bit-blasted to SAT),
@@ -432,11 +452,13 @@ public final class Z3Solver {
         try context.check("assert")
     }
 
+    /// Opens a backtracking point; `pop()` removes everything asserted since.
     public func push() throws(Z3Error) {
         Z3_solver_push(context.raw, raw)
         try context.check("push")
     }
 
+    /// Removes every assertion since the matching `push()`.
     public func pop() throws(Z3Error) {
         Z3_solver_pop(context.raw, raw, 1)
         try context.check("pop")
@@ -485,7 +507,9 @@ public final class Z3Solver {
 
 /// A model (a satisfying assignment) of a `sat` check.
 public final class Z3Model {
+    /// The context the model belongs to.
     public let context: Z3Context
+    /// The underlying Z3 model, referenced while this object lives.
     public let raw: Z3_model
 
     init(_ context: Z3Context, _ raw: Z3_model) {
