@@ -32,6 +32,8 @@ public struct ExplorerOptions: Sendable {
     /// combine the shards into the unsharded result.
     public var shard: Shard? = nil
 
+    /// The defaults: every faulty set searched, no state canonicalization, general omission, two threads, no
+    /// memory budget, no shard.
     public init() {}
 }
 
@@ -51,7 +53,9 @@ public enum PropertyStatus: String, Sendable {
 
 /// A violation found by the search, as a run of the reference semantics.
 public struct Violation: Sendable, Equatable {
+    /// The name of the violated property.
     public var property: String
+    /// The run's inputs, `inputs[i]` for `p_i`.
     public var inputs: [Int]
     /// The failure pattern of the (shrunk) run.
     public var pattern: FailurePattern
@@ -64,6 +68,8 @@ public struct Violation: Sendable, Equatable {
     /// The search reports the least (size, length, position) per property.
     public var rank: ViolationRank = ViolationRank(size: 0, length: 0, position: 0)
 
+    /// A violation of `property` found after round `afterRound`; `rank` starts at (0, 0, 0) and is set by the
+    /// search.
     @inlinable
     public init(property: String, inputs: [Int], pattern: FailurePattern, afterRound: Int, unshrunk: FailurePattern) {
         self.property = property
@@ -77,16 +83,21 @@ public struct Violation: Sendable, Equatable {
 /// The order in which violations of one property compete to be reported:
 /// smallest faulty set, then shortest path, then search order.
 public struct ViolationRank: Sendable, Equatable, Comparable {
+    /// The size of the faulty set, |F|.
     public var size: Int
+    /// The length of the path in global states: the rounds run + 1.
     public var length: Int
+    /// The faulty set's position in the unsharded search order of `Explorer.faultySets()`.
     public var position: Int
 
+    /// A rank from the faulty set's size, the path's length and the faulty set's position.
     public init(size: Int, length: Int, position: Int) {
         self.size = size
         self.length = length
         self.position = position
     }
 
+    /// Lexicographic on (size, length, position): the lesser rank is the one reported.
     public static func < (a: ViolationRank, b: ViolationRank) -> Bool {
         (a.size, a.length, a.position) < (b.size, b.length, b.position)
     }
@@ -94,17 +105,22 @@ public struct ViolationRank: Sendable, Equatable, Comparable {
 
 /// What the search did for the faulty sets of one size.
 public struct LevelSummary: Sendable, Equatable {
+    /// The size of the faulty sets, |F|.
     public var size: Int
     /// Faulty sets of this size searched (by this shard).
     public var faultySets: Int
+    /// Distinct global states over these faulty sets, summed over rounds (initial included).
     public var states: Int
+    /// Successor global states generated for these faulty sets (before deduplication).
     public var transitions: Int
+    /// The largest layer among these faulty sets (distinct global states after one round, for one faulty set).
     public var largestLayer: Int
     /// Per property (in property order): witnessed at this size.
     public var witnessed: [Bool]
     /// The search stopped during this size (memory budget, interrupt).
     public var stopReason: String?
 
+    /// A summary with every field given.
     public init(
         size: Int, faultySets: Int, states: Int, transitions: Int, largestLayer: Int, witnessed: [Bool],
         stopReason: String?
@@ -119,12 +135,18 @@ public struct LevelSummary: Sendable, Equatable {
     }
 }
 
+/// The search's verdict on one property, with its counterexample when it is violated.
 public struct PropertyVerdict: Sendable {
+    /// The property's name, as the protocol declares it.
     public var name: String
+    /// When the property is evaluated: always, at the horizon, or as a `sometimes` witness.
     public var kind: PropertyKind
+    /// What the search concluded about the property.
     public var status: PropertyStatus
+    /// The shrunk counterexample when `status` is `violated`, else nil.
     public var violation: Violation?
 
+    /// A verdict from its fields; `violation` is nil unless `status` is `violated`.
     @inlinable
     public init(name: String, kind: PropertyKind, status: PropertyStatus, violation: Violation?) {
         self.name = name
@@ -136,6 +158,7 @@ public struct PropertyVerdict: Sendable {
 
 /// The outcome of an exhaustive search.
 public struct ExplorationResult: Sendable {
+    /// One verdict per property, in the order of `Explorer.properties`.
     public var verdicts: [PropertyVerdict]
     /// Distinct global states, summed over faulty sets and rounds (initial included).
     public var states: Int
@@ -143,11 +166,14 @@ public struct ExplorationResult: Sendable {
     public var transitions: Int
     /// The largest layer (distinct global states after one round, for one faulty set).
     public var largestLayer: Int
+    /// Faulty sets searched (fewer than `faultySetsTotal` when the search stopped early).
     public var faultySetsExplored: Int
+    /// Faulty sets in the search order of this shard (with symmetry, one representative per size).
     public var faultySetsTotal: Int
     /// False when the search stopped early (`stopAtFirstViolation`, memory
     /// budget, interrupt).
     public var complete: Bool
+    /// Wall-clock time of the search, in seconds.
     public var seconds: Double
     /// Why the search stopped before it could decide every property (memory
     /// budget, interrupt), or nil. Properties it had not decided are `unknown`.
@@ -155,6 +181,7 @@ public struct ExplorationResult: Sendable {
     /// Per faulty-set size searched, in order.
     public var levels: [LevelSummary] = []
 
+    /// A result with no stop reason and no level summaries; the search sets `stopReason` and `levels` afterwards.
     @inlinable
     public init(
         verdicts: [PropertyVerdict], states: Int, transitions: Int, largestLayer: Int,
@@ -192,11 +219,16 @@ public struct ExplorationResult: Sendable {
 /// Under crash-stop, in each round some alive faulty processes crash, each
 /// reaching an arbitrary subset of the others in that round.
 public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concrete, P.State: Hashable {
+    /// The protocol, at its n and t, over concrete values.
     public let proto: P
+    /// The properties checked; each gets its own verdict and counterexample.
     public let properties: [Property<P>]
+    /// The fixed inputs, `inputs[i]` for `p_i`: n values, none of them ⊥ (`Concrete.bottomValue`).
     public let inputs: [Int]
+    /// How the search is run.
     public let options: ExplorerOptions
 
+    /// A search of `proto` from `inputs`; nothing is checked or run until `run()`.
     public init(_ proto: P, properties: [Property<P>], inputs: [Int], options: ExplorerOptions = .init()) {
         self.proto = proto
         self.properties = properties

@@ -7,8 +7,10 @@ import PalsCore
 public struct ProductNode<State: Hashable>: Hashable {
     /// `states[k][i]`: the state of `p_i` in run k.
     public var states: [[State]]
+    /// `classes[k]`: the observation class of run k; runs in one class look the same to the faulty hosts so far.
     public var classes: [Int]
 
+    /// A node from the runs' global states and their observation classes.
     @inlinable
     public init(states: [[State]], classes: [Int]) {
         self.states = states
@@ -30,12 +32,15 @@ public struct ProductResult: Sendable {
     public var states: Int
     /// Successor nodes generated (before deduplication).
     public var transitions: Int
+    /// Faulty sets searched (by this shard).
     public var faultySets: Int
+    /// Wall-clock time of the search, in seconds.
     public var seconds: Double
     /// The position, in the unsharded order of faulty sets, of the faulty
     /// set of `pattern` (nil when `best` is 0).
     public var bestPosition: Int? = nil
 
+    /// A result from its fields; `bestPosition` starts nil.
     public init(
         best: Int, pattern: FailurePattern?, classes: [Int], states: Int, transitions: Int, faultySets: Int,
         seconds: Double
@@ -70,6 +75,7 @@ public struct ProductResult: Sendable {
 /// an observation more telling. The engine knows nothing of the protocol or
 /// its properties: the runs, the observation and the score are parameters.
 public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concrete, P.State: Hashable {
+    /// The protocol, at its n and t, over concrete values.
     public let proto: P
     /// The input vectors of the runs explored together when the faulty set
     /// is the argument.
@@ -79,6 +85,7 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     /// (every run stays in one class).
     public let observe:
         (@Sendable (_ faulty: ProcessSet, _ round: Int, _ before: [P.State], _ after: [P.State]) -> [Int])?
+    /// Worker threads; faulty sets are searched in parallel.
     public let threads: Int
     /// Search only this shard's faulty sets (every K-th in order).
     public var shard: Shard? = nil
@@ -86,6 +93,8 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     /// the states, resident memory and an estimate of the time left.
     public var progress: (@Sendable (String) -> Void)? = nil
 
+    /// An exploration of `proto` whose runs, for each faulty set, are `runs(faulty)`, and whose faulty hosts
+    /// see `observe` (nil: the runs are never told apart); nothing runs until `maximize`.
     @inlinable
     public init(
         _ proto: P, threads: Int = 2, runs: @escaping @Sendable (ProcessSet) -> [[Int]],
@@ -323,9 +332,13 @@ extension ProductExplorer {
 
 /// A fraction in lowest terms.
 public struct Fraction: Equatable, Sendable, CustomStringConvertible {
+    /// The numerator; it carries the sign.
     public let numerator: Int
+    /// The denominator, always positive.
     public let denominator: Int
 
+    /// `numerator/denominator` reduced to lowest terms.
+    /// - Precondition: `denominator` > 0.
     public init(_ numerator: Int, _ denominator: Int) {
         precondition(denominator > 0, "denominator must be positive")
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }

@@ -2,9 +2,12 @@ import PalsCore
 
 /// A file the merged result refers to (a counterexample), with its text.
 public struct MergedFile: Sendable, Equatable {
+    /// Where the unsharded run writes the file (as that run printed it).
     public var path: String
+    /// The file's full contents.
     public var text: String
 
+    /// A file to be written at `path` with contents `text`.
     public init(path: String, text: String) {
         self.path = path
         self.text = text
@@ -14,8 +17,12 @@ public struct MergedFile: Sendable, Equatable {
 /// What `ShardMerge.merge` produces: the JSON one unsharded run prints, the
 /// counterexample files that run writes, and its exit status.
 public struct MergedOutput: Sendable {
+    /// The merged JSON document, field for field the unsharded run's (`seconds`: the shards' sum).
     public var json: JSON
+    /// The counterexample files the unsharded run writes, to be written by the caller.
     public var files: [MergedFile]
+    /// The unsharded run's exit status: 0 holds, 1 violated, 3 undecided (the search stopped), 4 internal
+    /// disagreement between the engines.
     public var exitStatus: Int32
 }
 
@@ -92,12 +99,19 @@ public enum ShardMerge {
 
     /// One cell of a sharded resilience table.
     public struct BoundsCellShard: Sendable {
+        /// The cell's position in the table's order (n ascending, then t).
         public var position: Int
+        /// The exit status the cell alone would give: 0 holds, 1 violated, 3 undecided, 4 internal disagreement.
         public var exitStatus: Int32
+        /// Per property, in the cell's property order, its name and its status word as printed (`holds`,
+        /// `violated`, …).
         public var statuses: [(name: String, status: String)]
+        /// True when the cell's search stopped before it decided every property; the table ends at this cell.
         public var stopped: Bool
+        /// The counterexample files the cell wrote (path and text).
         public var files: [MergedFile]
 
+        /// A cell's merge data from its fields.
         public init(
             position: Int, exitStatus: Int32, statuses: [(name: String, status: String)], stopped: Bool,
             files: [MergedFile]

@@ -8,14 +8,21 @@
 /// ```
 /// (no Le: a response carries whatever data the command defines).
 public struct CommandAPDU: Equatable, Sendable {
+    /// The class byte; the module accepts only `ModuleInstruction.cla` (0x80).
     public var cla: UInt8
+    /// The instruction byte (`ModuleInstruction`).
     public var ins: UInt8
+    /// First parameter byte; the module's instructions take 0.
     public var p1: UInt8
+    /// Second parameter byte; the module's instructions take 0.
     public var p2: UInt8
+    /// The command data, at most `maxData` bytes; empty for no data.
     public var data: [UInt8]
 
+    /// The most command data an APDU carries (extended form).
     public static let maxData = 65535
 
+    /// A command from its header bytes and data; class 0x80 and parameters 0 by default.
     public init(cla: UInt8 = ModuleInstruction.cla, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = []) {
         self.cla = cla
         self.ins = ins
@@ -24,10 +31,13 @@ public struct CommandAPDU: Equatable, Sendable {
         self.data = data
     }
 
+    /// A command to the module: instruction `ins`, class 0x80, parameters 0.
     public init(_ ins: ModuleInstruction, data: [UInt8] = []) {
         self.init(ins: ins.rawValue, data: data)
     }
 
+    /// The encoded command: header, then Lc in short (1 byte) or extended (00 + 2 bytes) form and the data.
+    /// - Precondition: `data` has at most `maxData` bytes.
     public var bytes: [UInt8] {
         precondition(data.count <= Self.maxData, "APDU data exceeds 65535 bytes")
         var out = [cla, ins, p1, p2]
@@ -67,16 +77,22 @@ public struct CommandAPDU: Equatable, Sendable {
 
 /// A response: data, then the two status bytes.
 public struct ResponseAPDU: Equatable, Sendable {
+    /// The response data, as the command defines it; empty on an error status.
     public var data: [UInt8]
+    /// The status word the module answered with.
     public var status: StatusWord
 
+    /// A response; data-less `ok` by default.
     public init(data: [UInt8] = [], status: StatusWord = .ok) {
         self.data = data
         self.status = status
     }
 
+    /// The encoded response: the data, then the status word big-endian.
     public var bytes: [UInt8] { data + [UInt8(status.rawValue >> 8), UInt8(status.rawValue & 0xff)] }
 
+    /// Splits a response into data and status word; nil when shorter than two bytes. An unlisted status
+    /// word reads as `unknown`.
     public static func parse(_ bytes: [UInt8]) -> ResponseAPDU? {
         guard bytes.count >= 2 else { return nil }
         let sw = UInt16(bytes[bytes.count - 2]) << 8 | UInt16(bytes[bytes.count - 1])
@@ -86,18 +102,28 @@ public struct ResponseAPDU: Equatable, Sendable {
 
 /// Status words (ISO/IEC 7816-4 values).
 public enum StatusWord: UInt16, Error, Sendable, CustomStringConvertible {
+    /// Success (0x9000).
     case ok = 0x9000
+    /// The command is shorter than 4 bytes or its length does not match Lc, or the instruction's data has
+    /// the wrong size (0x6700).
     case wrongLength = 0x6700
     /// BEGIN of a session id this module has begun before.
     case sessionUsed = 0x6982
     /// The module could not record a session it was asked to begin.
     case recordFailed = 0x6581
+    /// The instruction is out of order: ROUND OUT, ROUND IN or RESULT outside its phase or round (0x6985).
     case conditionsNotSatisfied = 0x6985
+    /// Data the instruction does not accept: another instance name, ⊥ as input, nonzero P1/P2, or a bad slot
+    /// flag (0x6A80).
     case wrongData = 0x6A80
+    /// An instruction the module does not have (0x6D00).
     case insNotSupported = 0x6D00
+    /// A class other than 0x80 (0x6E00).
     case claNotSupported = 0x6E00
+    /// Any status word not listed here, as read by `ResponseAPDU.parse` (0x6F00).
     case unknown = 0x6F00
 
+    /// The status word in hex with its meaning, e.g. "6985 conditions of use not satisfied".
     public var description: String {
         let code = String(rawValue, radix: 16, uppercase: true)
         switch self {
@@ -124,10 +150,16 @@ public enum StatusWord: UInt16, Error, Sendable, CustomStringConvertible {
 /// | 0x40 | RESULT | — | decided (1) · the module's input (8) · values (8 each, ⊥ = Int64.min) |
 /// | 0x50 | ABORT | — | the module's input (8), if a session was open |
 public enum ModuleInstruction: UInt8, Sendable {
+    /// The class byte of every module instruction (proprietary).
     public static let cla: UInt8 = 0x80
+    /// BEGIN: starts a session (0x20).
     case begin = 0x20
+    /// ROUND OUT: the round's sealed frames, one per module (0x30).
     case roundOut = 0x30
+    /// ROUND IN: the frames that arrived for the round; the module steps and answers a verdict per slot (0x32).
     case roundIn = 0x32
+    /// RESULT: the decision after the last round (0x40).
     case result = 0x40
+    /// ABORT: ends the session and tells the module's input (0x50).
     case abort = 0x50
 }

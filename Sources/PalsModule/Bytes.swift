@@ -2,6 +2,7 @@ import PalsCore
 
 /// Big-endian reading and writing, and hex text, for the module's byte formats.
 public enum Bytes {
+    /// Appends `value` big-endian, all of its bytes, to `out`.
     @inlinable
     public static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         var v = value.bigEndian
@@ -23,6 +24,7 @@ public enum Bytes {
 
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Lower-case hex text of `bytes`, two digits per byte.
     public static func hex<C: Collection<UInt8>>(_ bytes: C) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)

@@ -5,6 +5,7 @@ import PalsCore
 /// Why a frame was not accepted. Every rejected frame counts as an omission
 /// (DESIGN §5); the codes travel in the ROUND IN response.
 public enum FrameVerdict: UInt8, Error, Sendable, CaseIterable, CustomStringConvertible {
+    /// The frame opened and carried a protocol message.
     case accepted = 0
     /// No frame arrived in time (or the adversary dropped it).
     case absent = 1
@@ -25,6 +26,7 @@ public enum FrameVerdict: UInt8, Error, Sendable, CaseIterable, CustomStringConv
     /// Authentic and well padded, but not a message of the protocol.
     case badMessage = 9
 
+    /// The reason in a few words, as reports print it.
     public var description: String {
         switch self {
         case .accepted: "accepted"
@@ -54,21 +56,28 @@ public enum FrameVerdict: UInt8, Error, Sendable, CaseIterable, CustomStringConv
 /// session fails authentication even if its header is rewritten; the nonce
 /// and associated data bind round, sender and receiver.
 public struct FrameFormat: Sendable, Equatable {
+    /// The size of the cleartext header, in bytes.
     public static let headerSize = 20
+    /// The size of the Poly1305 tag, in bytes.
     public static let tagSize = 16
+    /// The format version, the header's third byte.
     public static let version: UInt8 = 1
 
     /// The largest message the frame carries.
     public let maxMessageBytes: Int
 
+    /// The format of an instance whose messages take at most `maxMessageBytes` bytes.
     public init(maxMessageBytes: Int) {
         self.maxMessageBytes = maxMessageBytes
     }
 
+    /// The size of the sealed plaintext: the 2-byte length, then the message zero-padded to `maxMessageBytes`.
     public var plaintextSize: Int { 2 + maxMessageBytes }
     /// The size of every frame.
     public var frameSize: Int { Self.headerSize + plaintextSize + Self.tagSize }
 
+    /// The header of the frame from `sender` to `receiver` in `round` of `session` (round truncated to 32 bits,
+    /// ids to 16).
     public static func header(session: SessionID, round: Int, sender: Int, receiver: Int) -> [UInt8] {
         var h: [UInt8] = [UInt8(ascii: "T"), UInt8(ascii: "P"), version, 0]
         h.reserveCapacity(headerSize)

@@ -4,16 +4,20 @@ import PalsCore
 /// One module's long-term X25519 key pair (seed §7: a key personalised into
 /// the security module; it never leaves it).
 public struct ModuleKey: Sendable {
+    /// The `schema` field of a key file.
     public static let schemaID = "trustedpals/module-key/v1"
+    /// The process the key belongs to: the module of `p_id`, its index in the roster.
     public let id: Int
     /// The raw 32-byte X25519 private key.
     let raw: [UInt8]
 
+    /// The key of module `p_id` from an X25519 private key.
     public init(id: Int, privateKey: Curve25519.KeyAgreement.PrivateKey) {
         self.id = id
         self.raw = Array(privateKey.rawRepresentation)
     }
 
+    /// The X25519 private key, for key agreement with the roster's public keys.
     public var privateKey: Curve25519.KeyAgreement.PrivateKey {
         // `raw` came from a key or was validated on construction.
         guard let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
@@ -27,8 +31,10 @@ public struct ModuleKey: Sendable {
         ModuleKey(id: id, privateKey: Curve25519.KeyAgreement.PrivateKey())
     }
 
+    /// The raw 32-byte X25519 public key, as the roster lists it.
     public var publicKey: [UInt8] { Array(privateKey.publicKey.rawRepresentation) }
 
+    /// The key file's JSON: schema, id, and the private key in hex.
     public var json: JSON {
         .object([
             ("schema", .string(Self.schemaID)),
@@ -37,6 +43,9 @@ public struct ModuleKey: Sendable {
         ])
     }
 
+    /// Reads a key file (`trustedpals/module-key/v1`).
+    /// - Throws: `unsupportedSchema` for another schema; `malformedFile` for an id outside 0..<64 or a private
+    ///   key that is not 32 bytes of hex.
     public static func parse(_ text: String) throws(PalsError) -> ModuleKey {
         let json = try JSON.parse(text)
         guard json["schema"]?.stringValue == schemaID else {
@@ -60,10 +69,14 @@ public struct ModuleKey: Sendable {
 /// The roster every module is personalised with: every module's public key
 /// and where its host listens.
 public struct Roster: Sendable, Equatable {
+    /// The `schema` field of a roster file.
     public static let schemaID = "trustedpals/roster/v1"
 
+    /// One module of the roster and its host.
     public struct Peer: Sendable, Equatable {
+        /// The module's process number; the roster lists peers by id 0, 1, ….
         public var id: Int
+        /// The module's raw 32-byte X25519 public key.
         public var publicKey: [UInt8]
         /// `host:port` of the peer's host, if known.
         public var address: String?
@@ -71,6 +84,7 @@ public struct Roster: Sendable, Equatable {
         /// pinned for its TLS channels.
         public var hostKey: [UInt8]?
 
+        /// A roster entry; `Roster.init(peers:)` validates the keys.
         public init(id: Int, publicKey: [UInt8], address: String?, hostKey: [UInt8]? = nil) {
             self.id = id
             self.publicKey = publicKey
@@ -79,8 +93,12 @@ public struct Roster: Sendable, Equatable {
         }
     }
 
+    /// The peers, `peers[i]` for `p_i`.
     public var peers: [Peer]
 
+    /// A roster of 1…64 peers, validated.
+    /// - Throws: `malformedFile` when the peers are not listed by id 0, 1, …, a public key is not a 32-byte
+    ///   X25519 key, or a host key is not a P-256 point.
     public init(peers: [Peer]) throws(PalsError) {
         guard !peers.isEmpty, peers.count <= ProcessSet.maxProcesses else {
             throw PalsError(.malformedFile, "roster: needs 1…\(ProcessSet.maxProcesses) peers, got \(peers.count)")
@@ -103,8 +121,11 @@ public struct Roster: Sendable, Equatable {
         self.peers = peers
     }
 
+    /// The number of modules n.
     public var n: Int { peers.count }
 
+    /// The roster file's JSON: schema, n, and per peer its id, public key, address and host key (hex), the
+    /// last two when known.
     public var json: JSON {
         .object([
             ("schema", .string(Self.schemaID)),
@@ -124,6 +145,9 @@ public struct Roster: Sendable, Equatable {
         ])
     }
 
+    /// Reads a roster file (`trustedpals/roster/v1`); an `n` field, when present, must match the peers.
+    /// - Throws: `unsupportedSchema` for another schema, `malformedFile` (or `invalidArgument` for an
+    ///   address that is not `host:port`) naming the bad entry.
     public static func parse(_ text: String) throws(PalsError) -> Roster {
         let json = try JSON.parse(text)
         guard json["schema"]?.stringValue == schemaID else {
@@ -167,14 +191,19 @@ public struct Roster: Sendable, Equatable {
 
 /// A `host:port` address.
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// The host name or IP address (may contain colons: the port follows the last one).
     public var host: String
+    /// The TCP port, 0…65535.
     public var port: Int
 
+    /// An address from its host and port, unchecked.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
+    /// Reads `host:port`, splitting at the last colon.
+    /// - Throws: `invalidArgument` for an empty host or a port outside 0…65535.
     public static func parse(_ text: String) throws(PalsError) -> HostPort {
         guard let colon = text.lastIndex(of: ":") else {
             throw PalsError(.invalidArgument, "address \"\(text)\": expected host:port")
@@ -186,15 +215,19 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         return HostPort(host: host, port: port)
     }
 
+    /// `host:port`.
     public var description: String { "\(host):\(port)" }
 }
 
 /// The X25519 shared secret of one module with every module of the roster
 /// (itself included), computed once per key and roster.
 public struct PairSecrets {
+    /// The process number of the module whose secrets these are.
     public let me: Int
     let secrets: [SharedSecret]
 
+    /// Agrees `key` with every public key of `roster`.
+    /// - Throws: `invalidArgument` when `key` is not the roster's key for its id.
     public init(key: ModuleKey, roster: Roster) throws(PalsError) {
         guard key.id < roster.n else {
             throw PalsError(.invalidArgument, "key id \(key.id) is not in the roster (n = \(roster.n))")
@@ -223,7 +256,9 @@ public struct PairSecrets {
 /// with the session id, with the instance name and both ids in the info
 /// string. The pair's two directions share the key; the nonce tells them apart.
 public struct ChannelKeys {
+    /// The process number of the module whose keys these are.
     public let me: Int
+    /// The session every key is derived for.
     public let session: SessionID
     let keys: [SymmetricKey]
 
@@ -250,8 +285,11 @@ public struct ChannelKeys {
 /// A session identifier: 8 bytes, fresh per protocol instance, bound into
 /// every frame's key, nonce and associated data.
 public struct SessionID: Sendable, Hashable, CustomStringConvertible {
+    /// The 8 bytes, as they appear in frame headers.
     public let bytes: [UInt8]
 
+    /// A session id from exactly 8 bytes.
+    /// - Throws: `invalidArgument` for any other length.
     public init(bytes: [UInt8]) throws(PalsError) {
         guard bytes.count == 8 else {
             throw PalsError(.invalidArgument, "a session id is 8 bytes (16 hex digits), got \(bytes.count)")
@@ -259,12 +297,15 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// The session id whose 8 bytes are `value` big-endian.
     public init(_ value: UInt64) {
         var b: [UInt8] = []
         Bytes.append(value, to: &b)
         self.bytes = b
     }
 
+    /// Reads a session id from 16 hex digits.
+    /// - Throws: `malformedFile` for text that is not hex, `invalidArgument` for another length.
     public static func parse(_ hex: String) throws(PalsError) -> SessionID {
         try SessionID(bytes: Bytes.fromHex(hex, what: "session id"))
     }
@@ -275,6 +316,7 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
         return SessionID(g.next())
     }
 
+    /// The 8 bytes as a big-endian integer.
     public var value: UInt64 {
         // `bytes` has exactly 8 bytes (checked by every initializer).
         guard let value = Bytes.read(UInt64.self, from: bytes, at: 0) else {
@@ -282,5 +324,6 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
         }
         return value
     }
+    /// The 16 lower-case hex digits.
     public var description: String { Bytes.hex(bytes) }
 }

@@ -8,6 +8,7 @@ public protocol ModuleLink: AnyObject {
 }
 
 extension SecurityModule: ModuleLink {
+    /// Hands `command` to `process`; a module in the same process always answers.
     public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
         process(command)
     }
@@ -15,18 +16,26 @@ extension SecurityModule: ModuleLink {
 
 /// A module that answered with an error status, garbage, or not at all.
 public struct ModuleError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in one line.
     public let message: String
+    /// An error with the one-line `message`.
     public init(_ message: String) { self.message = message }
+    /// The error prints as its message alone.
     public var description: String { message }
 }
 
 /// The host's side of the APDU interface: typed calls over a `ModuleLink`.
 public final class ModuleClient {
+    /// The channel to the module.
     public let link: ModuleLink
+    /// The size of every frame of the current session, as BEGIN answered it (0 before BEGIN).
     public private(set) var frameSize = 0
+    /// The instance's number of rounds R, as BEGIN answered it (0 before BEGIN).
     public private(set) var rounds = 0
+    /// The number of modules n, as BEGIN answered it (0 before BEGIN).
     public private(set) var n = 0
 
+    /// A client that talks to the module behind `link`; call `begin` first.
     public init(_ link: ModuleLink) {
         self.link = link
     }

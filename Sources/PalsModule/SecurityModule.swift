@@ -11,9 +11,13 @@ import PalsCore
 ///
 /// Not thread-safe: a host drives its module from one thread.
 public final class SecurityModule<C: ModuleCodec> {
+    /// How the instance's messages are encoded; also fixes the protocol instance the module runs.
     public let codec: C
+    /// The module's own key pair; its id is the module's process number.
     public let key: ModuleKey
+    /// The public keys of every module, `p0 … p(n-1)`.
     public let roster: Roster
+    /// The frame format of the instance: every frame has `format.frameSize` bytes.
     public let format: FrameFormat
 
     private enum Phase {

@@ -22,8 +22,10 @@ public protocol SessionRecord: AnyObject {
 public final class MemorySessionRecord: SessionRecord {
     private var begun: Set<SessionID> = []
 
+    /// An empty record.
     public init() {}
 
+    /// Records `session` in memory; false when it was begun before. Never throws.
     public func claim(_ session: SessionID) throws(PalsError) -> Bool {
         begun.insert(session).inserted
     }
@@ -33,6 +35,7 @@ public final class MemorySessionRecord: SessionRecord {
 /// flushed to disk before the module answers BEGIN. The file is created with
 /// mode 600 and never through a symbolic link.
 public final class FileSessionRecord: SessionRecord {
+    /// The record file: 8 bytes per begun session.
     public let path: String
     private var begun: Set<SessionID> = []
 
@@ -67,6 +70,9 @@ public final class FileSessionRecord: SessionRecord {
         }
     }
 
+    /// Appends `session` to the file and flushes it to disk before answering; false when it was begun before.
+    /// - Throws: `invalidArgument` when the file cannot be opened, written or flushed; the session then stays
+    ///   unrecorded.
     public func claim(_ session: SessionID) throws(PalsError) -> Bool {
         guard !begun.contains(session) else { return false }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)

@@ -24,6 +24,8 @@ public struct SymbolicOptions: Sendable {
     /// and proving the remaining properties may cost far more than finding it).
     public var stopAtFirstViolation: Bool = false
 
+    /// The defaults: general omission, no timeout, a free faulty set, inputs 0, 1, …, n−1, the QF_FD solver,
+    /// shrinking on, every property queried.
     public init() {}
 }
 
@@ -49,9 +51,12 @@ public enum SymbolicStatus: String, Sendable {
 
 /// One solver statistic (Z3's key and value).
 public struct SolverStatistic: Sendable, Equatable {
+    /// The statistic's name as Z3 reports it (e.g. `sat conflicts`).
     public var key: String
+    /// The statistic's value as Z3 reports it (a count, or an amount of time or memory).
     public var value: Double
 
+    /// A statistic from Z3's key and value.
     public init(key: String, value: Double) {
         self.key = key
         self.value = value
@@ -60,8 +65,11 @@ public struct SolverStatistic: Sendable, Equatable {
 
 /// The verdict on one property.
 public struct SymbolicVerdict: Sendable {
+    /// The property's name, as the protocol declares it.
     public var name: String
+    /// When the property is evaluated: always, at the horizon, or as a `sometimes` witness.
     public var kind: PropertyKind
+    /// What the query, and the concrete replay of its model, concluded.
     public var status: SymbolicStatus
     /// Why the status is `unknown` or `internalDisagreement`.
     public var reason: String?
@@ -85,11 +93,17 @@ public struct SymbolicVerdict: Sendable {
 
 /// The result of checking every property of one protocol instance.
 public struct SymbolicResult: Sendable {
+    /// The number of processes.
     public var n: Int
+    /// The largest number of faulty processes admitted.
     public var t: Int
+    /// The rounds unrolled: the protocol's R.
     public var rounds: Int
+    /// The inputs the run was checked with, `inputs[i]` for `p_i`.
     public var inputs: [Int]
+    /// The fault model of the unrolling.
     public var faultModel: FaultModel
+    /// Whether the faulty set was restricted to a subset of {p0 … p(t−1)}.
     public var symmetry: Bool
     /// One per property, in the order given.
     public var verdicts: [SymbolicVerdict]
@@ -133,11 +147,17 @@ public struct SymbolicResult: Sendable {
 /// instance `P` and its concrete twin `C` (the same generic protocol code over
 /// `Symbolic` and `Concrete`), with properties matched by name.
 public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == Symbolic, C.L == Concrete {
+    /// The protocol instance over `Symbolic`, whose unrolling is queried.
     public let symbolic: P
+    /// The same protocol instance over `Concrete`, which replays every model the solver finds.
     public let concrete: C
+    /// The properties over the symbolic instance, one query each.
     public let properties: [Property<P>]
+    /// The same properties over the concrete instance (same names and order), used by the replay.
     public let concreteProperties: [Property<C>]
+    /// How the checker runs.
     public let options: SymbolicOptions
+    /// The inputs checked: `options.inputs`, or 0, 1, …, n−1.
     public let inputs: [Int]
 
     /// - Parameters:

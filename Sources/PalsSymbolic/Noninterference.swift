@@ -5,8 +5,11 @@ import PalsZ3
 /// vectors that agree on the faulty processes, under which some faulty host
 /// observes something different in some round.
 public struct InterferenceWitness: Sendable {
+    /// The failure pattern shared by both runs.
     public var pattern: FailurePattern
+    /// The first run's inputs: the constants the check was given, `inputsA[i]` for `p_i`.
     public var inputsA: [Int]
+    /// The second run's inputs from the solver's model; equal to `inputsA` at every faulty process.
     public var inputsB: [Int]
 }
 
@@ -15,6 +18,7 @@ public enum NoninterferenceVerdict: Sendable {
     /// UNSAT: for every admissible pattern and every pair of inputs allowed
     /// by the constraint, every faulty host observes the same.
     case holds
+    /// SAT: two runs whose faulty hosts' observations differ, as the solver found them.
     case violated(InterferenceWitness)
     /// The solver gave up (timeout or incompleteness): nothing is claimed.
     case unknown(reason: String)
@@ -28,14 +32,20 @@ public enum NoninterferenceVerdict: Sendable {
 /// query asks for a faulty host and a round in which the hosts' observations
 /// (`HostObservation`) of the two copies differ.
 public struct SymbolicNoninterference<P: StateSelecting & Observable> where P.L == Symbolic {
+    /// The protocol instance over `Symbolic`, unrolled twice.
     public let proto: P
+    /// The largest number of faulty processes admitted: the protocol's t.
     public let t: Int
+    /// The first copy's inputs, `inputs[i]` for `p_i` (n values, none ⊥).
     public let inputs: [Int]
+    /// Wall-clock limit of the solver query, in seconds (nil: none); hitting it gives `unknown`.
     public let timeout: Double?
     /// Extra constraints on the second copy's inputs (e.g. a range); the
     /// faulty processes' inputs are equal in both copies regardless.
     public let allowed: (Symbolic, _ faulty: [Z3Bool], _ b: [Z3BitVector]) -> Z3Bool
 
+    /// A check of `proto` with the first copy's `inputs` and the second copy's inputs constrained by
+    /// `allowed(logic, faulty, b)`; nothing is built until `run()`.
     public init(
         _ proto: P, inputs: [Int], timeout: Double? = nil,
         allowed: @escaping (Symbolic, [Z3Bool], [Z3BitVector]) -> Z3Bool
@@ -47,6 +57,10 @@ public struct SymbolicNoninterference<P: StateSelecting & Observable> where P.L 
         self.allowed = allowed
     }
 
+    /// Builds both unrolled runs and asks Z3 for a faulty host and a round whose observations differ.
+    /// - Returns: `holds` on UNSAT, `violated` with the model's pattern and inputs on SAT, `unknown` when
+    ///   the solver gives up.
+    /// - Throws: `Z3Error` only when Z3 itself reports an error, never for a verdict.
     public func run() throws -> NoninterferenceVerdict {
         let l = proto.logic
         let z = l.context

@@ -14,7 +14,9 @@ import PalsZ3
 /// A `Symbolic` value refers to its `Z3Context`, which is not thread-safe: use
 /// one per task.
 public struct Symbolic: Logic {
+    /// A truth value is a Z3 Boolean term.
     public typealias Bit = Z3Bool
+    /// A value is a bit-vector term of `valueBits` bits.
     public typealias Value = Z3BitVector
 
     /// The context every term is made in.
@@ -22,6 +24,7 @@ public struct Symbolic: Logic {
     /// The width of values in bits; ⊥ is `2^width − 1`, legal values are
     /// `0 ..< 2^width − 1`.
     public let valueBits: Int
+    /// ⊥ as a term: the all-ones numeral of `valueBits` bits.
     public let bottom: Z3BitVector
 
     /// - Parameter valueBits: 1…63; use `Symbolic.bits(forValuesBelow:)`.
@@ -46,15 +49,25 @@ public struct Symbolic: Logic {
     /// Whether `v` is representable (0 ≤ v < 2^valueBits − 1).
     public func canRepresent(_ v: Int) -> Bool { v >= 0 && UInt64(v) < Self.bottomCode(valueBits) }
 
+    /// The Boolean constant `b` as a term.
     public func constant(_ b: Bool) -> Z3Bool { context.bool(b) }
+    /// The negation of `a`, folded when `a` is a constant.
     public func not(_ a: Z3Bool) -> Z3Bool { context.not(a) }
+    /// The conjunction of `a` and `b`, folded when either is a constant.
     public func and(_ a: Z3Bool, _ b: Z3Bool) -> Z3Bool { context.and([a, b]) }
+    /// The disjunction of `a` and `b`, folded when either is a constant.
     public func or(_ a: Z3Bool, _ b: Z3Bool) -> Z3Bool { context.or([a, b]) }
+    /// The conjunction of `bits` (true when empty), folded over constants.
     public func all(_ bits: [Z3Bool]) -> Z3Bool { context.and(bits) }
+    /// The disjunction of `bits` (false when empty), folded over constants.
     public func any(_ bits: [Z3Bool]) -> Z3Bool { context.or(bits) }
+    /// `c ? a : b` on truth values, folded to a branch, `c`, `¬c` or a conjunction or disjunction when it can be.
     public func ite(_ c: Z3Bool, _ a: Z3Bool, _ b: Z3Bool) -> Z3Bool { context.ite(c, a, b) }
+    /// `c ? a : b` on values: a Z3 `ite` term, unless `c` is a constant or both branches are the same term.
     public func select(_ c: Z3Bool, _ a: Z3BitVector, _ b: Z3BitVector) -> Z3BitVector { context.ite(c, a, b) }
+    /// A cardinality constraint: at least `k` of `bits` are true; constant bits are counted, not encoded.
     public func atLeast(_ k: Int, _ bits: [Z3Bool]) -> Z3Bool { context.atLeast(k, bits) }
+    /// A cardinality constraint: at most `k` of `bits` are true; constant bits are counted, not encoded.
     public func atMost(_ k: Int, _ bits: [Z3Bool]) -> Z3Bool { context.atMost(k, bits) }
 
     /// The numeral `v`. `v` must be representable (`canRepresent`); the
@@ -64,12 +77,17 @@ public struct Symbolic: Logic {
         return context.bitVector(UInt64(v), width: valueBits)
     }
 
+    /// `a + b` modulo 2^valueBits; callers keep sums below ⊥.
     public func add(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3BitVector { context.add(a, b, width: valueBits) }
+    /// `a < b` as unsigned numbers (neither is ⊥).
     public func less(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3Bool { context.unsignedLess(a, b) }
+    /// Bits `low ..< low + count` of `v`, zero-extended to `valueBits` bits; bits beyond the width read as zero.
     public func bitField(_ v: Z3BitVector, low: Int, count: Int) -> Z3BitVector {
         context.bitField(v, low: low, count: count, width: valueBits)
     }
+    /// Whether `v` is ⊥ (the all-ones numeral).
     public func isBottom(_ v: Z3BitVector) -> Z3Bool { context.eq(v, bottom) }
+    /// Whether `a` and `b` are the same value (⊥ equals only ⊥).
     public func equal(_ a: Z3BitVector, _ b: Z3BitVector) -> Z3Bool { context.eq(a, b) }
 
     /// Short-circuits on a constant `false`, like `Concrete`.

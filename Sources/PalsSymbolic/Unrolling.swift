@@ -5,7 +5,9 @@ import PalsZ3
 /// crash, which messages arrive, and the constraints that make exactly the
 /// admissible failure patterns of a fault model satisfy them.
 public struct SymbolicEnvironment {
+    /// The number of processes.
     public let n: Int
+    /// The rounds R the environment covers.
     public let rounds: Int
     /// `faulty[i]`: `p_i` is in the faulty set.
     public var faulty: [Z3Bool]
@@ -132,8 +134,11 @@ public struct SymbolicEnvironment {
 /// state and never decides (the protocol's `StateSelecting.select` keeps it
 /// under a symbolic crash condition).
 public struct SymbolicRun<P: StateSelecting> where P.L == Symbolic {
+    /// The protocol instance over `Symbolic`.
     public let proto: P
+    /// The environment (faulty set, crashes, deliveries) the run is unrolled in.
     public let environment: SymbolicEnvironment
+    /// The inputs, `inputs[i]` for `p_i`: numerals or free variables.
     public let inputs: [Z3BitVector]
     /// `states[r][i]`: the state of p_i after round r (r = 0: initial).
     public let states: [[P.State]]
@@ -141,6 +146,8 @@ public struct SymbolicRun<P: StateSelecting> where P.L == Symbolic {
     /// an all-⊥ vector, as in `simulate`).
     public let decisions: [Decision<Symbolic>]
 
+    /// Unrolls `proto` from `inputs` for all its rounds in `env`.
+    /// - Precondition: n inputs, and `env` built for the protocol's n and R.
     public init(
         _ proto: P, inputs: [Z3BitVector], environment env: SymbolicEnvironment
     ) {
