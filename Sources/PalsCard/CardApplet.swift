@@ -25,8 +25,11 @@ public final class CardApplet {
     /// Class bytes: interindustry (SELECT, GET RESPONSE) and the module's
     /// proprietary class; bit 0x10 marks a command that a chain continues.
     public static let interindustry: UInt8 = 0x00
+    /// CLA bit 0x10: more commands of the same chain follow this one.
     public static let chainingBit: UInt8 = 0x10
+    /// INS of SELECT: by DF name, the applet's AID.
     public static let selectINS: UInt8 = 0xA4
+    /// INS of GET RESPONSE, which fetches the rest of a long answer.
     public static let getResponseINS: UInt8 = 0xC0
     /// The largest whole command (after chaining) the applet accepts.
     public static let maxCommandData = CommandAPDU.maxData
@@ -41,6 +44,8 @@ public final class CardApplet {
     /// Counts of what the applet answered (for reports).
     public private(set) var commands = 0
 
+    /// An applet, nothing selected yet, that hands every whole module command
+    /// to `module`.
     public init(module: ModuleLink) {
         self.module = module
     }

@@ -9,8 +9,12 @@ public protocol CardChannel: AnyObject {
 
 /// An applet in this process as a card channel.
 public final class AppletChannel: CardChannel {
+    /// The applet every APDU goes to.
     public let applet: CardApplet
+    /// A channel to `applet`.
     public init(_ applet: CardApplet) { self.applet = applet }
+    /// The applet's answer to `command`; never throws: every byte sequence gets
+    /// a status word.
     public func transmitAPDU(_ command: [UInt8]) throws(ModuleError) -> [UInt8] { applet.process(command) }
 }
 
@@ -20,12 +24,19 @@ public final class AppletChannel: CardChannel {
 /// Short APDUs work with every reader and card; the applet accepts the
 /// extended form too.
 public final class CardModuleLink: ModuleLink {
+    /// Where the APDUs go: a card in a reader, or an applet in memory.
     public let channel: CardChannel
     /// Every APDU exchanged and the bytes each way (SW included).
     public private(set) var apdus = 0
+    /// Bytes sent to the card in every APDU so far, SELECT included.
     public private(set) var bytesSent = 0
+    /// Bytes received from the card in every APDU so far, status words
+    /// included.
     public private(set) var bytesReceived = 0
 
+    /// Selects the TrustedPals applet by its AID on `channel`.
+    /// - Throws: a `ModuleError` when the card refuses SELECT or answers
+    ///   something that is not a response APDU.
     public init(channel: CardChannel) throws(ModuleError) {
         self.channel = channel
         let r = try exchange(

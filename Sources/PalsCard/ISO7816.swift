@@ -12,16 +12,23 @@ import PalsModule
 /// case 4E  CLA INS P1 P2 00 Lc1 Lc2 data Le1 Le2
 /// ```
 public struct ISOCommand: Equatable, Sendable {
+    /// The class byte CLA, chaining bit included.
     public var cla: UInt8
+    /// The instruction byte INS.
     public var ins: UInt8
+    /// The parameter byte P1.
     public var p1: UInt8
+    /// The parameter byte P2.
     public var p2: UInt8
+    /// The command data (Lc bytes); empty when the command has none.
     public var data: [UInt8]
     /// Ne, the most response bytes expected; nil when the command has no Le.
     public var ne: Int?
     /// Whether the command uses the extended length fields.
     public var extended: Bool
 
+    /// A command; it is extended when `extended` is set or when the data or Ne
+    /// do not fit the short form.
     public init(
         cla: UInt8, ins: UInt8, p1: UInt8 = 0, p2: UInt8 = 0, data: [UInt8] = [], ne: Int? = nil, extended: Bool = false
     ) {
@@ -110,18 +117,34 @@ public struct ISOCommand: Equatable, Sendable {
 /// GlobalPlatform conventions). The module's own status words pass through
 /// unchanged.
 public struct CardStatus: RawRepresentable, Hashable, Sendable, Error, CustomStringConvertible {
+    /// SW1 in the high byte, SW2 in the low byte.
     public var rawValue: UInt16
+    /// The status word SW1 SW2 read as one big-endian number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// The status word of the two bytes that end a response APDU.
     public init(_ sw1: UInt8, _ sw2: UInt8) { rawValue = UInt16(sw1) << 8 | UInt16(sw2) }
 
+    /// 9000: success.
     public static let ok = CardStatus(rawValue: 0x9000)
+    /// 6700: wrong length (a length field that does not match the bytes, or
+    /// data too long).
     public static let wrongLength = CardStatus(rawValue: 0x6700)
+    /// 6982: security status not satisfied; the module answers it to a BEGIN of
+    /// a session begun before.
     public static let securityStatus = CardStatus(rawValue: 0x6982)
+    /// 6985: conditions of use not satisfied (no applet selected, a chain
+    /// broken off, GET RESPONSE with nothing pending).
     public static let conditionsNotSatisfied = CardStatus(rawValue: 0x6985)
+    /// 6A80: incorrect data in the command.
     public static let wrongData = CardStatus(rawValue: 0x6A80)
+    /// 6A82: SELECT names no applet on this card.
     public static let notFound = CardStatus(rawValue: 0x6A82)
+    /// 6A86: incorrect parameters P1 P2.
     public static let wrongP1P2 = CardStatus(rawValue: 0x6A86)
+    /// 6D00: instruction not supported.
     public static let insNotSupported = CardStatus(rawValue: 0x6D00)
+    /// 6E00: class not supported (logical channels other than 0, secure
+    /// messaging).
     public static let claNotSupported = CardStatus(rawValue: 0x6E00)
 
     /// 61xx: xx more bytes (00: 256 or more) wait for GET RESPONSE.
@@ -129,10 +152,14 @@ public struct CardStatus: RawRepresentable, Hashable, Sendable, Error, CustomStr
         CardStatus(0x61, remaining >= 256 ? 0 : UInt8(remaining))
     }
 
+    /// The first byte, SW1.
     public var sw1: UInt8 { UInt8(rawValue >> 8) }
+    /// The second byte, SW2.
     public var sw2: UInt8 { UInt8(rawValue & 0xff) }
+    /// SW1 SW2, as they end a response APDU.
     public var bytes: [UInt8] { [sw1, sw2] }
 
+    /// The code in hexadecimal and what it means, e.g. `6A82 applet not found`.
     public var description: String {
         let code = String(rawValue, radix: 16, uppercase: true)
         if sw1 == 0x61 { return "\(code) \(sw2 == 0 ? "256 or more" : "\(sw2)") bytes wait for GET RESPONSE" }

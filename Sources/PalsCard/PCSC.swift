@@ -22,6 +22,7 @@ import PalsModule
 /// host counts its module as crashed) and the context's connection to
 /// pcscd is shut down, which ends the blocked call and its thread.
 public final class PCSCChannel: CardChannel {
+    /// The full name of the reader the card is in.
     public let reader: String
     /// Seconds an APDU may take before the card counts as gone.
     public let transmitTimeout: Double
@@ -208,6 +209,11 @@ public final class PCSCChannel: CardChannel {
         return names
     }
 
+    /// Sends `command` by SCardTransmit and returns the card's response APDU.
+    /// - Throws: a `ModuleError` saying the card is gone when SCardTransmit
+    ///   fails, the answer is shorter than a status word, or no answer comes
+    ///   within `transmitTimeout`; a missed deadline breaks the channel, and
+    ///   every later APDU fails too.
     public func transmitAPDU(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
         if let broken { throw ModuleError(broken) }
         let call = TransmitCall(card: card, protocol: proto, command: command)

@@ -22,10 +22,16 @@ import PalsCore
 /// pipe closes — at `stop()`, or when this process ends however it ends
 /// (a signal, SIGKILL included).
 public final class PrivatePCSCD {
+    /// Where Debian installs vsmartcard's vpcd driver.
     public static let driver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+    /// The environment variable through which libpcsclite finds pcscd's socket.
     public static let socketVariable = "PCSCLITE_CSOCK_NAME"
 
+    /// The folder of this daemon's reader configuration (`reader.conf.d`) and
+    /// its log (`pcscd.log`).
     public let directory: String
+    /// pcscd's socket, in a temporary folder under /tmp: a client sets
+    /// `socketVariable` to it before its first PC/SC call.
     public let socketPath: String
     /// The reader's port for the card (slot 0).
     public let port: Int
@@ -47,6 +53,8 @@ public final class PrivatePCSCD {
         return missing.isEmpty ? nil : missing.joined(separator: ", ")
     }
 
+    /// The first executable `name` found in the folders of `PATH`, then in
+    /// `dirs`; nil when there is none.
     public static func findExecutable(_ name: String, in dirs: [String]) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for d in path + dirs {

@@ -8,18 +8,23 @@ import PalsRuntime
 
 /// Mean and variance in one pass (Welford).
 public struct RunningStats: Sendable, Equatable {
+    /// The number of samples.
     public private(set) var count = 0
+    /// The mean of the samples (0 before the first).
     public private(set) var mean = 0.0
     /// The largest sample (0 before the first).
     public private(set) var max = 0.0
     private var m2 = 0.0
 
+    /// No samples yet.
     public init() {}
 
+    /// The statistics of the samples `xs`.
     public init<S: Sequence>(_ xs: S) where S.Element == Double {
         for x in xs { add(x) }
     }
 
+    /// Adds the sample `x`.
     public mutating func add(_ x: Double) {
         max = count == 0 ? x : Swift.max(max, x)
         count += 1
@@ -53,17 +58,24 @@ func monotonicNanoseconds() -> UInt64 {
 /// instant without a core spent spinning. A command whose work takes longer
 /// is answered late and counted in `overruns`.
 public final class FixedTimeLink: ModuleLink {
+    /// The module whose answers are held back.
     public let inner: ModuleLink
+    /// Nanoseconds from a command's arrival to its answer.
     public let budget: UInt64
+    /// Commands whose work took longer than `budget`, answered late.
     public private(set) var overruns = 0
     /// The part of the wait spent spinning rather than asleep.
     static let spinNanoseconds: UInt64 = 200_000
 
+    /// Holds `inner`'s answer to each command until `budgetNanoseconds` after
+    /// the command arrived.
     public init(_ inner: ModuleLink, budgetNanoseconds: UInt64) {
         self.inner = inner
         self.budget = budgetNanoseconds
     }
 
+    /// `inner`'s answer to `command`, returned when the budget has passed (at
+    /// once if the work overran it).
     public func transmit(_ command: [UInt8]) throws(ModuleError) -> [UInt8] {
         let due = monotonicNanoseconds() + budget
         let r = try inner.transmit(command)
@@ -124,10 +136,17 @@ final class TimingDraw: @unchecked Sendable {
 /// One class of a timing experiment: the inputs of the run and the value
 /// p0's module draws from its generator (ρ in fair exchange).
 public struct TimingClass: Sendable {
+    /// The name reports show, e.g. `rho = 1`.
     public var name: String
+    /// The hosts' inputs for one session (n of them), drawn from the
+    /// experiment's generator.
     public var inputs: @Sendable (inout SplitMix64) -> [Int]
+    /// What p0's module's generator returns in every session of this class
+    /// (fair exchange draws ρ = 1 + random mod M).
     public var random: UInt64
 
+    /// A class named `name` whose sessions take `inputs` and in which p0's
+    /// module draws `random`.
     public init(name: String, random: UInt64 = 0, inputs: @escaping @Sendable (inout SplitMix64) -> [Int]) {
         self.name = name
         self.inputs = inputs
@@ -137,24 +156,43 @@ public struct TimingClass: Sendable {
 
 /// The statistic of one kind of command.
 public struct TimingRow: Sendable {
+    /// The command kind: `BEGIN`, `ROUND OUT r`, `ROUND IN r`, `RESULT`,
+    /// `ABORT`, or `other`.
     public var kind: String
+    /// The times of this command in the first class's sessions, in nanoseconds.
     public var a: RunningStats
+    /// The times of this command in the second class's sessions, in
+    /// nanoseconds.
     public var b: RunningStats
     /// APDUs and bytes (both ways, status words included) the card layer
     /// exchanged for one command of this kind, on average over both classes.
     public var apdus: Double = 0
+    /// The bytes exchanged for one command of this kind, both ways, status
+    /// words included, on average over both classes.
     public var bytes: Double = 0
+    /// Welch's t of `a` against `b`; |t| above `TimingReport.threshold` is a
+    /// leak.
     public var t: Double { welchT(a, b) }
 }
 
+/// The result of `TimingExperiment.run`: per command kind, the times of both
+/// classes and their t.
 public struct TimingReport: Sendable {
     /// The threshold of dudect: |t| above it is a leak.
     public static let threshold = 4.5
+    /// The names of the two classes.
     public var classes: (String, String)
+    /// The number of sessions run in each class.
     public var sessionsPerClass: Int
+    /// Nanoseconds after its arrival at which p0's module answered each command
+    /// (`FixedTimeLink`); nil when it answered as soon as it could.
     public var fixedBudgetNanoseconds: UInt64?
+    /// Commands answered after the fixed-time budget ran out (0 without a
+    /// budget).
     public var overruns: Int
+    /// One row per command kind, in the order the kinds first occurred.
     public var rows: [TimingRow]
+    /// The kinds whose |t| is above `threshold`.
     public var leaks: [String] { rows.filter { abs($0.t) > Self.threshold }.map(\.kind) }
 }
 
@@ -184,6 +222,14 @@ public enum TimingExperiment {
         )
     }
 
+    /// Runs `sessionsPerClass` sessions of each class, in an order drawn from
+    /// `seed`, with every module in this process and p0's behind the card
+    /// layer, and times every command of p0's module.
+    /// - Parameters:
+    ///   - fixedBudgetNanoseconds: when given, p0's module answers each command
+    ///     this many nanoseconds after it arrived (`FixedTimeLink`).
+    /// - Throws: a `PalsError` when fewer than 2 sessions per class are asked
+    ///   for, a class gives other than n inputs, or a session fails.
     public static func run<C: ModuleCodec>(
         model: RuntimeModel<C>, classes: (TimingClass, TimingClass), sessionsPerClass: Int,
         fixedBudgetNanoseconds: UInt64?,

@@ -12,17 +12,27 @@ import PalsModule
 /// code (0 power off, 1 power on, 2 reset, 4 send the ATR), anything longer
 /// a command APDU, answered with the response APDU.
 public final class VirtualCard {
+    /// The control codes of vpcd's 1-byte messages.
     public enum Control: UInt8 {
+        /// Power off; the applet is reset and the card answers nothing.
         case powerOff = 0
+        /// Power on; the applet is reset and the card answers nothing.
         case powerOn = 1
+        /// Reset; the applet is reset and the card answers nothing.
         case reset = 2
+        /// Send the answer to reset; the card answers `CardApplet.atr`.
         case atr = 4
     }
 
+    /// The applet that answers the reader's APDUs.
     public let applet: CardApplet
+    /// The IPv4 address of the reader's machine.
     public let host: String
+    /// The reader's TCP port for this card.
     public let port: Int
 
+    /// A card for `applet` that connects to the reader at `host`:`port` once
+    /// `serve` or `run` is called.
     public init(applet: CardApplet, host: String = "127.0.0.1", port: Int) {
         self.applet = applet
         self.host = host

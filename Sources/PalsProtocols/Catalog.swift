@@ -4,7 +4,10 @@ import PalsCore
 /// and tests run any engine on any catalogued protocol without either side
 /// knowing the other.
 public protocol ConcreteModelVisitor {
+    /// What a visit returns.
     associatedtype Result
+    /// Called once, with the instance, the properties to check and a short note
+    /// per state for diagrams.
     func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> Result where P.L == Concrete, P.State: Hashable
@@ -12,13 +15,21 @@ public protocol ConcreteModelVisitor {
 
 /// A protocol instance as named on the command line.
 public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
+    /// The catalogue's name of the protocol: `uic`, `floodset`, `smc` or
+    /// `fair-exchange`.
     public var protocolName: String
+    /// The variant (a mutant, an F or a mode); `standard` stands for the
+    /// protocol's default.
     public var variant: String
+    /// The number of processes, p0 … p(n-1).
     public var n: Int
+    /// The bound on faulty processes.
     public var t: Int
     /// Overrides the protocol's number of rounds.
     public var rounds: Int?
 
+    /// A spec of `protocolName`, variant `standard` unless given;
+    /// `Catalog.validate` checks it.
     public init(protocolName: String, variant: String = "standard", n: Int, t: Int, rounds: Int? = nil) {
         self.protocolName = protocolName
         self.variant = variant
@@ -27,6 +38,8 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         self.rounds = rounds
     }
 
+    /// The spec as reports show it, e.g. `smc/max n=3 t=1 rounds=2`; the
+    /// variant is left out when `standard`.
     public var description: String {
         "\(protocolName)\(variant == "standard" ? "" : "/\(variant)") n=\(n) t=\(t)"
             + (rounds.map { " rounds=\($0)" } ?? "")
@@ -35,12 +48,18 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
 
 /// The protocols the tool knows, by name.
 public enum Catalog {
+    /// One catalogued protocol.
     public struct Entry: Sendable {
+        /// The name on the command line, e.g. `fair-exchange`.
         public let name: String
+        /// One line saying what the protocol is and where it comes from.
         public let summary: String
+        /// The variant names the catalogue accepts (smc also takes registered
+        /// users' functions).
         public let variants: [String]
     }
 
+    /// Every catalogued protocol, in the order listings show them.
     public static let entries: [Entry] = [
         Entry(
             name: "uic", summary: "Uniform Interactive Consistency under general omission (Parvédy & Raynal)",
@@ -234,7 +253,9 @@ public enum Catalog {
 /// Receives a concrete protocol that says what its hosts observe
 /// (`Observable`), for the noninterference checks.
 public protocol ObservableModelVisitor {
+    /// What a visit returns.
     associatedtype Result
+    /// Called once, with the instance and a short note per state for diagrams.
     func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> Result where P.L == Concrete, P.State: Hashable

@@ -30,15 +30,21 @@ import PalsCore
 /// The decision of a module is the vector of the n items (its own included)
 /// when it hands them over, all ⊥ when it hands over nothing.
 public struct FairExchange<L: Logic>: RoundProtocol {
+    /// How the modules agree on whether to hand over the items; the raw value
+    /// is the variant's name.
     public enum Mode: String, CaseIterable, Sendable {
+        /// UIC on the votes in rounds 2 … t+2 (needs t < n/2).
         case deterministic
+        /// Fake rounds with a secret ρ ∈ {1…M}, for any t.
         case fakeRounds = "fake-rounds"
         /// Fake rounds, but a module stops sending frames once it has
         /// committed: its host sees the round ρ+1 (leaky, for the checks).
         case fakeRoundsLeaky = "fake-rounds-leaky"
     }
 
+    /// The state of one party's module.
     public struct State {
+        /// The index of the party whose module this is, in 0 ..< n.
         public var me: Int
         /// The packed input (item, descriptions, and ρ for p0).
         public var input: L.Value
@@ -53,6 +59,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
         /// Deterministic mode: the UIC instance on the votes.
         public var uic: UIC<L>.State
 
+        /// A state of module `me` from its fields, as `initial`, `receive` and
+        /// `select` build them.
         @inlinable
         public init(
             me: Int, input: L.Value, items: [L.Value], rho: L.Value, aborted: L.Bit, committed: L.Bit,
@@ -71,11 +79,18 @@ public struct FairExchange<L: Logic>: RoundProtocol {
     /// One frame: the item and ρ in round 1, the status later, the UIC
     /// message in the deterministic mode's rounds 2 … t+2.
     public struct Message {
+        /// The sender's own item in round 1; ⊥ in later rounds.
         public var item: L.Value
+        /// ρ in p0's round-1 frames; ⊥ in every other frame.
         public var rho: L.Value
+        /// The sender's status, true for "abort" (its `aborted`); read in the
+        /// fake-rounds modes' rounds 2 … M+1.
         public var abort: L.Bit
+        /// The sender's UIC message on the votes for UIC round r − 1; read in
+        /// the deterministic mode's rounds 2 … t+2.
         public var uic: UIC<L>.Message
 
+        /// A frame from its four fields.
         @inlinable
         public init(item: L.Value, rho: L.Value, abort: L.Bit, uic: UIC<L>.Message) {
             self.item = item
@@ -85,18 +100,26 @@ public struct FairExchange<L: Logic>: RoundProtocol {
         }
     }
 
+    /// The interpretation this instance computes with: concrete values or
+    /// solver terms.
     public let logic: L
+    /// The number of parties, p0 … p(n-1).
     public let n: Int
+    /// The bound on faulty parties (the deterministic mode needs t < n/2).
     public let t: Int
+    /// Deterministic, or fake rounds (leaky or not).
     public let mode: Mode
     /// The largest ρ (fake rounds); the run has M + 1 rounds.
     public let M: Int
+    /// The number of rounds: t + 2 in the deterministic mode, M + 1 with fake
+    /// rounds.
     public let rounds: Int
     /// UIC on the votes (deterministic mode).
     public let uic: UIC<L>
 
     /// Bits per item or description, and of ρ.
     public static var fieldBits: Int { 4 }
+    /// The width of ρ in p0's input, in bits: ρ ≤ 255.
     public static var rhoBits: Int { 8 }
 
     /// - Parameters:
@@ -149,6 +172,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
         logic.bitField(input, low: Self.fieldBits * (n + 1), count: Self.rhoBits)
     }
 
+    /// The module's own item in `items`, ρ from the input at p0, neither
+    /// aborted nor committed, and a UIC state with no vote yet.
     @inlinable
     public func initial(_ p: ProcessID, input: L.Value) -> State {
         let l = logic
@@ -159,6 +184,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
             aborted: l.no, committed: l.no, uic: uic.initial(p, input: l.bottom))
     }
 
+    /// Round 1: the item (and ρ from p0); every round: the status and the UIC
+    /// message of the round before.
     @inlinable
     public func message(_ s: State, round: Int, to q: ProcessID) -> Message {
         let l = logic
@@ -167,6 +194,10 @@ public struct FairExchange<L: Logic>: RoundProtocol {
             abort: s.aborted, uic: uic.message(s.uic, round: max(1, round - 1), to: q))
     }
 
+    /// Round 1 collects the items (and ρ) and sets the vote; later rounds run
+    /// UIC on the votes (deterministic) or the live rounds up to ρ+1, in which
+    /// a missing frame or an "abort" aborts (fake rounds). A module that aborts
+    /// forgets the items and ρ.
     @inlinable
     public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
         let l = logic
@@ -220,6 +251,8 @@ public struct FairExchange<L: Logic>: RoundProtocol {
         return l.and(d.decided, l.forAll(0..<n) { k in l.equal(d.value[k], l.value(1)) })
     }
 
+    /// The items when the module hands them over, all ⊥ otherwise; undecided
+    /// only when UIC halted the module (deterministic mode).
     @inlinable
     public func decision(_ s: State) -> Decision<L> {
         let l = logic
@@ -250,6 +283,8 @@ extension FairExchange: Observable {
 }
 
 extension FairExchange: StateSelecting {
+    /// `c ? a : b` on every field, UIC's state included (`me` is `a`'s: both
+    /// states are of the same module).
     @inlinable
     public func select(_ c: L.Bit, _ a: State, _ b: State) -> State {
         let l = logic
@@ -359,6 +394,8 @@ extension FairExchange {
         }
     }
 
+    /// Fairness, Validity, Termination, and the witness that some host obtains
+    /// the items.
     @inlinable
     public static var properties: [Property<FairExchange<L>>] {
         [fairness(), validity(), termination(), someoneObtains()]

@@ -14,10 +14,16 @@ import PalsCore
 /// violates even agreement among correct processes (n = 3, t = 1: p0 is silent
 /// in round 1 and reaches only p1 in round 2).
 public struct FloodSet<L: Logic>: RoundProtocol {
+    /// The state of one process: whose it is, and what it has learned of the
+    /// inputs.
     public struct State {
+        /// The index of the process this state belongs to, in 0 ..< n.
         public var me: Int
+        /// `view[k]` is p_k's input as far as this process has learned it, ⊥
+        /// while unknown.
         public var view: [L.Value]
 
+        /// A state of process `me` holding `view` (n entries).
         @inlinable
         public init(me: Int, view: [L.Value]) {
             self.me = me
@@ -25,13 +31,24 @@ public struct FloodSet<L: Logic>: RoundProtocol {
         }
     }
 
+    /// A message is the sender's whole view: n entries, ⊥ where it knows
+    /// nothing.
     public typealias Message = [L.Value]
 
+    /// The interpretation this instance computes with: concrete values or
+    /// solver terms.
     public let logic: L
+    /// The number of processes, p0 … p(n-1).
     public let n: Int
+    /// The bound on faulty processes; the run has t + 1 rounds unless told
+    /// otherwise.
     public let t: Int
+    /// The number of rounds before every process decides: t + 1 unless given.
     public let rounds: Int
 
+    /// FloodSet for `n` processes of which at most `t` are faulty.
+    /// - Parameters:
+    ///   - rounds: overrides the number of rounds (t + 1 when nil).
     @inlinable
     public init(logic: L, n: Int, t: Int, rounds: Int? = nil) {
         self.logic = logic
@@ -40,6 +57,7 @@ public struct FloodSet<L: Logic>: RoundProtocol {
         self.rounds = rounds ?? t + 1
     }
 
+    /// A view holding `input` at `p`'s own entry and ⊥ everywhere else.
     @inlinable
     public func initial(_ p: ProcessID, input: L.Value) -> State {
         var view = Array(repeating: logic.bottom, count: n)
@@ -47,9 +65,13 @@ public struct FloodSet<L: Logic>: RoundProtocol {
         return State(me: p.index, view: view)
     }
 
+    /// The sender's current view, the same to every receiver in every round.
     @inlinable
     public func message(_ s: State, round: Int, to q: ProcessID) -> Message { s.view }
 
+    /// Merges every view that arrived into `s`, entry by entry: an entry takes
+    /// a value that is not ⊥ from an arrived view (the highest-indexed sender's
+    /// where several carry one) and otherwise keeps its own.
     @inlinable
     public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
         let l = logic
@@ -65,6 +87,7 @@ public struct FloodSet<L: Logic>: RoundProtocol {
         return State(me: s.me, view: view)
     }
 
+    /// Every process decides its current view after the last round.
     @inlinable
     public func decision(_ s: State) -> Decision<L> {
         Decision(decided: logic.yes, value: s.view)
@@ -99,6 +122,7 @@ extension FloodSet: StateSelecting {
 }
 extension FloodSet: Sendable where L: Sendable {}
 extension FloodSet.State: Equatable where L.Value: Equatable {
+    /// Equal when of the same process with equal views, entry by entry.
     @inlinable
     public static func == (a: Self, b: Self) -> Bool {
         guard a.me == b.me, a.view.count == b.view.count else { return false }
@@ -107,6 +131,7 @@ extension FloodSet.State: Equatable where L.Value: Equatable {
     }
 }
 extension FloodSet.State: Hashable where L.Value: Hashable {
+    /// Hashes the process and every view entry, consistently with `==`.
     @inlinable
     public func hash(into h: inout Hasher) {
         h.combine(me)

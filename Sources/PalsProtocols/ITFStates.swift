@@ -52,14 +52,19 @@ extension FairExchange: ITFDescribable where L == Concrete {
 }
 
 extension UIC: DiagramLegend {
+    /// The legend of UIC's notes (`describe`): `Tk` for a process that trusts k
+    /// processes, `H` once it has halted.
     public static var noteLegend: String { "Tk trusts k processes, H halted (knows it is faulty)" }
 }
 
 extension SMC: DiagramLegend {
+    /// SMC's notes are those of the UIC run underneath, so is their legend.
     public static var noteLegend: String { UIC<L>.noteLegend }
 }
 
 extension FairExchange: DiagramLegend {
+    /// The legend of fair exchange's notes (`describe`): `C` committed, `A`
+    /// aborted, `H` halted in UIC (deterministic mode), `-` neither yet.
     public static var noteLegend: String {
         "C committed, A aborted, H halted (deterministic mode), - neither yet"
     }

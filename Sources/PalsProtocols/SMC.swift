@@ -24,6 +24,8 @@ public struct SMC<L: Logic>: RoundProtocol {
     /// Which catalogued instance: a built-in F, the same with unpadded
     /// frames (leaky), or a setup in which `p0` was given another F.
     public struct Variant: Hashable, Sendable {
+        /// The function F every module runs (every module but p0 when
+        /// `mismatched`).
         public var function: SMCFunction
         /// Frames sized by their content instead of padded (leaks inputs to
         /// the hosts: the noninterference checks must catch it).
@@ -32,6 +34,8 @@ public struct SMC<L: Logic>: RoundProtocol {
         /// check must refuse to start).
         public var mismatched: Bool
 
+        /// A variant running `function`: padded and with a consistent setup
+        /// unless told otherwise.
         public init(function: SMCFunction, unpadded: Bool = false, mismatched: Bool = false) {
             self.function = function
             self.unpadded = unpadded
@@ -57,14 +61,20 @@ public struct SMC<L: Logic>: RoundProtocol {
             }
         }
 
+        /// The variant's name as the catalogue lists it and `init?(name:)`
+        /// reads it, e.g. `sum`, `sum-unpadded`, `sum-mismatched`,
+        /// `wasm:<sha256>`.
         public var name: String {
             function.name + (unpadded ? "-unpadded" : "") + (mismatched ? "-mismatched" : "")
         }
     }
 
+    /// A module's state is its UIC state: F is applied only to the decision.
     public typealias State = UIC<L>.State
+    /// A frame carries the module's UIC message.
     public typealias Message = UIC<L>.Message
 
+    /// The UIC instance the modules run on their inputs.
     public let uic: UIC<L>
     /// `functions[i]`: the function module `p_i` was configured with.
     public let functions: [SMCFunction]
@@ -75,11 +85,18 @@ public struct SMC<L: Logic>: RoundProtocol {
     /// The length of every decision vector: n.
     public let outputCount: Int
 
+    /// The interpretation of the UIC run underneath.
     public var logic: L { uic.logic }
+    /// The number of modules, p0 … p(n-1).
     public var n: Int { uic.n }
+    /// The bound on faulty processes of the UIC run (UIC is solvable iff
+    /// t < n/2).
     public var t: Int { uic.t }
+    /// The rounds of the UIC run: t + 1 unless given.
     public var rounds: Int { uic.rounds }
 
+    /// SMC for `n` modules of which at most `t` are faulty, module p_i
+    /// configured with `functions[i]`.
     /// - Parameters:
     ///   - functions: one per process; all equal for a consistent setup.
     @inlinable
@@ -101,6 +118,9 @@ public struct SMC<L: Logic>: RoundProtocol {
         self.init(logic: logic, n: n, t: t, functions: fs, unpadded: variant.unpadded, rounds: rounds)
     }
 
+    /// UIC's initial state when the setup agrees; otherwise the state of a
+    /// module that refused to start: halted from the outset, trusting no
+    /// process, every view entry ⊥.
     @inlinable
     public func initial(_ p: ProcessID, input: L.Value) -> State {
         let s = uic.initial(p, input: input)
@@ -112,16 +132,21 @@ public struct SMC<L: Logic>: RoundProtocol {
             halted: l.yes)
     }
 
+    /// The UIC message of `s` ("silent" once halted, or from a module that
+    /// refused to start).
     @inlinable
     public func message(_ s: State, round: Int, to q: ProcessID) -> Message {
         uic.message(s, round: round, to: q)
     }
 
+    /// One UIC round: F plays no part before the decision.
     @inlinable
     public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
         uic.receive(s, round: round, inbox: inbox)
     }
 
+    /// The UIC decision D mapped through this module's F: F_i(D), padded with
+    /// ⊥; undecided when UIC halted the module or it refused to start.
     @inlinable
     public func decision(_ s: State) -> Decision<L> {
         let d = uic.decision(s)
@@ -171,6 +196,7 @@ extension SMC: Observable {
 }
 
 extension SMC: StateSelecting {
+    /// `c ? a : b` on every field, as UIC selects.
     @inlinable
     public func select(_ c: L.Bit, _ a: State, _ b: State) -> State { uic.select(c, a, b) }
 }

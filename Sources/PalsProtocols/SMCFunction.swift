@@ -23,11 +23,19 @@ import PalsCore
 /// found by name like a built-in. Only the concrete interpretation evaluates
 /// it; the symbolic engine checks the F-independent UIC layer instead.
 public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
+    /// The built-in functions; the raw value is the function's name.
     public enum Kind: String, CaseIterable, Sendable {
+        /// The sum of the entries that are not ⊥ (0 when every entry is ⊥).
         case sum
+        /// The largest entry that is not ⊥; ⊥ when every entry is ⊥.
         case max
+        /// 1 when more entries are neither ⊥ nor 0 than are 0, else 0.
         case majority
+        /// A second-price sealed-bid auction: [winner, price], the least index
+        /// with the highest bid and the highest bid of the others (0 when there
+        /// is none).
         case auction
+        /// D itself: with F = identity, SMC is UIC.
         case identity
     }
 
@@ -36,6 +44,7 @@ public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
     /// The user's function, nil for a built-in.
     public let user: (any SMCUserFunction)?
 
+    /// The built-in function `kind`.
     @inlinable
     public init(_ kind: Kind) {
         self.kind = kind
@@ -63,14 +72,19 @@ public struct SMCFunction: Hashable, Sendable, CustomStringConvertible {
     /// The registry: every built-in function, in a fixed order.
     public static let registry: [SMCFunction] = Kind.allCases.map(SMCFunction.init)
 
+    /// The name the modules agree on: the built-in's raw value, or the user's
+    /// function's registered name (`wasm:<sha256>`).
     public var name: String {
         if let user { return user.name }
         guard let kind else { preconditionFailure("Invalid state: a function with neither a kind nor a module") }
         return kind.rawValue
     }
+    /// The name, then the digest in hexadecimal in parentheses.
     public var description: String { "\(name) (\(digestHex))" }
 
+    /// Equal when the same built-in, or users' functions of the same name.
     public static func == (a: SMCFunction, b: SMCFunction) -> Bool { a.kind == b.kind && a.user?.name == b.user?.name }
+    /// Hashes the kind and the user's function's name, consistently with `==`.
     public func hash(into h: inout Hasher) {
         h.combine(kind)
         h.combine(user?.name)

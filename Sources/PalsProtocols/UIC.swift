@@ -23,6 +23,7 @@ import PalsCore
 public struct UIC<L: Logic>: RoundProtocol {
     /// The protocol as specified, or one of the mutants the engines must catch.
     public enum Variant: String, CaseIterable, Sendable {
+        /// The algorithm above, unmodified.
         case standard
         /// trusted_i := REC instead of trusted_i ∩ REC (processes are re-trusted).
         case noIntersection = "no-intersection"
@@ -36,13 +37,23 @@ public struct UIC<L: Logic>: RoundProtocol {
         case tRounds = "t-rounds"
     }
 
+    /// The state of one process p_i: view_i, trusted_i and halted_i of the
+    /// algorithm.
     public struct State {
         /// This process's index.
         public var me: Int
+        /// `view[k]` is p_k's input as p_i knows it, ⊥ while unknown; all ⊥
+        /// once p_i has halted.
         public var view: [L.Value]
+        /// `trusted[j]` is true iff p_i still trusts p_j (trusted_i); all false
+        /// once p_i has halted.
         public var trusted: [L.Bit]
+        /// True once p_i has trusted fewer than n − t processes: it knows it is
+        /// faulty, sends "silent" and never decides.
         public var halted: L.Bit
 
+        /// A state of process `me` with the given view, trusted set and halted
+        /// flag.
         @inlinable
         public init(me: Int, view: [L.Value], trusted: [L.Bit], halted: L.Bit) {
             self.me = me
@@ -54,10 +65,16 @@ public struct UIC<L: Logic>: RoundProtocol {
 
     /// `(view_j, trusted_j)`, or "silent" when `silent` is true.
     public struct Message {
+        /// The sender's view: n entries, ⊥ where it knows nothing.
         public var view: [L.Value]
+        /// The sender's trusted set: `trusted[i]` is true iff the sender still
+        /// trusts p_i.
         public var trusted: [L.Bit]
+        /// True when the sender has halted: the message carries nothing, and
+        /// every receiver stops trusting the sender.
         public var silent: L.Bit
 
+        /// A message with the given view, trusted set and silence flag.
         @inlinable
         public init(view: [L.Value], trusted: [L.Bit], silent: L.Bit) {
             self.view = view
@@ -66,12 +83,21 @@ public struct UIC<L: Logic>: RoundProtocol {
         }
     }
 
+    /// The interpretation this instance computes with: concrete values or
+    /// solver terms.
     public let logic: L
+    /// The number of processes, p0 … p(n-1).
     public let n: Int
+    /// The bound on faulty processes (UIC is solvable iff t < n/2); a process
+    /// halts when it trusts fewer than n − t.
     public let t: Int
+    /// The number of rounds: t + 1 (t for `.tRounds`) unless given.
     public let rounds: Int
+    /// The algorithm as specified, or the mutant this instance runs.
     public let variant: Variant
 
+    /// UIC for `n` processes of which at most `t` are faulty, running
+    /// `variant`.
     /// - Parameters:
     ///   - rounds: overrides the number of rounds (t + 1, or t for `.tRounds`).
     @inlinable
@@ -83,6 +109,8 @@ public struct UIC<L: Logic>: RoundProtocol {
         self.rounds = rounds ?? (variant == .tRounds ? t : t + 1)
     }
 
+    /// View ⊥…⊥ with `input` at `p`'s own entry, every process trusted, not
+    /// halted.
     @inlinable
     public func initial(_ p: ProcessID, input: L.Value) -> State {
         var view = Array(repeating: logic.bottom, count: n)
@@ -90,11 +118,16 @@ public struct UIC<L: Logic>: RoundProtocol {
         return State(me: p.index, view: view, trusted: Array(repeating: logic.yes, count: n), halted: logic.no)
     }
 
+    /// `(view, trusted)` to every receiver; "silent" once the sender has
+    /// halted.
     @inlinable
     public func message(_ s: State, round: Int, to q: ProcessID) -> Message {
         Message(view: s.view, trusted: s.trusted, silent: s.halted)
     }
 
+    /// One round of the algorithm (as the variant changes it): trusted_i ∩ REC,
+    /// halting when fewer than n − t processes remain trusted, and otherwise
+    /// the entrywise merge of the trusted senders' views.
     @inlinable
     public func receive(_ s: State, round: Int, inbox: [Delivery<Message, L>]) -> State {
         let l = logic
@@ -130,6 +163,8 @@ public struct UIC<L: Logic>: RoundProtocol {
         return State(me: me, view: view, trusted: trusted, halted: halted)
     }
 
+    /// A process that has not halted decides its view; a halted one never
+    /// decides.
     @inlinable
     public func decision(_ s: State) -> Decision<L> {
         Decision(decided: logic.not(s.halted), value: s.view)
@@ -201,6 +236,8 @@ extension UIC: StateSelecting {
 }
 extension UIC: Sendable where L: Sendable {}
 extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {
+    /// Equal when of the same process with equal views, trusted sets and halted
+    /// flags.
     @inlinable
     public static func == (a: Self, b: Self) -> Bool {
         guard a.me == b.me, a.halted == b.halted, a.view.count == b.view.count else { return false }
@@ -209,6 +246,7 @@ extension UIC.State: Equatable where L.Value: Equatable, L.Bit: Equatable {
     }
 }
 extension UIC.State: Hashable where L.Value: Hashable, L.Bit: Hashable {
+    /// Hashes every field, consistently with `==`.
     @inlinable
     public func hash(into h: inout Hasher) {
         h.combine(me)
