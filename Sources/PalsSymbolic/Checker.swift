@@ -218,7 +218,7 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
     /// Checks every property. Throws `Z3Error` only when Z3 itself reports an
     /// error (a bug, or an exhausted resource), never for a verdict.
     public func run() throws -> SymbolicResult {
-        let start = Clock.now()
+        let start = Stopwatch.now()
         let l = symbolic.logic
         let z = l.context
         let n = symbolic.n
@@ -229,7 +229,7 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         let run = SymbolicRun(symbolic, inputs: inputs.map { l.value($0) }, environment: env)
         let evaluations = properties.map { run.evaluations(of: $0) }
         try z.throwIfFailed()
-        let buildSeconds = Clock.now() - start
+        let buildSeconds = Stopwatch.now() - start
 
         var verdicts: [SymbolicVerdict] = []
         var totals: [SolverStatistic] = []
@@ -241,9 +241,9 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
                         solverPattern: nil, violatedAfterRound: nil, decisions: nil, seconds: 0, statistics: []))
                 continue
             }
-            let began = Clock.now()
+            let began = Stopwatch.now()
             var verdict = try query(property, concreteProperties[k], evaluations[k], env: env, run: run)
-            verdict.seconds = Clock.now() - began
+            verdict.seconds = Stopwatch.now() - began
             verdicts.append(verdict)
             for s in verdict.statistics {
                 if let i = totals.firstIndex(where: { $0.key == s.key }) {
@@ -256,7 +256,8 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         }
         return SymbolicResult(
             n: n, t: t, rounds: symbolic.rounds, inputs: inputs, faultModel: options.faultModel,
-            symmetry: options.symmetry, verdicts: verdicts, seconds: Clock.now() - start, buildSeconds: buildSeconds,
+            symmetry: options.symmetry, verdicts: verdicts, seconds: Stopwatch.now() - start,
+            buildSeconds: buildSeconds,
             statistics: totals)
     }
 
@@ -367,7 +368,7 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
 }
 
 /// Monotonic wall-clock time in seconds since an arbitrary origin.
-enum Clock {
+enum Stopwatch {
     private static let origin = ContinuousClock.now
     static func now() -> Double {
         let d = origin.duration(to: .now).components

@@ -97,8 +97,8 @@ public struct ExplorerServer: Sendable {
         @Sendable func response(_ status: Int, _ type: String, _ text: String) -> Response {
             var headers: HTTPFields = [.contentType: type, .cacheControl: "no-store"]
             // Both names are valid header tokens: the failable initializer succeeds.
-            if let name = HTTPField.Name("X-Content-Type-Options") { headers[name] = "nosniff" }
-            if let name = HTTPField.Name("Content-Security-Policy") {
+            if let name = HTTPFields.Element.Name("X-Content-Type-Options") { headers[name] = "nosniff" }
+            if let name = HTTPFields.Element.Name("Content-Security-Policy") {
                 headers[name] =
                     "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:"
             }
