@@ -189,72 +189,17 @@ public struct ExhaustivePatterns: Sendable {
     }
 }
 
-/// Shrinking of a failing backend run: like `Shrinker`, but the predicate is
-/// "the backend run still fails the same way", so every step runs the
-/// backend. Fewer faulty processes, then fewer crashes, then fewer dropped
-/// links (latest first), then dropped links one round earlier, then later
-/// crashes. Each accepted step lowers (faulty, crashes, drops, sum of drop
-/// rounds, −sum of crash rounds) lexicographically, so shrinking ends.
-/// Deterministic given the backend. (A smaller n is tried by the caller,
-/// which knows how to instantiate the protocol at another size.)
+/// Shrinking of a failing backend run: the one shrinker (`Shrinker.shrink`)
+/// with the predicate "the backend run still fails the same way", so every
+/// step runs the backend. Deterministic given the backend. (A smaller n is
+/// tried by the caller, which knows how to instantiate the protocol at
+/// another size.)
 public enum BackendShrinker {
-    /// Shrinks `pattern` one accepted step at a time while `fails` holds; returns the last pattern that failed.
-    ///
-    /// - Parameters:
-    ///   - pattern: a pattern on which the backend run fails.
-    ///   - rounds: the number of rounds R of the instance.
-    ///   - fails: runs the backend on a candidate pattern; true when it fails the same way.
-    /// - Throws: whatever `fails` throws (the backend misbehaved).
+    /// Shrinks `pattern` (admissible at n, t, general omission) while `fails`
+    /// holds; errors of `fails` (the backend) propagate.
     public static func shrink(
-        _ pattern: FailurePattern, rounds: Int, fails: (FailurePattern) throws(BackendError) -> Bool
+        _ pattern: FailurePattern, n: Int, t: Int, rounds: Int, fails: (FailurePattern) throws(BackendError) -> Bool
     ) throws(BackendError) -> FailurePattern {
-        var best = Shrinker.normalize(pattern, rounds: rounds)
-        var changed = true
-        while changed {
-            changed = false
-            var candidates: [FailurePattern] = []
-            for p in best.faulty {
-                var f = best.faulty
-                f.remove(p)
-                candidates.append(
-                    FailurePattern(
-                        faulty: f, crashes: best.crashes.filter { $0.process != p },
-                        drops: best.drops.filter { f.contains($0.from) || f.contains($0.to) }))
-            }
-            for c in best.crashes {
-                candidates.append(
-                    FailurePattern(faulty: best.faulty, crashes: best.crashes.filter { $0 != c }, drops: best.drops))
-            }
-            for l in best.drops.reversed() {
-                candidates.append(
-                    FailurePattern(faulty: best.faulty, crashes: best.crashes, drops: best.drops.filter { $0 != l }))
-            }
-            // Earlier rounds: a dropped link moved one round earlier (unless
-            // that link is already dropped there).
-            for l in best.drops where l.round > 1 {
-                let earlier = Link(round: l.round - 1, from: l.from, to: l.to)
-                guard !best.drops.contains(earlier) else { continue }
-                candidates.append(
-                    Shrinker.normalize(
-                        FailurePattern(
-                            faulty: best.faulty, crashes: best.crashes,
-                            drops: best.drops.filter { $0 != l } + [earlier]), rounds: rounds))
-            }
-            for (k, c) in best.crashes.enumerated() where c.round <= rounds {
-                var crashes = best.crashes
-                crashes[k] = Crash(process: c.process, round: c.round + 1)
-                candidates.append(
-                    Shrinker.normalize(
-                        FailurePattern(faulty: best.faulty, crashes: crashes, drops: best.drops), rounds: rounds))
-            }
-            for candidate in candidates {
-                if try fails(candidate) {
-                    best = candidate
-                    changed = true
-                    break
-                }
-            }
-        }
-        return best
+        try Shrinker.shrink(pattern, n: n, t: t, rounds: rounds, model: .generalOmission, fails: fails)
     }
 }

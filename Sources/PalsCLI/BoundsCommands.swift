@@ -15,7 +15,9 @@ struct BoundsCommand: ParsableCommand {
 
             --engine symbolic checks each cell with Z3, one query per property, \
             stopping at the first violated property (whose counterexample file is \
-            written; the later properties are reported unchecked); \
+            written; the later properties are reported unchecked) unless \
+            --all-properties is given, which decides every property of every cell \
+            (with the explicit engine: every faulty-set size is searched); \
             --engine auto uses, per cell, the explicit engine while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round and Z3 beyond. \
             --timeout bounds each solver query. With --json, symbolic cells report \
             "states": null, and the output adds "solver" (Z3 version, summed statistics).
@@ -40,9 +42,13 @@ struct BoundsCommand: ParsableCommand {
         help:
             "With --json: check only shard I of K (every K-th cell of the table); `pals merge` combines the K outputs.")
     var shard: String?
+    @Flag(help: "Decide every property of every cell, not only up to the first violated one.")
+    var allProperties = false
 
     func run() throws {
-        try BoundsRequest(protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard)
-            .run()
+        try BoundsRequest(
+            protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard,
+            allProperties: allProperties
+        ).run()
     }
 }

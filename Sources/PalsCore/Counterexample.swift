@@ -27,7 +27,10 @@ public struct CounterexampleFile: Equatable, Sendable {
     public var violatedAfterRound: Int
     /// Per process: nil if it did not decide, else its vector (nil entries = ⊥).
     public var decisions: [[Int?]?]
-    /// Which engine found it ("explicit", "symbolic", …).
+    /// Which engine found it ("explicit", "symbolic", "explicit-product",
+    /// "backend"). Only "backend" is written to the file: a run of the model
+    /// is the same file whichever engine found it (one name, one content);
+    /// a file without the field reads back as "model".
     public var engine: String
     /// A user's function F (smc with `--function PATH.wasm`): where it was
     /// read and the SHA-256 of its bytes. Replay refuses other bytes.
@@ -87,7 +90,7 @@ public struct CounterexampleFile: Equatable, Sendable {
                 ("faultModel", .string(faultModel.rawValue)),
                 ("property", .string(property)),
                 ("violatedAfterRound", .int(violatedAfterRound)),
-                ("engine", .string(engine)),
+            ] + (engine == "backend" ? [("engine", JSON.string(engine))] : []) + [
                 ("inputs", .array(inputs.map { .int($0) })),
                 ("faulty", .array(pattern.faulty.map { .int($0) })),
                 (
@@ -173,7 +176,7 @@ public struct CounterexampleFile: Equatable, Sendable {
         guard after >= 0 && after <= rounds else {
             throw PalsError(.malformedFile, "violatedAfterRound = \(after) is outside 0…\(rounds)")
         }
-        let engine = try optional("engine", { $0.stringValue }, "a string") ?? "unknown"
+        let engine = try optional("engine", { $0.stringValue }, "a string") ?? "model"
         let inputs = try field("inputs", ints, "an array of integers")
         let faultyList = try field("faulty", ints, "an array of process indices")
         for p in faultyList where p < 0 || p >= n {

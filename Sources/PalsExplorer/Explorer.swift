@@ -37,20 +37,6 @@ public struct ExplorerOptions: Sendable {
     public init() {}
 }
 
-/// What the search concluded about one property.
-public enum PropertyStatus: String, Sendable {
-    /// Holds in every reachable state the property is evaluated in.
-    case holds
-    /// Fails in some reachable state; see the counterexample.
-    case violated
-    /// A `sometimes` witness that was observed.
-    case witnessed
-    /// A `sometimes` witness never observed in the whole search.
-    case notWitnessed = "not-witnessed"
-    /// The search stopped before it could decide.
-    case unknown
-}
-
 /// A violation found by the search, as a run of the reference semantics.
 public struct Violation: Sendable, Equatable {
     /// The name of the violated property.
@@ -142,13 +128,13 @@ public struct PropertyVerdict: Sendable {
     /// When the property is evaluated: always, at the horizon, or as a `sometimes` witness.
     public var kind: PropertyKind
     /// What the search concluded about the property.
-    public var status: PropertyStatus
+    public var status: Verdict
     /// The shrunk counterexample when `status` is `violated`, else nil.
     public var violation: Violation?
 
     /// A verdict from its fields; `violation` is nil unless `status` is `violated`.
     @inlinable
-    public init(name: String, kind: PropertyKind, status: PropertyStatus, violation: Violation?) {
+    public init(name: String, kind: PropertyKind, status: Verdict, violation: Violation?) {
         self.name = name
         self.kind = kind
         self.status = status
@@ -199,11 +185,7 @@ public struct ExplorationResult: Sendable {
 
     /// `violated` if some property is, else `unknown` if some property was
     /// left undecided (the search stopped early), else `holds`.
-    public var verdict: PropertyStatus {
-        if verdicts.contains(where: { $0.status == .violated }) { return .violated }
-        if verdicts.contains(where: { $0.status == .unknown }) { return .unknown }
-        return .holds
-    }
+    public var verdict: Verdict { Verdict.combining(verdicts.map(\.status)) }
 }
 
 /// The explicit-state checker of DESIGN §4: exhaustive over every admissible
@@ -333,7 +315,7 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         // then earliest round, then search order.
         var verdicts: [PropertyVerdict] = []
         for (pi, prop) in properties.enumerated() {
-            var status: PropertyStatus = prop.kind == .sometimes ? .notWitnessed : .holds
+            var status: Verdict = prop.kind == .sometimes ? .notWitnessed : .holds
             var found: (record: FaultySetRecord, path: [[UInt32]], rank: ViolationRank)?
             outer: for (li, level) in records.enumerated() {
                 for (ri, r) in level.enumerated() {

@@ -105,7 +105,7 @@ public enum ShardMerge {
         public var exitStatus: Int32
         /// Per property, in the cell's property order, its name and its status word as printed (`holds`,
         /// `violated`, …).
-        public var statuses: [(name: String, status: String)]
+        public var statuses: [(name: String, status: Verdict)]
         /// True when the cell's search stopped before it decided every property; the table ends at this cell.
         public var stopped: Bool
         /// The counterexample files the cell wrote (path and text).
@@ -113,7 +113,7 @@ public enum ShardMerge {
 
         /// A cell's merge data from its fields.
         public init(
-            position: Int, exitStatus: Int32, statuses: [(name: String, status: String)], stopped: Bool,
+            position: Int, exitStatus: Int32, statuses: [(name: String, status: Verdict)], stopped: Bool,
             files: [MergedFile]
         ) {
             self.position = position
@@ -145,7 +145,9 @@ public enum ShardMerge {
                                     "statuses",
                                     .array(
                                         c.statuses.map {
-                                            .object([("name", .string($0.name)), ("status", .string($0.status))])
+                                            .object([
+                                                ("name", .string($0.name)), ("status", .string($0.status.rawValue)),
+                                            ])
                                         })
                                 ),
                                 ("stopped", .bool(c.stopped)),
@@ -399,32 +401,34 @@ public enum ShardMerge {
         var anyViolated = false
         var anyUnknown = false
         for (name, kind) in properties {
-            var status: String
+            var status: Verdict
             var chosen: Candidate?
             if kind == "sometimes" {
                 let witnessed = levels.contains { mine in
                     mine.contains { $0.key <= limit && $0.value.witnessed.contains(name) }
                 }
-                status = witnessed ? "witnessed" : complete ? "not-witnessed" : "unknown"
+                status = witnessed ? .witnessed : complete ? .notWitnessed : .unknown
             } else {
                 for c in candidates {
                     guard let cand = c[name], cand.rank.size <= limit else { continue }
                     if chosen.map({ cand.rank < $0.rank }) ?? true { chosen = cand }
                 }
-                status = chosen != nil ? "violated" : complete ? "holds" : "unknown"
+                status = chosen != nil ? .violated : complete ? .holds : .unknown
             }
-            if status == "violated" {
+            // A violated FDefined is printed as "F failed" (the function, not the protocol).
+            var word = status.rawValue
+            if status == .violated {
                 anyViolated = true
                 failed.append(name)
-                if name == "FDefined" { status = "F failed" }
+                if name == "FDefined" { word = "F failed" }
             }
-            if status == "unknown" { anyUnknown = true }
+            if status == .unknown { anyUnknown = true }
             let path = chosen?.file?.path
             if let f = chosen?.file { files.append(f) }
             if firstPath == nil, let path { firstPath = path }
             propertyJSON.append(
                 .object([
-                    ("name", .string(name)), ("kind", .string(kind)), ("status", .string(status)),
+                    ("name", .string(name)), ("kind", .string(kind)), ("status", .string(word)),
                     ("counterexample", path.map { .string($0) } ?? .null),
                 ]))
         }
@@ -463,7 +467,7 @@ public enum ShardMerge {
     /// that violate it) if some cell violates it, `holds` only if every cell
     /// decided that it holds, else `unknown`. Properties in the order the
     /// cells list them; witnesses are left out by the caller.
-    public static func propertiesAcrossCells(_ cells: [(n: Int, t: Int, statuses: [(name: String, status: String)])])
+    public static func propertiesAcrossCells(_ cells: [(n: Int, t: Int, statuses: [(name: String, status: Verdict)])])
         -> JSON
     {
         var order: [String] = []
@@ -471,13 +475,12 @@ public enum ShardMerge {
         return .array(
             order.map { name in
                 let statuses = cells.map { c in c.statuses.first { $0.name == name }?.status }
-                let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == "violated" }
-                }
-                let status =
-                    !violatedIn.isEmpty ? "violated" : statuses.allSatisfy({ $0 == "holds" }) ? "holds" : "unknown"
+                let violatedIn = cells.filter { c in c.statuses.contains { $0.name == name && $0.status == .violated } }
+                let status: Verdict =
+                    !violatedIn.isEmpty ? .violated : statuses.allSatisfy({ $0 == .holds }) ? .holds : .unknown
                 return .object([
                     ("name", .string(name)),
-                    ("status", .string(status)),
+                    ("status", .string(status.rawValue)),
                     ("violatedIn", .array(violatedIn.map { .object([("n", .int($0.n)), ("t", .int($0.t))]) })),
                 ])
             })
@@ -490,7 +493,7 @@ public enum ShardMerge {
             var position: Int
             var json: JSON
             var exit: Int32
-            var statuses: [(name: String, status: String)]
+            var statuses: [(name: String, status: Verdict)]
             var stopped: Bool
             var files: [MergedFile]
         }
@@ -520,8 +523,10 @@ public enum ShardMerge {
                 cells.append(
                     Cell(
                         position: position, json: printed[k], exit: Int32(exit),
-                        statuses: statuses.compactMap { s in
-                            guard let n = s["name"]?.stringValue, let st = s["status"]?.stringValue else { return nil }
+                        statuses: try statuses.map { s throws(PalsError) in
+                            guard let n = s["name"]?.stringValue, let word = s["status"]?.stringValue,
+                                let st = Verdict(rawValue: word)
+                            else { throw malformed(p.name, "cell \(k) has a property status that is no verdict") }
                             return (n, st)
                         }, stopped: stopped, files: files))
             }
@@ -545,7 +550,7 @@ public enum ShardMerge {
         let verdict: String
         if mixed {
             status = cells.map(\.exit).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
-            verdict = [0: "holds", 1: "violated", 3: "unknown", 4: "internal-disagreement"][status] ?? "holds"
+            verdict = (Verdict(exitStatus: status) ?? .holds).rawValue
         } else {
             let violated = cells.contains { $0.json["verdict"]?.stringValue == "violated" }
             status = violated ? 1 : stopped ? 3 : 0

@@ -29,26 +29,6 @@ public struct SymbolicOptions: Sendable {
     public init() {}
 }
 
-/// The outcome of one property.
-public enum SymbolicStatus: String, Sendable {
-    /// UNSAT: the property holds for every admissible failure pattern.
-    case holds
-    /// SAT, and the concrete replay violates the property too.
-    case violated
-    /// A `sometimes` witness that some run satisfies (replayed concretely).
-    case witnessed
-    /// A `sometimes` witness no run satisfies (UNSAT).
-    case notWitnessed = "not-witnessed"
-    /// The solver gave up (`reason` says why: timeout, `sat.giveup`, …).
-    case unknown
-    /// The solver's run and the concrete replay (`simulate`) disagree: a bug
-    /// in an interpretation or in the checker. `reason` says what differs.
-    case internalDisagreement = "internal-disagreement"
-    /// Not queried: an earlier property was violated and the checker was
-    /// asked to stop at the first violation.
-    case unchecked
-}
-
 /// One solver statistic (Z3's key and value).
 public struct SolverStatistic: Sendable, Equatable {
     /// The statistic's name as Z3 reports it (e.g. `sat conflicts`).
@@ -70,7 +50,7 @@ public struct SymbolicVerdict: Sendable {
     /// When the property is evaluated: always, at the horizon, or as a `sometimes` witness.
     public var kind: PropertyKind
     /// What the query, and the concrete replay of its model, concluded.
-    public var status: SymbolicStatus
+    public var status: Verdict
     /// Why the status is `unknown` or `internalDisagreement`.
     public var reason: String?
     /// For `violated`: the (shrunk) failure pattern of the counterexample; for
@@ -118,12 +98,7 @@ public struct SymbolicResult: Sendable {
     /// violated if some property is violated; unknown if some query gave up
     /// or disagreed with the replay; holds otherwise (not-witnessed witnesses
     /// are reported per property but do not change it).
-    public var verdict: SymbolicStatus {
-        if verdicts.contains(where: { $0.status == .internalDisagreement }) { return .internalDisagreement }
-        if verdicts.contains(where: { $0.status == .violated }) { return .violated }
-        if verdicts.contains(where: { $0.status == .unknown }) { return .unknown }
-        return .holds
-    }
+    public var verdict: Verdict { Verdict.combining(verdicts.map(\.status)) }
 }
 
 /// The symbolic bounded model checker (DESIGN §4).

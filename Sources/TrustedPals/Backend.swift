@@ -345,7 +345,8 @@ public struct TestBackendRequest {
                 func shrinkAt(
                     _ m: BackendModel<UICCoding>, _ inputs: [Int], _ p: FailurePattern
                 ) throws(BackendError) -> FailurePattern {
-                    try BackendShrinker.shrink(p, rounds: m.proto.rounds) { q throws(BackendError) in
+                    try BackendShrinker.shrink(p, n: m.proto.n, t: m.proto.t, rounds: m.proto.rounds) {
+                        q throws(BackendError) in
                         let r = try d.run(m, inputs: inputs, pattern: q, strict: strict)
                         if r.fails(as: name) { last = r }
                         return r.fails(as: name)

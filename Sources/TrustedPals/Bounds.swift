@@ -21,11 +21,17 @@ public struct BoundsRequest {
     /// With JSON output: check only shard "I/K" of the table's cells;
     /// `MergeRequest` combines the K outputs.
     public var shard: String?
+    /// Decide every property of every cell: the symbolic engine asks one
+    /// query per property instead of stopping at the first violated one, and
+    /// the explicit engine searches every faulty-set size instead of stopping
+    /// at the first size with a violation. Off: a cell's later properties may
+    /// be `unchecked` (symbolic) or `unknown` (explicit).
+    public var allProperties: Bool = false
 
     /// Parameters with the command line's defaults.
     public init(
         protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples",
-        html: String? = nil, shard: String? = nil
+        html: String? = nil, shard: String? = nil, allProperties: Bool = false
     ) {
         self.protocolName = protocolName
         self.n = n
@@ -33,6 +39,7 @@ public struct BoundsRequest {
         self.out = out
         self.html = html
         self.shard = shard
+        self.allProperties = allProperties
     }
 
     /// Checks every cell (n, t) of the range with the chosen engine, writes the
@@ -70,7 +77,7 @@ public struct BoundsRequest {
             ("M", model.M.map { .int($0) } ?? .null), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null),
             ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool(model.symmetry)),
             ("engine", .string(model.engine.rawValue)), ("timeout", model.timeout.map { .double($0) } ?? .null),
-            ("out", .string(out)),
+            ("out", .string(out)), ("allProperties", .bool(allProperties)),
         ])
         return ShardMerge.boundsSection(
             shard, run: run, cellCount: cellCount, assigned: (0..<cellCount).filter { shard.owns($0) },
@@ -89,7 +96,7 @@ public struct BoundsRequest {
         options.canonicalStates = model.symmetry
         options.faultModel = faultModel
         options.threads = max(1, model.threads)
-        options.stopAtFirstViolation = true
+        options.stopAtFirstViolation = !allProperties
         options.progress = progressReporter()
         options.maxMemory = try model.memoryBudget()
         options.stopOnInterrupt = true
@@ -142,7 +149,7 @@ public struct BoundsRequest {
                         cells.map { c in
                             (
                                 c.spec,
-                                c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+                                c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
                             )
                         })
                 ),
@@ -202,7 +209,7 @@ public struct BoundsRequest {
                     cell = .symbolic(
                         try runSymbolicForCLI(
                             spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
-                            stopAtFirstViolation: true))
+                            stopAtFirstViolation: !allProperties))
                 }
                 if !model.json {
                     printError("n=\(nn) t=\(tt) [\(cell.engine.rawValue)]: \(cell.verdict) (\(fmt(cell.seconds)) s)")
@@ -213,7 +220,7 @@ public struct BoundsRequest {
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let status = cells.map(\.exitStatus).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
-        let verdict = [0: "holds", 1: "violated", 3: "unknown", 4: "internal-disagreement"][status] ?? "holds"
+        let verdict = (Verdict(exitStatus: status) ?? .holds).rawValue
         if model.json {
             let symbolic = cells.compactMap(\.symbolicReport)
             let explicitStates = cells.compactMap(\.states)
@@ -309,14 +316,13 @@ public enum BoundsCell {
         }
     }
 
-    /// The violated properties, in property order.
-    /// Each safety property's status in this cell (witnesses excluded).
-    public var propertyStatuses: [(name: String, status: String)] {
+    /// Each safety property's verdict in this cell (witnesses excluded).
+    public var propertyStatuses: [(name: String, status: Verdict)] {
         switch self {
         case .explicit(let r):
-            return r.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+            return r.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
         case .symbolic(let r):
-            return r.report.properties.filter { $0.kind != .sometimes }.map { ($0.name, $0.status.rawValue) }
+            return r.report.properties.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
         }
     }
 
@@ -416,7 +422,7 @@ public enum BoundsCell {
 /// violate it) if some cell violates it, `holds` only if every cell decided
 /// that it holds, else `unknown` (some cell stopped before deciding it).
 /// Properties in the order the cells list them; witnesses are left out.
-public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: String)])]) -> JSON {
+public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: String, status: Verdict)])]) -> JSON {
     ShardMerge.propertiesAcrossCells(cells.map { ($0.spec.n, $0.spec.t, $0.statuses) })
 }
 

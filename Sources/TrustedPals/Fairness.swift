@@ -96,15 +96,12 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
             try simulate(proto, inputs: $0, pattern: p).violation(of: fairness, protocol: proto) != nil
         }.count
     }
-    if var pattern = result.pattern {
-        // Shrink: drop links whose loss is not needed to attain the maximum.
-        var k = pattern.drops.count - 1
-        while k >= 0 {
-            var fewer = pattern
-            fewer.drops.remove(at: k)
-            if try unfairCount(fewer) == result.best { pattern = fewer }
-            k -= 1
-        }
+    if let maximal = result.pattern {
+        // The one shrinker: down the canonical order while the pattern still
+        // attains the maximum.
+        let pattern = try Shrinker.shrink(
+            maximal, n: spec.n, t: spec.t, rounds: proto.rounds, model: .generalOmission
+        ) { (p: FailurePattern) throws in try unfairCount(p) == result.best }
         for (k, rho) in rhos.enumerated() {
             let trace = try simulate(proto, inputs: inputs[k], pattern: pattern)
             if trace.violation(of: fairness, protocol: proto) != nil { unfairRhos.append(rho) }

@@ -64,8 +64,8 @@ public struct ReportedProperty {
     /// The property's kind as its raw value ("always", "atHorizon",
     /// "sometimes").
     public var kind: String
-    /// The property's status as its raw value ("holds", "violated", …).
-    public var status: String
+    /// The property's verdict.
+    public var status: Verdict
     /// The path of the property's counterexample file; nil when there is none.
     public var counterexample: String?
 }
@@ -94,12 +94,12 @@ public func checkHTML(
     report.section("Properties")
     report.table(
         header: ["property", "kind", "status", "counterexample"],
-        rows: properties.map { [$0.name, $0.kind, $0.status, $0.counterexample ?? "-"] },
+        rows: properties.map { [$0.name, $0.kind, $0.status.rawValue, $0.counterexample ?? "-"] },
         classes: properties.map { p in
             switch p.status {
-            case "holds", "witnessed": return "holds"
-            case "violated", "not-witnessed", "internal-disagreement": return "violated"
-            default: return "unknown"
+            case .holds, .witnessed: return "holds"
+            case .violated, .notWitnessed, .internalDisagreement: return "violated"
+            case .unknown, .unchecked: return "unknown"
             }
         })
     for line in summary { report.paragraph(line) }
@@ -123,7 +123,7 @@ extension CheckReport {
             title: "pals check \(spec) — explicit engine",
             properties: result.verdicts.map {
                 ReportedProperty(
-                    name: $0.name, kind: $0.kind.rawValue, status: $0.status.rawValue,
+                    name: $0.name, kind: $0.kind.rawValue, status: $0.status,
                     counterexample: counterexample(for: $0.name)?.path)
             },
             summary: [
@@ -143,7 +143,7 @@ extension SymbolicCLIReport {
             title: "pals check \(report.spec) — symbolic engine (Z3 \(report.z3Version))",
             properties: report.properties.map {
                 ReportedProperty(
-                    name: $0.name, kind: $0.kind.rawValue, status: $0.status.rawValue,
+                    name: $0.name, kind: $0.kind.rawValue, status: $0.status,
                     counterexample: counterexample(for: $0.name)?.path)
             },
             summary: [
@@ -326,8 +326,8 @@ public func unobservabilityHTML(_ r: UnobservabilityReport) throws -> String {
     report.section("Properties")
     report.table(
         header: ["property", "status", "counterexample"],
-        rows: r.verdicts.map { [$0.name, $0.status, $0.counterexample?.path ?? "-"] },
-        classes: r.verdicts.map { $0.status == "holds" ? "holds" : $0.status == "violated" ? "violated" : "unknown" })
+        rows: r.verdicts.map { [$0.name, $0.status.rawValue, $0.counterexample?.path ?? "-"] },
+        classes: r.verdicts.map { $0.status == .holds ? "holds" : $0.status == .violated ? "violated" : "unknown" })
     for v in r.verdicts {
         guard let c = v.counterexample else { continue }
         let (a, b, rows) = try Catalog.visitObservable(c.spec, TwoRunsVisitor(c: c))

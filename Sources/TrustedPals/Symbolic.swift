@@ -11,7 +11,7 @@ public struct SymbolicPropertyReport: Sendable {
     public var kind: PropertyKind
     /// holds / violated / witnessed / not-witnessed / unknown /
     /// internal-disagreement (`status.rawValue`).
-    public var status: SymbolicStatus
+    public var status: Verdict
     /// Why the status is `unknown` (Z3's reason, e.g. "timeout",
     /// "sat.giveup") or `internalDisagreement` (what differs).
     public var reason: String?
@@ -46,7 +46,7 @@ public struct SymbolicCheckReport: Sendable {
     /// violated if some property is violated; unknown if a query gave up;
     /// internal-disagreement if the solver and `simulate` disagreed; holds
     /// otherwise.
-    public var verdict: SymbolicStatus
+    public var verdict: Verdict
     /// Total wall-clock seconds, and those spent building the formula.
     public var seconds: Double
     /// Wall-clock seconds spent building the formula, part of `seconds`.
@@ -224,17 +224,7 @@ public struct SymbolicCLIReport {
     }
 
     /// The process exit status of this verdict (see `PalsCommand`).
-    public var exitStatus: Int32 { symbolicExitStatus(report.verdict) }
-}
-
-/// 0 holds, 1 violated, 3 unknown, 4 internal disagreement.
-public func symbolicExitStatus(_ status: SymbolicStatus) -> Int32 {
-    switch status {
-    case .holds, .witnessed, .notWitnessed, .unchecked: return 0
-    case .violated: return 1
-    case .unknown: return 3
-    case .internalDisagreement: return 4
-    }
+    public var exitStatus: Int32 { report.verdict.exitStatus }
 }
 
 /// Runs the symbolic engine for the CLI and writes every counterexample file

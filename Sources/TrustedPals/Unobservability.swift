@@ -142,8 +142,8 @@ public func resultText(_ d: Decision<Concrete>) -> String {
 public struct InterferenceVerdict {
     /// The property: Unobservability or SMCPrivacy.
     public var name: String
-    /// holds / violated / unknown
-    public var status: String
+    /// holds, violated or unknown.
+    public var status: Verdict
     /// Why the verdict is unknown (the solver's reason); nil otherwise.
     public var reason: String?
     /// The two runs a faulty host tells apart, when violated.
@@ -287,7 +287,7 @@ public struct InterferenceVisitor: ObservableModelVisitor {
             }
             verdicts.append(
                 InterferenceVerdict(
-                    name: name, status: found == nil ? "holds" : "violated", reason: nil, counterexample: found,
+                    name: name, status: found == nil ? .holds : .violated, reason: nil, counterexample: found,
                     states: result.states, seconds: result.seconds))
         }
         let sample = runs(ProcessSet()).count
@@ -352,15 +352,15 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
             "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))"
         )
     }
-    var status = "holds"
+    var status = Verdict.holds
     var reason: String?
     switch verdict {
     case .holds: break
     case .unknown(let r):
-        status = "unknown"
+        status = .unknown
         reason = r
     case .violated(let w):
-        status = "violated"
+        status = .violated
         struct Replay: ObservableModelVisitor {
             typealias Result = InterferenceCounterexample?
             var spec: ModelSpec
@@ -493,8 +493,8 @@ public struct UnobservabilityRequest {
         }
         print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
         if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
-        if report.verdicts.contains(where: { $0.status == "violated" }) { throw ExitStatus(1) }
-        if report.verdicts.contains(where: { $0.status == "unknown" }) { throw ExitStatus(3) }
+        if report.verdicts.contains(where: { $0.status == .violated }) { throw ExitStatus(1) }
+        if report.verdicts.contains(where: { $0.status == .unknown }) { throw ExitStatus(3) }
     }
 
     /// Re-simulates both runs of a file and says whether a faulty host still
@@ -571,8 +571,8 @@ public struct UnobservabilityRequest {
 /// The report as one JSON object: the overall verdict, the instance, the engine, the runs compared and each
 /// property's outcome.
 public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
-    let violated = r.verdicts.contains { $0.status == "violated" }
-    let unknown = r.verdicts.contains { $0.status == "unknown" }
+    let violated = r.verdicts.contains { $0.status == .violated }
+    let unknown = r.verdicts.contains { $0.status == .unknown }
     return .object([
         ("verdict", .string(violated ? "violated" : unknown ? "unknown" : "holds")),
         ("protocol", .string(r.spec.protocolName)),
@@ -588,7 +588,7 @@ public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
                 r.verdicts.map { v in
                     .object([
                         ("name", .string(v.name)),
-                        ("status", .string(v.status)),
+                        ("status", .string(v.status.rawValue)),
                         ("reason", v.reason.map { .string($0) } ?? .null),
                         ("counterexample", v.counterexample?.path.map { .string($0) } ?? .null),
                         ("host", v.counterexample.map { .int($0.host) } ?? .null),
@@ -606,15 +606,14 @@ public func unobservabilityText(_ r: UnobservabilityReport) -> String {
     var s = "\(r.spec) — unobservability, \(r.engine) engine, \(r.rounds) round(s); runs: \(r.runsPerFaultySet)\n"
     let width = r.verdicts.map(\.name.count).max() ?? 0
     for v in r.verdicts {
-        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.status)"
+        s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.status.rawValue)"
         if let st = v.states { s += "  \(st) product states" }
         s += ", \(fmt(v.seconds)) s"
         if let reason = v.reason { s += " (\(reason))" }
         if let p = v.counterexample?.path { s += "  (\(p))" }
         s += "\n"
     }
-    let violated = r.verdicts.contains { $0.status == "violated" }
-    s += "verdict: \(violated ? "violated" : r.verdicts.contains { $0.status == "unknown" } ? "unknown" : "holds")\n"
+    s += "verdict: \(Verdict.combining(r.verdicts.map(\.status)).rawValue)\n"
     if let c = r.verdicts.compactMap(\.counterexample).first { s += "\n" + c.text }
     return s
 }

@@ -74,15 +74,20 @@ import Testing
                 needed, Link(round: 1, from: 1, to: 2), Link(round: 1, from: 2, to: 0), Link(round: 2, from: 0, to: 1),
             ])
         var calls = 0
-        let small = try BackendShrinker.shrink(big, rounds: 3) { p throws(BackendError) in
+        let small = try BackendShrinker.shrink(big, n: 3, t: 2, rounds: 3) { p throws(BackendError) in
             calls += 1
             return p.drops.contains(needed)
         }
-        #expect(small == FailurePattern(faulty: ProcessSet([1]), drops: [needed]))
+        // One faulty process and one drop; of the two processes that can
+        // make that link droppable (its sender p1, its receiver p0), the
+        // canonical order takes the smaller.
+        #expect(small == FailurePattern(faulty: ProcessSet([0]), drops: [needed]))
         #expect(calls > 0)
         // A backend error during shrinking propagates.
         #expect(throws: BackendError.self) {
-            _ = try BackendShrinker.shrink(big, rounds: 3) { _ throws(BackendError) in throw BackendError("boom") }
+            _ = try BackendShrinker.shrink(big, n: 3, t: 2, rounds: 3) { _ throws(BackendError) in
+                throw BackendError("boom")
+            }
         }
     }
 }

@@ -131,6 +131,43 @@ private func temporaryFolder() throws -> String { try PalsRunner.temporaryDirect
         }
     }
 
+    /// `bounds --all-properties` decides every property of every cell: with
+    /// either engine no property is left unchecked or unknown, and the two
+    /// engines agree on every property across the table. Without it, the
+    /// cells stop at their first violation and some properties stay open.
+    @Test func allPropertiesDecidesEveryPropertyOfEveryCell() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var tables: [String: [String]] = [:]
+        for engine in ["symbolic", "explicit"] {
+            let base = ["bounds", "uic", "--n", "3...4", "--engine", engine, "--json", "--out", out]
+            let first = try pals(base)
+            #expect(first.status == 1, "\(first.stderr)")
+            let open = try #require(first.json()["properties"]?.arrayValue).filter {
+                $0["status"]?.stringValue == "unknown"
+            }
+            #expect(!open.isEmpty, "\(engine): without --all-properties some property is left open")
+            let all = try pals(base + ["--all-properties"])
+            #expect(all.status == 1, "\(all.stderr)")
+            let json = try all.json()
+            let properties = try #require(json["properties"]?.arrayValue)
+            let statuses = properties.map { "\($0["name"]?.stringValue ?? "?")=\($0["status"]?.stringValue ?? "?")" }
+            #expect(
+                statuses.allSatisfy { $0.hasSuffix("=holds") || $0.hasSuffix("=violated") }, "\(engine): \(statuses)")
+            #expect(statuses.contains("UniformAgreement=violated") && statuses.contains("Validity=violated"))
+            #expect(statuses.contains("Termination=holds"), "\(engine): \(statuses)")
+            if engine == "symbolic" {
+                for cell in try #require(json["cells"]?.arrayValue) {
+                    let words = (cell["properties"]?.arrayValue ?? []).compactMap { $0["status"]?.stringValue }
+                    #expect(
+                        !words.isEmpty && !words.contains("unchecked") && !words.contains("unknown"), "\(cell.compact)")
+                }
+            }
+            tables[engine] = statuses
+        }
+        #expect(tables["symbolic"] == tables["explicit"])
+    }
+
     /// `--engine auto` runs the explicit engine on small n.
     @Test func autoUsesExplicitOnSmallInstances() throws {
         let out = try temporaryFolder()

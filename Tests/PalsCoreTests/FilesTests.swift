@@ -82,7 +82,7 @@ import Testing
             ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": -1", "violatedAfterRound = -1"),
             ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": 3", "violatedAfterRound = 3"),
             ("\"violatedAfterRound\": 2", "\"violatedAfterRound\": null", "\"violatedAfterRound\""),
-            ("\"engine\": \"explicit\"", "\"engine\": []", "\"engine\""),
+            ("\"violatedAfterRound\": 2,", "\"violatedAfterRound\": 2, \"engine\": [],", "\"engine\""),
             ("\"faultModel\": \"omission\"", "\"faultModel\": 0", "\"faultModel\""),
         ]
         for (from, to, message) in cases {
@@ -93,11 +93,23 @@ import Testing
             } throws: { ($0 as? PalsError)?.message.contains(message) == true }
         }
         // Absent optional fields keep their defaults; null decisions are none.
-        let bare = sample.text.replacingOccurrences(of: "\"engine\": \"explicit\",", with: "")
-            .replacingOccurrences(of: "\"violatedAfterRound\": 2,", with: "")
+        let bare = sample.text.replacingOccurrences(of: "\"violatedAfterRound\": 2,", with: "")
         #expect(bare != sample.text)
         let read = try CounterexampleFile.parse(bare)
-        #expect(read.engine == "unknown" && read.violatedAfterRound == 2)
+        #expect(read.engine == "model" && read.violatedAfterRound == 2)
+    }
+
+    /// One name, one content: a run of the model does not record which
+    /// engine found it; a backend's run says it is one.
+    @Test func onlyBackendRunsNameTheirEngine() throws {
+        #expect(!sample.text.contains("\"engine\""))
+        var symbolic = sample
+        symbolic.engine = "symbolic"
+        #expect(symbolic.text == sample.text)
+        var backend = sample
+        backend.engine = "backend"
+        #expect(backend.text.contains("\"engine\": \"backend\""))
+        #expect(try CounterexampleFile.parse(backend.text).engine == "backend")
     }
 
     @Test func patternListsOfAnotherTypeAreRefused() throws {

@@ -16,7 +16,7 @@ import Testing
         return try Explorer(p, properties: UIC<Concrete>.properties, inputs: Array(0..<n), options: o).run()
     }
 
-    static func status(_ r: ExplorationResult, _ name: String) -> PropertyStatus? {
+    static func status(_ r: ExplorationResult, _ name: String) -> Verdict? {
         r.verdicts.first { $0.name == name }?.status
     }
 

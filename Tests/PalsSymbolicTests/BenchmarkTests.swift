@@ -17,12 +17,12 @@ import Testing
 /// `nosym` turns symmetry reduction off.
 @Suite(.enabled(if: getenv("PALS_SYMBOLIC_BENCH") != nil, "set PALS_SYMBOLIC_BENCH to run"), .timeLimit(.minutes(30)))
 struct SymbolicBenchmark {
-    static var cases: [(n: Int, t: Int, expected: SymbolicStatus, symmetry: Bool)] {
+    static var cases: [(n: Int, t: Int, expected: Verdict, symmetry: Bool)] {
         guard let spec = getenv("PALS_SYMBOLIC_BENCH").map({ String(cString: $0) }) else { return [] }
         return spec.split(separator: ";").compactMap { item in
             let parts = item.split(separator: ":")
             let nt = parts[0].split(separator: ",").compactMap { Int($0) }
-            guard nt.count == 2, parts.count >= 2, let s = SymbolicStatus(rawValue: String(parts[1])) else {
+            guard nt.count == 2, parts.count >= 2, let s = Verdict(rawValue: String(parts[1])) else {
                 return nil
             }
             return (nt[0], nt[1], s, !parts.contains("nosym"))

@@ -33,7 +33,7 @@ func checkFloodSet(
     ).run()
 }
 
-func status(_ r: SymbolicResult, _ name: String) -> SymbolicStatus? {
+func status(_ r: SymbolicResult, _ name: String) -> Verdict? {
     r.verdicts.first { $0.name == name }?.status
 }
 
