@@ -91,19 +91,8 @@ public struct CounterexampleFile: Equatable, Sendable {
                 ("property", .string(property)),
                 ("violatedAfterRound", .int(violatedAfterRound)),
             ] + (engine == "backend" ? [("engine", JSON.string(engine))] : []) + [
-                ("inputs", .array(inputs.map { .int($0) })),
-                ("faulty", .array(pattern.faulty.map { .int($0) })),
-                (
-                    "crashes",
-                    .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
-                ),
-                (
-                    "drops",
-                    .array(
-                        pattern.drops.map {
-                            .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
-                        })
-                ),
+                ("inputs", .array(inputs.map { .int($0) }))
+            ] + pattern.jsonFields + [
                 (
                     "decisions",
                     .array(
@@ -111,7 +100,7 @@ public struct CounterexampleFile: Equatable, Sendable {
                             guard let d else { return .null }
                             return .array(d.map { $0.map { .int($0) } ?? .null })
                         })
-                ),
+                )
             ]
                 + (function.map { f in
                     [("function", JSON.object([("path", .string(f.path)), ("sha256", .string(f.sha256))]))]

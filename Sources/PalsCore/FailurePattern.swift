@@ -149,8 +149,12 @@ public struct FailurePattern: Hashable, Sendable {
 extension FailurePattern {
     /// `{"faulty":[…],"crashes":[{"process","round"}],"drops":[{"round","from","to"}]}`
     /// (the fields of a counterexample file).
-    public var json: JSON {
-        .object([
+    public var json: JSON { .object(jsonFields) }
+
+    /// The three fields `faulty`, `crashes`, `drops` in this order: the one
+    /// writer of a pattern, shared by every file format that holds one.
+    public var jsonFields: [(String, JSON)] {
+        [
             ("faulty", .array(faulty.map { .int($0) })),
             ("crashes", .array(crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })),
             (
@@ -158,7 +162,7 @@ extension FailurePattern {
                 .array(
                     drops.map { .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))]) })
             ),
-        ])
+        ]
     }
 
     /// Reads the form of `json` (other fields are ignored; a missing list is

@@ -46,34 +46,24 @@ public struct InterferenceCounterexample {
 
     /// The file's contents: the instance, the pattern, both runs' inputs and the differing observations.
     public var json: JSON {
-        .object([
-            ("schema", .string(Self.schemaID)),
-            ("protocol", .string(spec.protocolName)),
-            ("variant", .string(spec.variant)),
-            ("n", .int(spec.n)),
-            ("t", .int(spec.t)),
-            ("rounds", .int(rounds)),
-            ("property", .string(property)),
-            ("engine", .string(engine)),
-            ("faulty", .array(pattern.faulty.map { .int($0) })),
-            (
-                "crashes",
-                .array(pattern.crashes.map { .object([("process", .int($0.process)), ("round", .int($0.round))]) })
-            ),
-            (
-                "drops",
-                .array(
-                    pattern.drops.map {
-                        .object([("round", .int($0.round)), ("from", .int($0.from)), ("to", .int($0.to))])
-                    })
-            ),
-            ("inputsA", .array(inputsA.map { .int($0) })),
-            ("inputsB", .array(inputsB.map { .int($0) })),
-            ("host", .int(host)),
-            ("round", .int(round)),
-            ("observationA", .string(observationA)),
-            ("observationB", .string(observationB)),
-        ])
+        .object(
+            [
+                ("schema", .string(Self.schemaID)),
+                ("protocol", .string(spec.protocolName)),
+                ("variant", .string(spec.variant)),
+                ("n", .int(spec.n)),
+                ("t", .int(spec.t)),
+                ("rounds", .int(rounds)),
+                ("property", .string(property)),
+                ("engine", .string(engine)),
+            ] + pattern.jsonFields + [
+                ("inputsA", .array(inputsA.map { .int($0) })),
+                ("inputsB", .array(inputsB.map { .int($0) })),
+                ("host", .int(host)),
+                ("round", .int(round)),
+                ("observationA", .string(observationA)),
+                ("observationB", .string(observationB)),
+            ])
     }
 
     /// The violation for the terminal: the pattern, both runs' inputs, the differing observations, then both
