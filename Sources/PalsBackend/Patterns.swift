@@ -196,10 +196,13 @@ public struct ExhaustivePatterns: Sendable {
 /// another size.)
 public enum BackendShrinker {
     /// Shrinks `pattern` (admissible at n, t, general omission) while `fails`
-    /// holds; errors of `fails` (the backend) propagate.
+    /// holds; errors of `fails` (the backend) propagate. Every question is a
+    /// backend run, so the exhaustive last step is tried only up to
+    /// `budget` candidates (default 2,000).
     public static func shrink(
-        _ pattern: FailurePattern, n: Int, t: Int, rounds: Int, fails: (FailurePattern) throws(BackendError) -> Bool
+        _ pattern: FailurePattern, n: Int, t: Int, rounds: Int, budget: Int = 2_000,
+        fails: (FailurePattern) throws(BackendError) -> Bool
     ) throws(BackendError) -> FailurePattern {
-        try Shrinker.shrink(pattern, n: n, t: t, rounds: rounds, model: .generalOmission, fails: fails)
+        try Shrinker.shrink(pattern, n: n, t: t, rounds: rounds, model: .generalOmission, budget: budget, fails: fails)
     }
 }
