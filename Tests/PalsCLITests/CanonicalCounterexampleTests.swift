@@ -7,8 +7,9 @@ import Testing
 /// property, the counterexample file is the same whichever engine or search
 /// found the violation — `check` (breadth-first), `check --first`
 /// (depth-first), `check --symmetry`, `check --engine symbolic` and `bounds` —
-/// and it is the committed file of that name where one is committed.
-@Suite(.timeLimit(.minutes(10))) struct CanonicalCounterexampleTests {
+/// and it is the committed file of that name where one is committed. The
+/// cells run one after the other: each starts five `pals` processes.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CanonicalCounterexampleTests {
     struct Cell: Sendable, CustomStringConvertible {
         var protocolName: String
         var variant: String

@@ -110,8 +110,11 @@ struct LeakingFunctionTests {
         let variant = try loadFunctionVariant(Self.slowSum, fuel: nil)
         let spec = ModelSpec(protocolName: "smc", variant: variant, n: 3, t: 1)
         // The module evaluates F in RESULT, afresh in every session (no memo
-        // that would answer a D seen before at once).
-        let open = try withRuntimeModel(spec, Body(sessions: 200, budget: nil))
+        // that would answer a D seen before at once). 1,000 sessions: the
+        // tests run in parallel, and the other tests' load adds outliers to
+        // both classes (200 sessions gave t = −2.6 on a loaded 2-core run,
+        // against t = −279 with 17,000 on an idle one).
+        let open = try withRuntimeModel(spec, Body(sessions: 1_000, budget: nil))
         #expect(open.leaks.contains("RESULT"), "\(open.rows.map { "\($0.kind) \($0.t)" })")
         let result = try #require(open.rows.first { $0.kind == "RESULT" })
         #expect(result.b.mean > result.a.mean)

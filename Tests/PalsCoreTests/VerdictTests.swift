@@ -3,7 +3,7 @@ import Testing
 
 /// The one verdict vocabulary: how properties' verdicts combine into a
 /// check's, and how a verdict maps to an exit status and back.
-@Suite(.timeLimit(.minutes(1))) struct VerdictTests {
+@Suite(.timeLimit(.minutes(10))) struct VerdictTests {
     @Test func combiningRanksDisagreementThenViolationThenUnknown() {
         #expect(Verdict.combining([]) == .holds)
         #expect(Verdict.combining([.holds, .witnessed, .notWitnessed, .unchecked]) == .holds)
