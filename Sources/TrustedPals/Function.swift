@@ -67,9 +67,9 @@ public func loadRecordedFunction(variant: String, recorded: String?, given: Stri
     if let given { candidates.append(given) }
     if let recorded {
         candidates.append(recorded)
-        let dir = (file as NSString).deletingLastPathComponent
+        let dir = parentFolder(file)
         if !recorded.hasPrefix("/") {
-            candidates.append((dir as NSString).appendingPathComponent((recorded as NSString).lastPathComponent))
+            candidates.append((dir as NSString).appendingPathComponent(lastPathName(recorded)))
         }
     }
     guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {

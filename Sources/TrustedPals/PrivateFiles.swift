@@ -51,10 +51,31 @@ public func writePrivateFile(dir: String, name: String, text: String, replace: B
     return path
 }
 
+/// The folder part of `path`: "" for a bare name, "/" for a name in the
+/// root. Foundation's `NSString.deletingLastPathComponent` traps on a
+/// one-character path (`--out o`), so paths are split here.
+public func parentFolder(_ path: String) -> String {
+    var s = Substring(path)
+    while s.count > 1 && s.hasSuffix("/") { s = s.dropLast() }
+    guard let slash = s.lastIndex(of: "/") else { return "" }
+    var parent = s[..<slash]
+    while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+    return parent.isEmpty ? "/" : String(parent)
+}
+
+/// The last component of `path` (trailing slashes ignored), without
+/// Foundation's `lastPathComponent`, which traps on one-character paths.
+public func lastPathName(_ path: String) -> String {
+    var s = Substring(path)
+    while s.count > 1 && s.hasSuffix("/") { s = s.dropLast() }
+    guard let slash = s.lastIndex(of: "/"), s.count > 1 else { return String(s) }
+    return String(s[s.index(after: slash)...])
+}
+
 /// Checks before a run that `path` can be written (its folder exists and
 /// takes files), so that a log is never lost silently at the end.
 public func checkWritable(_ path: String, option: String) throws(PalsError) {
-    let dir = (path as NSString).deletingLastPathComponent
+    let dir = parentFolder(path)
     let probe = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".pals-probe-\(getpid())")
     let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
@@ -100,7 +121,7 @@ public func checkOutputFolder(_ path: String?, option: String, writable: Bool = 
             throw PalsError(.invalidArgument, "\(option) \(path): \(String(cString: strerror(errno)))")
         }
         // The parent; a relative path's first component is made in ".".
-        let parent = (current as NSString).deletingLastPathComponent
+        let parent = parentFolder(current)
         let next = parent.isEmpty ? "." : parent
         guard next != current else { return }
         current = next

@@ -440,7 +440,7 @@ public struct PeerRequest: RuntimeCommandBody {
             throw PalsError(.invalidArgument, "⟪id⟫ \(id) is not a peer of the roster (0…\(model.n - 1))")
         }
         let keyPath =
-            key ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent("key-\(id).json")
+            key ?? (parentFolder(roster) as NSString).appendingPathComponent("key-\(id).json")
         let myKey = try ModuleKey.parse(try readText(keyPath))
         guard myKey.id == id else {
             throw PalsError(.invalidArgument, "\(keyPath) is the key of p\(myKey.id), not p\(id)")
@@ -488,7 +488,7 @@ public struct PeerRequest: RuntimeCommandBody {
         }
         let hostKeyPath =
             hostKey
-            ?? ((roster as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            ?? (parentFolder(roster) as NSString).appendingPathComponent(
                 "host-key-\(id).json")
         let myHostKey = try HostKey.parse(try readText(hostKeyPath))
         guard myHostKey.id == id else {
@@ -1121,7 +1121,7 @@ public struct OracleRequest: RuntimeCommandBody {
     ///   property, 3 for a run outside the model.
     public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
         let run = try RunTrace.parse(try readText(trace))
-        let dir = keys ?? ((trace as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys")
+        let dir = keys ?? (parentFolder(trace) as NSString).appendingPathComponent("keys")
         let (roster, keyList) = try readKeyDirectory(dir)
         guard model.codec.instanceName == run.instance else {
             throw PalsError(
