@@ -86,6 +86,6 @@ struct BackendCommand: ParsableCommand {
     }
 
     func run() throws {
-        try BackendRequest(protocolName: protocolName ?? protocolOption ?? "uic", variant: variant).run()
+        try BackendRequest(protocolName: protocolName ?? protocolOption ?? UICEntry.name, variant: variant).run()
     }
 }

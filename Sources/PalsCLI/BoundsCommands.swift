@@ -29,7 +29,7 @@ struct BoundsCommand: ParsableCommand {
             a Z3 error).
             """)
     @Argument(help: "Protocol: uic, floodset, smc or fair-exchange.")
-    var protocolName = "uic"
+    var protocolName = UICEntry.name
     @Option(parsing: .unconditional, help: "Range of n, e.g. 2...6.")
     var n = "2...5"
     @OptionGroup var model: ModelOptions

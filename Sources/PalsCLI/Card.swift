@@ -107,7 +107,7 @@ struct TimingCommand: ParsableCommand, RuntimeCommandBody {
         if let f = fixedTimeUs, f < 1 || f > 10_000_000 {
             throw PalsError(.invalidArgument, "--fixed-time-us must be 1…10000000, got \(f)")
         }
-        let M = model.protocolName == "fair-exchange" && model.variant.hasPrefix("fake-rounds") ? model.rounds - 1 : nil
+        let M = fakeRounds(of: model)
         let report = try TimingExperiment.run(
             model: model, classes: TimingExperiment.standardClasses(model, M: M), sessionsPerClass: sessions,
             fixedBudgetNanoseconds: fixedTimeUs.map { UInt64($0) * 1000 }, seed: seed)

@@ -13,10 +13,50 @@ public protocol ConcreteModelVisitor {
     ) throws -> Result where P.L == Concrete, P.State: Hashable
 }
 
+/// Receives one protocol instance twice: over the visitor's logic (e.g. the
+/// symbolic one) and over `Concrete`, with the same properties in the same
+/// order; the symbolic engine checks the first and replays on the second.
+public protocol LogicModelVisitor {
+    /// The logic of the first instance.
+    associatedtype L: Logic
+    /// What a visit returns.
+    associatedtype Result
+    /// The logic the first instance is built over.
+    var logic: L { get }
+    /// Called once, with both instances and their properties.
+    func visit<S: StateSelecting, C: RoundProtocol & Sendable>(
+        _ proto: S, properties: [Property<S>], concrete: C, concreteProperties: [Property<C>]
+    ) throws -> Result where S.L == L, C.L == Concrete, C.State: Hashable
+}
+
+/// Receives a concrete protocol that says what its hosts observe
+/// (`Observable`), for the noninterference checks.
+public protocol ObservableModelVisitor {
+    /// What a visit returns.
+    associatedtype Result
+    /// Called once, with the instance and a short note per state for diagrams.
+    func visit<P: Observable & Sendable>(
+        _ proto: P, describe: @escaping (P.State) -> String
+    ) throws -> Result where P.L == Concrete, P.State: Hashable
+}
+
+/// Receives an observable protocol instance over the visitor's logic, for
+/// the symbolic noninterference check.
+public protocol LogicObservableVisitor {
+    /// The logic of the instance.
+    associatedtype L: Logic
+    /// What a visit returns.
+    associatedtype Result
+    /// The logic the instance is built over.
+    var logic: L { get }
+    /// Called once, with the instance.
+    func visit<P: StateSelecting & Observable>(_ proto: P) throws -> Result where P.L == L
+}
+
 /// A protocol instance as named on the command line.
 public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
-    /// The catalogue's name of the protocol: `uic`, `floodset`, `smc` or
-    /// `fair-exchange`.
+    /// The catalogue's name of the protocol (`CataloguedProtocol.name`), e.g.
+    /// `uic` or `fair-exchange`.
     public var protocolName: String
     /// The variant (a mutant, an F or a mode); `standard` stands for the
     /// protocol's default.
@@ -46,9 +86,241 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A protocol the catalogue knows: everything a command, an engine adapter
+/// or the runtime needs to find out about it, in one place. A protocol is
+/// added by one type conforming to this (usually a case-less enum in its
+/// own file) and one line in `Catalog.registry`.
+///
+/// Every requirement but `name`, `summary`, `variants` and `visit` has a
+/// default; the generic ones are called with concrete types from the
+/// registry, so the engines are specialized for each protocol.
+public protocol CataloguedProtocol {
+    /// The name on the command line and in files, e.g. `fair-exchange`.
+    static var name: String { get }
+    /// One line saying what the protocol is and where it comes from.
+    static var summary: String { get }
+    /// The variant names listings show.
+    static var variants: [String] { get }
+    /// What the variant `standard` stands for (default: `standard`).
+    static var defaultVariant: String { get }
+    /// The option that names a variant in this protocol's terms, e.g.
+    /// `function` for smc (default: none; `variant` always works).
+    static var variantOption: String? { get }
+    /// Whether the run's length is given as M, the number of fake rounds
+    /// (M + 1 rounds in all).
+    static var roundsAreFakeRounds: Bool { get }
+    /// Does the protocol accept `variant` (already resolved)? Default: one
+    /// of `variants`.
+    static func accepts(variant: String) -> Bool
+    /// Checks what is particular to the protocol (n, t and the variant's
+    /// name are checked already); throws an error naming the value out of
+    /// range. Default: nothing to check.
+    static func validate(_ spec: ModelSpec) throws(PalsError)
+    /// The inputs a check uses unless told otherwise (default: 0, 1, …, n−1,
+    /// distinct, which suffices for data-independent protocols).
+    static func defaultInputs(_ spec: ModelSpec) -> [Int]
+    /// Rejects inputs the protocol cannot take (default: accepts any).
+    static func checkInputs(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError)
+    /// Rejects inputs on which the protocol's arithmetic would leave the
+    /// 64-bit integers (default: none does).
+    static func checkInputsFit(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError)
+    /// An exclusive upper bound on every value the instance computes with on
+    /// `inputs` (sums, process indices, frame sizes, packed fields): the
+    /// symbolic values must be wide enough that none wraps around or
+    /// collides with ⊥. Default: one more than the largest input.
+    static func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int
+    /// Why the symbolic engine cannot check `spec`, or nil when it can
+    /// (default: it can).
+    static func symbolicRestriction(_ spec: ModelSpec) -> String?
+    /// The number of rounds of `spec` (validated, resolved).
+    static func rounds(_ spec: ModelSpec) -> Int
+    /// Instantiates `spec` (validated, resolved) over `Concrete` and hands it
+    /// to `visitor`.
+    static func visit<V: ConcreteModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result
+    /// Instantiates `spec` over the visitor's logic and over `Concrete`.
+    static func visit<V: LogicModelVisitor>(_ spec: ModelSpec, logic visitor: V) throws -> V.Result
+    /// Whether the protocol models what hosts observe (`Observable`).
+    static var isObservable: Bool { get }
+    /// Instantiates an observable `spec` over `Concrete` (default: throws,
+    /// the protocol does not model observations).
+    static func visitObservable<V: ObservableModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result
+    /// Instantiates an observable `spec` over the visitor's logic (default:
+    /// throws).
+    static func visitObservable<V: LogicObservableVisitor>(_ spec: ModelSpec, logic visitor: V) throws -> V.Result
+    /// The families of runs the noninterference check compares, per faulty
+    /// set: two runs of a family may differ only in what must stay secret.
+    /// `values` lets the user choose the secret inputs' range where the
+    /// protocol has one (`noninterferenceTakesValues`).
+    static func interferenceRuns(_ spec: ModelSpec, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]]
+    /// Whether `values` applies to the noninterference families.
+    static var noninterferenceTakesValues: Bool { get }
+    /// Whether noninterference is also checked as privacy (runs whose
+    /// correct processes' results agree may not be told apart).
+    static var checksPrivacy: Bool { get }
+    /// One line describing the families, for reports: explicit (`runs` is
+    /// the number with nobody faulty) or symbolic (`runs` nil, `largest` the
+    /// bound on free values).
+    static func interferenceDescription(_ spec: ModelSpec, values: [Int]?, runs: Int?, largest: Int) -> String
+    /// The second run of the symbolic noninterference check: the constraint
+    /// on its inputs `b`, given the first run's `inputs`, all below
+    /// `largest`.
+    static func allowedVariation<L: Logic>(
+        _ logic: L, spec: ModelSpec, inputs: [Int], largest: Int, b: [L.Value]
+    ) -> L.Bit
+}
+
+extension CataloguedProtocol {
+    /// `standard`.
+    public static var defaultVariant: String { "standard" }
+    /// None.
+    public static var variantOption: String? { nil }
+    /// No.
+    public static var roundsAreFakeRounds: Bool { false }
+    /// One of `variants`.
+    public static func accepts(variant: String) -> Bool { variants.contains(variant) }
+    /// Nothing to check.
+    public static func validate(_ spec: ModelSpec) throws(PalsError) {}
+    /// 0, 1, …, n−1.
+    public static func defaultInputs(_ spec: ModelSpec) -> [Int] { Array(0..<spec.n) }
+    /// Accepts any.
+    public static func checkInputs(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {}
+    /// None does.
+    public static func checkInputsFit(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {}
+    /// One more than the largest input.
+    public static func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int { (inputs.max() ?? 0) + 1 }
+    /// None.
+    public static func symbolicRestriction(_ spec: ModelSpec) -> String? { nil }
+    /// t + 1 unless the spec says otherwise.
+    public static func rounds(_ spec: ModelSpec) -> Int { spec.rounds ?? spec.t + 1 }
+    /// No.
+    public static var isObservable: Bool { false }
+    /// Throws: not observable.
+    public static func visitObservable<V: ObservableModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
+        throw Catalog.notObservable(name)
+    }
+    /// Throws: not observable.
+    public static func visitObservable<V: LogicObservableVisitor>(
+        _ spec: ModelSpec, logic visitor: V
+    ) throws -> V.Result {
+        throw Catalog.notObservable(name)
+    }
+    /// Each correct process's input over `values` (default: x_i and x_i + 256), the faulty keep theirs.
+    public static func interferenceRuns(_ spec: ModelSpec, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
+        let base = defaultInputs(spec)
+        let n = spec.n
+        return { faulty in
+            var runs: [[Int]] = [[]]
+            for i in 0..<n {
+                let choices = faulty.contains(i) ? [base[i]] : (values ?? [base[i], base[i] + 256])
+                runs = runs.flatMap { r in choices.map { r + [$0] } }
+            }
+            return runs
+        }
+    }
+    /// Yes.
+    public static var noninterferenceTakesValues: Bool { true }
+    /// No.
+    public static var checksPrivacy: Bool { false }
+    /// The correct processes' inputs and their range.
+    public static func interferenceDescription(_ spec: ModelSpec, values: [Int]?, runs: Int?, largest: Int) -> String {
+        guard let runs else { return "correct inputs free below \(largest)" }
+        let domain = values ?? []
+        return
+            "correct inputs over \(domain.isEmpty ? "{x_i, x_i + 256}" : "{\(domain.map(String.init).joined(separator: ","))}") (\(runs) runs with none faulty)"
+    }
+    /// Every input below `largest`.
+    public static func allowedVariation<L: Logic>(
+        _ logic: L, spec: ModelSpec, inputs: [Int], largest: Int, b: [L.Value]
+    ) -> L.Bit {
+        logic.all(b.map { logic.less($0, logic.value(largest)) })
+    }
+}
+
+/// Receives a catalogued protocol's type; `Catalog.registry` hands every
+/// protocol to one.
+public protocol CatalogueVisitor {
+    /// What a visit returns.
+    associatedtype Result
+    /// Called with one catalogued protocol.
+    func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> Result
+}
+
+/// Passes on only the protocol of a given name.
+@usableFromInline
+struct NamedEntryVisitor<V: CatalogueVisitor>: CatalogueVisitor {
+    @usableFromInline let name: String
+    @usableFromInline let inner: V
+    @inlinable init(name: String, inner: V) {
+        self.name = name
+        self.inner = inner
+    }
+    @inlinable func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> V.Result? {
+        E.name == name ? try inner.visit(entry) : nil
+    }
+}
+
+/// Collects the registered types.
+@usableFromInline
+struct EntryTypeCollector: CatalogueVisitor {
+    @usableFromInline init() {}
+    @usableFromInline func visit<E: CataloguedProtocol>(_ entry: E.Type) -> any CataloguedProtocol.Type { entry }
+}
+
 /// The protocols the tool knows, by name.
 public enum Catalog {
-    /// One catalogued protocol.
+    /// Hands every catalogued protocol, in the order listings show them, to
+    /// `visitor`. **The registry: one line per protocol.**
+    @inlinable
+    public static func registry<V: CatalogueVisitor>(_ visitor: V) throws -> [V.Result] {
+        [
+            try visitor.visit(UICEntry.self),
+            try visitor.visit(FloodSetEntry.self),
+            try visitor.visit(SMCEntry.self),
+            try visitor.visit(FairExchangeEntry.self),
+        ]
+    }
+
+    /// Every catalogued protocol's type, in registry order.
+    public static let registered: [any CataloguedProtocol.Type] = (try? registry(EntryTypeCollector())) ?? []
+
+    /// The catalogued protocol named `name`, if any.
+    public static func entry(named name: String) -> (any CataloguedProtocol.Type)? {
+        registered.first { $0.name == name }
+    }
+
+    /// The catalogued protocol named by `spec`.
+    ///
+    /// - Throws: `unknownProtocol`, listing the known names.
+    public static func entry(_ spec: ModelSpec) throws(PalsError) -> any CataloguedProtocol.Type {
+        guard let e = entry(named: spec.protocolName) else { throw unknownProtocol(spec.protocolName) }
+        return e
+    }
+
+    /// Hands the catalogued protocol named by `spec` to `visitor`, its type
+    /// known statically (so what the visitor runs is specialized for it).
+    ///
+    /// - Throws: `unknownProtocol`, or what the visitor throws.
+    @inlinable
+    public static func withEntry<V: CatalogueVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
+        for case let r? in try registry(NamedEntryVisitor(name: spec.protocolName, inner: visitor)) { return r }
+        throw unknownProtocol(spec.protocolName)
+    }
+
+    /// The error of a name the catalogue does not know.
+    public static func unknownProtocol(_ name: String) -> PalsError {
+        PalsError(
+            .unknownProtocol,
+            "unknown protocol \"\(name)\"; known: \(registered.map { $0.name }.joined(separator: ", "))")
+    }
+
+    /// The error of a protocol that does not model observations.
+    public static func notObservable(_ name: String) -> PalsError {
+        PalsError(
+            .invalidArgument,
+            "\(name) does not model what hosts observe; use one of: \(observable.joined(separator: ", "))")
+    }
+
+    /// One catalogued protocol, as listings show it.
     public struct Entry: Sendable {
         /// The name on the command line, e.g. `fair-exchange`.
         public let name: String
@@ -60,30 +332,18 @@ public enum Catalog {
     }
 
     /// Every catalogued protocol, in the order listings show them.
-    public static let entries: [Entry] = [
-        Entry(
-            name: "uic", summary: "Uniform Interactive Consistency under general omission (Parvédy & Raynal)",
-            variants: UIC<Concrete>.Variant.allCases.map(\.rawValue)),
-        Entry(
-            name: "floodset", summary: "FloodSet interactive consistency (crash-tolerant baseline)",
-            variants: ["standard"]),
-        Entry(
-            name: "smc", summary: "Secure multi-party computation: F(UIC(x)) with F from the registry (seed Fig. 2)",
-            variants: SMC<Concrete>.Variant.names),
-        Entry(
-            name: "fair-exchange",
-            summary: "Fair exchange on security modules (Avoine et al.): deterministic (UIC on votes) or fake rounds",
-            variants: FairExchange<Concrete>.Mode.allCases.map(\.rawValue)),
-    ]
+    public static var entries: [Entry] {
+        registered.map { Entry(name: $0.name, summary: $0.summary, variants: $0.variants) }
+    }
 
-    /// The variant `standard` stands for a protocol's default variant: `sum`
-    /// for smc, `fake-rounds` for fair-exchange.
+    /// The protocols whose hosts' observations are modelled.
+    public static var observable: [String] { registered.filter { $0.isObservable }.map { $0.name } }
+
+    /// The variant `standard` stands for a protocol's default variant
+    /// (`CataloguedProtocol.defaultVariant`, e.g. `sum` for smc).
     public static func resolved(_ spec: ModelSpec) -> ModelSpec {
         var s = spec
-        if s.variant == "standard" {
-            if s.protocolName == "smc" { s.variant = "sum" }
-            if s.protocolName == "fair-exchange" { s.variant = "fake-rounds" }
-        }
+        if s.variant == "standard", let e = entry(named: s.protocolName) { s.variant = e.defaultVariant }
         return s
     }
 
@@ -91,58 +351,32 @@ public enum Catalog {
     /// `rounds` of a spec sets it).
     public static let defaultM = 4
 
-    /// The inputs a check uses unless told otherwise: 0, 1, …, n−1 (distinct,
-    /// which suffices for the data-independent protocols), for smc the powers
-    /// of two 1, 2, 4, … (distinct sets of inputs have distinct sums; for
-    /// majority the votes 1, 0, 1, 0, …), for
-    /// fair-exchange items that match every description and ρ = 1 (fake
-    /// rounds).
+    /// The inputs a check uses unless told otherwise
+    /// (`CataloguedProtocol.defaultInputs`).
     public static func defaultInputs(_ spec: ModelSpec) -> [Int] {
-        switch spec.protocolName {
-        case "smc":
-            if resolved(spec).variant == "majority" { return (0..<spec.n).map { $0 % 2 == 0 ? 1 : 0 } }
-            return (0..<spec.n).map { 1 << $0 }
-        case "fair-exchange":
-            return FairExchange<Concrete>.matchingInputs(
-                n: spec.n, rho: resolved(spec).variant == "deterministic" ? 0 : 1)
-        default: return Array(0..<spec.n)
-        }
+        entry(named: spec.protocolName)?.defaultInputs(resolved(spec)) ?? Array(0..<spec.n)
     }
 
-    /// Rejects inputs a protocol cannot take: for fair-exchange, inputs that
-    /// are not packed items and descriptions, or a ρ outside 1…M; for smc
-    /// with F = sum, inputs some of whose sums leave the 64-bit integers
-    /// (F would wrap around and decide a value no one computed).
+    /// Rejects inputs the protocol cannot take, or on which its arithmetic
+    /// would leave the 64-bit integers.
     public static func checkInputs(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {
         let spec = resolved(spec)
-        try checkInputsFit(spec, inputs)
-        guard spec.protocolName == "fair-exchange" else { return }
-        let p = fairExchange(spec, logic: Concrete())
-        if let problem = FairExchange<Concrete>.inputProblem(inputs, n: spec.n, mode: p.mode, M: p.M) {
-            throw PalsError(.invalidArgument, problem)
-        }
+        let e = try entry(spec)
+        try e.checkInputsFit(spec, inputs)
+        try e.checkInputs(spec, inputs)
     }
 
     /// Rejects inputs on which the protocol's arithmetic would leave the
     /// 64-bit integers: for smc with F = sum, inputs some of whose sums do.
     public static func checkInputsFit(_ spec: ModelSpec, _ inputs: [Int]) throws(PalsError) {
         let spec = resolved(spec)
-        if spec.protocolName == "smc", SMC<Concrete>.Variant(name: spec.variant)?.function.kind == .sum {
-            // Every partial sum lies between the sum of the negative inputs
-            // and the sum of the positive ones.
-            var positive = 0
-            var negative = 0
-            for x in inputs {
-                let (s, overflow) = x >= 0 ? positive.addingReportingOverflow(x) : negative.addingReportingOverflow(x)
-                guard !overflow else {
-                    throw PalsError(
-                        .invalidArgument,
-                        "the inputs \(inputs.map(String.init).joined(separator: ",")) are too large for F = sum: their sum leaves the 64-bit integers (\(Int.min)…\(Int.max))"
-                    )
-                }
-                if x >= 0 { positive = s } else { negative = s }
-            }
-        }
+        try entry(spec).checkInputsFit(spec, inputs)
+    }
+
+    /// The number of rounds of `spec` (validated).
+    public static func rounds(_ spec: ModelSpec) throws(PalsError) -> Int {
+        let spec = resolved(spec)
+        return try entry(spec).rounds(spec)
     }
 
     /// The fair-exchange instance of `spec` (validated).
@@ -176,8 +410,9 @@ public enum Catalog {
         return variant
     }
 
-    /// Checks `spec` (n, t, rounds, protocol, variant); throws an error that
-    /// names the first value out of range.
+    /// Checks `spec` (n, t, rounds, protocol, variant, then what the
+    /// protocol checks itself); throws an error that names the first value
+    /// out of range.
     public static func validate(_ spec: ModelSpec) throws(PalsError) {
         let spec = resolved(spec)
         guard spec.n >= 1 && spec.n <= ProcessSet.maxProcesses else {
@@ -189,35 +424,13 @@ public enum Catalog {
         if let r = spec.rounds, r < 0 || r > 64 {
             throw PalsError(.invalidArgument, "rounds = \(r) is out of range: need 0 ≤ rounds ≤ 64")
         }
-        guard let entry = entries.first(where: { $0.name == spec.protocolName }) else {
+        let e = try entry(spec)
+        guard e.accepts(variant: spec.variant) else {
             throw PalsError(
                 .unknownProtocol,
-                "unknown protocol \"\(spec.protocolName)\"; known: \(entries.map(\.name).joined(separator: ", "))")
+                "unknown variant \"\(spec.variant)\" of \(e.name); known: \(e.variants.joined(separator: ", "))")
         }
-        guard
-            entry.variants.contains(spec.variant)
-                || (entry.name == "smc" && SMCFunction.registered(spec.variant) != nil)
-        else {
-            throw PalsError(
-                .unknownProtocol,
-                "unknown variant \"\(spec.variant)\" of \(entry.name); known: \(entry.variants.joined(separator: ", "))"
-            )
-        }
-        if entry.name == "fair-exchange" {
-            guard spec.n >= 2 && spec.n <= 5 else {
-                throw PalsError(
-                    .invalidArgument,
-                    "fair-exchange needs 2 ≤ n ≤ 5 (items are packed into one input), got n = \(spec.n)")
-            }
-            if spec.variant == "deterministic" {
-                if let r = spec.rounds, r != spec.t + 2 {
-                    throw PalsError(
-                        .invalidArgument, "the deterministic fair exchange runs t + 2 = \(spec.t + 2) rounds, not \(r)")
-                }
-            } else if let r = spec.rounds, r - 1 < 1 || r - 1 > 63 {
-                throw PalsError(.invalidArgument, "M = \(r - 1) is out of range: need 1 ≤ M ≤ 63 (rounds = M + 1 ≤ 64)")
-            }
-        }
+        try e.validate(spec)
     }
 
     /// Instantiates `spec` over `Concrete` and hands it to `visitor`.
@@ -226,64 +439,83 @@ public enum Catalog {
     public static func visit<V: ConcreteModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
         try validate(spec)
         let spec = resolved(spec)
-        let logic = Concrete()
-        switch spec.protocolName {
-        case "uic":
-            let variant = try uicVariant(spec, over: Concrete.self)
-            let p = UIC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
-            return try visitor.visit(p, properties: UIC<Concrete>.properties, describe: UIC<Concrete>.describe)
-        case "floodset":
-            let p = FloodSet(logic: logic, n: spec.n, t: spec.t, rounds: spec.rounds)
-            return try visitor.visit(p, properties: FloodSet<Concrete>.properties, describe: { _ in "" })
-        case "smc":
-            let variant = try smcVariant(spec, over: Concrete.self)
-            let p = SMC(logic: logic, n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
-            return try visitor.visit(
-                p, properties: SMC<Concrete>.properties(for: variant), describe: UIC<Concrete>.describe)
-        case "fair-exchange":
-            let p = fairExchange(spec, logic: logic)
-            return try visitor.visit(
-                p, properties: FairExchange<Concrete>.properties, describe: FairExchange<Concrete>.describe)
-        default:
-            preconditionFailure("Invalid state: catalogue entry \(spec.protocolName) has no instance")
-        }
+        return try withEntry(spec, ConcreteDispatch(spec: spec, visitor: visitor))
     }
-}
 
-/// Receives a concrete protocol that says what its hosts observe
-/// (`Observable`), for the noninterference checks.
-public protocol ObservableModelVisitor {
-    /// What a visit returns.
-    associatedtype Result
-    /// Called once, with the instance and a short note per state for diagrams.
-    func visit<P: Observable & Sendable>(
-        _ proto: P, describe: @escaping (P.State) -> String
-    ) throws -> Result where P.L == Concrete, P.State: Hashable
-}
-
-extension Catalog {
-    /// The protocols whose hosts' observations are modelled.
-    public static let observable = ["smc", "fair-exchange"]
+    /// Instantiates `spec` over the visitor's logic and over `Concrete`.
+    @inlinable
+    public static func visit<V: LogicModelVisitor>(_ spec: ModelSpec, logic visitor: V) throws -> V.Result {
+        try validate(spec)
+        let spec = resolved(spec)
+        return try withEntry(spec, LogicDispatch(spec: spec, visitor: visitor))
+    }
 
     /// Instantiates an observable protocol of `spec` and hands it to `visitor`.
     @inlinable
     public static func visitObservable<V: ObservableModelVisitor>(_ spec: ModelSpec, _ visitor: V) throws -> V.Result {
         try validate(spec)
         let spec = resolved(spec)
-        switch spec.protocolName {
-        case "smc":
-            let p = SMC(
-                logic: Concrete(), n: spec.n, t: spec.t, variant: try smcVariant(spec, over: Concrete.self),
-                rounds: spec.rounds)
-            return try visitor.visit(p, describe: UIC<Concrete>.describe)
-        case "fair-exchange":
-            return try visitor.visit(fairExchange(spec, logic: Concrete()), describe: FairExchange<Concrete>.describe)
-        default:
-            throw PalsError(
-                .invalidArgument,
-                "\(spec.protocolName) does not model what hosts observe; use one of: \(observable.joined(separator: ", "))"
-            )
-        }
+        return try withEntry(spec, ObservableDispatch(spec: spec, visitor: visitor))
+    }
+
+    /// Instantiates an observable protocol of `spec` over the visitor's logic.
+    @inlinable
+    public static func visitObservable<V: LogicObservableVisitor>(
+        _ spec: ModelSpec, logic visitor: V
+    ) throws -> V.Result {
+        try validate(spec)
+        let spec = resolved(spec)
+        return try withEntry(spec, LogicObservableDispatch(spec: spec, visitor: visitor))
+    }
+}
+
+@usableFromInline
+struct ConcreteDispatch<V: ConcreteModelVisitor>: CatalogueVisitor {
+    @usableFromInline let spec: ModelSpec
+    @usableFromInline let visitor: V
+    @inlinable init(spec: ModelSpec, visitor: V) {
+        self.spec = spec
+        self.visitor = visitor
+    }
+    @inlinable func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> V.Result { try E.visit(spec, visitor) }
+}
+
+@usableFromInline
+struct LogicDispatch<V: LogicModelVisitor>: CatalogueVisitor {
+    @usableFromInline let spec: ModelSpec
+    @usableFromInline let visitor: V
+    @inlinable init(spec: ModelSpec, visitor: V) {
+        self.spec = spec
+        self.visitor = visitor
+    }
+    @inlinable func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> V.Result {
+        try E.visit(spec, logic: visitor)
+    }
+}
+
+@usableFromInline
+struct ObservableDispatch<V: ObservableModelVisitor>: CatalogueVisitor {
+    @usableFromInline let spec: ModelSpec
+    @usableFromInline let visitor: V
+    @inlinable init(spec: ModelSpec, visitor: V) {
+        self.spec = spec
+        self.visitor = visitor
+    }
+    @inlinable func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> V.Result {
+        try E.visitObservable(spec, visitor)
+    }
+}
+
+@usableFromInline
+struct LogicObservableDispatch<V: LogicObservableVisitor>: CatalogueVisitor {
+    @usableFromInline let spec: ModelSpec
+    @usableFromInline let visitor: V
+    @inlinable init(spec: ModelSpec, visitor: V) {
+        self.spec = spec
+        self.visitor = visitor
+    }
+    @inlinable func visit<E: CataloguedProtocol>(_ entry: E.Type) throws -> V.Result {
+        try E.visitObservable(spec, logic: visitor)
     }
 }
 

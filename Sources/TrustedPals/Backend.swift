@@ -63,7 +63,7 @@ public struct UICCoding: MessageCoding {
 
 /// The protocols that have a reference message encoding, hence can be tested
 /// on a backend.
-public let backendProtocols = ["uic"]
+public let backendProtocols = [UICEntry.name]
 
 /// The model a backend implementing `protocolName` is tested against: the
 /// standard protocol (never a mutant: the backend is what is under test) and
@@ -72,7 +72,7 @@ public let backendProtocols = ["uic"]
 /// it is covered by comparing decisions with `simulate`.
 public func backendModel(_ protocolName: String, n: Int, t: Int) throws(PalsError) -> BackendModel<UICCoding> {
     try Catalog.validate(ModelSpec(protocolName: protocolName, n: n, t: t))
-    guard protocolName == "uic" else {
+    guard protocolName == UICEntry.name else {
         throw PalsError(
             .unknownProtocol,
             "\(protocolName) has no backend message encoding yet; backends can be tested for: \(backendProtocols.joined(separator: ", "))"
@@ -571,12 +571,12 @@ public struct TestBackendRequest {
 /// The parameters of `pals backend` as a value; `run()` performs it.
 public struct BackendRequest {
     /// The protocol served; only "uic" has a reference encoding.
-    public var protocolName: String = "uic"
+    public var protocolName: String = UICEntry.name
     /// The variant of UIC served: "standard" or one of its mutants.
     public var variant: String = "standard"
 
     /// Parameters with the command line's defaults.
-    public init(protocolName: String = "uic", variant: String = "standard") {
+    public init(protocolName: String = UICEntry.name, variant: String = "standard") {
         self.protocolName = protocolName
         self.variant = variant
     }
@@ -586,7 +586,7 @@ public struct BackendRequest {
     ///
     /// - Throws: `PalsError` for an unknown protocol or variant.
     public func run() throws {
-        guard protocolName == "uic" else {
+        guard protocolName == UICEntry.name else {
             throw PalsError(
                 .unknownProtocol,
                 "pals backend serves: \(backendProtocols.joined(separator: ", ")); not \"\(protocolName)\"")
@@ -598,9 +598,9 @@ public struct BackendRequest {
             )
         }
         let server = BackendServer<UICCoding>(
-            name: "pals-uic" + (v == .standard ? "" : "/\(variant)"), protocolName: "uic"
+            name: "pals-\(UICEntry.name)" + (v == .standard ? "" : "/\(variant)"), protocolName: UICEntry.name
         ) { n, t throws(PalsError) in
-            try Catalog.validate(ModelSpec(protocolName: "uic", variant: v.rawValue, n: n, t: t))
+            try Catalog.validate(ModelSpec(protocolName: UICEntry.name, variant: v.rawValue, n: n, t: t))
             return (UIC(logic: Concrete(), n: n, t: t, variant: v), UICCoding(n: n))
         }
         server.serve(

@@ -8,7 +8,7 @@ import PalsZ3
 /// The parameters of `pals bounds` as a value; `run()` performs it.
 public struct BoundsRequest {
     /// The catalogued protocol whose table is computed (e.g. "uic").
-    public var protocolName: String = "uic"
+    public var protocolName: String = UICEntry.name
     /// The range of n, as `parseRange` reads it ("2...5", "3-6", "4"); every
     /// t from 0 to n−1 is a cell.
     public var n: String = "2...5"
@@ -30,7 +30,8 @@ public struct BoundsRequest {
 
     /// Parameters with the command line's defaults.
     public init(
-        protocolName: String = "uic", n: String = "2...5", model: ModelParameters, out: String = "counterexamples",
+        protocolName: String = UICEntry.name, n: String = "2...5", model: ModelParameters,
+        out: String = "counterexamples",
         html: String? = nil, shard: String? = nil, allProperties: Bool = false
     ) {
         self.protocolName = protocolName

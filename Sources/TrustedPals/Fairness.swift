@@ -113,7 +113,8 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
         }
         let trace = try simulate(proto, inputs: inputs[k], pattern: pattern)
         let file = CounterexampleFile(
-            protocolName: "fair-exchange", variant: proto.mode.rawValue, n: spec.n, t: spec.t, rounds: proto.rounds,
+            protocolName: FairExchangeEntry.name, variant: proto.mode.rawValue, n: spec.n, t: spec.t,
+            rounds: proto.rounds,
             inputs: inputs[k], pattern: pattern, property: fairness.name,
             violatedAfterRound: proto.rounds, decisions: CounterexampleFile.decisions(trace.decisions),
             engine: "explicit-product")
@@ -192,7 +193,7 @@ public struct FairnessRequest {
             }
             if mode == "fake-rounds" { rounds = M + 1 }
         }
-        let spec = ModelSpec(protocolName: "fair-exchange", variant: mode, n: n, t: t, rounds: rounds)
+        let spec = ModelSpec(protocolName: FairExchangeEntry.name, variant: mode, n: n, t: t, rounds: rounds)
         let useSolver: Bool
         switch engine {
         case .explicit: useSolver = false
@@ -235,7 +236,7 @@ public struct FairnessRequest {
 /// the attaining pattern, the unfair values of ρ and the search's size.
 public func fairnessJSON(_ r: FairnessReport) -> JSON {
     .object([
-        ("protocol", .string("fair-exchange")),
+        ("protocol", .string(FairExchangeEntry.name)),
         ("mode", .string(r.mode.rawValue)),
         ("n", .int(r.spec.n)),
         ("t", .int(r.spec.t)),

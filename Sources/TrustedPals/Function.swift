@@ -26,7 +26,7 @@ public func loadFunctionVariant(_ path: String, fuel: UInt64?) throws(PalsError)
 
 /// The registered user's function of an smc spec, if it names one.
 public func userFunction(_ spec: ModelSpec) -> WasmFunction? {
-    guard spec.protocolName == "smc" else { return nil }
+    guard spec.protocolName == SMCEntry.name else { return nil }
     return SMCFunction.registered(spec.variant)?.user as? WasmFunction
 }
 

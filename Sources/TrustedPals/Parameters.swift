@@ -131,11 +131,13 @@ public func instanceSpec(
     _ protocolName: String, n: Int, t: Int, variant: String, function: String?, mode: String?, M: Int?, rounds: Int?,
     fuel: UInt64? = nil
 ) throws(PalsError) -> ModelSpec {
-    if function != nil && protocolName != "smc" {
-        throw PalsError(.invalidArgument, "⟪function⟫ applies to smc only")
-    }
-    if mode != nil && protocolName != "fair-exchange" {
-        throw PalsError(.invalidArgument, "⟪mode⟫ applies to fair-exchange only")
+    let entry = Catalog.entry(named: protocolName)
+    for (option, given) in [("function", function), ("mode", mode)] where given != nil && entry?.variantOption != option
+    {
+        throw PalsError(
+            .invalidArgument,
+            "⟪\(option)⟫ applies to \(Catalog.registered.filter { $0.variantOption == option }.map { $0.name }.joined(separator: ", ")) only"
+        )
     }
     var name = variant
     if let f = function ?? mode {
@@ -145,14 +147,14 @@ public func instanceSpec(
         }
         name = f
     }
-    if let f = function, protocolName == "smc", namesFunctionFile(f) {
+    if let f = function, namesFunctionFile(f) {
         name = try loadFunctionVariant(f, fuel: try parseFuel(fuel))
     } else if fuel != nil {
         throw PalsError(.invalidArgument, "⟪fuel⟫ applies to smc with ⟪function⟫ PATH.wasm only")
     }
     var r = rounds
     if let M {
-        guard protocolName == "fair-exchange" else {
+        guard entry?.roundsAreFakeRounds == true else {
             throw PalsError(.invalidArgument, "⟪M⟫ applies to fair-exchange only")
         }
         guard M >= 1 && M <= 63 else {

@@ -54,7 +54,9 @@ public struct RuntimeInstance {
     public func arguments(_ protocolName: String) throws(PalsError) -> [String] {
         let s = try spec(protocolName)
         var args = ["--n", "\(n)", "--t", "\(t)"] + (functionChildArguments(s) ?? ["--variant", s.variant])
-        if let r = s.rounds, protocolName == "fair-exchange" { args += ["--M", "\(r - 1)"] }
+        if let r = s.rounds, Catalog.entry(named: protocolName)?.roundsAreFakeRounds == true {
+            args += ["--M", "\(r - 1)"]
+        }
         return args
     }
 }
@@ -879,9 +881,10 @@ public struct CampaignRequest: RuntimeCommandBody {
         // Fair exchange: the measured rate of unfair runs next to the exact
         // worst case over every failure pattern.
         var bound: FairnessReport?
-        if model.protocolName == "fair-exchange" {
+        if model.protocolName == FairExchangeEntry.name {
             let spec = ModelSpec(
-                protocolName: "fair-exchange", variant: model.variant, n: model.n, t: model.t, rounds: model.rounds)
+                protocolName: FairExchangeEntry.name, variant: model.variant, n: model.n, t: model.t,
+                rounds: model.rounds)
             bound =
                 try model.variant == "deterministic" && model.n > 4
                 ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: 2)

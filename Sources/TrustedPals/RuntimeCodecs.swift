@@ -73,19 +73,49 @@ public protocol RuntimeModelVisitor {
     func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> Result
 }
 
-/// The protocols the runtime runs (those with a module codec).
-public let runtimeProtocols = ["uic", "smc", "fair-exchange"]
+/// A catalogued protocol the runtime runs: it has a module codec.
+public protocol RuntimeCatalogued: CataloguedProtocol {
+    /// The codec between the protocol's messages and the modules' frames.
+    associatedtype Codec: ModuleCodec
+    /// The runtime model of `spec`.
+    static func runtimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<Codec>
+}
+
+extension UICEntry: RuntimeCatalogued {
+    /// `uicRuntimeModel`.
+    public static func runtimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
+        try uicRuntimeModel(spec)
+    }
+}
+
+extension SMCEntry: RuntimeCatalogued {
+    /// `smcRuntimeModel`.
+    public static func runtimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<SMCModuleCodec> {
+        try smcRuntimeModel(spec)
+    }
+}
+
+extension FairExchangeEntry: RuntimeCatalogued {
+    /// `fairExchangeRuntimeModel`.
+    public static func runtimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<FairExchangeModuleCodec> {
+        try fairExchangeRuntimeModel(spec)
+    }
+}
+
+/// The protocols the runtime runs (those with a module codec), in catalogue order.
+public let runtimeProtocols: [String] = Catalog.registered.filter { $0 is any RuntimeCatalogued.Type }.map { $0.name }
 
 /// The UIC runtime model of `spec`.
 public func uicRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel<UICModuleCodec> {
     try Catalog.validate(spec)
-    guard spec.protocolName == "uic" else {
-        throw PalsError(.unknownProtocol, "\(spec.protocolName) is not uic")
+    guard spec.protocolName == UICEntry.name else {
+        throw PalsError(.unknownProtocol, "\(spec.protocolName) is not \(UICEntry.name)")
     }
     let variant = try Catalog.uicVariant(spec, over: Concrete.self)
     let proto = UIC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds)
     return RuntimeModel(
-        codec: UICModuleCodec(proto), protocolName: "uic", variant: spec.variant, properties: UIC<Concrete>.properties)
+        codec: UICModuleCodec(proto), protocolName: UICEntry.name, variant: spec.variant,
+        properties: UIC<Concrete>.properties)
 }
 
 /// The SMC runtime model of `spec` (a consistent setup: the model's
@@ -106,7 +136,7 @@ public func smcRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> RuntimeModel
     let inputs = Catalog.defaultInputs(spec)
     let majority = variant.function.kind == .majority
     return RuntimeModel(
-        codec: SMCModuleCodec(proto), protocolName: "smc", variant: spec.variant,
+        codec: SMCModuleCodec(proto), protocolName: SMCEntry.name, variant: spec.variant,
         properties: SMC<Concrete>.properties(for: variant), defaultInputs: inputs,
         randomInputs: { rng in (0..<n).map { _ in majority ? rng.below(2) : rng.below(100) } })
 }
@@ -126,7 +156,7 @@ public func fairExchangeRuntimeModel(_ spec: ModelSpec) throws(PalsError) -> Run
     // The host's inputs carry items and descriptions; p0's module draws ρ.
     let matching = FairExchange<Concrete>.matchingInputs(n: n, rho: 0)
     return RuntimeModel(
-        codec: FairExchangeModuleCodec(proto), protocolName: "fair-exchange", variant: spec.variant,
+        codec: FairExchangeModuleCodec(proto), protocolName: FairExchangeEntry.name, variant: spec.variant,
         properties: FairExchange<Concrete>.properties, defaultInputs: matching,
         randomInputs: { rng in
             // Mostly matching items; one run in ten, one party expects
@@ -148,16 +178,14 @@ public func withRuntimeModel<V: RuntimeModelVisitor>(_ spec: ModelSpec, _ visito
     try Catalog.validate(spec)
     // Modules evaluate a user's F afresh in every session (`WasmFunction.memoizes`).
     userFunction(spec)?.memoizes = false
-    switch spec.protocolName {
-    case "uic": return try visitor.visit(uicRuntimeModel(spec))
-    case "smc": return try visitor.visit(smcRuntimeModel(spec))
-    case "fair-exchange": return try visitor.visit(fairExchangeRuntimeModel(spec))
-    default:
+    guard let entry = try Catalog.entry(spec) as? any RuntimeCatalogued.Type else {
         throw PalsError(
             .unknownProtocol,
             "the runtime runs \(runtimeProtocols.joined(separator: ", ")); \"\(spec.protocolName)\" has no module codec"
         )
     }
+    func run<R: RuntimeCatalogued>(_: R.Type) throws -> V.Result { try visitor.visit(R.runtimeModel(spec)) }
+    return try run(entry)
 }
 
 // MARK: - SMC and fair exchange
@@ -251,4 +279,13 @@ public struct FairExchangeModuleCodec: ModuleCodec {
         let rho = 1 + Int(random() % UInt64(proto.M))
         return low | rho << shift
     }
+}
+
+/// The number of fake rounds M of a runtime model that has them (fair
+/// exchange in a fake-rounds mode: M + 1 rounds), else nil.
+public func fakeRounds<C: ModuleCodec>(of model: RuntimeModel<C>) -> Int? {
+    guard Catalog.entry(named: model.protocolName)?.roundsAreFakeRounds == true,
+        model.variant != FairExchange<Concrete>.Mode.deterministic.rawValue
+    else { return nil }
+    return model.rounds - 1
 }

@@ -100,54 +100,11 @@ public func runSymbolicCheck(
     options.stopAtFirstViolation = stopAtFirstViolation
     let z3 = try Z3Context()
     let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: valueBound(spec, inputs: inputs)))
-    let result: SymbolicResult
-    switch spec.protocolName {
-    case "uic":
-        // `Catalog.validate` has checked the variant name.
-        let checker = try SymbolicChecker(
-            symbolic: UIC(
-                logic: logic, n: spec.n, t: spec.t, variant: try Catalog.uicVariant(spec, over: Symbolic.self),
-                rounds: spec.rounds),
-            concrete: UIC(
-                logic: Concrete(), n: spec.n, t: spec.t, variant: try Catalog.uicVariant(spec, over: Concrete.self),
-                rounds: spec.rounds),
-            properties: UIC<Symbolic>.properties, concreteProperties: UIC<Concrete>.properties,
-            options: options)
-        result = try checker.run()
-    case "smc":
-        // SMC is not process-symmetric (F sees positions and values): every
-        // faulty set is searched.
-        options.symmetry = false
-        guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(
-                .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
-        }
-        let variant = try Catalog.smcVariant(spec, over: Concrete.self)
-        let symbolicVariant = try Catalog.smcVariant(spec, over: Symbolic.self)
-        let checker = try SymbolicChecker(
-            symbolic: SMC(logic: logic, n: spec.n, t: spec.t, variant: symbolicVariant, rounds: spec.rounds),
-            concrete: SMC(logic: Concrete(), n: spec.n, t: spec.t, variant: variant, rounds: spec.rounds),
-            properties: SMC<Symbolic>.properties(for: symbolicVariant),
-            concreteProperties: SMC<Concrete>.properties(for: variant),
-            options: options)
-        result = try checker.run()
-    case "fair-exchange":
-        options.symmetry = false
-        let checker = try SymbolicChecker(
-            symbolic: Catalog.fairExchange(spec, logic: logic), concrete: Catalog.fairExchange(spec, logic: Concrete()),
-            properties: FairExchange<Symbolic>.properties, concreteProperties: FairExchange<Concrete>.properties,
-            options: options)
-        result = try checker.run()
-    case "floodset":
-        let checker = try SymbolicChecker(
-            symbolic: FloodSet(logic: logic, n: spec.n, t: spec.t, rounds: spec.rounds),
-            concrete: FloodSet(logic: Concrete(), n: spec.n, t: spec.t, rounds: spec.rounds),
-            properties: FloodSet<Symbolic>.properties, concreteProperties: FloodSet<Concrete>.properties,
-            options: options)
-        result = try checker.run()
-    default:
-        throw PalsError(.unknownProtocol, "the symbolic engine has no instance of \"\(spec.protocolName)\"")
+    if let restriction = try Catalog.entry(spec).symbolicRestriction(spec) {
+        throw PalsError(.invalidArgument, restriction)
     }
+    let (result, symmetric) = try Catalog.visit(spec, logic: SymbolicCheckVisitor(logic: logic, options: options))
+    options.symmetry = symmetric
     let properties = result.verdicts.map { v in
         var counterexample: CounterexampleFile?
         if v.status == .violated, let pattern = v.pattern, let after = v.violatedAfterRound,
@@ -187,22 +144,31 @@ public func checkSymbolicValues(_ values: [Int], what: String) throws(PalsError)
 }
 
 /// An exclusive upper bound on every value a protocol of `spec` computes
-/// with on `inputs`: the symbolic values must be wide enough that no sum
-/// wraps around and no constant collides with ⊥.
+/// with on `inputs` (`CataloguedProtocol.valueBound`): the symbolic values
+/// must be wide enough that no sum wraps around and no constant collides
+/// with ⊥.
 public func valueBound(_ spec: ModelSpec, inputs: [Int]) -> Int {
-    let largest = (inputs.max() ?? 0) + 1
-    switch spec.protocolName {
-    case "smc":
-        // Sums of inputs, process indices, frame sizes (unpadded: up to 65536).
-        let frames = spec.variant.hasSuffix("unpadded") ? 65537 : 16 + 9 * spec.n + 1
-        return max(largest, inputs.reduce(0, +) + 1, spec.n + 1, frames)
-    case "fair-exchange":
-        // Packed inputs (items, descriptions, ρ) and their bound, frame sizes, rounds.
-        return max(
-            largest, (1 << (4 * (spec.n + 1) + 8)) + 1, 4 + 9 * (spec.n + 1) + 1,
-            (spec.rounds ?? Catalog.defaultM + 1) + 1)
-    default:
-        return largest
+    let spec = Catalog.resolved(spec)
+    return Catalog.entry(named: spec.protocolName)?.valueBound(spec, inputs: inputs) ?? (inputs.max() ?? 0) + 1
+}
+
+/// Runs the symbolic checker on a catalogued instance; symmetry breaking
+/// only for process-symmetric protocols (SMC's F sees positions and
+/// values, fair exchange's ρ sits at p0: every faulty set is searched).
+struct SymbolicCheckVisitor: LogicModelVisitor {
+    let logic: Symbolic
+    let options: SymbolicOptions
+
+    func visit<S: StateSelecting, C: RoundProtocol & Sendable>(
+        _ proto: S, properties: [Property<S>], concrete: C, concreteProperties: [Property<C>]
+    ) throws -> (SymbolicResult, symmetric: Bool) where S.L == Symbolic, C.L == Concrete, C.State: Hashable {
+        var options = options
+        options.symmetry = options.symmetry && S.self is any ProcessSymmetric.Type
+        let result = try SymbolicChecker(
+            symbolic: proto, concrete: concrete, properties: properties, concreteProperties: concreteProperties,
+            options: options
+        ).run()
+        return (result, options.symmetry)
     }
 }
 

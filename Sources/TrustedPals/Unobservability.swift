@@ -158,25 +158,16 @@ public struct UnobservabilityReport {
     public var verdicts: [InterferenceVerdict]
 }
 
-/// The families of runs the explicit engine compares: for smc, the correct
-/// processes' inputs range over `values` (default: x_i and x_i + 256) while
-/// the faulty keep theirs; for fair-exchange, ρ ranges over 1…M (whoever is
-/// faulty: ρ is the module's secret, not p0's host's).
-public func interferenceRuns(_ spec: ModelSpec, M: Int, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
-    let base = Catalog.defaultInputs(spec)
-    let n = spec.n
-    if spec.protocolName == "fair-exchange" {
-        let runs = (1...max(1, M)).map { FairExchange<Concrete>.matchingInputs(n: n, rho: $0) }
-        return { _ in runs }
-    }
-    return { faulty in
-        var runs: [[Int]] = [[]]
-        for i in 0..<n {
-            let choices = faulty.contains(i) ? [base[i]] : (values ?? [base[i], base[i] + 256])
-            runs = runs.flatMap { r in choices.map { r + [$0] } }
-        }
-        return runs
-    }
+/// The families of runs the explicit engine compares, as the protocol's
+/// catalogue entry defines them (`CataloguedProtocol.interferenceRuns`):
+/// for smc, the correct processes' inputs range over `values` (default: x_i
+/// and x_i + 256) while the faulty keep theirs; for fair-exchange, ρ ranges
+/// over 1…M (whoever is faulty: ρ is the module's secret, not p0's host's).
+/// Empty for a name the catalogue does not know.
+public func interferenceRuns(_ spec: ModelSpec, values: [Int]?) -> @Sendable (ProcessSet) -> [[Int]] {
+    let spec = Catalog.resolved(spec)
+    guard let entry = Catalog.entry(named: spec.protocolName) else { return { _ in [] } }
+    return entry.interferenceRuns(spec, values: values)
 }
 
 /// The explicit engine: the product of the family of runs under every
@@ -199,12 +190,11 @@ public struct InterferenceVisitor: ObservableModelVisitor {
     public func visit<P: Observable & Sendable>(
         _ proto: P, describe: @escaping (P.State) -> String
     ) throws -> UnobservabilityReport where P.L == Concrete, P.State: Hashable {
-        let M = proto.rounds - 1
-        let runs = interferenceRuns(spec, M: M, values: values)
+        let entry = try Catalog.entry(spec)
+        let runs = interferenceRuns(spec, values: values)
         var verdicts: [InterferenceVerdict] = []
         let checks: [(String, Bool)] =
-            spec.protocolName == "smc"
-            ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
+            entry.checksPrivacy ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
         for (name, privacy) in checks {
             let rounds = proto.rounds
             let n = proto.n
@@ -281,13 +271,30 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                     states: result.states, seconds: result.seconds))
         }
         let sample = runs(ProcessSet()).count
-        let domain = values ?? []
-        let description =
-            spec.protocolName == "fair-exchange"
-            ? "ρ = 1…\(M)"
-            : "correct inputs over \(domain.isEmpty ? "{x_i, x_i + 256}" : "{\(domain.map(String.init).joined(separator: ","))}") (\(sample) runs with none faulty)"
+        let description = entry.interferenceDescription(spec, values: values, runs: sample, largest: 0)
         return UnobservabilityReport(
             spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts)
+    }
+}
+
+/// Runs the symbolic noninterference check on a catalogued instance: the
+/// second run's inputs vary as the protocol says
+/// (`CataloguedProtocol.allowedVariation`).
+struct SymbolicInterferenceVisitor: LogicObservableVisitor {
+    let logic: Symbolic
+    let spec: ModelSpec
+    let inputs: [Int]
+    let largest: Int
+    let timeout: Double?
+
+    func visit<P: StateSelecting & Observable>(_ proto: P) throws -> NoninterferenceVerdict where P.L == Symbolic {
+        let spec = spec
+        let inputs = inputs
+        let largest = largest
+        let entry = try Catalog.entry(spec)
+        return try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in
+            entry.allowedVariation(l, spec: spec, inputs: inputs, largest: largest, b: b)
+        }.run()
     }
 }
 
@@ -308,40 +315,12 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
     let verdict: NoninterferenceVerdict
     let name = "Unobservability"
     var witness: InterferenceCounterexample?
-    let n = spec.n
-    switch spec.protocolName {
-    case "smc":
-        guard SMCFunction.registered(spec.variant) == nil else {
-            throw PalsError(
-                .invalidArgument, "the symbolic engine does not interpret a WebAssembly F; use ⟪engine⟫ explicit")
-        }
-        let variant = try Catalog.smcVariant(spec, over: Symbolic.self)
-        let proto = SMC(logic: logic, n: n, t: spec.t, variant: variant, rounds: spec.rounds)
-        let bound = largest
-        verdict = try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in
-            l.all(b.map { l.less($0, l.value(bound)) })
-        }.run()
-    case "fair-exchange":
-        let proto = Catalog.fairExchange(spec, logic: logic)
-        let low = FairExchange<Symbolic>.fieldBits * (n + 1)
-        let M = proto.M
-        verdict = try SymbolicNoninterference(proto, inputs: inputs, timeout: timeout) { l, _, b in
-            // Only ρ changes: every other field equal, ρ in 1…M.
-            var parts: [Z3Bool] = []
-            for i in 1..<n { parts.append(l.equal(b[i], l.value(inputs[i]))) }
-            let rho = l.bitField(b[0], low: low, count: FairExchange<Symbolic>.rhoBits)
-            parts.append(l.equal(l.bitField(b[0], low: 0, count: low), l.value(inputs[0] & ((1 << low) - 1))))
-            parts.append(l.less(b[0], l.value(1 << (low + FairExchange<Symbolic>.rhoBits))))
-            parts.append(l.less(l.value(0), rho))
-            parts.append(l.not(l.less(l.value(M), rho)))
-            return l.all(parts)
-        }.run()
-    default:
-        throw PalsError(
-            .invalidArgument,
-            "\(spec.protocolName) does not model what hosts observe; use one of: \(Catalog.observable.joined(separator: ", "))"
-        )
-    }
+    let entry = try Catalog.entry(spec)
+    if let restriction = entry.symbolicRestriction(spec) { throw PalsError(.invalidArgument, restriction) }
+    verdict = try Catalog.visitObservable(
+        spec,
+        logic: SymbolicInterferenceVisitor(logic: logic, spec: spec, inputs: inputs, largest: largest, timeout: timeout)
+    )
     var status = Verdict.holds
     var reason: String?
     switch verdict {
@@ -371,13 +350,9 @@ public func symbolicUnobservability(_ spec: ModelSpec, values: [Int]?, timeout: 
         }
         witness = c
     }
-    let rounds =
-        spec.protocolName == "fair-exchange"
-        ? Catalog.fairExchange(spec, logic: Concrete()).rounds : (spec.rounds ?? spec.t + 1)
     return UnobservabilityReport(
-        spec: spec, engine: "symbolic", rounds: rounds,
-        runsPerFaultySet: spec.protocolName == "fair-exchange"
-            ? "ρ free in 1…\(rounds - 1)" : "correct inputs free below \(largest)",
+        spec: spec, engine: "symbolic", rounds: try Catalog.rounds(spec),
+        runsPerFaultySet: entry.interferenceDescription(spec, values: values, runs: nil, largest: largest),
         verdicts: [
             InterferenceVerdict(
                 name: name, status: status, reason: reason, counterexample: witness, states: nil,
@@ -458,8 +433,11 @@ public struct UnobservabilityRequest {
                 "⟪values⟫: \(largest) is too large for n = \(n); the largest allowed is \(Int.max / max(1, n) - 257) (sums of n inputs are 64-bit integers)"
             )
         }
-        if vals != nil && spec.protocolName != "smc" {
-            throw PalsError(.invalidArgument, "⟪values⟫ applies to smc only (fair-exchange varies ρ)")
+        if vals != nil, try !Catalog.entry(spec).noninterferenceTakesValues {
+            throw PalsError(
+                .invalidArgument,
+                "⟪values⟫ applies to \(Catalog.registered.filter { $0.isObservable && $0.noninterferenceTakesValues }.map { $0.name }.joined(separator: ", ")) only (\(spec.protocolName) varies its own secret)"
+            )
         }
         var report: UnobservabilityReport
         switch try model.engine(forN: n) {
@@ -518,7 +496,7 @@ public struct UnobservabilityRequest {
         let pattern = try FailurePattern(json: j, what: path)
         let spec = ModelSpec(
             protocolName: proto, variant: variant, n: n, t: t,
-            rounds: proto == "smc" || proto == "fair-exchange" && variant != "deterministic" ? rounds : nil)
+            rounds: rounds)
         let a = try ints("inputsA")
         let b = try ints("inputsB")
         guard a.count == n && b.count == n else {
