@@ -69,7 +69,7 @@ public struct BoundsRequest {
     }
 
     /// The `shard` object of a sharded table's JSON.
-    private func shardSection(_ shard: Shard, range: ClosedRange<Int>, cells: [(BoundsCell, Int)]) throws -> JSON {
+    private func shardSection(_ shard: Shard, range: ClosedRange<Int>, cells: [(CheckReport, Int)]) throws -> JSON {
         let cellCount = range.reduce(0, +)
         let run = JSON.object([
             ("protocol", .string(protocolName)), ("variant", .string(try model.variantName(protocolName))),
@@ -85,7 +85,7 @@ public struct BoundsRequest {
             cells: cells.map { cell, position in
                 ShardMerge.BoundsCellShard(
                     position: position, exitStatus: cell.exitStatus, statuses: cell.propertyStatuses,
-                    stopped: cell.stopped,
+                    stopped: cell.stopReason != nil,
                     files: Array(mergedFiles(cell.counterexamples).values).sorted { $0.path < $1.path })
             })
     }
@@ -125,17 +125,17 @@ public struct BoundsRequest {
                 let report = try explicitCell(spec, faultModel: faultModel)
                 if !model.json {
                     printError(
-                        "n=\(nn) t=\(tt): \(report.result.verdict.rawValue) (\(fmt(report.result.seconds)) s)")
+                        "n=\(nn) t=\(tt): \(report.verdict.rawValue) (\(fmt(report.seconds)) s)")
                 }
                 cells.append(report)
-                if report.result.stopReason != nil { break }
+                if report.stopReason != nil { break }
             }
-            if cells.last?.result.stopReason != nil { break }
+            if cells.last?.stopReason != nil { break }
         }
-        let stopReason = cells.last?.result.stopReason
+        let stopReason = cells.last?.stopReason
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let violated = cells.contains { $0.result.verdict == .violated }
+        let violated = cells.contains { $0.verdict == .violated }
         if model.json {
             let json = JSON.object([
                 ("verdict", .string(violated ? "violated" : stopReason != nil ? "unknown" : "holds")),
@@ -150,11 +150,11 @@ public struct BoundsRequest {
                         cells.map { c in
                             (
                                 c.spec,
-                                c.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
+                                c.propertyStatuses
                             )
                         })
                 ),
-                ("states", .int(cells.reduce(0) { $0 + $1.result.states })),
+                ("states", .int(cells.reduce(0) { $0 + ($1.states ?? 0) })),
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 (
                     "counterexample",
@@ -166,7 +166,7 @@ public struct BoundsRequest {
                     ShardMerge.attach(
                         json,
                         try shardSection(
-                            shard, range: range, cells: Array(zip(cells.map(BoundsCell.explicit), positions)))
+                            shard, range: range, cells: Array(zip(cells, positions)))
                     ).compact)
             } else {
                 print(json.compact)
@@ -178,7 +178,7 @@ public struct BoundsRequest {
             try writeHTML(
                 try boundsHTML(
                     title: "pals bounds \(protocolName) — explicit engine",
-                    cells: cells.map { BoundsCell.explicit($0).reported }),
+                    cells: cells.map(\.reported)),
                 to: html)
         }
         if violated { throw ExitStatus(1) }
@@ -191,7 +191,7 @@ public struct BoundsRequest {
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
     private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
-        var cells: [BoundsCell] = []
+        var cells: [CheckReport] = []
         var positions: [Int] = []
         var position = -1
         let start = ContinuousClock.now
@@ -202,18 +202,18 @@ public struct BoundsRequest {
                 if let shard, !shard.owns(position) { continue }
                 positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
-                let cell: BoundsCell
+                let cell: CheckReport
                 switch engine {
                 case .explicit:
-                    cell = .explicit(try explicitCell(spec, faultModel: faultModel))
+                    cell = try explicitCell(spec, faultModel: faultModel)
                 case .symbolic:
-                    cell = .symbolic(
-                        try runSymbolicForCLI(
-                            spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
-                            stopAtFirstViolation: !allProperties))
+                    cell = try runSymbolicForCLI(
+                        spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
+                        stopAtFirstViolation: !allProperties)
                 }
                 if !model.json {
-                    printError("n=\(nn) t=\(tt) [\(cell.engine.rawValue)]: \(cell.verdict) (\(fmt(cell.seconds)) s)")
+                    printError(
+                        "n=\(nn) t=\(tt) [\(cell.engine.rawValue)]: \(cell.verdict.rawValue) (\(fmt(cell.seconds)) s)")
                 }
                 cells.append(cell)
             }
@@ -223,7 +223,7 @@ public struct BoundsRequest {
         let status = cells.map(\.exitStatus).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
         let verdict = (Verdict(exitStatus: status) ?? .holds).rawValue
         if model.json {
-            let symbolic = cells.compactMap(\.symbolicReport)
+            let symbolic = cells.compactMap(\.solved)
             let explicitStates = cells.compactMap(\.states)
             let json = JSON.object([
                 ("verdict", .string(verdict)),
@@ -232,7 +232,7 @@ public struct BoundsRequest {
                 ("engine", .string(model.engine.rawValue)),
                 ("faults", .string(faultModel.rawValue)),
                 ("symmetry", .bool(model.symmetry)),
-                ("cells", .array(cells.map(\.json))),
+                ("cells", .array(cells.map(\.mixedCellJSON))),
                 ("properties", propertiesAcrossCells(cells.map { ($0.spec, $0.propertyStatuses) })),
                 ("states", explicitStates.isEmpty ? .null : .int(explicitStates.reduce(0, +))),
                 ("seconds", secondsJSON(seconds)),
@@ -241,7 +241,7 @@ public struct BoundsRequest {
                     "solver",
                     solverJSON(
                         version: Z3Context.version, timeout: model.timeout,
-                        statistics: sumStatistics(symbolic.map(\.report.statistics)))
+                        statistics: sumStatistics(symbolic.map(\.statistics)))
                 ),
             ])
             if let shard {
@@ -269,142 +269,27 @@ public struct BoundsRequest {
 /// then unknown, then holds.
 public func boundsExitRank(_ status: Int32) -> Int { ShardMerge.boundsExitRank(status) }
 
-/// One cell of a resilience table checked by either engine.
-public enum BoundsCell {
-    /// A cell checked by the explicit explorer.
-    case explicit(CheckReport)
-    /// A cell checked by the symbolic engine.
-    case symbolic(SymbolicCLIReport)
-
-    /// The engine that checked the cell.
-    public var engine: Engine {
-        switch self {
-        case .explicit: return .explicit
-        case .symbolic: return .symbolic
-        }
-    }
-
-    /// The cell's instance: protocol, variant, n and t.
-    public var spec: ModelSpec {
-        switch self {
-        case .explicit(let r): return r.spec
-        case .symbolic(let r): return r.report.spec
-        }
-    }
-
-    /// The number of rounds R of the cell's runs.
-    public var rounds: Int {
-        switch self {
-        case .explicit(let r): return r.rounds
-        case .symbolic(let r): return r.report.rounds
-        }
-    }
-
-    /// The cell's verdict as its raw value ("holds", "violated", "unknown", …).
-    public var verdict: String {
-        switch self {
-        case .explicit(let r): return r.result.verdict.rawValue
-        case .symbolic(let r): return r.report.verdict.rawValue
-        }
-    }
-
-    /// The cell's exit status: 0 holds, 1 violated, 3 unknown, 4 internal
-    /// disagreement.
-    public var exitStatus: Int32 {
-        switch self {
-        case .explicit(let r): return r.result.verdict == .violated ? 1 : r.result.verdict == .unknown ? 3 : 0
-        case .symbolic(let r): return r.exitStatus
-        }
-    }
-
-    /// Each safety property's verdict in this cell (witnesses excluded).
-    public var propertyStatuses: [(name: String, status: Verdict)] {
-        switch self {
-        case .explicit(let r):
-            return r.result.verdicts.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
-        case .symbolic(let r):
-            return r.report.properties.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
-        }
-    }
-
-    /// The names of the violated properties, in property order.
-    public var violated: [String] {
-        switch self {
-        case .explicit(let r): return violatedNames(r)
-        case .symbolic(let r): return r.report.properties.filter { $0.status == .violated }.map(\.name)
-        }
-    }
-
-    /// Properties the solver could not decide, with the reason.
-    public var unknown: [(name: String, reason: String)] {
-        guard case .symbolic(let r) = self else { return [] }
-        return r.report.properties.filter { $0.status == .unknown || $0.status == .internalDisagreement }
-            .map { ($0.name, $0.reason ?? "") }
-    }
-
-    /// Explored states (explicit engine only).
-    public var states: Int? {
-        guard case .explicit(let r) = self else { return nil }
-        return r.result.states
-    }
-
-    /// Wall-clock seconds spent checking the cell.
-    public var seconds: Double {
-        switch self {
-        case .explicit(let r): return r.result.seconds
-        case .symbolic(let r): return r.report.seconds
-        }
-    }
-
-    /// The search stopped before deciding the cell (memory budget, interrupt).
-    public var stopped: Bool {
-        guard case .explicit(let r) = self else { return false }
-        return r.result.stopReason != nil
-    }
-
-    /// The cell's counterexamples, one per violated property, with the paths
-    /// they were written to.
-    public var counterexamples: [FoundCounterexample] {
-        switch self {
-        case .explicit(let r): return r.counterexamples
-        case .symbolic(let r): return r.counterexamples
-        }
-    }
-
-    /// The path of the cell's first counterexample file, if any.
-    public var counterexamplePath: String? {
-        switch self {
-        case .explicit(let r): return r.counterexamples.first?.path
-        case .symbolic(let r): return r.counterexamples.first?.path
-        }
-    }
-
-    /// The symbolic engine's report of the cell; nil for an explicit cell.
-    public var symbolicReport: SymbolicCLIReport? {
-        guard case .symbolic(let r) = self else { return nil }
-        return r
-    }
-
-    /// The cell as an entry of the table's JSON `cells` (solver properties and
-    /// statistics for a symbolic cell).
-    public var json: JSON {
+extension CheckReport {
+    /// The check as an entry of a mixed table's JSON `cells` (solver
+    /// properties and statistics for a symbolic cell).
+    public var mixedCellJSON: JSON {
         var fields: [(String, JSON)] = [
             ("n", .int(spec.n)),
             ("t", .int(spec.t)),
             ("rounds", .int(rounds)),
             ("engine", .string(engine.rawValue)),
-            ("verdict", .string(verdict)),
+            ("verdict", .string(verdict.rawValue)),
             ("violated", .array(violated.map { .string($0) })),
             ("states", states.map { .int($0) } ?? .null),
             ("seconds", secondsJSON(seconds)),
             ("counterexample", counterexamplePath.map { .string($0) } ?? .null),
         ]
-        if case .symbolic(let r) = self {
+        if let r = solved {
             fields.append(
                 (
                     "properties",
                     .array(
-                        r.report.properties.map { p in
+                        r.properties.map { p in
                             .object([
                                 ("name", .string(p.name)),
                                 ("status", .string(p.status.rawValue)),
@@ -413,7 +298,7 @@ public enum BoundsCell {
                             ])
                         })
                 ))
-            fields.append(("statistics", statisticsJSON(r.report.statistics)))
+            fields.append(("statistics", statisticsJSON(r.statistics)))
         }
         return .object(fields)
     }
@@ -431,9 +316,7 @@ public func propertiesAcrossCells(_ cells: [(spec: ModelSpec, statuses: [(name: 
 public func listOrDash(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ",") }
 
 /// The names of the properties an explicit check violated, in property order.
-public func violatedNames(_ r: CheckReport) -> [String] {
-    r.result.verdicts.filter { $0.status == .violated }.map(\.name)
-}
+public func violatedNames(_ r: CheckReport) -> [String] { r.violated }
 
 /// An explicit cell as an entry of the table's JSON `cells`.
 public func cellJSON(_ r: CheckReport) -> JSON {
@@ -441,10 +324,10 @@ public func cellJSON(_ r: CheckReport) -> JSON {
         ("n", .int(r.spec.n)),
         ("t", .int(r.spec.t)),
         ("rounds", .int(r.rounds)),
-        ("verdict", .string(r.result.verdict.rawValue)),
-        ("violated", .array(violatedNames(r).map { .string($0) })),
-        ("states", .int(r.result.states)),
-        ("seconds", .double((r.result.seconds * 1000).rounded() / 1000)),
+        ("verdict", .string(r.verdict.rawValue)),
+        ("violated", .array(r.violated.map { .string($0) })),
+        ("states", .int(r.states ?? 0)),
+        ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
         ("counterexample", r.counterexamples.first?.path.map { .string($0) } ?? .null),
     ])
 }
@@ -458,8 +341,8 @@ public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: S
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no",
-            c.result.verdict.rawValue, listOrDash(violatedNames(c)), String(c.result.states),
-            fmt(c.result.seconds), c.counterexamples.first?.path ?? "-",
+            c.verdict.rawValue, listOrDash(c.violated), c.states.map(String.init) ?? "-",
+            fmt(c.seconds), c.counterexamples.first?.path ?? "-",
         ])
     }
     var widths = Array(repeating: 0, count: rows[0].count)
@@ -472,7 +355,7 @@ public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: S
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         if i == 0 { s += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
     }
-    let matches = cells.allSatisfy { ($0.result.verdict == .holds) == (2 * $0.spec.t < $0.spec.n) }
+    let matches = cells.allSatisfy { ($0.verdict == .holds) == (2 * $0.spec.t < $0.spec.n) }
     s +=
         matches
         ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"
@@ -482,14 +365,14 @@ public func boundsTable(_ cells: [CheckReport], protocolName: String, variant: S
 
 /// The resilience table with an engine column (symbolic or mixed cells);
 /// unknown cells list the undecided properties with the solver's reason.
-public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, variant: String) -> String {
+public func mixedBoundsTable(_ cells: [CheckReport], protocolName: String, variant: String) -> String {
     var rows: [[String]] = [
         ["n", "t", "t < n/2", "engine", "verdict", "violated properties", "states", "seconds", "counterexample"]
     ]
     for c in cells {
         rows.append([
             String(c.spec.n), String(c.spec.t), 2 * c.spec.t < c.spec.n ? "yes" : "no", c.engine.rawValue,
-            c.verdict, listOrDash(c.violated), c.states.map(String.init) ?? "-", fmt(c.seconds),
+            c.verdict.rawValue, listOrDash(c.violated), c.states.map(String.init) ?? "-", fmt(c.seconds),
             c.counterexamplePath ?? "-",
         ])
     }
@@ -512,10 +395,10 @@ public func mixedBoundsTable(_ cells: [BoundsCell], protocolName: String, varian
     for c in cells {
         for u in c.unknown { s += "n=\(c.spec.n) t=\(c.spec.t): \(u.name) undecided (\(u.reason))\n" }
     }
-    if cells.contains(where: { $0.verdict != "holds" && $0.verdict != "violated" }) {
+    if cells.contains(where: { $0.verdict != .holds && $0.verdict != .violated }) {
         s += "some cells are undecided: nothing is claimed for them\n"
     } else {
-        let matches = cells.allSatisfy { ($0.verdict == "holds") == (2 * $0.spec.t < $0.spec.n) }
+        let matches = cells.allSatisfy { ($0.verdict == .holds) == (2 * $0.spec.t < $0.spec.n) }
         s +=
             matches
             ? "holds exactly when t < n/2 in every cell (the TrustedPals theorem)\n"

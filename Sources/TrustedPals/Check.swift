@@ -15,25 +15,138 @@ public struct FoundCounterexample {
     public var path: String?
 }
 
-/// The outcome of one exhaustive check, independent of the protocol type.
+/// What an engine did to reach a check's verdicts.
+public enum CheckEffort {
+    /// The explicit explorer's search: verdicts with their violations,
+    /// states, transitions, faulty sets, levels, seconds.
+    case explored(ExplorationResult)
+    /// The symbolic engine's queries: per property its reason, seconds and
+    /// solver statistics; the solver's version.
+    case solved(SymbolicCheckReport)
+}
+
+/// One property's verdict in a check, whichever engine decided it.
+public struct PropertyOutcome: Sendable {
+    /// The property's name, e.g. `UniformAgreement`.
+    public var name: String
+    /// Invariant, final or witness.
+    public var kind: PropertyKind
+    /// Holds, violated, witnessed, unknown, …
+    public var status: Verdict
+    /// Why the engine did not decide it (the solver's reason), if it did not.
+    public var reason: String?
+}
+
+/// The outcome of one check, whichever engine ran it: a verdict per
+/// property, a counterexample per violated property, and what the engine did
+/// (`effort`: states and transitions, or solver statistics). `pals check`,
+/// every cell of `pals bounds` and the library's callers get this one type.
 public struct CheckReport {
     /// The checked instance, with the catalogue's defaults filled in.
     public var spec: ModelSpec
-    /// The number of rounds R of the explored runs.
+    /// The number of rounds R of the checked runs.
     public var rounds: Int
     /// The inputs of p0 … p(n−1).
     public var inputs: [Int]
-    /// The explorer's verdicts, state and transition counts, faulty sets and
-    /// seconds.
-    public var result: ExplorationResult
+    /// What the engine did: the explicit search or the solver's queries.
+    public var effort: CheckEffort
     /// One per violated property, in property order.
     public var counterexamples: [FoundCounterexample]
+
+    /// A report of either engine.
+    public init(
+        spec: ModelSpec, rounds: Int, inputs: [Int], effort: CheckEffort, counterexamples: [FoundCounterexample]
+    ) {
+        self.spec = spec
+        self.rounds = rounds
+        self.inputs = inputs
+        self.effort = effort
+        self.counterexamples = counterexamples
+    }
 
     /// The counterexample of the property named `property`, or nil when it was
     /// not violated.
     public func counterexample(for property: String) -> FoundCounterexample? {
         counterexamples.first { $0.file.property == property }
     }
+
+    /// The engine that checked the instance.
+    public var engine: Engine {
+        switch effort {
+        case .explored: return .explicit
+        case .solved: return .symbolic
+        }
+    }
+
+    /// The explicit search, when the explicit engine ran.
+    public var explored: ExplorationResult? {
+        guard case .explored(let r) = effort else { return nil }
+        return r
+    }
+
+    /// The symbolic engine's report, when it ran.
+    public var solved: SymbolicCheckReport? {
+        guard case .solved(let r) = effort else { return nil }
+        return r
+    }
+
+    /// Every property's verdict, in property order.
+    public var properties: [PropertyOutcome] {
+        switch effort {
+        case .explored(let r):
+            return r.verdicts.map { PropertyOutcome(name: $0.name, kind: $0.kind, status: $0.status, reason: nil) }
+        case .solved(let r):
+            return r.properties.map {
+                PropertyOutcome(name: $0.name, kind: $0.kind, status: $0.status, reason: $0.reason)
+            }
+        }
+    }
+
+    /// The check's verdict (`Verdict.combining` of the properties').
+    public var verdict: Verdict {
+        switch effort {
+        case .explored(let r): return r.verdict
+        case .solved(let r): return r.verdict
+        }
+    }
+
+    /// The process exit status of the verdict: 0 holds, 1 violated, 3
+    /// unknown, 4 internal disagreement.
+    public var exitStatus: Int32 { verdict.exitStatus }
+
+    /// Each safety property's verdict (witnesses excluded).
+    public var propertyStatuses: [(name: String, status: Verdict)] {
+        properties.filter { $0.kind != .sometimes }.map { ($0.name, $0.status) }
+    }
+
+    /// The names of the violated properties, in property order.
+    public var violated: [String] { properties.filter { $0.status == .violated }.map(\.name) }
+
+    /// Properties the engine could not decide, with the reason (the
+    /// symbolic engine's unknown queries and disagreements).
+    public var unknown: [(name: String, reason: String)] {
+        guard case .solved = effort else { return [] }
+        return properties.filter { $0.status == .unknown || $0.status == .internalDisagreement }
+            .map { ($0.name, $0.reason ?? "") }
+    }
+
+    /// Explored states (explicit engine only).
+    public var states: Int? { explored?.states }
+
+    /// Wall-clock seconds spent checking.
+    public var seconds: Double {
+        switch effort {
+        case .explored(let r): return r.seconds
+        case .solved(let r): return r.seconds
+        }
+    }
+
+    /// Why the search stopped before deciding every property (memory
+    /// budget, interrupt), if it did.
+    public var stopReason: String? { explored?.stopReason }
+
+    /// The path of the first counterexample file, if any.
+    public var counterexamplePath: String? { counterexamples.first?.path }
 }
 
 /// Runs the explicit explorer on a catalogued protocol.
@@ -48,12 +161,21 @@ public struct CheckVisitor: ConcreteModelVisitor {
     /// shard.
     public var options: ExplorerOptions
 
+    /// A check of `spec` on `inputs` (nil: the catalogue's defaults) with the
+    /// explorer's `options`; `Catalog.visit(spec, visitor)` runs it.
+    public init(spec: ModelSpec, inputs: [Int]? = nil, options: ExplorerOptions = ExplorerOptions()) {
+        self.spec = spec
+        self.inputs = inputs
+        self.options = options
+    }
+
     /// Explores every admissible failure pattern of `proto` against
     /// `properties`, and replays each violation through `simulate` into a
     /// counterexample file whose diagram renders states with `describe`.
     public func visit<P: RoundProtocol & Sendable>(
         _ proto: P, properties: [Property<P>], describe: @escaping (P.State) -> String
     ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
+        let spec = Catalog.resolved(self.spec)
         let inputs = self.inputs ?? Catalog.defaultInputs(spec)
         let result = try Explorer(proto, properties: properties, inputs: inputs, options: options).run()
         var found: [FoundCounterexample] = []
@@ -71,7 +193,8 @@ public struct CheckVisitor: ConcreteModelVisitor {
                 FoundCounterexample(
                     file: named, diagram: Diagram.render(trace, describe: describe, decision: renderUserResult)))
         }
-        return CheckReport(spec: spec, rounds: proto.rounds, inputs: inputs, result: result, counterexamples: found)
+        return CheckReport(
+            spec: spec, rounds: proto.rounds, inputs: inputs, effort: .explored(result), counterexamples: found)
     }
 }
 
@@ -189,13 +312,16 @@ public struct CheckRequest {
             let report = try runSymbolicForCLI(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
                 stopAtFirstViolation: first)
-            print(model.json ? symbolicCheckJSON(report, timeout: model.timeout).compact : symbolicCheckText(report))
+            print(
+                model.json
+                    ? checkJSON(report, symmetry: model.symmetry, timeout: model.timeout).compact : checkText(report))
             if let html { try writeHTML(try report.html(), to: html) }
             if report.exitStatus != 0 { throw ExitStatus(report.exitStatus) }
             return
         }
         ResourceGuard.installInterrupt()
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
+        guard let result = report.explored else { preconditionFailure("Invalid state: the explicit engine solved") }
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
             // A shard's candidates travel in its JSON; `pals merge` writes the chosen ones.
@@ -216,7 +342,7 @@ public struct CheckRequest {
                 json = ShardMerge.attach(
                     json,
                     ShardMerge.checkSection(
-                        shard, run: run, result: report.result, sizes: min(t, n) + 1,
+                        shard, run: run, result: result, sizes: min(t, n) + 1,
                         files: mergedFiles(report.counterexamples)))
             }
             print(json.compact)
@@ -224,8 +350,8 @@ public struct CheckRequest {
             print(checkText(report))
         }
         if let html { try writeHTML(try report.html(), to: html) }
-        if report.result.verdict == .violated { throw ExitStatus(1) }
-        if let reason = report.result.stopReason {
+        if result.verdict == .violated { throw ExitStatus(1) }
+        if let reason = result.stopReason {
             printError(
                 "error: the search stopped before deciding every property: \(reason); the result above is partial")
             throw ExitStatus(3)
@@ -235,21 +361,24 @@ public struct CheckRequest {
 
 /// The verdict of a check: `F failed` when the only property that fails is
 /// a user's F being undefined on a decided vector (`FDefined`), which is no
-/// protocol violation; else the explorer's verdict.
+/// protocol violation; else the engine's verdict.
 public func verdictName(_ r: CheckReport) -> String {
-    let failed = r.result.verdicts.filter { $0.violation != nil && $0.kind != .sometimes }.map(\.name)
-    return failed == ["FDefined"] ? "F failed" : r.result.verdict.rawValue
+    let failed = r.properties.filter { $0.status == .violated && $0.kind != .sometimes }.map(\.name)
+    return failed == ["FDefined"] ? "F failed" : r.verdict.rawValue
 }
 
 /// A property's status as printed: a violated `FDefined` reads `F failed`.
-public func statusName(_ v: PropertyVerdict) -> String {
-    v.name == "FDefined" && v.violation != nil ? "F failed" : v.status.rawValue
+public func statusName(_ v: PropertyOutcome) -> String {
+    v.name == "FDefined" && v.status == .violated ? "F failed" : v.status.rawValue
 }
 
-/// The JSON object of `pals check --json` (explicit engine): the verdict, per
-/// property its status and counterexample path, and the search's size.
-public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
-    .object([
+/// The JSON object of `pals check --json`: the verdict, per property its
+/// status and counterexample path, and what the engine did (the explicit
+/// search's size, or the symbolic engine's times and solver statistics,
+/// with `states` null).
+public func checkJSON(_ r: CheckReport, symmetry: Bool, timeout: Double? = nil) -> JSON {
+    guard case .explored(let result) = r.effort else { return symbolicCheckJSON(r, timeout: timeout) }
+    return .object([
         ("verdict", .string(verdictName(r))),
         ("protocol", .string(r.spec.protocolName)),
         ("variant", .string(r.spec.variant)),
@@ -262,7 +391,7 @@ public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
         (
             "properties",
             .array(
-                r.result.verdicts.map { v in
+                r.properties.map { v in
                     .object([
                         ("name", .string(v.name)),
                         ("kind", .string(v.kind.rawValue)),
@@ -271,26 +400,27 @@ public func checkJSON(_ r: CheckReport, symmetry: Bool) -> JSON {
                     ])
                 })
         ),
-        ("states", .int(r.result.states)),
-        ("transitions", .int(r.result.transitions)),
-        ("largestLayer", .int(r.result.largestLayer)),
-        ("faultySets", .int(r.result.faultySetsExplored)),
-        ("complete", .bool(r.result.complete)),
-        ("stopReason", r.result.stopReason.map { .string($0) } ?? .null),
-        ("seconds", .double((r.result.seconds * 1000).rounded() / 1000)),
+        ("states", .int(result.states)),
+        ("transitions", .int(result.transitions)),
+        ("largestLayer", .int(result.largestLayer)),
+        ("faultySets", .int(result.faultySetsExplored)),
+        ("complete", .bool(result.complete)),
+        ("stopReason", result.stopReason.map { .string($0) } ?? .null),
+        ("seconds", .double((result.seconds * 1000).rounded() / 1000)),
         ("counterexample", r.counterexamples.first?.path.map { .string($0) } ?? .null),
     ])
 }
 
-/// The text of `pals check` (explicit engine): one line per property, the
-/// search's size, the verdict and the first counterexample's diagram.
+/// The text of `pals check`: one line per property, what the engine did,
+/// the verdict and the first counterexample's diagram.
 public func checkText(_ r: CheckReport) -> String {
+    guard case .explored(let result) = r.effort else { return symbolicCheckText(r) }
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))\n"
     if let f = userFunction(r.spec) {
         s += "  F = \(f.path) (sha256 \(f.sha256), fuel \(f.fuel.map(String.init) ?? "unmetered"))\n"
     }
-    let width = r.result.verdicts.map(\.name.count).max() ?? 0
-    for v in r.result.verdicts {
+    let width = r.properties.map(\.name.count).max() ?? 0
+    for v in r.properties {
         s += "  \(v.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(statusName(v))"
         if let c = r.counterexample(for: v.name) {
             s +=
@@ -298,11 +428,11 @@ public func checkText(_ r: CheckReport) -> String {
         }
         s += "\n"
     }
-    s += "  \(r.result.states) states, \(r.result.transitions) transitions, "
-    s += "\(r.result.faultySetsExplored)/\(r.result.faultySetsTotal) faulty sets, \(fmt(r.result.seconds)) s"
+    s += "  \(result.states) states, \(result.transitions) transitions, "
+    s += "\(result.faultySetsExplored)/\(result.faultySetsTotal) faulty sets, \(fmt(result.seconds)) s"
     s +=
-        r.result.complete
-        ? "\n" : r.result.stopReason.map { " (stopped: \($0))\n" } ?? " (stopped at the first violation)\n"
+        result.complete
+        ? "\n" : result.stopReason.map { " (stopped: \($0))\n" } ?? " (stopped at the first violation)\n"
     s += "verdict: \(verdictName(r))\n"
     if let c = r.counterexamples.first {
         s += "\ncounterexample for \(c.file.property) (\(c.path ?? "")):\n" + c.diagram

@@ -117,39 +117,28 @@ public func writeHTML(_ html: String, to path: String) throws(PalsError) {
 }
 
 extension CheckReport {
-    /// The HTML report of an explicit check.
+    /// The HTML report of a check: the properties, what the engine did, the
+    /// verdict and the counterexamples.
     public func html() throws -> String {
-        try checkHTML(
-            title: "pals check \(spec) — explicit engine",
-            properties: result.verdicts.map {
-                ReportedProperty(
-                    name: $0.name, kind: $0.kind.rawValue, status: $0.status,
-                    counterexample: counterexample(for: $0.name)?.path)
-            },
-            summary: [
-                "\(rounds) round(s), inputs \(inputs.map(String.init).joined(separator: ","))",
+        var title = "pals check \(spec) — explicit engine"
+        var summary = ["\(rounds) round(s), inputs \(inputs.map(String.init).joined(separator: ","))"]
+        switch effort {
+        case .explored(let result):
+            summary.append(
                 "\(result.states) states, \(result.transitions) transitions, \(result.faultySetsExplored)/\(result.faultySetsTotal) faulty sets"
-                    + (result.complete ? "" : " (stopped at the first violation)"),
-                "verdict: \(result.verdict.rawValue)",
-            ],
-            counterexamples: counterexamples.map { ($0.file, $0.path) })
-    }
-}
-
-extension SymbolicCLIReport {
-    /// The HTML report of a symbolic check.
-    public func html() throws -> String {
-        try checkHTML(
-            title: "pals check \(report.spec) — symbolic engine (Z3 \(report.z3Version))",
-            properties: report.properties.map {
+                    + (result.complete ? "" : " (stopped at the first violation)"))
+        case .solved(let report):
+            title = "pals check \(spec) — symbolic engine (Z3 \(report.z3Version))"
+        }
+        summary.append("verdict: \(verdict.rawValue)")
+        return try checkHTML(
+            title: title,
+            properties: properties.map {
                 ReportedProperty(
                     name: $0.name, kind: $0.kind.rawValue, status: $0.status,
                     counterexample: counterexample(for: $0.name)?.path)
             },
-            summary: [
-                "\(report.rounds) round(s), inputs \(report.inputs.map(String.init).joined(separator: ","))",
-                "verdict: \(report.verdict.rawValue)",
-            ],
+            summary: summary,
             counterexamples: counterexamples.map { ($0.file, $0.path) })
     }
 }
@@ -203,17 +192,13 @@ public struct ReportedCell {
     public var counterexample: (file: CounterexampleFile, path: String?)?
 }
 
-extension BoundsCell {
-    /// The cell as a report shows it, with its first counterexample.
+extension CheckReport {
+    /// The check as a cell of a resilience table's report, with its first
+    /// counterexample.
     public var reported: ReportedCell {
-        let first: FoundCounterexample?
-        switch self {
-        case .explicit(let r): first = r.counterexamples.first
-        case .symbolic(let r): first = r.counterexamples.first
-        }
-        return ReportedCell(
-            n: spec.n, t: spec.t, verdict: verdict, engine: engine.rawValue, seconds: seconds, violated: violated,
-            counterexample: first.map { ($0.file, $0.path) })
+        ReportedCell(
+            n: spec.n, t: spec.t, verdict: verdict.rawValue, engine: engine.rawValue, seconds: seconds,
+            violated: violated, counterexample: counterexamples.first.map { ($0.file, $0.path) })
     }
 }
 

@@ -174,25 +174,6 @@ struct SymbolicCheckVisitor: LogicModelVisitor {
 
 // MARK: - The symbolic engine on the command line
 
-/// A symbolic check as `pals check` and `pals bounds` report it: the
-/// checker's report, and each counterexample with its diagram and the path
-/// it was written to.
-public struct SymbolicCLIReport {
-    /// The symbolic checker's verdicts, times and statistics.
-    public var report: SymbolicCheckReport
-    /// One per violated property, in property order.
-    public var counterexamples: [FoundCounterexample]
-
-    /// The counterexample of the property named `property`, or nil when it was
-    /// not violated.
-    public func counterexample(for property: String) -> FoundCounterexample? {
-        counterexamples.first { $0.file.property == property }
-    }
-
-    /// The process exit status of this verdict (see `PalsCommand`).
-    public var exitStatus: Int32 { report.verdict.exitStatus }
-}
-
 /// Runs the symbolic engine for the CLI and writes every counterexample file
 /// into `out` (the same schema and file names as the explicit engine), each
 /// with the diagram of its concrete `simulate` run.
@@ -203,7 +184,7 @@ public struct SymbolicCLIReport {
 public func runSymbolicForCLI(
     spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
     stopAtFirstViolation: Bool = false
-) throws -> SymbolicCLIReport {
+) throws -> CheckReport {
     let symmetry = inputs.map { Set($0).count == $0.count } ?? true
     let report = try runSymbolicCheck(
         spec: spec, faultModel: faultModel, timeout: timeout, symmetry: symmetry, inputs: inputs,
@@ -215,7 +196,9 @@ public func runSymbolicForCLI(
         let path = try writeFile(dir: out, name: file.suggestedFileName, text: file.text)
         found.append(FoundCounterexample(file: file, diagram: replay.diagram, path: path))
     }
-    return SymbolicCLIReport(report: report, counterexamples: found)
+    return CheckReport(
+        spec: report.spec, rounds: report.rounds, inputs: report.inputs, effort: .solved(report),
+        counterexamples: found)
 }
 
 /// Z3's statistics as a JSON object, in Z3's order (integral values as
@@ -260,8 +243,8 @@ public func secondsJSON(_ x: Double) -> JSON { .double((x * 1000).rounded() / 10
 /// `pals check --engine symbolic --json`: the explicit engine's keys
 /// (`states` is null: the symbolic engine enumerates no states), plus
 /// `engine`, `faults`, `solver` and per property `reason` and `seconds`.
-public func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON {
-    let r = c.report
+func symbolicCheckJSON(_ c: CheckReport, timeout: Double?) -> JSON {
+    guard let r = c.solved else { return checkJSON(c, symmetry: false, timeout: timeout) }
     return .object([
         ("verdict", .string(r.verdict.rawValue)),
         ("protocol", .string(r.spec.protocolName)),
@@ -298,8 +281,8 @@ public func symbolicCheckJSON(_ c: SymbolicCLIReport, timeout: Double?) -> JSON 
 /// `pals check --engine symbolic` as text: a verdict per property (with the
 /// reason of an unknown or a disagreement), times, and the first
 /// counterexample's path and diagram.
-public func symbolicCheckText(_ c: SymbolicCLIReport) -> String {
-    let r = c.report
+func symbolicCheckText(_ c: CheckReport) -> String {
+    guard let r = c.solved else { return checkText(c) }
     let candidates =
         r.symmetry ? (r.spec.t == 0 ? "none faulty" : "faulty set ⊆ {p0 … p\(r.spec.t - 1)}") : "every faulty set"
     var s = "\(r.spec) — \(r.rounds) round(s), inputs \(r.inputs.map(String.init).joined(separator: ","))"
