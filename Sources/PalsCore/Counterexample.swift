@@ -167,27 +167,14 @@ public struct CounterexampleFile: Equatable, Sendable {
         }
         let engine = try optional("engine", { $0.stringValue }, "a string") ?? "model"
         let inputs = try field("inputs", ints, "an array of integers")
-        let faultyList = try field("faulty", ints, "an array of process indices")
-        for p in faultyList where p < 0 || p >= n {
+        // The pattern is read by its one reader; here its three lists are required.
+        for key in ["faulty", "crashes", "drops"] where j[key] == nil {
+            throw PalsError(.malformedFile, "missing field \"\(key)\"")
+        }
+        let pattern = try FailurePattern(json: j, what: "the pattern")
+        if let p = pattern.faulty.first(where: { $0 >= n }) {
             throw PalsError(.malformedFile, "faulty process \(p) is outside 0…\(n - 1)")
         }
-        func objects(_ key: String, _ keys: [String]) throws(PalsError) -> [[Int]] {
-            let arr = try field(key, { $0.arrayValue }, "an array")
-            var out: [[Int]] = []
-            for (k, item) in arr.enumerated() {
-                var row: [Int] = []
-                for name in keys {
-                    guard let v = item[name]?.intValue else {
-                        throw PalsError(.malformedFile, "\(key)[\(k)] needs an integer \"\(name)\"")
-                    }
-                    row.append(v)
-                }
-                out.append(row)
-            }
-            return out
-        }
-        let crashes = try objects("crashes", ["process", "round"]).map { Crash(process: $0[0], round: $0[1]) }
-        let drops = try objects("drops", ["round", "from", "to"]).map { Link(round: $0[0], from: $0[1], to: $0[2]) }
         var decisions: [[Int?]?] = []
         if let ds = try optional("decisions", { $0.isNull ? [] : $0.arrayValue }, "an array (one entry per process)") {
             for d in ds {
@@ -216,7 +203,7 @@ public struct CounterexampleFile: Equatable, Sendable {
         }
         var file = CounterexampleFile(
             protocolName: proto, variant: variant, n: n, t: t, rounds: rounds, faultModel: model,
-            inputs: inputs, pattern: FailurePattern(faulty: ProcessSet(faultyList), crashes: crashes, drops: drops),
+            inputs: inputs, pattern: pattern,
             property: property, violatedAfterRound: after, decisions: decisions, engine: engine)
         if let f = j["function"], !f.isNull {
             guard let path = f["path"]?.stringValue, let sha = f["sha256"]?.stringValue else {

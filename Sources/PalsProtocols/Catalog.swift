@@ -94,7 +94,7 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
 /// Every requirement but `name`, `summary`, `variants` and `visit` has a
 /// default; the generic ones are called with concrete types from the
 /// registry, so the engines are specialized for each protocol.
-public protocol CataloguedProtocol {
+public protocol CataloguedProtocol: SendableMetatype {
     /// The name on the command line and in files, e.g. `fair-exchange`.
     static var name: String { get }
     /// One line saying what the protocol is and where it comes from.

@@ -96,7 +96,7 @@ public func backendTimeout(_ seconds: Double) throws(PalsError) -> Double {
 
 /// Ends every backend's process group when the oracle is interrupted, then
 /// exits with 128 + the signal.
-public nonisolated(unsafe) let backendInterrupts = InterruptCleanup(children: nil, exitOnSignal: true)
+public let backendInterrupts = InterruptCleanup(children: nil, exitOnSignal: true)
 
 /// Starts a backend and checks that it serves `protocolName`.
 public func connectBackend(_ command: String, protocolName: String, timeout: Double) throws(BackendError) -> (
