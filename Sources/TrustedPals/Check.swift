@@ -41,6 +41,10 @@ public struct PropertyOutcome: Sendable {
 /// property, a counterexample per violated property, and what the engine did
 /// (`effort`: states and transitions, or solver statistics). `pals check`,
 /// every cell of `pals bounds` and the library's callers get this one type.
+///
+/// The accessors that switch over `effort` are `@inline(never)`: Swift
+/// 6.3.1's optimizer (CopyPropagation) crashes when such a switch is inlined
+/// into a loop over reports.
 public struct CheckReport {
     /// The checked instance, with the catalogue's defaults filled in.
     public var spec: ModelSpec
@@ -71,6 +75,7 @@ public struct CheckReport {
     }
 
     /// The engine that checked the instance.
+    @inline(never)
     public var engine: Engine {
         switch effort {
         case .explored: return .explicit
@@ -79,18 +84,21 @@ public struct CheckReport {
     }
 
     /// The explicit search, when the explicit engine ran.
+    @inline(never)
     public var explored: ExplorationResult? {
         guard case .explored(let r) = effort else { return nil }
         return r
     }
 
     /// The symbolic engine's report, when it ran.
+    @inline(never)
     public var solved: SymbolicCheckReport? {
         guard case .solved(let r) = effort else { return nil }
         return r
     }
 
     /// Every property's verdict, in property order.
+    @inline(never)
     public var properties: [PropertyOutcome] {
         switch effort {
         case .explored(let r):
@@ -103,6 +111,7 @@ public struct CheckReport {
     }
 
     /// The check's verdict (`Verdict.combining` of the properties').
+    @inline(never)
     public var verdict: Verdict {
         switch effort {
         case .explored(let r): return r.verdict
@@ -134,6 +143,7 @@ public struct CheckReport {
     public var states: Int? { explored?.states }
 
     /// Wall-clock seconds spent checking.
+    @inline(never)
     public var seconds: Double {
         switch effort {
         case .explored(let r): return r.seconds
