@@ -49,6 +49,6 @@ struct BoundsCommand: ParsableCommand {
         try BoundsRequest(
             protocolName: protocolName, n: n, model: model.parameters, out: out, html: html, shard: shard,
             allProperties: allProperties
-        ).run()
+        ).perform().show()
     }
 }

@@ -58,6 +58,6 @@ struct CheckCommand: ParsableCommand {
         try CheckRequest(
             protocolName: protocolName, n: n, t: t, model: model.parameters, inputs: inputs, first: first, out: out,
             html: html, shard: shard
-        ).run()
+        ).perform().show()
     }
 }

@@ -25,5 +25,5 @@ struct ExportCommand: ParsableCommand {
     )
     var function: String?
 
-    func run() throws { try ExportRequest(format: format, file: file, out: out, function: function).run() }
+    func run() throws { try ExportRequest(format: format, file: file, out: out, function: function).perform().show() }
 }

@@ -57,6 +57,6 @@ struct FairnessCommand: ParsableCommand {
         try FairnessRequest(
             n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html,
             shard: shard
-        ).run()
+        ).perform().show()
     }
 }

@@ -21,5 +21,5 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The shards' JSON outputs.")
     var files: [String] = []
 
-    func run() throws { try MergeRequest(files: files).run() }
+    func run() throws { try MergeRequest(files: files).perform().show() }
 }

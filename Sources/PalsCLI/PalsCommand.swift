@@ -91,3 +91,13 @@ func flagName(_ parameter: String) -> String {
     guard parameter.count > 1 else { return "--" + parameter }
     return "--" + parameter.map { $0.isUppercase ? "-" + $0.lowercased() : String($0) }.joined()
 }
+
+extension CommandResult {
+    /// Prints the command's output on standard output and ends with its exit
+    /// status (0: returns; otherwise `ExitStatus`, which `main` turns into
+    /// the process's status).
+    func show() throws {
+        print(output, terminator: "")
+        if exitStatus != 0 { throw ExitStatus(exitStatus) }
+    }
+}

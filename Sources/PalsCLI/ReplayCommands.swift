@@ -32,7 +32,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         try ReplayRequest(file: file, json: json, backend: backend, timeout: timeout, html: html, function: function)
-            .run()
+            .perform().show()
     }
 }
 
@@ -73,6 +73,6 @@ struct SimulateCommand: ParsableCommand {
         try SimulateRequest(
             protocolName: protocolName, n: n, t: t, variant: variant, function: function, fuel: fuel, rounds: rounds,
             faults: faults, inputs: inputs, pattern: pattern, faulty: faulty, drops: drops, crashes: crashes, json: json
-        ).run()
+        ).perform().show()
     }
 }

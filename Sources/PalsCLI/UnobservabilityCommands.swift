@@ -48,7 +48,7 @@ struct UnobservabilityCommand: ParsableCommand {
         try UnobservabilityRequest(
             protocolName: protocolName, n: n, t: t, model: model.parameters, values: values, out: out, replay: replay,
             html: html
-        ).run()
+        ).perform().show()
     }
 }
 

@@ -617,7 +617,8 @@ public struct BackendRequest {
 /// Re-runs a counterexample file against a backend: exit 1 when the run
 /// still fails (a property is violated on the backend's decisions, or they
 /// differ from the model's), 0 when it passes, 3 when the backend misbehaves.
-public func replayAgainstBackend(file: String, command: String, timeout: Double, json: Bool) throws {
+public func replayAgainstBackend(file: String, command: String, timeout: Double, json: Bool) throws -> CommandResult {
+    var shown = CommandResult()
     let cx: CounterexampleFile
     do throws(PalsError) {
         cx = try CounterexampleFile.parse(try readText(file))
@@ -652,7 +653,7 @@ public func replayAgainstBackend(file: String, command: String, timeout: Double,
     let fails = report?.failed ?? false
     let sameWay = report?.fails(as: cx.property) ?? false
     if json {
-        print(
+        shown.line(
             JSON.object([
                 ("verdict", .string(backendError != nil ? "backend-error" : fails ? "failed" : "passed")),
                 ("file", .string(file)),
@@ -664,18 +665,18 @@ public func replayAgainstBackend(file: String, command: String, timeout: Double,
                 ("error", backendError.map(backendErrorJSON) ?? .null),
             ]).compact)
     } else if let report {
-        print("backend \(name) — \(cx.protocolName) n=\(cx.n) t=\(cx.t), counterexample \(file)")
+        shown.line("backend \(name) — \(cx.protocolName) n=\(cx.n) t=\(cx.t), counterexample \(file)")
         if fails {
-            print(
+            shown.line(
                 "the run still fails" + (sameWay ? " (\(cx.property))" : " (now: \(report.failureName ?? "?"))") + ":")
-            print(failureText(report))
+            shown.line(failureText(report))
         } else {
-            print("the run passes: \(cx.property) is no longer violated by this backend.")
+            shown.line("the run passes: \(cx.property) is no longer violated by this backend.")
         }
     }
     if let backendError {
         printError(backendError.description)
-        throw ExitStatus(3)
+        return shown.ending(3)
     }
-    if fails { throw ExitStatus(1) }
+    return shown.ending(fails ? 1 : 0)
 }

@@ -43,13 +43,19 @@ public struct BoundsRequest {
         self.allProperties = allProperties
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Checks every cell (n, t) of the range with the chosen engine, writes the
     /// counterexample files and prints the table (or its JSON, or a shard of it).
     ///
     /// - Throws: `PalsError` for bad options; `ExitStatus` 1 when some cell is
     ///   violated, 3 when a cell is undecided or the search stopped, 4 on an
     ///   internal disagreement.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: model.json, html: html)
@@ -62,9 +68,9 @@ public struct BoundsRequest {
         var engines: [Engine] = []
         for nn in range { for tt in 0..<nn { engines.append(try model.engine(n: nn, t: tt)) } }
         if engines.allSatisfy({ $0 == .explicit }) {
-            try runExplicit(range, faultModel: faultModel, shard: shard)
+            return try runExplicit(range, faultModel: faultModel, shard: shard)
         } else {
-            try runMixed(range, faultModel: faultModel, shard: shard)
+            return try runMixed(range, faultModel: faultModel, shard: shard)
         }
     }
 
@@ -111,7 +117,8 @@ public struct BoundsRequest {
     }
 
     /// Every cell with the explicit engine (the original output, unchanged).
-    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
+    private func runExplicit(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws -> CommandResult {
+        var shown = CommandResult()
         var cells: [CheckReport] = []
         var positions: [Int] = []
         var position = -1
@@ -162,17 +169,17 @@ public struct BoundsRequest {
                 ),
             ])
             if let shard {
-                print(
+                shown.line(
                     ShardMerge.attach(
                         json,
                         try shardSection(
                             shard, range: range, cells: Array(zip(cells, positions)))
                     ).compact)
             } else {
-                print(json.compact)
+                shown.line(json.compact)
             }
         } else {
-            print(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
+            shown.line(boundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
         if let html {
             try writeHTML(
@@ -181,16 +188,18 @@ public struct BoundsRequest {
                     cells: cells.map(\.reported)),
                 to: html)
         }
-        if violated { throw ExitStatus(1) }
+        if violated { return shown.ending(1) }
         if let stopReason {
             printError(
                 "error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
-            throw ExitStatus(3)
+            return shown.ending(3)
         }
+        return shown
     }
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
-    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws {
+    private func runMixed(_ range: ClosedRange<Int>, faultModel: FaultModel, shard: Shard?) throws -> CommandResult {
+        var shown = CommandResult()
         var cells: [CheckReport] = []
         var positions: [Int] = []
         var position = -1
@@ -245,14 +254,15 @@ public struct BoundsRequest {
                 ),
             ])
             if let shard {
-                print(
+                shown.line(
                     ShardMerge.attach(json, try shardSection(shard, range: range, cells: Array(zip(cells, positions))))
                         .compact)
             } else {
-                print(json.compact)
+                shown.line(json.compact)
             }
         } else {
-            print(mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
+            shown.line(
+                mixedBoundsTable(cells, protocolName: protocolName, variant: try model.variantName(protocolName)))
         }
         if let html {
             try writeHTML(
@@ -261,7 +271,8 @@ public struct BoundsRequest {
                 ),
                 to: html)
         }
-        if status != 0 { throw ExitStatus(status) }
+        if status != 0 { return shown.ending(status) }
+        return shown
     }
 }
 

@@ -274,13 +274,20 @@ public struct CheckRequest {
         self.shard = shard
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Checks the instance with the chosen engine, writes the counterexample
     /// files and prints the verdicts (or their JSON, or a shard of them).
     ///
     /// - Throws: `PalsError` for bad options or inputs; `ExitStatus` 1 when a
     ///   property is violated, 3 when the search stopped or a query gave up, 4 on
     ///   an internal disagreement.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         let spec = try model.spec(protocolName, n: n, t: t)
         try Catalog.validate(spec)
         try checkWritable(html)
@@ -322,12 +329,12 @@ public struct CheckRequest {
             let report = try runSymbolicForCLI(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
                 stopAtFirstViolation: first)
-            print(
+            shown.line(
                 model.json
                     ? checkJSON(report, symmetry: model.symmetry, timeout: model.timeout).compact : checkText(report))
             if let html { try writeHTML(try report.html(), to: html) }
-            if report.exitStatus != 0 { throw ExitStatus(report.exitStatus) }
-            return
+            if report.exitStatus != 0 { return shown.ending(report.exitStatus) }
+            return shown
         }
         ResourceGuard.installInterrupt()
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
@@ -355,17 +362,18 @@ public struct CheckRequest {
                         shard, run: run, result: result, sizes: min(t, n) + 1,
                         files: mergedFiles(report.counterexamples)))
             }
-            print(json.compact)
+            shown.line(json.compact)
         } else {
-            print(checkText(report))
+            shown.line(checkText(report))
         }
         if let html { try writeHTML(try report.html(), to: html) }
-        if result.verdict == .violated { throw ExitStatus(1) }
+        if result.verdict == .violated { return shown.ending(1) }
         if let reason = result.stopReason {
             printError(
                 "error: the search stopped before deciding every property: \(reason); the result above is partial")
-            throw ExitStatus(3)
+            return shown.ending(3)
         }
+        return shown
     }
 }
 

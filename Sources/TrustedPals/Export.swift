@@ -47,9 +47,16 @@ public struct ExportRequest {
         self.function = function
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Reads the counterexample, loads a recorded user F, simulates the run and writes it as an ITF trace.
     /// - Throws: `PalsError` for an unknown format, a malformed or unknown-protocol file, or an unwritable `out`.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         guard format == "itf" else {
             throw PalsError(.invalidArgument, "unknown format \"\(format)\"; known: itf")
         }
@@ -73,7 +80,8 @@ public struct ExportRequest {
                 throw PalsError(.invalidArgument, "cannot write \(out): \(error.localizedDescription)")
             }
         } else {
-            print(text, terminator: "")
+            shown.output += text
         }
+        return shown
     }
 }

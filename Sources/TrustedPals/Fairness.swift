@@ -169,12 +169,19 @@ public struct FairnessRequest {
         self.shard = shard
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Computes the worst-case probability of unfairness, writes the attaining
     /// counterexample file and prints the report (or its JSON, or a shard of it).
     ///
     /// - Throws: `PalsError` for bad options; `ExitStatus(3)` when the solver gave
     ///   up; `InternalError` when an engine and `simulate` disagree.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: json, html: html)
@@ -224,11 +231,12 @@ public struct FairnessRequest {
             let file = report.counterexample.flatMap { c in c.path.map { MergedFile(path: $0, text: c.file.text) } }
             let section = ShardMerge.fairnessSection(
                 shard, run: run, best: report.result.best, position: report.result.bestPosition, file: file)
-            print(ShardMerge.attach(fairnessJSON(report), section).compact)
+            shown.line(ShardMerge.attach(fairnessJSON(report), section).compact)
         } else {
-            print(json ? fairnessJSON(report).compact : fairnessText(report))
+            shown.line(json ? fairnessJSON(report).compact : fairnessText(report))
         }
         if let html { try writeHTML(try fairnessHTML(report), to: html) }
+        return shown
     }
 }
 

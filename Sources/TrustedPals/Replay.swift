@@ -108,12 +108,19 @@ public struct ReplayRequest {
         self.function = function
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Replays the counterexample file through `simulate` (or against a
     /// backend) and prints whether its property is still violated.
     ///
     /// - Throws: `PalsError` for an unreadable or malformed file;
     ///   `ExitStatus(1)` when the property is still violated.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         try checkWritable(html)
         if let backend {
             return try replayAgainstBackend(
@@ -156,7 +163,7 @@ public struct ReplayRequest {
         let decisionsMatch = cx.decisions.isEmpty || cx.decisions == report.decisions
         if let html { try writeHTML(try replayHTML(cx, file: file, report: report), to: html) }
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("verdict", .string(still ? "violated" : "holds")),
                     ("file", .string(file)),
@@ -169,13 +176,15 @@ public struct ReplayRequest {
                     ("counterexample", still ? .string(file) : .null),
                 ]).compact)
         } else {
-            print("\(spec) — \(cx.rounds) round(s), faulty \(cx.pattern.faulty)")
-            print(report.diagram)
-            print(report.propertyLines)
-            print(still ? "\(cx.property) is still violated." : "\(cx.property) is no longer violated by this run.")
-            if !decisionsMatch { print("note: the decisions differ from those recorded in the file.") }
+            shown.line("\(spec) — \(cx.rounds) round(s), faulty \(cx.pattern.faulty)")
+            shown.line(report.diagram)
+            shown.line(report.propertyLines)
+            shown.line(
+                still ? "\(cx.property) is still violated." : "\(cx.property) is no longer violated by this run.")
+            if !decisionsMatch { shown.line("note: the decisions differ from those recorded in the file.") }
         }
-        if still { throw ExitStatus(1) }
+        if still { return shown.ending(1) }
+        return shown
     }
 }
 
@@ -237,12 +246,19 @@ public struct SimulateRequest {
         self.json = json
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Runs the protocol once under the given failure pattern and prints the
     /// trace, its diagram, the decisions and every property's outcome.
     ///
     /// - Throws: `PalsError` for bad options or an inadmissible pattern;
     ///   `ExitStatus(1)` when a property is violated.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         let model = faults
         let named = try instanceSpec(
             protocolName, n: n, t: t, variant: variant, function: function, mode: nil, M: nil, rounds: rounds,
@@ -290,7 +306,7 @@ public struct SimulateRequest {
         let report = try Catalog.visit(spec, ReplayVisitor(inputs: ins, pattern: pat, model: model))
         let violated = report.violations.filter { $0.afterRound != nil }.map(\.name)
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("verdict", .string(violated.isEmpty ? "holds" : "violated")),
                     ("decisions", decisionsJSON(report.decisions)),
@@ -298,19 +314,20 @@ public struct SimulateRequest {
                     ("counterexample", .null),
                 ]).compact)
         } else {
-            print("\(spec), faulty \(pat.faulty)")
-            print(report.traceText, terminator: "")
-            print(report.diagram)
+            shown.line("\(spec), faulty \(pat.faulty)")
+            shown.output += report.traceText
+            shown.line(report.diagram)
             if let f = userFunction(spec) {
-                print("F = \(f.path) (sha256 \(f.sha256))")
+                shown.line("F = \(f.path) (sha256 \(f.sha256))")
                 for (i, d) in report.decisions.enumerated() {
                     let value = d.map { $0.map { $0 ?? Concrete.bottomValue } }
-                    print("  p\(i): " + (value.flatMap(renderUserResult).map { "F = \($0)" } ?? "no result"))
+                    shown.line("  p\(i): " + (value.flatMap(renderUserResult).map { "F = \($0)" } ?? "no result"))
                 }
             }
-            print(report.propertyLines)
+            shown.line(report.propertyLines)
         }
-        if !violated.isEmpty { throw ExitStatus(1) }
+        if !violated.isEmpty { return shown.ending(1) }
+        return shown
     }
 }
 

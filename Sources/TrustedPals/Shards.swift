@@ -39,13 +39,20 @@ public struct MergeRequest {
     /// A merge of the shards' JSON outputs at the paths `files`.
     public init(files: [String]) { self.files = files }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Reads every shard's output, writes the merged run's counterexample files
     /// and prints the merged JSON on standard output.
     ///
     /// - Throws: `PalsError` for an unreadable file or outputs that are not
     ///   exactly the shards of one run; `ExitStatus` with the merged verdict's
     ///   status when it is not 0.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         var documents: [(name: String, text: String)] = []
         for f in files {
             guard let data = FileManager.default.contents(atPath: f) else {
@@ -58,7 +65,8 @@ public struct MergeRequest {
             let url = URL(fileURLWithPath: file.path)
             _ = try writeFile(dir: url.deletingLastPathComponent().path, name: url.lastPathComponent, text: file.text)
         }
-        print(merged.json.compact)
-        if merged.exitStatus != 0 { throw ExitStatus(merged.exitStatus) }
+        shown.line(merged.json.compact)
+        if merged.exitStatus != 0 { return shown.ending(merged.exitStatus) }
+        return shown
     }
 }

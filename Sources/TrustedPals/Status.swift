@@ -10,3 +10,33 @@ public struct ExitStatus: Error, Equatable, Sendable {
     /// A status; 0 is never thrown.
     public init(_ rawValue: Int32) { self.rawValue = rawValue }
 }
+
+/// What a command has to show: its standard output and its exit status
+/// (0 holds, 1 violated, 3 unknown, 4 internal disagreement). The requests'
+/// `perform()` computes it, writing files and progress on standard error as
+/// they go; a front end shows it (the command line prints `output` and exits
+/// with `exitStatus`); `run()` does the same for a caller who wants it printed.
+public struct CommandResult: Equatable, Sendable {
+    /// The text for standard output, each line ending in a line feed.
+    public var output: String
+    /// The process exit status.
+    public var exitStatus: Int32
+
+    /// A result with `output` and `exitStatus` (default: nothing, 0).
+    public init(_ output: String = "", exitStatus: Int32 = 0) {
+        self.output = output
+        self.exitStatus = exitStatus
+    }
+
+    /// Appends `text` and a line feed, as `print` would write it.
+    public mutating func line(_ text: String) { output += text + "\n" }
+
+    /// The result with `status` as its exit status.
+    public func ending(_ status: Int32) -> CommandResult { CommandResult(output, exitStatus: status) }
+
+    /// Prints `output`, then throws `ExitStatus` unless the status is 0.
+    public func emit() throws {
+        print(output, terminator: "")
+        if exitStatus != 0 { throw ExitStatus(exitStatus) }
+    }
+}

@@ -395,10 +395,17 @@ public struct UnobservabilityRequest {
         self.html = html
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Checks Unobservability (and SMCPrivacy for smc) with the chosen engine, writes the counterexample files
     /// and prints the report; with `replay`, re-simulates that file instead.
     /// - Throws: `PalsError` for bad input; `ExitStatus` 1 when violated, 3 when unknown.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         try checkWritable(html)
         if let replay { return try replayFile(replay) }
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
@@ -459,15 +466,17 @@ public struct UnobservabilityRequest {
                 dir: (out as NSString).appendingPathComponent("noninterference"), name: c.fileName,
                 text: c.json.pretty + "\n")
         }
-        print(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
+        shown.line(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
         if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
-        if report.verdicts.contains(where: { $0.status == .violated }) { throw ExitStatus(1) }
-        if report.verdicts.contains(where: { $0.status == .unknown }) { throw ExitStatus(3) }
+        if report.verdicts.contains(where: { $0.status == .violated }) { return shown.ending(1) }
+        if report.verdicts.contains(where: { $0.status == .unknown }) { return shown.ending(3) }
+        return shown
     }
 
     /// Re-simulates both runs of a file and says whether a faulty host still
     /// tells them apart (exit 1) or not (exit 0).
-    public func replayFile(_ path: String) throws {
+    public func replayFile(_ path: String) throws -> CommandResult {
+        var shown = CommandResult()
         let j = try JSON.parse(try readText(path))
         guard j["schema"]?.stringValue == InterferenceCounterexample.schemaID else {
             throw PalsError(.unsupportedSchema, "\(path) is not a \(InterferenceCounterexample.schemaID) file")
@@ -521,18 +530,19 @@ public struct UnobservabilityRequest {
         let found = try Catalog.visitObservable(
             spec, Replay(spec: spec, pattern: pattern, a: a, b: b, privacy: property == "SMCPrivacy"))
         if model.json {
-            print(
+            shown.line(
                 JSON.object([
                     ("file", .string(path)), ("property", .string(property)), ("stillViolated", .bool(found != nil)),
                 ]).compact)
         } else if let found {
-            print(
+            shown.line(
                 "\(path): still violated\n"
                     + found.text.replacingOccurrences(of: "replay violated", with: "\(property) violated"))
         } else {
-            print("\(path): every faulty host now observes the same in both runs")
+            shown.line("\(path): every faulty host now observes the same in both runs")
         }
-        if found != nil { throw ExitStatus(1) }
+        if found != nil { return shown.ending(1) }
+        return shown
     }
 }
 
