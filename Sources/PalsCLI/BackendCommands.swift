@@ -59,7 +59,7 @@ struct TestBackendCommand: ParsableCommand {
             protocolName: protocolName, cmd: cmd, n: n, t: t, runs: runs, seed: seed, exhaustive: exhaustive,
             maxPatterns: maxPatterns, replay: replay, strict: strict, timeout: timeout, keepGoing: keepGoing,
             json: json, html: html, out: out
-        ).run()
+        ).perform().show()
     }
 }
 

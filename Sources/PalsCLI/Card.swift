@@ -47,7 +47,7 @@ struct CardCommand: ParsableCommand {
         request.readerHost = readerHost
         request.connectTimeoutMs = connectTimeout
         request.fixedTimeUs = fixedTimeUs
-        try request.run()
+        try request.perform().show()
     }
 }
 
@@ -88,6 +88,6 @@ struct TimingCommand: ParsableCommand {
         request.fixedTimeUs = fixedTimeUs
         request.seed = seed
         request.json = json
-        try request.run()
+        try request.perform().show()
     }
 }

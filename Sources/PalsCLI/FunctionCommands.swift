@@ -23,7 +23,7 @@ struct FunctionInspectCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() throws { try FunctionInspectRequest(file: file, json: json).run() }
+    func run() throws { try FunctionInspectRequest(file: file, json: json).perform().show() }
 }
 
 struct FunctionCheckCommand: ParsableCommand {
@@ -51,7 +51,8 @@ struct FunctionCheckCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try FunctionCheckRequest(file: file, n: n, samples: samples, seed: seed, fuel: fuel, json: json).run()
+        try FunctionCheckRequest(file: file, n: n, samples: samples, seed: seed, fuel: fuel, json: json).perform()
+            .show()
     }
 }
 
@@ -73,6 +74,7 @@ struct FunctionBenchCommand: ParsableCommand {
     var rounds = 5
 
     func run() throws {
-        try FunctionBenchRequest(file: file, builtin: builtin, n: n, iterations: iterations, rounds: rounds).run()
+        try FunctionBenchRequest(file: file, builtin: builtin, n: n, iterations: iterations, rounds: rounds).perform()
+            .show()
     }
 }

@@ -51,7 +51,7 @@ struct KeygenCommand: ParsableCommand {
     var force = false
 
     func run() throws {
-        try KeygenRequest(n: n, out: out, addresses: addresses, basePort: basePort, force: force).run()
+        try KeygenRequest(n: n, out: out, addresses: addresses, basePort: basePort, force: force).perform().show()
     }
 }
 
@@ -71,7 +71,8 @@ struct ModuleCommand: ParsableCommand {
     var roster: String
 
     func run() throws {
-        try ModuleRequest(protocolName: protocolName, instance: instance.parameters, key: key, roster: roster).run()
+        try ModuleRequest(protocolName: protocolName, instance: instance.parameters, key: key, roster: roster).perform()
+            .show()
     }
 }
 
@@ -140,7 +141,7 @@ struct PeerCommand: ParsableCommand {
             input: input, session: session, roundTimeout: roundTimeout, connectTimeout: connectTimeout,
             startAt: startAt, hostKey: hostKey, minRound: minRound, adversary: adversary, log: log, module: module,
             json: json
-        ).run()
+        ).perform().show()
     }
 }
 
@@ -196,7 +197,7 @@ struct ClusterCommand: ParsableCommand {
             protocolName: protocolName, instance: instance.parameters, inputs: inputs, adversary: adversary, seed: seed,
             roundTimeout: roundTimeout, minRound: minRound, module: module, out: out, kill: kill, killAfter: killAfter,
             killCard: killCard, stopCard: stopCard, json: json
-        ).run()
+        ).perform().show()
     }
 }
 
@@ -256,7 +257,7 @@ struct CampaignCommand: ParsableCommand {
             protocolName: protocolName, instance: instance.parameters, runs: runs, seed: seed, transport: transport,
             killWindow: killWindow, minRound: minRound, adversary: adversary, roundTimeout: roundTimeout, out: out,
             json: json, html: html, module: module
-        ).run()
+        ).perform().show()
     }
 }
 
@@ -282,5 +283,7 @@ struct OracleCommand: ParsableCommand {
     )
     var function: String?
 
-    func run() throws { try OracleRequest(trace: trace, keys: keys, out: out, json: json, function: function).run() }
+    func run() throws {
+        try OracleRequest(trace: trace, keys: keys, out: out, json: json, function: function).perform().show()
+    }
 }

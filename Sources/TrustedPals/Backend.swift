@@ -255,14 +255,20 @@ public struct TestBackendRequest {
         }
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Runs the backend on random runs, every pattern or replayed files,
-    /// shrinks the first failing run against the backend, writes it as a
-    /// counterexample file and prints the report.
+    /// shrinks the first failing run against the backend and writes it as a
+    /// counterexample file; returns the report, with exit status 1 when a
+    /// run failed and 3 when the backend misbehaved.
     ///
     /// - Throws: `PalsError` for bad options or files (before the backend
-    ///   starts); `ExitStatus(1)` when a run failed, `ExitStatus(3)` when the
-    ///   backend misbehaved.
-    public func run() throws {
+    ///   starts).
+    public func perform() throws -> CommandResult {
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫")
         let timeout = try backendTimeout(timeout)
@@ -390,7 +396,7 @@ public struct TestBackendRequest {
         driver?.connection.close()
         let seconds = Date().timeIntervalSince(start)
         let total = mode == "exhaustive" ? exhaustiveCount : mode == "random" ? (runs ?? 100) : fixed.count
-        printReport(
+        let shown = reportText(
             mode: mode, backendName: backendName, stats: stats, planned: total,
             failure: failure.map { ($0.report, $0.name) },
             written: written, error: backendError, seconds: seconds)
@@ -410,8 +416,7 @@ public struct TestBackendRequest {
                     counterexamples: written),
                 to: html)
         }
-        if backendError != nil { throw ExitStatus(3) }
-        if failure != nil { throw ExitStatus(1) }
+        return CommandResult(shown, exitStatus: backendError != nil ? 3 : failure != nil ? 1 : 0)
     }
 
     /// The reference model itself satisfies every property on this run. A
@@ -510,17 +515,18 @@ public struct TestBackendRequest {
         return cases
     }
 
-    /// Prints the outcome of a test (JSON or text): the verdict, runs and
-    /// distinct patterns, the first failure and the counterexample files, and
-    /// the backend's error on standard error.
-    public func printReport(
+    /// The outcome of a test as printed (JSON or text): the verdict, runs and
+    /// distinct patterns, the first failure and the counterexample files; the
+    /// backend's error goes to standard error.
+    public func reportText(
         mode: String, backendName: String, stats: Stats, planned: Int, failure: (BackendRunReport, String)?,
         written: [String], error: BackendError?, seconds: Double
-    ) {
+    ) -> String {
+        var shown = CommandResult()
         let verdict = error != nil ? "backend-error" : failure != nil ? "failed" : "passed"
         let rate = seconds > 0 ? Double(stats.runs) / seconds : 0
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("verdict", .string(verdict)),
                     ("protocol", .string(protocolName)),
@@ -544,25 +550,26 @@ public struct TestBackendRequest {
                 ]).compact)
         } else {
             let size = n.map { " n=\($0) t=\(t ?? 0)" } ?? ""
-            print(
+            shown.line(
                 "backend \(backendName.isEmpty ? "(no hello)" : backendName) — \(protocolName)\(size), \(mode)"
                     + (mode == "random" ? " (seed \(seed))" : ""))
-            print("runs: \(stats.runs) of \(planned), distinct patterns: \(stats.distinct.count)")
+            shown.line("runs: \(stats.runs) of \(planned), distinct patterns: \(stats.distinct.count)")
             let byFaulty = stats.byFaulty.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
-            print("patterns by number of faulty processes: " + (byFaulty.isEmpty ? "none" : byFaulty))
+            shown.line("patterns by number of faulty processes: " + (byFaulty.isEmpty ? "none" : byFaulty))
             if let (r, name) = failure {
-                print(
+                shown.line(
                     "failures: \(stats.failures) of \(stats.runs) runs"
                         + (keepGoing ? "" : " (stopped at the first; --keep-going runs them all)"))
-                print("FAILED: \(name)" + (written.isEmpty ? "" : " (the first failing run, shrunk)"))
-                print(failureText(r))
-                for w in written { print("counterexample: \(w)") }
+                shown.line("FAILED: \(name)" + (written.isEmpty ? "" : " (the first failing run, shrunk)"))
+                shown.line(failureText(r))
+                for w in written { shown.line("counterexample: \(w)") }
             } else if error == nil {
-                print("failures: 0 — every run passed")
+                shown.line("failures: 0 — every run passed")
             }
-            print("time: \(fmt(seconds)) s (\(Int(rate.rounded())) runs/s)")
+            shown.line("time: \(fmt(seconds)) s (\(Int(rate.rounded())) runs/s)")
         }
         if let error { printError(error.description) }
+        return shown.output
     }
 }
 

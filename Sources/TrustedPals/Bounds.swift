@@ -50,9 +50,9 @@ public struct BoundsRequest {
     public func run() throws { try perform().emit() }
 
     /// Checks every cell (n, t) of the range with the chosen engine, writes the
-    /// counterexample files and prints the table (or its JSON, or a shard of it).
+    /// counterexample files and returns the table (or its JSON, or a shard of it).
     ///
-    /// - Throws: `PalsError` for bad options; `ExitStatus` 1 when some cell is
+    /// - Throws: `PalsError` for bad options; the result has exit status 1 when some cell is
     ///   violated, 3 when a cell is undecided or the search stopped, 4 on an
     ///   internal disagreement.
     public func perform() throws -> CommandResult {

@@ -37,14 +37,19 @@ public struct CardRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and serves the module on it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
+
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
 
     /// Answers pcscd: the ATR, SELECT of the applet and the module's commands
     /// as ISO 7816-4 APDUs, until no reader accepts the card for the connect
     /// timeout.
     /// - Throws: `PalsError` for a bad port, timeout or fixed time, an
     ///   unreadable key or roster.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
         ChildProcesses.watchParent()
         guard readerPort >= 1 && readerPort <= 65535 else {
             throw PalsError(.invalidArgument, "⟪readerPort⟫ must be 1…65535, got \(readerPort)")
@@ -58,6 +63,7 @@ public struct CardRequest: RuntimeCommandBody {
             sessions: try FileSessionRecord(path: FileSessionRecord.path(besideKey: key)))
         let link: ModuleLink = fixedTimeUs.map { FixedTimeLink(module, budgetNanoseconds: UInt64($0) * 1000) } ?? module
         try VirtualCard(applet: CardApplet(module: link), host: readerHost, port: readerPort).run(connectTimeout: wait)
+        return CommandResult()
     }
 }
 
@@ -94,15 +100,22 @@ public struct TimingRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and measures it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
 
-    /// Runs the experiment and prints its table or JSON.
-    /// - Throws: `PalsError` for bad parameters; `ExitStatus` 1 when some
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
+
+    /// Runs the experiment and returns its table or JSON.
+    /// - Throws: `PalsError` for bad parameters; the result has exit status 1 when some
     ///   command kind leaks.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         let report = try measure(model)
-        print(json ? timingJSON(report, model: model).compact : timingText(report, model: model))
-        if !report.leaks.isEmpty { throw ExitStatus(1) }
+        shown.line(json ? timingJSON(report, model: model).compact : timingText(report, model: model))
+        if !report.leaks.isEmpty { return shown.ending(1) }
+        return shown
     }
 
     /// Runs the experiment on `model`: two input classes in random order

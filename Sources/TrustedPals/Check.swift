@@ -281,9 +281,9 @@ public struct CheckRequest {
     public func run() throws { try perform().emit() }
 
     /// Checks the instance with the chosen engine, writes the counterexample
-    /// files and prints the verdicts (or their JSON, or a shard of them).
+    /// files and returns the verdicts (or their JSON, or a shard of them).
     ///
-    /// - Throws: `PalsError` for bad options or inputs; `ExitStatus` 1 when a
+    /// - Throws: `PalsError` for bad options or inputs; the result has exit status 1 when a
     ///   property is violated, 3 when the search stopped or a query gave up, 4 on
     ///   an internal disagreement.
     public func perform() throws -> CommandResult {

@@ -176,9 +176,9 @@ public struct FairnessRequest {
     public func run() throws { try perform().emit() }
 
     /// Computes the worst-case probability of unfairness, writes the attaining
-    /// counterexample file and prints the report (or its JSON, or a shard of it).
+    /// counterexample file and returns the report (or its JSON, or a shard of it).
     ///
-    /// - Throws: `PalsError` for bad options; `ExitStatus(3)` when the solver gave
+    /// - Throws: `PalsError` for bad options; the result has exit status 3 when the solver gave
     ///   up; `InternalError` when an engine and `simulate` disagree.
     public func perform() throws -> CommandResult {
         var shown = CommandResult()

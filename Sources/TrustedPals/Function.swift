@@ -114,23 +114,31 @@ public struct FunctionInspectRequest {
         self.json = json
     }
 
-    /// Inspects the module, prints every rule's status, its digest, exports and
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
+    /// Inspects the module, returns every rule's status, its digest, exports and
     /// memory, and refuses a module that breaks a rule.
     ///
     /// - Throws: `PalsError` for an unreadable file or a module that is not
     ///   loadable (the first broken rule).
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         let bytes = try WasmFunction.readModule(file)
         let ins = WasmFunction.inspect(bytes: bytes, path: file)
         if json {
-            print(inspectionJSON(ins).compact)
+            shown.line(inspectionJSON(ins).compact)
         } else {
-            print(inspectionText(ins), terminator: "")
+            shown.output += inspectionText(ins)
         }
         if let f = ins.firstFailure {
             throw PalsError(
                 .malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
         }
+        return shown
     }
 }
 
@@ -208,17 +216,24 @@ public struct FunctionCheckRequest {
         self.json = json
     }
 
-    /// Evaluates F on the vectors of `checkTotality` and prints the verdict,
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
+    /// Evaluates F on the vectors of `checkTotality` and returns the verdict,
     /// "total" or every vector on which F failed.
     ///
     /// - Throws: `PalsError` for a module that does not load or bad options;
-    ///   `ExitStatus(1)` when F failed on some vector.
-    public func run() throws {
+    ///   the result has exit status 1 when F failed on some vector.
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         let f = try WasmFunction.load(path: file, fuel: try parseFuel(fuel) ?? FunctionABI.defaultFuel)
         let report = try f.checkTotality(n: n, samples: samples, seed: seed)
         func render(_ d: [Int?]) -> String { "[" + d.map { $0.map(String.init) ?? "⊥" }.joined(separator: ",") + "]" }
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("verdict", .string(report.total ? "total" : "F failed")),
                     ("file", .string(file)), ("sha256", .string(f.sha256)), ("n", .int(n)),
@@ -235,12 +250,13 @@ public struct FunctionCheckRequest {
                     ),
                 ]).compact)
         } else {
-            print("\(file) (sha256 \(f.sha256)), n = \(n): \(report.evaluated) vectors evaluated")
-            for x in report.failures.prefix(50) { print("  F failed on \(render(x.input)): \(x.reason)") }
-            if report.failures.count > 50 { print("  … and \(report.failures.count - 50) more") }
-            print(report.total ? "verdict: total" : "verdict: F failed on \(report.failures.count) vector(s)")
+            shown.line("\(file) (sha256 \(f.sha256)), n = \(n): \(report.evaluated) vectors evaluated")
+            for x in report.failures.prefix(50) { shown.line("  F failed on \(render(x.input)): \(x.reason)") }
+            if report.failures.count > 50 { shown.line("  … and \(report.failures.count - 50) more") }
+            shown.line(report.total ? "verdict: total" : "verdict: F failed on \(report.failures.count) vector(s)")
         }
-        if !report.total { throw ExitStatus(1) }
+        if !report.total { return shown.ending(1) }
+        return shown
     }
 }
 
@@ -281,12 +297,19 @@ public struct FunctionBenchRequest {
         self.rounds = rounds
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Times loading the module and one evaluation, metered and unmetered,
-    /// memoized, and the built-in, and prints them as JSON (microseconds).
+    /// memoized, and the built-in, and returns them as JSON (microseconds).
     ///
     /// - Throws: `PalsError` for an unknown built-in, a module that does not
     ///   load, bad options, or a vector on which module and built-in disagree.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         guard let f = SMCFunction(name: builtin), f.user == nil else {
             throw PalsError(
                 .invalidArgument, "⟪builtin⟫ must be one of \(SMCFunction.registry.map(\.name).joined(separator: ", "))"
@@ -296,7 +319,7 @@ public struct FunctionBenchRequest {
             bytes: try WasmFunction.readModule(file), path: file, builtIn: f, n: n, iterations: iterations,
             rounds: rounds)
         func r(_ x: Double) -> JSON { .double((x * 100).rounded() / 100) }
-        print(
+        shown.line(
             JSON.object([
                 ("file", .string(file)), ("builtin", .string(builtin)), ("n", .int(n)),
                 ("iterations", .int(iterations)),
@@ -304,5 +327,6 @@ public struct FunctionBenchRequest {
                 ("evaluateUnmeteredMicroseconds", r(t.evaluateUnmeteredMicroseconds)),
                 ("memoizedMicroseconds", r(t.memoizedMicroseconds)), ("builtInMicroseconds", r(t.builtInMicroseconds)),
             ]).compact)
+        return shown
     }
 }

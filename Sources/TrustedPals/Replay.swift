@@ -115,10 +115,10 @@ public struct ReplayRequest {
     public func run() throws { try perform().emit() }
 
     /// Replays the counterexample file through `simulate` (or against a
-    /// backend) and prints whether its property is still violated.
+    /// backend) and returns whether its property is still violated.
     ///
     /// - Throws: `PalsError` for an unreadable or malformed file;
-    ///   `ExitStatus(1)` when the property is still violated.
+    ///   the result has exit status 1 when the property is still violated.
     public func perform() throws -> CommandResult {
         var shown = CommandResult()
         try checkWritable(html)
@@ -252,11 +252,11 @@ public struct SimulateRequest {
     /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
     public func run() throws { try perform().emit() }
 
-    /// Runs the protocol once under the given failure pattern and prints the
+    /// Runs the protocol once under the given failure pattern and returns the
     /// trace, its diagram, the decisions and every property's outcome.
     ///
     /// - Throws: `PalsError` for bad options or an inadmissible pattern;
-    ///   `ExitStatus(1)` when a property is violated.
+    ///   the result has exit status 1 when a property is violated.
     public func perform() throws -> CommandResult {
         var shown = CommandResult()
         let model = faults

@@ -63,8 +63,9 @@ public struct RuntimeInstance {
 
 /// A runtime command written once for every protocol the runtime runs.
 public protocol RuntimeCommandBody {
-    /// Performs the command on the runtime model of its instance.
-    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws
+    /// Performs the command on the runtime model of its instance and returns
+    /// what it shows.
+    func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult
 }
 
 /// Hands the runtime model that `withRuntimeModel` builds to a command's `execute`.
@@ -74,7 +75,7 @@ public struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
     /// Dispatches to `body`.
     public init(body: Body) { self.body = body }
     /// Runs `body.execute` on `model`.
-    public func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws { try body.execute(model) }
+    public func visit<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult { try body.execute(model) }
 }
 
 /// Reads an adversary file: a failure pattern `{"faulty":…,"crashes":…,"drops":…}`
@@ -281,9 +282,16 @@ public struct KeygenRequest {
         self.force = force
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Writes n module keys (X25519), n host keys (P-256) and roster.json into `out`.
     /// - Throws: `PalsError` for n out of range, a bad address list, or an existing key file without `force`.
-    public func run() throws {
+    public func perform() throws -> CommandResult {
+        var shown = CommandResult()
         guard n >= 1 && n <= ProcessSet.maxProcesses else {
             throw PalsError(.invalidArgument, "n = \(n) is out of range: need 1 ≤ n ≤ \(ProcessSet.maxProcesses)")
         }
@@ -303,7 +311,8 @@ public struct KeygenRequest {
         let keys = (0..<n).map { ModuleKey.generate(id: $0) }
         let hostKeys = (0..<n).map { HostKey.generate(id: $0) }
         _ = try writeKeyDirectory(out, keys: keys, hostKeys: hostKeys, addresses: list, force: force)
-        print("wrote \(n) module keys, \(n) host keys and roster.json into \(out)")
+        shown.line("wrote \(n) module keys, \(n) host keys and roster.json into \(out)")
+        return shown
     }
 }
 
@@ -329,12 +338,17 @@ public struct ModuleRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and serves the module on it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
+
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
 
     /// Serves one security module: reads length-prefixed APDUs from standard input and writes each response to
     /// standard output, until the input ends or the host goes away.
     /// - Throws: `PalsError` for an unreadable key or roster, or a malformed APDU stream.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
         let k = try ModuleKey.parse(try readText(key))
         let r = try Roster.parse(try readText(roster))
         let module = try SecurityModule(
@@ -347,11 +361,11 @@ public struct ModuleRequest: RuntimeCommandBody {
             } catch {
                 throw PalsError(.malformedFile, "APDU stream: \(error.message)")
             }
-            guard let command else { return }
+            guard let command else { return CommandResult() }
             do {
                 try APDUStream.write(module.process(command), to: 1)
             } catch {
-                return  // the host went away
+                return CommandResult()  // the host went away
             }
         }
     }
@@ -425,13 +439,19 @@ public struct PeerRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and runs the peer on it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
+
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
 
     /// Runs this peer for one instance: connects to the others over mutual TLS, runs every round on the schedule,
-    /// writes the log and prints the module's result.
-    /// - Throws: `PalsError` for bad input; `ExitStatus(3)` when the module failed or refused, or gave no result
+    /// writes the log and returns the module's result.
+    /// - Throws: `PalsError` for bad input; the result has exit status 3 when the module failed or refused, or gave no result
     ///   without being crashed by the adversary.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         // Started by `pals cluster` or a process campaign: never outlive it.
         ChildProcesses.watchParent()
         let rosterFile = try Roster.parse(try readText(roster))
@@ -528,7 +548,7 @@ public struct PeerRequest: RuntimeCommandBody {
         result.notes = notes + result.notes
         if let logPath { writeLog(result, notes: [], to: logPath) }
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("id", .int(id)), ("result", decisionJSON(result.decision)),
                     ("crashedBeforeRound", result.crashedBeforeRound.map { .int($0) } ?? .null),
@@ -536,13 +556,14 @@ public struct PeerRequest: RuntimeCommandBody {
                     ("notes", .array(result.notes.map { .string($0) })),
                 ]).compact)
         } else {
-            for note in result.notes { print("note: \(note)") }
-            print("p\(id) \(renderDecision(result.decision))")
+            for note in result.notes { shown.line("note: \(note)") }
+            shown.line("p\(id) \(renderDecision(result.decision))")
         }
-        if result.decision == nil && result.crashedBeforeRound == nil { throw ExitStatus(3) }
+        if result.decision == nil && result.crashedBeforeRound == nil { return shown.ending(3) }
         if result.notes.contains(where: { $0.hasPrefix("module failed") || $0.hasPrefix("module refused") }) {
-            throw ExitStatus(3)
+            return shown.ending(3)
         }
+        return shown
     }
 }
 
@@ -612,13 +633,19 @@ public struct ClusterRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and runs the cluster on it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
 
-    /// Starts n `pals peer` processes on loopback, runs one instance, checks its trace with the oracle and prints
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
+
+    /// Starts n `pals peer` processes on loopback, runs one instance, checks its trace with the oracle and returns
     /// the results and the verdict.
-    /// - Throws: `PalsError` for bad input; `ExitStatus` 1 for a disagreement or a violated property, 3 when a
+    /// - Throws: `PalsError` for bad input; the result has exit status 1 for a disagreement or a violated property, 3 when a
     ///   peer failed or the run left the model, 128 + the signal when interrupted.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         let n = model.n
         let inputList =
             try inputs.map { s throws(PalsError) in try parseInts(s, what: "⟪inputs⟫") } ?? model.defaultInputs
@@ -700,7 +727,7 @@ public struct ClusterRequest: RuntimeCommandBody {
         }
         let frameSize = model.format.frameSize
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(n)), ("t", .int(model.t)),
                     ("session", .string(session.description)), ("frameSize", .int(frameSize)),
@@ -719,38 +746,40 @@ public struct ClusterRequest: RuntimeCommandBody {
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print(
+            shown.line(
                 "\(model.codec.instanceName): \(n) peer processes on loopback, session \(session), frames of \(frameSize) bytes (ChaCha20-Poly1305, padded)"
             )
             if plan != .none {
-                print(
+                shown.line(
                     "adversary: faulty \(plan.faulty), \(plan.crashes.count) crash(es), \(plan.drops.count) dropped link(s)"
                 )
             }
             for (i, log) in logs.enumerated() {
-                print("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))")
+                shown.line("p\(i) (input \(inputList[i])): \(renderDecision(log?.decision))")
             }
             for (i, log) in logs.enumerated() {
-                for note in log?.notes ?? [] { print("p\(i): \(note)") }
+                for note in log?.notes ?? [] { shown.line("p\(i): \(note)") }
             }
-            for i in failedPeers { print("peer p\(i) exited abnormally") }
-            for k in outcome.killed { print("\(k.who) was \(k.action) \(k.afterMilliseconds) ms after the start") }
+            for i in failedPeers { shown.line("peer p\(i) exited abnormally") }
+            for k in outcome.killed { shown.line("\(k.who) was \(k.action) \(k.afterMilliseconds) ms after the start") }
             for k in outcome.notKilled {
-                print("peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed")
+                shown.line(
+                    "peer p\(k.peer) had already decided or exited (status \(k.status)) at the kill time: not killed")
             }
             let late = logs.reduce(0) { $0 + ($1?.lateFrames.count ?? 0) }
             if late > 0 {
-                print("late frames: \(late) (arrived after their round closed: outside the timing assumption)")
+                shown.line("late frames: \(late) (arrived after their round closed: outside the timing assumption)")
             }
-            for line in reportLines(report) { print(line) }
-            print(
+            for line in reportLines(report) { shown.line(line) }
+            shown.line(
                 tracePath.map { "trace: \($0)" }
                     ?? "trace: not kept (the keys are removed with the temporary folder; give --out to keep them)")
-            for s in saved { print("saved: \(s)") }
+            for s in saved { shown.line("saved: \(s)") }
         }
         let status = exitStatus(report)
-        if status != 0 { throw ExitStatus(status) }
-        if !failedPeers.isEmpty && plan.crashes.isEmpty { throw ExitStatus(3) }
+        if status != 0 { return shown.ending(status) }
+        if !failedPeers.isEmpty && plan.crashes.isEmpty { return shown.ending(3) }
+        return shown
     }
 }
 
@@ -841,13 +870,19 @@ public struct CampaignRequest: RuntimeCommandBody {
     }
 
     /// Builds the instance's runtime model and runs the campaign on it (`execute`).
-    public func run() throws { try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self)) }
+    public func run() throws { try perform().emit() }
 
-    /// Makes the runs, each checked by the oracle, saves the failing ones with their keys and prints the counts
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
+
+    /// Makes the runs, each checked by the oracle, saves the failing ones with their keys and returns the counts
     /// (fair-exchange: with the exact worst-case unfairness beside the measured rate).
-    /// - Throws: `PalsError` for bad input; `ExitStatus(1)` when some run violates a property, disagrees with the
+    /// - Throws: `PalsError` for bad input; the result has exit status 1 when some run violates a property, disagrees with the
     ///   model or leaves it.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         guard runs >= 1 && runs <= 10_000_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)")
         }
@@ -908,7 +943,7 @@ public struct CampaignRequest: RuntimeCommandBody {
         let lat = r.roundLatencies.map { $0 * 1e6 }
         let inst = r.runTimes.map { $0 * 1e6 }
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
                     ("transport", .string(tr.rawValue)), ("seed", .unsigned(seed)),
@@ -956,35 +991,37 @@ public struct CampaignRequest: RuntimeCommandBody {
                     ("saved", .array(saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print(
+            shown.line(
                 "\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"
             )
-            print(
+            shown.line(
                 "runs: \(r.runs)   violations: \(r.violations)   disagreements: \(r.disagreements)   outside model: \(r.outsideModel)"
             )
             let violated = r.violationsByProperty.filter { $0.runs > 0 }
             if !violated.isEmpty {
-                print("violated: " + violated.map { "\($0.property) in \($0.runs) run(s)" }.joined(separator: ", "))
+                shown.line(
+                    "violated: " + violated.map { "\($0.property) in \($0.runs) run(s)" }.joined(separator: ", "))
             }
             if let unfair, let bound {
                 let rate = Double(unfair) / Double(max(1, r.runs))
-                print(
+                shown.line(
                     "unfair runs: \(unfair) of \(r.runs) (\(String(format: "%.4f", rate))); exact worst case over every failure pattern: \(bound.probability)"
                 )
             }
-            print(
+            shown.line(
                 "time: \(fmt(r.seconds)) s   (\(Int(rate.rounded())) runs/s)   frame size \(model.format.frameSize) bytes"
             )
             if tr == .tcp {
-                print(
+                shown.line(
                     "round latency: median \(Int(Stats.quantile(lat, 0.5))) µs, p99 \(Int(Stats.quantile(lat, 0.99))) µs"
                 )
             }
-            print("run time: median \(Int(Stats.quantile(inst, 0.5))) µs, p99 \(Int(Stats.quantile(inst, 0.99))) µs")
-            print(
+            shown.line(
+                "run time: median \(Int(Stats.quantile(inst, 0.5))) µs, p99 \(Int(Stats.quantile(inst, 0.99))) µs")
+            shown.line(
                 "injected: \(r.injectedFaulty) faulty processes, \(r.injectedCrashes) crashes, \(r.injectedDrops) dropped links"
             )
-            for s in saved { print("saved: \(s)") }
+            for s in saved { shown.line("saved: \(s)") }
         }
         if let html {
             var facts = [
@@ -1001,7 +1038,8 @@ public struct CampaignRequest: RuntimeCommandBody {
                     title: "pals campaign \(model.protocolName) n=\(model.n) t=\(model.t)", facts: facts, result: r),
                 to: html)
         }
-        if r.violations + r.disagreements + r.outsideModel > 0 { throw ExitStatus(1) }
+        if r.violations + r.disagreements + r.outsideModel > 0 { return shown.ending(1) }
+        return shown
     }
 }
 
@@ -1018,10 +1056,11 @@ extension CampaignRequest {
     }
 
     /// The campaign over `pals peer` processes (`ProcessCampaign`): checks its options, makes the runs with real
-    /// kills and prints the counts and findings.
-    /// - Throws: `PalsError` for bad input; `ExitStatus(1)` when a correct peer did not decide or a run failed
+    /// kills and returns the counts and findings.
+    /// - Throws: `PalsError` for bad input; the result has exit status 1 when a correct peer did not decide or a run failed
     ///   the oracle.
-    public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         guard runs <= 100_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)")
         }
@@ -1043,7 +1082,7 @@ extension CampaignRequest {
         let r = try campaign.run(model, progress: campaignProgress(runs: runs))
         let times = r.runTimes.map { $0 * 1000 }
         if json {
-            print(
+            shown.line(
                 JSON.object([
                     ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
                     ("transport", .string("process")), ("seed", .unsigned(seed)),
@@ -1064,22 +1103,23 @@ extension CampaignRequest {
                     ("saved", .array(r.saved.map { .string($0) })),
                 ]).compact)
         } else {
-            print(
+            shown.line(
                 "\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms"
             )
-            print(
+            shown.line(
                 "runs: \(r.runs)   killed: \(r.killed) (\(r.finishedBeforeKill) had finished first)   runs where a correct peer did not decide: \(r.undecided)"
             )
-            print(
+            shown.line(
                 "disagreements: \(r.disagreements)   outside model: \(r.outsideModel) (\(r.lostFrames) frame(s) lost between correct peers)   violations: \(r.violations)"
             )
-            print(
+            shown.line(
                 "time: \(fmt(r.seconds)) s   run time: median \(Int(Stats.quantile(times, 0.5))) ms, p99 \(Int(Stats.quantile(times, 0.99))) ms"
             )
-            for f in r.findings { print("finding: \(f)") }
-            for s in r.saved { print("saved: \(s)") }
+            for f in r.findings { shown.line("finding: \(f)") }
+            for s in r.saved { shown.line("saved: \(s)") }
         }
-        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { throw ExitStatus(1) }
+        if r.undecided + r.disagreements + r.outsideModel + r.violations > 0 { return shown.ending(1) }
+        return shown
     }
 }
 
@@ -1108,21 +1148,28 @@ public struct OracleRequest: RuntimeCommandBody {
         self.function = function
     }
 
+    /// Performs the command and prints its output (`perform()`, then
+    /// `CommandResult.emit()`).
+    ///
+    /// - Throws: what `perform()` throws; `ExitStatus` for a non-zero status.
+    public func run() throws { try perform().emit() }
+
     /// Reads the trace, loads a recorded user F and checks the run on the trace's runtime model (`execute`).
-    public func run() throws {
+    public func perform() throws -> CommandResult {
         let run = try RunTrace.parse(try readText(trace))
         try loadRecordedFunction(
             variant: run.variant, recorded: recordedFunctionPath(run.notes), given: function, file: trace)
-        try withRuntimeModel(
+        return try withRuntimeModel(
             ModelSpec(protocolName: run.protocolName, variant: run.variant, n: run.n, t: run.t, rounds: run.rounds),
             RuntimeDispatch(body: self))
     }
 
-    /// Replays the trace through the model with the keys that open its frames, prints the verdict and, with
+    /// Replays the trace through the model with the keys that open its frames, returns the verdict and, with
     /// `out`, saves a counterexample file for a violated property.
-    /// - Throws: `PalsError` for unreadable or mismatched files; `ExitStatus` 1 for a disagreement or a violated
+    /// - Throws: `PalsError` for unreadable or mismatched files; the result has exit status 1 for a disagreement or a violated
     ///   property, 3 for a run outside the model.
-    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws {
+    public func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+        var shown = CommandResult()
         let run = try RunTrace.parse(try readText(trace))
         let dir = keys ?? (parentFolder(trace) as NSString).appendingPathComponent("keys")
         let (roster, keyList) = try readKeyDirectory(dir)
@@ -1139,14 +1186,15 @@ public struct OracleRequest: RuntimeCommandBody {
                 fields.append(("saved", .array(saved.map { .string($0) })))
                 j = .object(fields)
             }
-            print(j.compact)
+            shown.line(j.compact)
         } else {
-            for (i, log) in run.logs.enumerated() { print("p\(i): \(renderDecision(log?.decision))") }
-            for line in reportLines(report) { print(line) }
-            for s in saved { print("saved: \(s)") }
+            for (i, log) in run.logs.enumerated() { shown.line("p\(i): \(renderDecision(log?.decision))") }
+            for line in reportLines(report) { shown.line(line) }
+            for s in saved { shown.line("saved: \(s)") }
         }
         let status = exitStatus(report)
-        if status != 0 { throw ExitStatus(status) }
+        if status != 0 { return shown.ending(status) }
+        return shown
     }
 }
 

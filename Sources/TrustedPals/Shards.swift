@@ -46,10 +46,10 @@ public struct MergeRequest {
     public func run() throws { try perform().emit() }
 
     /// Reads every shard's output, writes the merged run's counterexample files
-    /// and prints the merged JSON on standard output.
+    /// and returns the merged JSON.
     ///
     /// - Throws: `PalsError` for an unreadable file or outputs that are not
-    ///   exactly the shards of one run; `ExitStatus` with the merged verdict's
+    ///   exactly the shards of one run; the exit status of the merged verdict's
     ///   status when it is not 0.
     public func perform() throws -> CommandResult {
         var shown = CommandResult()

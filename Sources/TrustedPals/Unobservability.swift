@@ -402,8 +402,8 @@ public struct UnobservabilityRequest {
     public func run() throws { try perform().emit() }
 
     /// Checks Unobservability (and SMCPrivacy for smc) with the chosen engine, writes the counterexample files
-    /// and prints the report; with `replay`, re-simulates that file instead.
-    /// - Throws: `PalsError` for bad input; `ExitStatus` 1 when violated, 3 when unknown.
+    /// and returns the report; with `replay`, re-simulates that file instead.
+    /// - Throws: `PalsError` for bad input; the result has exit status 1 when violated, 3 when unknown.
     public func perform() throws -> CommandResult {
         var shown = CommandResult()
         try checkWritable(html)
