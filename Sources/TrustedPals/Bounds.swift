@@ -216,7 +216,7 @@ public struct BoundsRequest {
                 case .explicit:
                     cell = try explicitCell(spec, faultModel: faultModel)
                 case .symbolic:
-                    cell = try runSymbolicForCLI(
+                    cell = try symbolicCheckWritingFiles(
                         spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
                         stopAtFirstViolation: !allProperties)
                 }

@@ -326,7 +326,7 @@ public struct CheckRequest {
                     "note: F (\(f.path), sha256 \(f.sha256)) was not interpreted: the symbolic engine checks the F-independent UIC layer (smc with F = identity); Theorem 2 carries it to any deterministic F. --engine explicit evaluates F."
                 )
             }
-            let report = try runSymbolicForCLI(
+            let report = try symbolicCheckWritingFiles(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
                 stopAtFirstViolation: first)
             shown.line(

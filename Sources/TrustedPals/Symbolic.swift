@@ -174,14 +174,15 @@ struct SymbolicCheckVisitor: LogicModelVisitor {
 
 // MARK: - The symbolic engine on the command line
 
-/// Runs the symbolic engine for the CLI and writes every counterexample file
+/// Checks `spec` with the symbolic engine and writes every counterexample file
 /// into `out` (the same schema and file names as the explicit engine), each
-/// with the diagram of its concrete `simulate` run.
+/// with the diagram of its concrete `simulate` run; the report is the one
+/// the explicit engine gives (`CheckReport`), its effort `.solved`.
 ///
 /// The faulty set is fixed within {p0 … p(t−1)} whenever the inputs are
 /// distinct (sound for the catalogued protocols, which are process-symmetric
 /// and data-independent); with repeated inputs every faulty set is searched.
-public func runSymbolicForCLI(
+public func symbolicCheckWritingFiles(
     spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
     stopAtFirstViolation: Bool = false
 ) throws -> CheckReport {

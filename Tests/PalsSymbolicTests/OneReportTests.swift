@@ -18,7 +18,7 @@ import TrustedPals
         let out = try scratch()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let explicit = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: nil, options: ExplorerOptions()))
-        let symbolic = try runSymbolicForCLI(
+        let symbolic = try symbolicCheckWritingFiles(
             spec: spec, faultModel: .generalOmission, timeout: nil, inputs: nil, out: out)
         return (explicit, symbolic)
     }
