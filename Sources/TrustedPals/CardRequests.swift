@@ -8,7 +8,7 @@ import PalsRuntime
 
 /// The parameters of `pals card` as a value; `run()` serves one security
 /// module as a virtual smart card in vsmartcard's reader (vpcd) of pcscd.
-public struct CardRequest: RuntimeCommandBody {
+public struct CardRequest: RuntimeInstanceCommand {
     /// The protocol the module runs: one of `runtimeProtocols`.
     public var protocolName: String
     /// The instance the module runs.
@@ -34,14 +34,6 @@ public struct CardRequest: RuntimeCommandBody {
         self.instance = instance
         self.key = key
         self.roster = roster
-    }
-
-    /// Builds the instance's runtime model and serves the module on it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Answers pcscd: the ATR, SELECT of the applet and the module's commands
@@ -79,7 +71,7 @@ func checkFixedTime(_ us: Int?) throws(PalsError) {
 /// The parameters of `pals timing` as a value; `run()` measures whether the
 /// module's response time depends on its secrets (Welch's t per command
 /// kind, dudect) and prints the table.
-public struct TimingRequest: RuntimeCommandBody {
+public struct TimingRequest: RuntimeInstanceCommand {
     /// The protocol the module runs: one of `runtimeProtocols`.
     public var protocolName: String
     /// The instance the module runs.
@@ -97,14 +89,6 @@ public struct TimingRequest: RuntimeCommandBody {
     public init(protocolName: String, instance: RuntimeInstance) {
         self.protocolName = protocolName
         self.instance = instance
-    }
-
-    /// Builds the instance's runtime model and measures it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Runs the experiment and returns its table or JSON.

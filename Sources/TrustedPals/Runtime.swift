@@ -68,6 +68,26 @@ public protocol RuntimeCommandBody {
     func execute<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult
 }
 
+/// A runtime command on an instance named by a protocol and its options
+/// (module, peer, cluster, campaign, card, timing): `perform()` builds the
+/// instance's runtime model and runs `execute` on it.
+public protocol RuntimeInstanceCommand: RuntimeCommandBody {
+    /// The protocol: one of `runtimeProtocols`.
+    var protocolName: String { get }
+    /// The instance's n, t, variant and options.
+    var instance: RuntimeInstance { get }
+}
+
+extension RuntimeInstanceCommand {
+    /// Builds the instance's runtime model and performs the command on it (`execute`).
+    public func perform() throws -> CommandResult {
+        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
+    }
+
+    /// Performs the command and prints its output (`perform()`, then `CommandResult.emit()`).
+    public func run() throws { try perform().emit() }
+}
+
 /// Hands the runtime model that `withRuntimeModel` builds to a command's `execute`.
 public struct RuntimeDispatch<Body: RuntimeCommandBody>: RuntimeModelVisitor {
     /// The command to run on the model.
@@ -319,7 +339,7 @@ public struct KeygenRequest {
 // MARK: - module
 
 /// The parameters of `pals module` as a value; `run()` performs it.
-public struct ModuleRequest: RuntimeCommandBody {
+public struct ModuleRequest: RuntimeInstanceCommand {
     /// The protocol the module runs: uic, smc or fair-exchange.
     public var protocolName: String
     /// The instance the module runs.
@@ -335,14 +355,6 @@ public struct ModuleRequest: RuntimeCommandBody {
         self.instance = instance
         self.key = key
         self.roster = roster
-    }
-
-    /// Builds the instance's runtime model and serves the module on it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Serves one security module: reads length-prefixed APDUs from standard input and writes each response to
@@ -374,7 +386,7 @@ public struct ModuleRequest: RuntimeCommandBody {
 // MARK: - peer
 
 /// The parameters of `pals peer` as a value; `run()` performs it.
-public struct PeerRequest: RuntimeCommandBody {
+public struct PeerRequest: RuntimeInstanceCommand {
     /// The protocol the peer runs: uic, smc or fair-exchange.
     public var protocolName: String
     /// The instance the peer runs; its n must be the roster's.
@@ -436,14 +448,6 @@ public struct PeerRequest: RuntimeCommandBody {
         self.log = log
         self.module = module
         self.json = json
-    }
-
-    /// Builds the instance's runtime model and runs the peer on it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Runs this peer for one instance: connects to the others over mutual TLS, runs every round on the schedule,
@@ -579,7 +583,7 @@ public func writeLog(_ log: PeerLog, notes: [String], to path: String) {
 // MARK: - cluster
 
 /// The parameters of `pals cluster` as a value; `run()` performs it.
-public struct ClusterRequest: RuntimeCommandBody {
+public struct ClusterRequest: RuntimeInstanceCommand {
     /// The protocol the cluster runs: uic, smc or fair-exchange.
     public var protocolName: String
     /// The instance every peer runs.
@@ -630,14 +634,6 @@ public struct ClusterRequest: RuntimeCommandBody {
         self.killCard = killCard
         self.stopCard = stopCard
         self.json = json
-    }
-
-    /// Builds the instance's runtime model and runs the cluster on it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Starts n `pals peer` processes on loopback, runs one instance, checks its trace with the oracle and returns
@@ -818,7 +814,7 @@ public func freePorts(_ count: Int) throws(PalsError) -> [Int] {
 // MARK: - campaign
 
 /// The parameters of `pals campaign` as a value; `run()` performs it.
-public struct CampaignRequest: RuntimeCommandBody {
+public struct CampaignRequest: RuntimeInstanceCommand {
     /// The protocol the campaign runs: uic, smc or fair-exchange.
     public var protocolName: String
     /// The instance of every run.
@@ -867,14 +863,6 @@ public struct CampaignRequest: RuntimeCommandBody {
         self.json = json
         self.html = html
         self.module = module
-    }
-
-    /// Builds the instance's runtime model and runs the campaign on it (`execute`).
-    public func run() throws { try perform().emit() }
-
-    /// Builds the instance's runtime model and performs the command on it (`execute`).
-    public func perform() throws -> CommandResult {
-        try withRuntimeModel(try instance.spec(protocolName), RuntimeDispatch(body: self))
     }
 
     /// Makes the runs, each checked by the oracle, saves the failing ones with their keys and returns the counts
