@@ -93,11 +93,12 @@ func flagName(_ parameter: String) -> String {
 }
 
 extension CommandResult {
-    /// Prints the command's output on standard output and ends with its exit
-    /// status (0: returns; otherwise `ExitStatus`, which `main` turns into
-    /// the process's status).
+    /// Prints the command's output on standard output and ends with its error
+    /// (exit 2) or its exit status (0: returns; otherwise `ExitStatus`, which
+    /// `main` turns into the process's status).
     func show() throws {
         print(output, terminator: "")
+        if let error { throw error }
         if exitStatus != 0 { throw ExitStatus(exitStatus) }
     }
 }

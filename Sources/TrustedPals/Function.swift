@@ -123,8 +123,9 @@ public struct FunctionInspectRequest {
     /// Inspects the module, returns every rule's status, its digest, exports and
     /// memory, and refuses a module that breaks a rule.
     ///
-    /// - Throws: `PalsError` for an unreadable file or a module that is not
-    ///   loadable (the first broken rule).
+    /// - Throws: `PalsError` for an unreadable file; a module that is not
+    ///   loadable is reported, then refused (`CommandResult.error`: the first
+    ///   broken rule).
     public func perform() throws -> CommandResult {
         var shown = CommandResult()
         let bytes = try WasmFunction.readModule(file)
@@ -135,8 +136,9 @@ public struct FunctionInspectRequest {
             shown.output += inspectionText(ins)
         }
         if let f = ins.firstFailure {
-            throw PalsError(
-                .malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)")
+            return shown.failing(
+                PalsError(
+                    .malformedFile, "\(file): refused (rule \(f.rule.rawValue)): \(f.detail); \(f.rule.summary)"))
         }
         return shown
     }

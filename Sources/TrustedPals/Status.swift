@@ -1,3 +1,5 @@
+import PalsCore
+
 /// How an analysis ended when that is not "every property holds": the exit
 /// status the `pals` commands document (1 a property is violated or a run
 /// failed, 3 unknown, a misbehaving backend or a run outside the model,
@@ -21,6 +23,10 @@ public struct CommandResult: Equatable, Sendable {
     public var output: String
     /// The process exit status.
     public var exitStatus: Int32
+    /// An input error found once the output was made (e.g. the report of a
+    /// WebAssembly module that is then refused): a front end shows the output,
+    /// then the error, and exits 2.
+    public var error: PalsError?
 
     /// A result with `output` and `exitStatus` (default: nothing, 0).
     public init(_ output: String = "", exitStatus: Int32 = 0) {
@@ -32,11 +38,24 @@ public struct CommandResult: Equatable, Sendable {
     public mutating func line(_ text: String) { output += text + "\n" }
 
     /// The result with `status` as its exit status.
-    public func ending(_ status: Int32) -> CommandResult { CommandResult(output, exitStatus: status) }
+    public func ending(_ status: Int32) -> CommandResult {
+        var r = self
+        r.exitStatus = status
+        return r
+    }
 
-    /// Prints `output`, then throws `ExitStatus` unless the status is 0.
+    /// The result with `output` and `error`.
+    public func failing(_ error: PalsError) -> CommandResult {
+        var r = self
+        r.error = error
+        return r
+    }
+
+    /// Prints `output`, then throws `error` if there is one, else
+    /// `ExitStatus` unless the status is 0.
     public func emit() throws {
         print(output, terminator: "")
+        if let error { throw error }
         if exitStatus != 0 { throw ExitStatus(exitStatus) }
     }
 }
