@@ -13,6 +13,12 @@ public struct ExplorerOptions: Sendable {
     /// `ProcessSymmetric` protocol and distinct inputs. Counterexample paths
     /// are mapped back to concrete runs.
     public var canonicalStates = false
+    /// Under `canonicalStates`, enumerate a parent's successor tuples only up
+    /// to the renamings of processes that fix the parent (see
+    /// `Stabilizer`): the same canonical states are reached with fewer
+    /// tuples built. Off: every tuple is built and canonicalized (for
+    /// comparison; the states, transitions and verdicts are the same).
+    public var stabilizerPruning = true
     /// Stop after the first faulty-set size at which some property fails.
     public var stopAtFirstViolation = false
     /// General omission (default) or crash-stop.

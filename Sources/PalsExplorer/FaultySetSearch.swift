@@ -1,3 +1,4 @@
+import CPalsPrefetch
 import PalsCore
 
 /// The id of a crashed local state; real local states have ids 1, 2, ….
@@ -166,6 +167,9 @@ extension Explorer {
         @usableFromInline var images: [UInt32] = []
         /// `inverseFlat[g * n + q]`: the process the g-th renaming maps to q.
         @usableFromInline let inverseFlat: [Int32]
+        /// `closedPrefixes[g]`: the positions q such that the g-th renaming
+        /// maps `0 … q` onto itself (bit q).
+        @usableFromInline let closedPrefixes: [UInt64]
         /// Remember raw successors already canonicalized in a round (worth it
         /// when canonicalizing costs more than a probe of a large table).
         @inlinable var useRawCache: Bool { groupSize >= 100 }
@@ -201,11 +205,13 @@ extension Explorer {
                 groupSize = group.count
                 images = [UInt32](repeating: unknownImage, count: groupSize)
                 inverseFlat = group.inverses.flatMap { $0.map { Int32($0) } }
+                closedPrefixes = Self.closedPrefixes(group, n: explorer.proto.n)
             } else {
                 group = nil
                 renamer = nil
                 groupSize = 0
                 inverseFlat = []
+                closedPrefixes = []
             }
         }
 
@@ -478,6 +484,46 @@ extension Explorer {
             explorer.options.stopAtFirstViolation ? runDepthFirst() : runBreadthFirst()
         }
 
+        /// Inserts the batch's keys into the round's table in order (checking
+        /// each new state), after loading the slots and stored keys their
+        /// probes will read; empties the batch.
+        @inlinable
+        mutating func insert(
+            _ batch: inout KeyBatch, table: inout KeyTable, into next: inout Layer, parent: UInt32, round r: Int,
+            horizon: Bool
+        ) {
+            if batch.count == 0 { return }
+            let words = self.words
+            // The slots were prefetched when the keys were added; now the keys
+            // those slots point to.
+            table.slots.withUnsafeBufferPointer { slots in
+                next.keys.withUnsafeBufferPointer { keys in
+                    guard let keyBase = keys.baseAddress else { return }
+                    for b in 0..<batch.count {
+                        let h = batch.hashes[b]
+                        let slot = slots[h & table.mask]
+                        if slot != 0
+                            && slot & 0xFFFF_FFFF_0000_0000 == UInt64(UInt(bitPattern: h)) & 0xFFFF_FFFF_0000_0000
+                        {
+                            let index = Int(slot & 0xFFFF_FFFF) - 1
+                            if (index + 1) * words <= keys.count { pals_prefetch(keyBase + index * words) }
+                        }
+                    }
+                }
+            }
+            var batchKeys: [UInt64] = []
+            swap(&batchKeys, &batch.keys)
+            batchKeys.withUnsafeBufferPointer { all in
+                for b in 0..<batch.count {
+                    let key = UnsafeBufferPointer(rebasing: all[(b * words)..<(b * words + words)])
+                    let (index, inserted) = table.insert(key, hash: batch.hashes[b], parent: parent, into: &next)
+                    if inserted { check(key, round: r, index: index, horizon: horizon) }
+                }
+            }
+            swap(&batchKeys, &batch.keys)
+            batch.count = 0
+        }
+
         /// Breadth-first, round by round: the first violation of each property
         /// is at the earliest round; every layer is complete.
         @inlinable
@@ -503,6 +549,8 @@ extension Explorer {
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
             var canonIDs = [UInt32](repeating: 0, count: n)
+            var stabilizer = Stabilizer(n: n)
+            var batch = KeyBatch(words: words)
             var r = 1
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
@@ -545,8 +593,9 @@ extension Explorer {
                             for k in 0..<succCount[q] { signature.append(succ[q * stride + k]) }
                         }
                         if !signature.withUnsafeBufferPointer({ signatures.insert($0) }) { continue }
-                        for q in 0..<n { digit[q] = 0 }
-                        while true {
+                        self.stabilizer(of: current, crashing: crashing, into: &stabilizer)
+                        var more = nextTuple(&digit, first: true, counts: succCount, succ: succ, stabilizer: stabilizer)
+                        while more {
                             for w in 0..<words { key[w] = 0 }
                             for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
                             // Under symmetry, a successor seen before in this
@@ -565,23 +614,18 @@ extension Explorer {
                                 }
                             }
                             if fresh {
-                                let (index, inserted) = key.withUnsafeBufferPointer {
-                                    table.insert($0, parent: UInt32(s), into: &next)
-                                }
-                                if inserted {
-                                    key.withUnsafeBufferPointer { check($0, round: r, index: index, horizon: horizon) }
+                                key.withUnsafeBufferPointer { batch.add($0, table: table) }
+                                if batch.isFull {
+                                    insert(
+                                        &batch, table: &table, into: &next, parent: UInt32(s), round: r,
+                                        horizon: horizon)
                                 }
                             }
                             tick(round: r)
-                            var q = n - 1
-                            while q >= 0 {
-                                digit[q] += 1
-                                if digit[q] < succCount[q] { break }
-                                digit[q] = 0
-                                q -= 1
-                            }
-                            if q < 0 { break }
+                            more = nextTuple(
+                                &digit, first: false, counts: succCount, succ: succ, stabilizer: stabilizer)
                         }
+                        insert(&batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
                     } while crashBits != 0
                 }
                 states += next.count
@@ -628,6 +672,7 @@ extension Explorer {
             @usableFromInline var succ: [UInt32]
             @usableFromInline var counts: [Int]
             @usableFromInline var digits: [Int]
+            @usableFromInline var stabilizer: Stabilizer
 
             @inlinable
             init(ids: [UInt32], round: Int, crashPool: UInt64, n: Int, stride: Int) {
@@ -637,6 +682,7 @@ extension Explorer {
                 succ = [UInt32](repeating: 0, count: n * stride)
                 counts = [Int](repeating: 0, count: n)
                 digits = [Int](repeating: 0, count: n)
+                stabilizer = Stabilizer(n: n)
             }
         }
 
@@ -706,7 +752,16 @@ extension Explorer {
                         for k in 0..<stack[top].counts[q] { signature.append(stack[top].succ[q * stride + k]) }
                     }
                     if !signature.withUnsafeBufferPointer({ signatures[r].insert($0) }) { continue }
-                    for q in 0..<n { stack[top].digits[q] = 0 }
+                    var stabilizer = Stabilizer(n: 0)
+                    swap(&stabilizer, &stack[top].stabilizer)
+                    self.stabilizer(of: ids, crashing: crashing, into: &stabilizer)
+                    var digits: [Int] = []
+                    swap(&digits, &stack[top].digits)
+                    let any = nextTuple(
+                        &digits, first: true, counts: stack[top].counts, succ: stack[top].succ, stabilizer: stabilizer)
+                    swap(&digits, &stack[top].digits)
+                    swap(&stabilizer, &stack[top].stabilizer)
+                    guard any else { continue }
                     stack[top].active = true
                 }
                 // The next element of the product.
@@ -728,14 +783,13 @@ extension Explorer {
                         for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
                     }
                 }
-                var q = n - 1
-                while q >= 0 {
-                    stack[top].digits[q] += 1
-                    if stack[top].digits[q] < stack[top].counts[q] { break }
-                    stack[top].digits[q] = 0
-                    q -= 1
-                }
-                if q < 0 { stack[top].active = false }
+                var digits: [Int] = []
+                swap(&digits, &stack[top].digits)
+                let more = nextTuple(
+                    &digits, first: false, counts: stack[top].counts, succ: stack[top].succ,
+                    stabilizer: stack[top].stabilizer)
+                swap(&digits, &stack[top].digits)
+                if !more { stack[top].active = false }
                 tick(round: r)
                 guard fresh else { continue }
                 let (index, inserted) = key.withUnsafeBufferPointer {
@@ -767,12 +821,44 @@ extension Explorer {
     }
 }
 
+/// Keys waiting to be inserted into a `KeyTable`, with their hashes; the
+/// slot of each is prefetched when it is added, so the probes of a batch
+/// overlap their cache misses.
+@usableFromInline
+struct KeyBatch {
+    @usableFromInline static let capacity = 16
+    @usableFromInline let words: Int
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var hashes: [Int]
+    @usableFromInline var count = 0
+
+    @inlinable
+    init(words: Int) {
+        self.words = words
+        keys = [UInt64](repeating: 0, count: KeyBatch.capacity * words)
+        hashes = [Int](repeating: 0, count: KeyBatch.capacity)
+    }
+
+    @inlinable var isFull: Bool { count == KeyBatch.capacity }
+
+    @inlinable
+    mutating func add(_ key: UnsafeBufferPointer<UInt64>, table: KeyTable) {
+        let h = KeyTable.hash(key)
+        for w in 0..<words { keys[count * words + w] = key[w] }
+        hashes[count] = h
+        count += 1
+        table.prefetch(hash: h)
+    }
+}
+
 /// An open-addressing hash set of fixed-width keys that appends new keys to
-/// a `Layer` and remembers their index.
+/// a `Layer` and remembers their index. A slot holds the upper 32 bits of
+/// the key's hash beside the index + 1, so a probe reads the stored key (a
+/// second cache miss) only when those bits match.
 @usableFromInline
 struct KeyTable {
     @usableFromInline let words: Int
-    @usableFromInline var slots: [UInt32] = []
+    @usableFromInline var slots: [UInt64] = []
     @usableFromInline var mask = 0
 
     @inlinable init(words: Int) { self.words = words }
@@ -781,7 +867,7 @@ struct KeyTable {
     mutating func reset(expected: Int) {
         var cap = 1024
         while cap < expected * 2 { cap <<= 1 }
-        slots = [UInt32](repeating: 0, count: cap)
+        slots = [UInt64](repeating: 0, count: cap)
         mask = cap - 1
     }
 
@@ -799,21 +885,42 @@ struct KeyTable {
         return Int(truncatingIfNeeded: h)
     }
 
+    /// Starts loading the slot where a key with hash `hash` would be probed first.
+    @inlinable
+    func prefetch(hash: Int) {
+        let i = hash & mask
+        slots.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { pals_prefetch(base + i) }
+        }
+    }
+
     /// Inserts `key`; returns its index in `layer` and whether it is new.
     @inlinable
     mutating func insert<S>(_ key: UnsafeBufferPointer<UInt64>, parent: UInt32, into layer: inout S) -> (Int, Bool)
     where S: LayerLike {
+        insert(key, hash: KeyTable.hash(key), parent: parent, into: &layer)
+    }
+
+    /// Inserts `key`, whose `hash(key)` is `hash`.
+    @inlinable
+    mutating func insert<S>(_ key: UnsafeBufferPointer<UInt64>, hash: Int, parent: UInt32, into layer: inout S)
+        -> (Int, Bool)
+    where S: LayerLike {
         if (layer.count + 1) * 2 > slots.count { grow(layer) }
-        var i = KeyTable.hash(key) & mask
+        let tag = UInt64(UInt(bitPattern: hash)) & 0xFFFF_FFFF_0000_0000
+        var i = hash & mask
         while true {
             let slot = slots[i]
             if slot == 0 {
                 let index = layer.count
                 layer.append(key, parent: parent)
-                slots[i] = UInt32(index + 1)
+                slots[i] = tag | UInt64(index + 1)
                 return (index, true)
             }
-            if layer.equals(Int(slot) - 1, key) { return (Int(slot) - 1, false) }
+            if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                let index = Int(slot & 0xFFFF_FFFF) - 1
+                if layer.equals(index, key) { return (index, false) }
+            }
             i = (i + 1) & mask
         }
     }
@@ -821,12 +928,13 @@ struct KeyTable {
     @inlinable
     mutating func grow<S: LayerLike>(_ layer: S) {
         let cap = max(1024, slots.count * 2)
-        slots = [UInt32](repeating: 0, count: cap)
+        slots = [UInt64](repeating: 0, count: cap)
         mask = cap - 1
         for index in 0..<layer.count {
-            var i = layer.withKey(index) { KeyTable.hash($0) } & mask
+            let h = layer.withKey(index) { KeyTable.hash($0) }
+            var i = h & mask
             while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = UInt32(index + 1)
+            slots[i] = (UInt64(UInt(bitPattern: h)) & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
         }
     }
 }

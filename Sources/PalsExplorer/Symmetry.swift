@@ -260,3 +260,140 @@ extension Explorer.FaultySetSearch {
         return concrete
     }
 }
+
+/// The renamings that fix one parent global state (its stabilizer in the
+/// group, identity left out), ready to prune the enumeration of its
+/// successor tuples: `g[start[q] ..< start[q + 1]]` are the elements whose
+/// permutation maps the positions `0 … q` onto themselves, so that the image
+/// of a tuple's prefix `0 … q` depends on that prefix alone.
+///
+/// A renaming g that fixes the parent maps its successor tuples onto its
+/// successor tuples (the transition relation is symmetric under every
+/// renaming that keeps the faulty set and, under crash-stop, the processes
+/// crashing). A tuple x with g·x lexicographically smaller than x (on
+/// local-state ids) has a smaller image in its orbit; the least tuple of each
+/// orbit under the stabilizer is never pruned, so every canonical successor
+/// is still reached. The comparison is made on the prefix `0 … q` for every
+/// q the permutation closes, so a whole subtree of the enumeration is
+/// skipped at once; at the last position every element is tried, so exactly
+/// one tuple per orbit under the stabilizer is built.
+@usableFromInline
+struct Stabilizer {
+    /// The stabilizer's elements (group indices), identity left out.
+    @usableFromInline var elements: [Int] = []
+    @usableFromInline var g: [Int] = []
+    @usableFromInline var start: [Int]
+
+    @inlinable
+    init(n: Int) { start = [Int](repeating: 0, count: n + 1) }
+
+    @inlinable var isEmpty: Bool { elements.isEmpty }
+}
+
+extension Explorer.FaultySetSearch {
+    /// `closedPrefixes[g]`: bit q set when the g-th renaming maps the
+    /// positions `0 … q` onto themselves.
+    @inlinable
+    static func closedPrefixes(_ group: ProcessPermutations, n: Int) -> [UInt64] {
+        group.perms.map { π in
+            var bits: UInt64 = 0
+            var largest = -1
+            for q in 0..<n {
+                largest = max(largest, π[q])
+                if largest == q { bits |= UInt64(1) << UInt64(q) }
+            }
+            return bits
+        }
+    }
+
+    /// Fills `stabilizer` with the renamings of the group (identity left out)
+    /// that fix `current` and keep `crashing`.
+    @inlinable
+    mutating func stabilizer(of current: [UInt32], crashing: ProcessSet, into stabilizer: inout Stabilizer) {
+        stabilizer.elements.removeAll(keepingCapacity: true)
+        stabilizer.g.removeAll(keepingCapacity: true)
+        let n = self.n
+        guard let group, explorer.options.stabilizerPruning else {
+            for q in 0...n { stabilizer.start[q] = 0 }
+            return
+        }
+        for g in 1..<groupSize {
+            let π = group.perms[g]
+            var fixes = true
+            var c = 0
+            while fixes && c < n {
+                if crashing.contains(c) != crashing.contains(π[c]) || image(current[c], g) != current[π[c]] {
+                    fixes = false
+                }
+                c += 1
+            }
+            if fixes { stabilizer.elements.append(g) }
+        }
+        for q in 0..<n {
+            stabilizer.start[q] = stabilizer.g.count
+            let bit = UInt64(1) << UInt64(q)
+            for g in stabilizer.elements where closedPrefixes[g] & bit != 0 { stabilizer.g.append(g) }
+        }
+        stabilizer.start[n] = stabilizer.g.count
+    }
+
+    /// False when some element of the stabilizer closed at position q maps
+    /// the successor prefix `0 … q` (digit `digits[c]` of list c) to a
+    /// smaller prefix: then every tuple with this prefix has a smaller image
+    /// and can be skipped.
+    @inlinable
+    mutating func prefixKept(_ q: Int, digits: [Int], succ: [UInt32], stabilizer: Stabilizer) -> Bool {
+        var k = stabilizer.start[q]
+        let end = stabilizer.start[q + 1]
+        let n = self.n
+        while k < end {
+            let g = stabilizer.g[k]
+            var c = 0
+            while c <= q {
+                let x = succ[c * stride + digits[c]]
+                let source = Int(inverseFlat[g * n + c])
+                let y = image(succ[source * stride + digits[source]], g)
+                if y != x {
+                    if y < x { return false }
+                    break
+                }
+                c += 1
+            }
+            k += 1
+        }
+        return true
+    }
+
+    /// Moves `digits` to the next successor tuple that is not pruned (the
+    /// first one when `first`); false when there is none left.
+    @inlinable
+    mutating func nextTuple(
+        _ digits: inout [Int], first: Bool, counts: [Int], succ: [UInt32], stabilizer: Stabilizer
+    ) -> Bool {
+        let n = self.n
+        var q: Int
+        if first {
+            q = 0
+            digits[0] = 0
+        } else {
+            q = n - 1
+            digits[q] += 1
+        }
+        let prune = !stabilizer.isEmpty
+        while true {
+            if digits[q] >= counts[q] {
+                if q == 0 { return false }
+                q -= 1
+                digits[q] += 1
+                continue
+            }
+            if !prune || prefixKept(q, digits: digits, succ: succ, stabilizer: stabilizer) {
+                if q == n - 1 { return true }
+                q += 1
+                digits[q] = 0
+            } else {
+                digits[q] += 1
+            }
+        }
+    }
+}
