@@ -173,6 +173,10 @@ extension Explorer {
         /// Remember raw successors already canonicalized in a round (worth it
         /// when canonicalizing costs more than a probe of a large table).
         @inlinable var useRawCache: Bool { groupSize >= 100 }
+        /// The raw successors one round remembers at most: beyond, new ones
+        /// are canonicalized without being remembered, so the cache cannot
+        /// take the memory the states need (about 24 bytes per entry at n ≤ 8).
+        @usableFromInline static var rawCacheLimit: Int { 1 << 23 }
         @usableFromInline let unknownImage = UInt32.max
         /// Work done since the last look at the clock, memory and interrupt.
         @usableFromInline var ticks = 0
@@ -602,7 +606,7 @@ extension Explorer {
                             // round has its canonical form in `next` already.
                             var fresh = true
                             if group != nil {
-                                if useRawCache {
+                                if useRawCache && rawSeen.count < Self.rawCacheLimit {
                                     fresh =
                                         key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
                                 }
@@ -773,7 +777,7 @@ extension Explorer {
                 // canonicalized and visited then.
                 var fresh = true
                 if group != nil {
-                    if useRawCache {
+                    if useRawCache && rawSeen[r].count < Self.rawCacheLimit {
                         fresh = key.withUnsafeBufferPointer { rawTables[r].insert($0, parent: 0, into: &rawSeen[r]) }.1
                     }
                     if fresh {
