@@ -251,12 +251,17 @@ struct CampaignCommand: ParsableCommand {
             "--transport process: where each peer's module runs: in-process (default), process, or pcsc (a virtual smart card per peer behind a pcscd of its own)."
     )
     var module: ModulePlacement?
+    @Option(
+        help:
+            "With --json: make only shard I of K of the runs (every K-th run, each drawn as in the whole campaign); `pals merge` combines the K outputs."
+    )
+    var shard: String?
 
     func run() throws {
         try CampaignRequest(
             protocolName: protocolName, instance: instance.parameters, runs: runs, seed: seed, transport: transport,
             killWindow: killWindow, minRound: minRound, adversary: adversary, roundTimeout: roundTimeout, out: out,
-            json: json, html: html, module: module
+            json: json, html: html, module: module, shard: shard
         ).perform().show()
     }
 }

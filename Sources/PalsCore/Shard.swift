@@ -40,6 +40,11 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     @inlinable
     public func owns(_ position: Int) -> Bool { position % count == index - 1 }
 
+    /// How many of the positions `0 ..< total` this shard owns.
+    public func share(of total: Int) -> Int {
+        total / count + (total % count >= index ? 1 : 0)
+    }
+
     /// `index/count`, the form `init(parsing:)` reads.
     public var description: String { "\(index)/\(count)" }
 }

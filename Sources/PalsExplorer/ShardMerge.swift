@@ -267,6 +267,7 @@ public enum ShardMerge {
         case "check": return try mergeCheck(parts)
         case "bounds": return try mergeBounds(parts)
         case "fairness": return try mergeFairness(parts)
+        case "campaign": return try mergeCampaign(parts)
         default: throw malformed(first.name, "unknown command \"\(first.command)\"")
         }
     }

@@ -25,14 +25,26 @@ public struct CampaignOptions: Sendable {
     public var roundTimeout: Double
     /// A fixed adversary for every run instead of random ones.
     public var plan: AdversaryPlan?
+    /// Make only this shard's runs (run k belongs to shard k mod K + 1); every run is drawn exactly as in the
+    /// whole campaign, so the K shards together make the whole campaign's runs.
+    public var shard: Shard?
 
     /// Options of a campaign; `roundTimeout` is Δ of the TCP transport in seconds.
-    public init(runs: Int, seed: UInt64, transport: Transport, roundTimeout: Double = 2, plan: AdversaryPlan? = nil) {
+    public init(
+        runs: Int, seed: UInt64, transport: Transport, roundTimeout: Double = 2, plan: AdversaryPlan? = nil,
+        shard: Shard? = nil
+    ) {
         self.runs = runs
         self.seed = seed
         self.transport = transport
         self.roundTimeout = roundTimeout
         self.plan = plan
+        self.shard = shard
+    }
+
+    /// How many of the `runs` runs belong to `shard` (all of them without one).
+    public var ownRuns: Int {
+        shard?.share(of: runs) ?? runs
     }
 }
 
@@ -49,7 +61,7 @@ public struct CampaignFailure: Sendable {
 
 /// What a campaign found: counts of failing runs by kind, the faults it injected, timings, and the first failing runs.
 public struct CampaignResult: Sendable {
-    /// Runs made.
+    /// Runs made (with a shard: the shard's runs).
     public var runs = 0
     /// Runs in which a property of the model failed on the realized run.
     public var violations = 0
@@ -110,10 +122,14 @@ public final class Campaign<C: ModuleCodec> {
         guard options.runs >= 0 else { throw PalsError(.invalidArgument, "⟪runs⟫ must be ≥ 0") }
         if let plan = options.plan { try plan.pattern.validate(n: model.n, t: model.t, rounds: model.rounds) }
         // Each module's own generator (for inputs it draws itself, such as
-        // fair exchange's ρ) is seeded from the campaign's seed, so that a
-        // campaign is repeatable.
+        // fair exchange's ρ) is seeded from the campaign's seed and the run's
+        // index, so that a campaign is repeatable and a run draws the same
+        // whether or not the runs before it are made (shards).
+        let generators = keys.map {
+            GeneratorBox(seed: Self.moduleSeed(options.seed, module: $0.id, run: 0), module: $0.id)
+        }
         let modules = try keys.map { k throws(PalsError) in
-            let g = GeneratorBox(seed: options.seed &+ 0x5EED &* UInt64(k.id + 1))
+            let g = generators[k.id]
             return try SecurityModule(codec: model.codec, key: k, roster: roster, random: { g.next() })
         }
         var byProperty = model.properties.filter { $0.kind != .sometimes }.map { ($0.name, 0) }
@@ -155,6 +171,8 @@ public final class Campaign<C: ModuleCodec> {
             let plan = options.plan ?? AdversaryPlan.random(n: model.n, t: model.t, rounds: model.rounds, rng: &rng)
             let inputs = model.randomInputs(&rng)
             let session = SessionID(rng.next())
+            if let shard = options.shard, !shard.owns(k) { continue }
+            for g in generators { g.reseed(Self.moduleSeed(options.seed, module: g.module, run: k)) }
             result.injectedFaulty += plan.faulty.count
             result.injectedCrashes += plan.crashes.count
             result.injectedDrops += plan.drops.count
@@ -196,11 +214,18 @@ public final class Campaign<C: ModuleCodec> {
                 result.failures.append(CampaignFailure(run: k, trace: trace, report: report))
             }
             result.runs += 1
-            progress?(k + 1)
+            progress?(result.runs)
         }
         result.seconds = Date().timeIntervalSince(started)
         result.violationsByProperty = byProperty.map { (property: $0.0, runs: $0.1) }
         return result
+    }
+
+    /// The seed of module `module`'s generator in run `run` of a campaign seeded `seed`.
+    static func moduleSeed(_ seed: UInt64, module: Int, run: Int) -> UInt64 {
+        var g = SplitMix64(seed: seed &+ 0x5EED &* UInt64(module + 1))
+        var h = SplitMix64(seed: g.next() ^ UInt64(run))
+        return h.next()
     }
 
     /// One run over TCP: every host starts the instance with T0 a moment
@@ -241,8 +266,14 @@ public final class Campaign<C: ModuleCodec> {
 /// A seeded generator a module calls through a closure.
 final class GeneratorBox: @unchecked Sendable {
     private var g: SplitMix64
-    init(seed: UInt64) { g = SplitMix64(seed: seed) }
+    /// The module whose generator this is (campaigns), or 0.
+    let module: Int
+    init(seed: UInt64, module: Int = 0) {
+        g = SplitMix64(seed: seed)
+        self.module = module
+    }
     func next() -> UInt64 { g.next() }
+    func reseed(_ seed: UInt64) { g = SplitMix64(seed: seed) }
 }
 
 /// Hands a value that is used by one thread at a time to another thread.

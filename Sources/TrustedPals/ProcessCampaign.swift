@@ -28,6 +28,23 @@ public struct ProcessCampaign {
     public var out: String?
     /// Where each peer's module runs: in-process, process or pcsc.
     public var module = "in-process"
+    /// Make only this shard's runs (run k belongs to shard k mod K + 1), each drawn as in the whole campaign.
+    public var shard: Shard?
+
+    /// How many of the `runs` runs belong to `shard` (all of them without one).
+    public var ownRuns: Int {
+        shard?.share(of: runs) ?? runs
+    }
+
+    /// A failing run among the first ten: its number, what failed, and the files saved for it.
+    public struct Failure: Sendable {
+        /// The run's number in the campaign, from 0.
+        public var run: Int
+        /// The finding as `findings` prints it.
+        public var finding: String
+        /// The files saved for the run (none once five files are saved).
+        public var saved: [String]
+    }
 
     /// The counts of a campaign over all its runs.
     public struct Result {
@@ -58,6 +75,8 @@ public struct ProcessCampaign {
         public var saved: [String] = []
         /// The first failing runs: run number and what failed.
         public var findings: [String] = []
+        /// The first ten failing runs, each with its finding and saved files.
+        public var failures: [Failure] = []
     }
 
     /// Makes the runs of `model` one after another, checks each with the oracle and counts what failed; the
@@ -95,6 +114,7 @@ public struct ProcessCampaign {
             let kills = victims.sorted().map {
                 PeerProcessRun.Kill(peer: $0, afterMilliseconds: rng.below(killWindow + 1))
             }
+            if let shard, !shard.owns(k) { continue }
             let dir = (work as NSString).appendingPathComponent("run-\(k)")
             let runStart = Date()
             let outcome = try PeerProcessRun(
@@ -131,12 +151,7 @@ public struct ProcessCampaign {
                 problems.append("violated: " + report.violations.map(\.property).joined(separator: ", "))
             }
             if !problems.isEmpty {
-                if result.findings.count < 10 {
-                    let kills = outcome.killed.map { "p\($0.peer) at \($0.afterMilliseconds) ms" }.joined(
-                        separator: ", ")
-                    result.findings.append(
-                        "run \(k) (kills: \(kills.isEmpty ? "none" : kills)): " + problems.joined(separator: "; "))
-                }
+                var saved: [String] = []
                 if result.saved.count < 5 {
                     // The run's trace with the keys that open it, in a
                     // folder of its own.
@@ -145,12 +160,21 @@ public struct ProcessCampaign {
                     _ = try writeKeyDirectory(
                         (keep as NSString).appendingPathComponent("keys"), keys: outcome.keys,
                         addresses: Array(repeating: nil, count: n), force: false)
-                    result.saved += try saveFailure(outcome.trace, report, model: model, dir: keep, tag: "-run\(k)")
+                    saved = try saveFailure(outcome.trace, report, model: model, dir: keep, tag: "-run\(k)")
+                    result.saved += saved
+                }
+                if result.findings.count < 10 {
+                    let kills = outcome.killed.map { "p\($0.peer) at \($0.afterMilliseconds) ms" }.joined(
+                        separator: ", ")
+                    let finding =
+                        "run \(k) (kills: \(kills.isEmpty ? "none" : kills)): " + problems.joined(separator: "; ")
+                    result.findings.append(finding)
+                    result.failures.append(Failure(run: k, finding: finding, saved: saved))
                 }
             }
             try? FileManager.default.removeItem(atPath: dir)
             result.runs += 1
-            progress?(k + 1)
+            progress?(result.runs)
         }
         result.seconds = Date().timeIntervalSince(started)
         return result

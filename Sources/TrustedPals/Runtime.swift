@@ -2,6 +2,7 @@ import Foundation
 import NIOPosix
 import PalsCard
 import PalsCore
+import PalsExplorer
 import PalsModule
 import PalsProtocols
 import PalsRuntime
@@ -842,14 +843,18 @@ public struct CampaignRequest: RuntimeInstanceCommand {
     public var html: String?
     /// Transport process: where each peer's module runs (default in-process).
     public var module: ModulePlacement?
+    /// With JSON output: make only shard "I/K" of the runs (run k when k mod K = I − 1), each drawn as in the
+    /// whole campaign; `pals merge` combines the K outputs. nil: every run.
+    public var shard: String?
 
     /// Parameters with the command line's defaults.
     public init(
         protocolName: String, instance: RuntimeInstance, runs: Int = 1000, seed: UInt64 = 1,
         transport: CampaignTransport = .memory, killWindow: Int? = nil, minRound: Int? = nil,
         adversary: String = "random", roundTimeout: Int = 2000, out: String? = nil, json: Bool = false,
-        html: String? = nil, module: ModulePlacement? = nil
+        html: String? = nil, module: ModulePlacement? = nil, shard: String? = nil
     ) {
+        self.shard = shard
         self.protocolName = protocolName
         self.instance = instance
         self.runs = runs
@@ -874,6 +879,7 @@ public struct CampaignRequest: RuntimeInstanceCommand {
         guard runs >= 1 && runs <= 10_000_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…10000000, got \(runs)")
         }
+        let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkWritable(html)
         try checkOutputFolder(out, option: "⟪out⟫")
         if let module {
@@ -889,7 +895,7 @@ public struct CampaignRequest: RuntimeInstanceCommand {
             guard html == nil else {
                 throw PalsError(.invalidArgument, "⟪html⟫ applies to the memory and tcp transports")
             }
-            return try processCampaign(model)
+            return try processCampaign(model, shard: shard)
         }
         guard killWindow == nil && minRound == nil else {
             throw PalsError(.invalidArgument, "⟪killWindow⟫ and ⟪minRound⟫ apply to ⟪transport⟫ process")
@@ -898,9 +904,9 @@ public struct CampaignRequest: RuntimeInstanceCommand {
         let plan = try campaignAdversary(adversary)
         let options = CampaignOptions(
             runs: runs, seed: seed, transport: tr, roundTimeout: try seconds(ms: roundTimeout, "⟪roundTimeout⟫"),
-            plan: plan)
+            plan: plan, shard: shard)
         let campaign = try Campaign(model: model)
-        let r = try campaign.run(options, progress: campaignProgress(runs: runs))
+        let r = try campaign.run(options, progress: campaignProgress(runs: options.ownRuns))
         // Fair exchange: the measured rate of unfair runs next to the exact
         // worst case over every failure pattern.
         var bound: FairnessReport?
@@ -917,6 +923,7 @@ public struct CampaignRequest: RuntimeInstanceCommand {
         // folder of their own, named by the campaign's roster: a later
         // campaign into the same --out never overwrites them.
         var saved: [String] = []
+        var failures: [ShardMerge.CampaignFailureShard] = []
         if !r.failures.isEmpty {
             let dir = ((try out ?? makeTemporaryDirectory(prefix: "pals-campaign")) as NSString).appendingPathComponent(
                 "campaign-\(campaign.roster.fingerprint.prefix(16))")
@@ -924,60 +931,73 @@ public struct CampaignRequest: RuntimeInstanceCommand {
                 (dir as NSString).appendingPathComponent("keys"), keys: campaign.keys,
                 addresses: Array(repeating: nil, count: model.n), force: false)
             for f in r.failures {
-                saved += try saveFailure(f.trace, f.report, model: model, dir: dir, tag: "-run\(f.run)")
+                let files = try saveFailure(f.trace, f.report, model: model, dir: dir, tag: "-run\(f.run)")
+                saved += files
+                failures.append(ShardMerge.CampaignFailureShard(run: f.run, finding: nil, saved: files))
             }
         }
         let rate = r.seconds > 0 ? Double(r.runs) / r.seconds : 0
         let lat = r.roundLatencies.map { $0 * 1e6 }
         let inst = r.runTimes.map { $0 * 1e6 }
         if json {
-            shown.line(
-                JSON.object([
-                    ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
-                    ("transport", .string(tr.rawValue)), ("seed", .unsigned(seed)),
-                    ("adversary", .string(plan == nil ? "random" : adversary)),
-                    ("runs", .int(r.runs)), ("violations", .int(r.violations)),
-                    ("disagreements", .int(r.disagreements)), ("outsideModel", .int(r.outsideModel)),
-                    ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
-                    ("runsPerSecond", .double(rate.rounded())),
-                    ("frameSize", .int(model.format.frameSize)),
-                    (
-                        "roundMicroseconds",
-                        .object([
-                            ("median", .double(Stats.quantile(lat, 0.5).rounded())),
-                            ("p99", .double(Stats.quantile(lat, 0.99).rounded())),
-                        ])
-                    ),
-                    (
-                        "runMicroseconds",
-                        .object([
-                            ("median", .double(Stats.quantile(inst, 0.5).rounded())),
-                            ("p99", .double(Stats.quantile(inst, 0.99).rounded())),
-                        ])
-                    ),
-                    (
-                        "injected",
-                        .object([
-                            ("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)),
-                            ("drops", .int(r.injectedDrops)),
-                        ])
-                    ),
-                    (
-                        "rejectedFrames",
-                        .object(
-                            FrameVerdict.allCases.compactMap { v in
-                                r.rejectedFrames[v].map { (v.description, .int($0)) }
-                            })
-                    ),
-                    (
-                        "violationsByProperty",
-                        .object(r.violationsByProperty.map { ($0.property, .int($0.runs)) })
-                    ),
-                    ("unfairRuns", unfair.map { .int($0) } ?? .null),
-                    ("unfairRate", unfair.map { .double(Double($0) / Double(max(1, r.runs))) } ?? .null),
-                    ("worstCaseUnfairness", bound.map { .string($0.probability.description) } ?? .null),
-                    ("saved", .array(saved.map { .string($0) })),
-                ]).compact)
+            var document = JSON.object([
+                ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
+                ("transport", .string(tr.rawValue)), ("seed", .unsigned(seed)),
+                ("adversary", .string(plan == nil ? "random" : adversary)),
+                ("runs", .int(r.runs)), ("violations", .int(r.violations)),
+                ("disagreements", .int(r.disagreements)), ("outsideModel", .int(r.outsideModel)),
+                ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+                ("runsPerSecond", .double(rate.rounded())),
+                ("frameSize", .int(model.format.frameSize)),
+                (
+                    "roundMicroseconds",
+                    .object([
+                        ("median", .double(Stats.quantile(lat, 0.5).rounded())),
+                        ("p99", .double(Stats.quantile(lat, 0.99).rounded())),
+                    ])
+                ),
+                (
+                    "runMicroseconds",
+                    .object([
+                        ("median", .double(Stats.quantile(inst, 0.5).rounded())),
+                        ("p99", .double(Stats.quantile(inst, 0.99).rounded())),
+                    ])
+                ),
+                (
+                    "injected",
+                    .object([
+                        ("faulty", .int(r.injectedFaulty)), ("crashes", .int(r.injectedCrashes)),
+                        ("drops", .int(r.injectedDrops)),
+                    ])
+                ),
+                (
+                    "rejectedFrames",
+                    .object(
+                        FrameVerdict.allCases.compactMap { v in
+                            r.rejectedFrames[v].map { (v.description, .int($0)) }
+                        })
+                ),
+                (
+                    "violationsByProperty",
+                    .object(r.violationsByProperty.map { ($0.property, .int($0.runs)) })
+                ),
+                ("unfairRuns", unfair.map { .int($0) } ?? .null),
+                ("unfairRate", unfair.map { .double(Double($0) / Double(max(1, r.runs))) } ?? .null),
+                ("worstCaseUnfairness", bound.map { .string($0.probability.description) } ?? .null),
+                ("saved", .array(saved.map { .string($0) })),
+            ])
+            if let shard {
+                document = ShardMerge.attach(
+                    document,
+                    ShardMerge.campaignSection(
+                        shard, run: try shardRun(), failures: failures,
+                        rejectedOrder: FrameVerdict.allCases.map(\.description),
+                        samples: [
+                            ("roundMicroseconds", lat.map { $0.rounded() }),
+                            ("runMicroseconds", inst.map { $0.rounded() }),
+                        ]))
+            }
+            shown.line(document.compact)
         } else {
             shown.line(
                 "\(model.codec.instanceName), \(tr.rawValue) transport, seed \(seed), \(plan == nil ? "random adversary" : "adversary \(adversary)")"
@@ -1032,6 +1052,18 @@ public struct CampaignRequest: RuntimeInstanceCommand {
 }
 
 extension CampaignRequest {
+    /// A sharded campaign's identity: every option that decides its runs.
+    func shardRun() throws(PalsError) -> JSON {
+        .object([
+            ("protocol", .string(protocolName)),
+            ("instance", .array(try instance.arguments(protocolName).map { .string($0) })),
+            ("runs", .int(runs)), ("seed", .unsigned(seed)), ("transport", .string(transport.rawValue)),
+            ("adversary", .string(adversary)), ("roundTimeout", .int(roundTimeout)),
+            ("killWindow", killWindow.map { .int($0) } ?? .null), ("minRound", minRound.map { .int($0) } ?? .null),
+            ("module", module.map { .string($0.rawValue) } ?? .null),
+        ])
+    }
+
     /// `--transport process`: real peer processes and real kills.
     /// `adversary`: "random" (nil: a random adversary per run), "none" (no
     /// failures, as for a cluster) or a file used in every run.
@@ -1047,7 +1079,7 @@ extension CampaignRequest {
     /// kills and returns the counts and findings.
     /// - Throws: `PalsError` for bad input; the result has exit status 1 when a correct peer did not decide or a run failed
     ///   the oracle.
-    public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>) throws -> CommandResult {
+    public func processCampaign<C: ModuleCodec>(_ model: RuntimeModel<C>, shard: Shard? = nil) throws -> CommandResult {
         var shown = CommandResult()
         guard runs <= 100_000 else {
             throw PalsError(.invalidArgument, "⟪runs⟫ must be 1…100000 with ⟪transport⟫ process, got \(runs)")
@@ -1066,30 +1098,38 @@ extension CampaignRequest {
         let campaign = ProcessCampaign(
             protocolName: protocolName, instanceArguments: try instance.arguments(protocolName), runs: runs, seed: seed,
             plan: plan, roundTimeout: roundTimeout, minRound: minimum, killWindow: window, out: out,
-            module: module?.rawValue ?? "in-process")
-        let r = try campaign.run(model, progress: campaignProgress(runs: runs))
+            module: module?.rawValue ?? "in-process", shard: shard)
+        let r = try campaign.run(model, progress: campaignProgress(runs: campaign.ownRuns))
         let times = r.runTimes.map { $0 * 1000 }
         if json {
-            shown.line(
-                JSON.object([
-                    ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
-                    ("transport", .string("process")), ("seed", .unsigned(seed)),
-                    ("runs", .int(r.runs)), ("killed", .int(r.killed)),
-                    ("finishedBeforeKill", .int(r.finishedBeforeKill)),
-                    ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
-                    ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),
-                    ("lostFrames", .int(r.lostFrames)), ("failedPeers", .int(r.failedPeers)),
-                    ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
-                    (
-                        "runMilliseconds",
-                        .object([
-                            ("median", .double(Stats.quantile(times, 0.5).rounded())),
-                            ("p99", .double(Stats.quantile(times, 0.99).rounded())),
-                        ])
-                    ),
-                    ("findings", .array(r.findings.map { .string($0) })),
-                    ("saved", .array(r.saved.map { .string($0) })),
-                ]).compact)
+            var document = JSON.object([
+                ("protocol", .string(model.protocolName)), ("n", .int(model.n)), ("t", .int(model.t)),
+                ("transport", .string("process")), ("seed", .unsigned(seed)),
+                ("runs", .int(r.runs)), ("killed", .int(r.killed)),
+                ("finishedBeforeKill", .int(r.finishedBeforeKill)),
+                ("undecidedRuns", .int(r.undecided)), ("disagreements", .int(r.disagreements)),
+                ("outsideModel", .int(r.outsideModel)), ("violations", .int(r.violations)),
+                ("lostFrames", .int(r.lostFrames)), ("failedPeers", .int(r.failedPeers)),
+                ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
+                (
+                    "runMilliseconds",
+                    .object([
+                        ("median", .double(Stats.quantile(times, 0.5).rounded())),
+                        ("p99", .double(Stats.quantile(times, 0.99).rounded())),
+                    ])
+                ),
+                ("findings", .array(r.findings.map { .string($0) })),
+                ("saved", .array(r.saved.map { .string($0) })),
+            ])
+            if let shard {
+                document = ShardMerge.attach(
+                    document,
+                    ShardMerge.campaignSection(
+                        shard, run: try shardRun(),
+                        failures: r.failures.map { .init(run: $0.run, finding: $0.finding, saved: $0.saved) },
+                        rejectedOrder: [], samples: [("runMilliseconds", times.map { $0.rounded() })]))
+            }
+            shown.line(document.compact)
         } else {
             shown.line(
                 "\(model.codec.instanceName), \(model.n) peer processes per run, seed \(seed), up to t = \(model.t) SIGKILLed per run within \(window) ms"

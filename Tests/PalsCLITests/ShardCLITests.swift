@@ -83,6 +83,7 @@ import Testing
         for command in [
             ["check", "uic", "--n", "3", "--t", "1"], ["bounds", "uic", "--n", "2...3"],
             ["fairness", "--n", "3", "--t", "1", "--M", "2"],
+            ["campaign", "uic", "--n", "3", "--t", "1", "--runs", "5"],
         ] {
             let dir = try PalsRunner.temporaryDirectory()
             let r = try PalsRunner.run(command + ["--json", "--out", "cx", "--shard", shard], in: dir)
@@ -101,6 +102,76 @@ import Testing
             ["check", "uic", "--n", "3", "--t", "1", "--engine", "symbolic", "--json", "--shard", "1/2"], in: dir)
         #expect(symbolic.status == 2)
         #expect(symbolic.stderr.contains("explicit"))
+    }
+
+    /// A campaign's JSON without what depends on time (wall seconds, rates,
+    /// latency quantiles) and with the folder named by the campaign's fresh
+    /// keys (`campaign-<roster>`) made anonymous.
+    static func withoutTimes(_ text: String) -> String {
+        var s = withoutSeconds(text)
+        for (pattern, template) in [
+            (#""runsPerSecond":[0-9.eE+-]+"#, #""runsPerSecond":0"#),
+            (#""(round|run)(Micro|Milli)seconds":\{[^}]*\}"#, #""$1$2seconds":{}"#),
+            (#"(campaign|process)-[0-9a-f]{16}/"#, "$1-X/"),
+        ] {
+            let re = try! NSRegularExpression(pattern: pattern)
+            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: template)
+        }
+        return s
+    }
+
+    /// A campaign split into K shards makes exactly the whole campaign's runs
+    /// (each run drawn from the seed and its number, the modules' own draws
+    /// included): the merge has the same counts, the same first failing runs
+    /// saved, and the exit status of the whole campaign.
+    @Test(arguments: [
+        ["campaign", "uic", "--n", "3", "--t", "2", "--runs", "300", "--seed", "4"],
+        ["campaign", "fair-exchange", "--n", "2", "--t", "1", "--M", "8", "--runs", "1500", "--seed", "1"],
+        ["campaign", "uic", "--n", "4", "--t", "1", "--runs", "40", "--seed", "2", "--transport", "tcp"],
+    ])
+    func shardsOfACampaignMergeToTheWholeCampaign(_ arguments: [String]) throws {
+        for k in [2, 3] {
+            let r = try Self.shardedAndWhole(arguments, k: k)
+            #expect(r.merged.status == r.whole.status, "K = \(k): \(r.merged.stderr)")
+            #expect(Self.withoutTimes(r.merged.stdout) == Self.withoutTimes(r.whole.stdout), "K = \(k)")
+            let whole = try JSON.parse(r.whole.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let merged = try JSON.parse(r.merged.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(merged["runs"] == whole["runs"])
+            // Every file the merge lists was written by a shard.
+            for path in merged["saved"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                #expect(FileManager.default.fileExists(atPath: r.shardDir.appendingPathComponent(path).path), "\(path)")
+            }
+            if arguments[1] != "uic" || arguments.contains("tcp") { continue }
+            // The violated UIC cell: failing runs found and saved alike.
+            #expect(r.whole.status == 1)
+            #expect((whole["violations"]?.intValue ?? 0) > 0)
+            #expect(whole["saved"]?.arrayValue?.count == 10)
+        }
+    }
+
+    @Test func campaignShardsOfAnotherRunAreRefused() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        let campaign = ["campaign", "uic", "--n", "3", "--t", "1", "--runs", "20"]
+        let a = try Self.shards(campaign + ["--seed", "1"], k: 2, in: dir, prefix: "a")
+        let seed = try Self.shards(campaign + ["--seed", "2"], k: 2, only: [2], in: dir, prefix: "s")
+        let runs = try Self.shards(
+            ["campaign", "uic", "--n", "3", "--t", "1", "--runs", "21", "--seed", "1"], k: 2, only: [2], in: dir,
+            prefix: "r")
+        for (files, needle) in [([a[0], seed[0]], "seed is 1 vs 2"), ([a[0], runs[0]], "runs is 20 vs 21")] {
+            let r = try PalsRunner.run(["merge"] + files, in: dir)
+            #expect(r.status == 2, "\(files)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.contains(needle), "\(r.stderr)")
+        }
+        let good = try PalsRunner.run(["merge"] + a, in: dir)
+        #expect(good.status == 0, "\(good.stderr)")
+        let text = try PalsRunner.run(campaign + ["--shard", "1/2"], in: dir)
+        #expect(text.status == 2)
+        #expect(text.stderr.contains("--json"))
+        let html = try PalsRunner.run(campaign + ["--json", "--shard", "1/2", "--html", "c.html"], in: dir)
+        #expect(html.status == 2)
+        #expect(html.stderr.contains("--html"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.html").path))
     }
 
     /// Writes shard outputs of `arguments` into `dir`, returns their names.
