@@ -34,10 +34,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Failure model: omission (general omission, with crashes) or crash (crash-stop).")
     var faults: FaultModel = .generalOmission
     @Flag(
+        inversion: .prefixedNo,
         help:
-            "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine; the symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct."
+            "Full symmetry reduction (symmetric protocols, distinct inputs): faulty sets up to renaming, and one global state per orbit under the renamings of processes that preserve the faulty set. Explicit engine. Default: check reduces wherever it is sound (uic, floodset with distinct inputs), bounds searches in full; --no-symmetry: the full search. The symbolic engine always fixes the faulty set within {p0 … p(t-1)} when the inputs are distinct."
     )
-    var symmetry = false
+    var symmetry: Bool?
     @Option(
         help:
             "Engine: explicit (exhaustive state search), symbolic (Z3 bounded model checking) or auto (check, bounds: explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round; unobservability: explicit while n ≤ \(EngineChoice.autoExplicitLimit); symbolic beyond)."

@@ -82,7 +82,7 @@ public struct BoundsRequest {
             ("n", .string("\(range.lowerBound)...\(range.upperBound)")),
             ("rounds", model.rounds.map { .int($0) } ?? .null),
             ("M", model.M.map { .int($0) } ?? .null), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null),
-            ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool(model.symmetry)),
+            ("faults", .string(try model.faultModel().rawValue)), ("symmetry", .bool((model.symmetry == true))),
             ("engine", .string(model.engine.rawValue)), ("timeout", model.timeout.map { .double($0) } ?? .null),
             ("out", .string(out)), ("allProperties", .bool(allProperties)),
         ])
@@ -99,8 +99,8 @@ public struct BoundsRequest {
     /// One explicit cell, counterexample files written.
     private func explicitCell(_ spec: ModelSpec, faultModel: FaultModel) throws -> CheckReport {
         var options = ExplorerOptions()
-        options.symmetry = model.symmetry
-        options.canonicalStates = model.symmetry
+        options.symmetry = (model.symmetry == true)
+        options.canonicalStates = (model.symmetry == true)
         options.faultModel = faultModel
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = !allProperties
@@ -149,7 +149,7 @@ public struct BoundsRequest {
                 ("protocol", .string(protocolName)),
                 ("variant", .string(try model.variantName(protocolName))),
                 ("engine", .string("explicit")),
-                ("symmetry", .bool(model.symmetry)),
+                ("symmetry", .bool((model.symmetry == true))),
                 ("cells", .array(cells.map(cellJSON))),
                 (
                     "properties",
@@ -240,7 +240,7 @@ public struct BoundsRequest {
                 ("variant", .string(try model.variantName(protocolName))),
                 ("engine", .string(model.engine.rawValue)),
                 ("faults", .string(faultModel.rawValue)),
-                ("symmetry", .bool(model.symmetry)),
+                ("symmetry", .bool((model.symmetry == true))),
                 ("cells", .array(cells.map(\.mixedCellJSON))),
                 ("properties", propertiesAcrossCells(cells.map { ($0.spec, $0.propertyStatuses) })),
                 ("states", explicitStates.isEmpty ? .null : .int(explicitStates.reduce(0, +))),

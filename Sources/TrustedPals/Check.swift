@@ -56,6 +56,9 @@ public struct CheckReport {
     public var effort: CheckEffort
     /// One per violated property, in property order.
     public var counterexamples: [FoundCounterexample]
+    /// Whether the explicit search was reduced by symmetry (faulty sets up to
+    /// renaming, one global state per orbit).
+    public var symmetry = false
 
     /// A report of either engine.
     public init(
@@ -170,13 +173,21 @@ public struct CheckVisitor: ConcreteModelVisitor {
     /// The explorer's options: fault model, symmetry, threads, memory budget,
     /// shard.
     public var options: ExplorerOptions
+    /// Reduce by symmetry wherever that is sound (the protocol declares
+    /// process symmetry and the inputs are distinct), even when `options`
+    /// does not ask for it.
+    public var symmetryWhereSound = false
 
     /// A check of `spec` on `inputs` (nil: the catalogue's defaults) with the
     /// explorer's `options`; `Catalog.visit(spec, visitor)` runs it.
-    public init(spec: ModelSpec, inputs: [Int]? = nil, options: ExplorerOptions = ExplorerOptions()) {
+    public init(
+        spec: ModelSpec, inputs: [Int]? = nil, options: ExplorerOptions = ExplorerOptions(),
+        symmetryWhereSound: Bool = false
+    ) {
         self.spec = spec
         self.inputs = inputs
         self.options = options
+        self.symmetryWhereSound = symmetryWhereSound
     }
 
     /// Explores every admissible failure pattern of `proto` against
@@ -187,6 +198,11 @@ public struct CheckVisitor: ConcreteModelVisitor {
     ) throws -> CheckReport where P.L == Concrete, P.State: Hashable {
         let spec = Catalog.resolved(self.spec)
         let inputs = self.inputs ?? Catalog.defaultInputs(spec)
+        var options = self.options
+        if symmetryWhereSound && proto is any ProcessSymmetric && Set(inputs).count == inputs.count {
+            options.symmetry = true
+            options.canonicalStates = true
+        }
         let result = try Explorer(proto, properties: properties, inputs: inputs, options: options).run()
         var found: [FoundCounterexample] = []
         for v in result.verdicts {
@@ -203,8 +219,10 @@ public struct CheckVisitor: ConcreteModelVisitor {
                 FoundCounterexample(
                     file: named, diagram: Diagram.render(trace, describe: describe, decision: renderUserResult)))
         }
-        return CheckReport(
+        var report = CheckReport(
             spec: spec, rounds: proto.rounds, inputs: inputs, effort: .explored(result), counterexamples: found)
+        report.symmetry = options.canonicalStates
+        return report
     }
 }
 
@@ -294,8 +312,8 @@ public struct CheckRequest {
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: model.json, html: html)
         var options = ExplorerOptions()
-        options.symmetry = model.symmetry
-        options.canonicalStates = model.symmetry
+        options.symmetry = model.symmetry == true
+        options.canonicalStates = model.symmetry == true
         options.faultModel = try model.faultModel()
         options.threads = max(1, model.threads)
         options.stopAtFirstViolation = first
@@ -331,13 +349,16 @@ public struct CheckRequest {
                 stopAtFirstViolation: first)
             shown.line(
                 model.json
-                    ? checkJSON(report, symmetry: model.symmetry, timeout: model.timeout).compact : checkText(report))
+                    ? checkJSON(report, symmetry: model.symmetry == true, timeout: model.timeout).compact
+                    : checkText(report))
             if let html { try writeHTML(try report.html(), to: html) }
             if report.exitStatus != 0 { return shown.ending(report.exitStatus) }
             return shown
         }
         ResourceGuard.installInterrupt()
-        var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: parsedInputs, options: options))
+        var report = try Catalog.visit(
+            spec,
+            CheckVisitor(spec: spec, inputs: parsedInputs, options: options, symmetryWhereSound: model.symmetry == nil))
         guard let result = report.explored else { preconditionFailure("Invalid state: the explicit engine solved") }
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
@@ -348,12 +369,12 @@ public struct CheckRequest {
                 : shardFilePath(dir: out, name: f.suggestedFileName)
         }
         if model.json {
-            var json = checkJSON(report, symmetry: model.symmetry)
+            var json = checkJSON(report, symmetry: report.symmetry)
             if let shard {
                 let run = JSON.object([
                     ("protocol", .string(spec.protocolName)), ("variant", .string(spec.variant)), ("n", .int(n)),
                     ("t", .int(t)), ("rounds", .int(report.rounds)), ("inputs", .array(report.inputs.map { .int($0) })),
-                    ("faults", .string(options.faultModel.rawValue)), ("symmetry", .bool(model.symmetry)),
+                    ("faults", .string(options.faultModel.rawValue)), ("symmetry", .bool(report.symmetry)),
                     ("first", .bool(first)), ("fuel", model.fuel.map { .int(Int($0)) } ?? .null), ("out", .string(out)),
                 ])
                 json = ShardMerge.attach(
@@ -446,7 +467,8 @@ public func checkText(_ r: CheckReport) -> String {
         }
         s += "\n"
     }
-    s += "  \(result.states) states, \(result.transitions) transitions, "
+    s +=
+        "  \(result.states) states, \(result.transitions) transitions\(r.symmetry ? " up to renaming of processes" : ""), "
     s += "\(result.faultySetsExplored)/\(result.faultySetsTotal) faulty sets, \(fmt(result.seconds)) s"
     s +=
         result.complete

@@ -35,8 +35,11 @@ public struct ModelParameters {
     public var faults: FaultModel = .generalOmission
     /// Full symmetry reduction in the explicit engine: faulty sets up to
     /// renaming and one global state per orbit (symmetric protocols, distinct
-    /// inputs).
-    public var symmetry: Bool = false
+    /// inputs). true: required (refused where unsound); false: the full
+    /// search; nil: the command's default — `check` reduces wherever it is
+    /// sound (a protocol that declares process symmetry, distinct inputs),
+    /// `bounds` searches in full.
+    public var symmetry: Bool?
     /// Which engine checks a cell: explicit, symbolic or auto.
     public var engine: EngineChoice = .explicit
     /// The wall-clock limit of each solver query in seconds; nil: none. Only for
@@ -53,7 +56,7 @@ public struct ModelParameters {
     /// Parameters with the command line's defaults.
     public init(
         variant: String = "standard", function: String? = nil, fuel: UInt64? = nil, mode: String? = nil, M: Int? = nil,
-        rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool = false,
+        rounds: Int? = nil, faults: FaultModel = .generalOmission, symmetry: Bool? = nil,
         engine: EngineChoice = .explicit, timeout: Double? = nil, threads: Int = 2, maxMemory: String? = nil,
         json: Bool = false
     ) {

@@ -36,6 +36,53 @@ import Testing
         #expect(text.stdout.contains("still violated"))
     }
 
+    /// `check` reduces by symmetry wherever that is sound (uic, floodset with
+    /// distinct inputs); `--no-symmetry` is the full search, with the same
+    /// verdicts and the same counterexample files.
+    @Test func checkReducesBySymmetryByDefaultWhereSound() throws {
+        let a = try PalsRunner.temporaryDirectory()
+        let b = try PalsRunner.temporaryDirectory()
+        let reduced = try PalsRunner.run(["check", "uic", "--n", "4", "--t", "2", "--json", "--out", a.path])
+        let full = try PalsRunner.run(
+            ["check", "uic", "--n", "4", "--t", "2", "--no-symmetry", "--json", "--out", b.path])
+        #expect(reduced.status == 1 && full.status == 1)
+        let r = try JSON.parse(reduced.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let f = try JSON.parse(full.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(r["symmetry"]?.boolValue == true)
+        #expect(f["symmetry"]?.boolValue == false)
+        #expect(r["states"]?.intValue == 1392)
+        #expect(f["states"]?.intValue == 28206)
+        let statuses = { (j: JSON) in
+            (j["properties"]?.arrayValue ?? []).map {
+                "\($0["name"]?.stringValue ?? ""):\($0["status"]?.stringValue ?? "")"
+            }
+        }
+        #expect(statuses(r) == statuses(f))
+        #expect(statuses(r).contains("UniformAgreement:violated"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: a.path).sorted()
+        #expect(names == (try FileManager.default.contentsOfDirectory(atPath: b.path).sorted()))
+        #expect(names.count == 2)
+        for name in names {
+            #expect(
+                try Data(contentsOf: a.appendingPathComponent(name))
+                    == Data(contentsOf: b.appendingPathComponent(name)),
+                "\(name)")
+        }
+        let text = try PalsRunner.run(["check", "uic", "--n", "4", "--t", "2", "--out", a.path])
+        #expect(text.stdout.contains("1392 states, 23965 transitions up to renaming of processes"))
+        // Where it is not sound the default is the full search, and asking
+        // for it is refused.
+        let repeated = try PalsRunner.run(["check", "uic", "--n", "4", "--t", "1", "--inputs", "1,1,2,3", "--json"])
+        #expect(repeated.status == 0)
+        #expect(repeated.stdout.contains("\"symmetry\":false"))
+        let smc = try PalsRunner.run(["check", "smc", "--n", "3", "--t", "1", "--json"])
+        #expect(smc.status == 0)
+        #expect(smc.stdout.contains("\"symmetry\":false"))
+        let forced = try PalsRunner.run(["check", "smc", "--n", "3", "--t", "1", "--symmetry"])
+        #expect(forced.status == 2)
+        #expect(forced.stderr.contains("symmetry"))
+    }
+
     @Test func textCheckShowsVerdictsAndDiagram() throws {
         let dir = try PalsRunner.temporaryDirectory()
         let r = try PalsRunner.run(["check", "floodset", "--n", "3", "--t", "1", "--out", dir.path])
