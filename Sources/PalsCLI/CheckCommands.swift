@@ -16,7 +16,8 @@ struct CheckCommand: ParsableCommand {
             file); --engine auto is explicit while a global state has at most 2^\(EngineChoice.autoBranchingLimit) successors per round (droppable links with t faulty), symbolic beyond, and says which and why. \
             With the symbolic engine, --first stops at the first violated property \
             (later ones are reported unchecked); --threads and --symmetry concern \
-            the explicit engine only. With \
+            the explicit engine only, which reduces by symmetry wherever that is \
+            sound (uic, floodset; distinct inputs) unless given --no-symmetry. With \
             --json, the symbolic engine reports "states": null and adds "solver" \
             (Z3 version and statistics).
 
