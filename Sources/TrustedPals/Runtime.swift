@@ -990,7 +990,7 @@ public struct CampaignRequest: RuntimeInstanceCommand {
                 document = ShardMerge.attach(
                     document,
                     ShardMerge.campaignSection(
-                        shard, run: try shardRun(), failures: failures,
+                        shard, run: try shardRun(instance: model.codec.instanceName, plan: plan), failures: failures,
                         rejectedOrder: FrameVerdict.allCases.map(\.description),
                         samples: [
                             ("roundMicroseconds", lat.map { $0.rounded() }),
@@ -1052,10 +1052,12 @@ public struct CampaignRequest: RuntimeInstanceCommand {
 }
 
 extension CampaignRequest {
-    /// A sharded campaign's identity: every option that decides its runs.
-    func shardRun() throws(PalsError) -> JSON {
+    /// A sharded campaign's identity: every option that decides its runs, the instance's name (F's digest
+    /// included) and the adversary file's pattern (not only its path).
+    func shardRun(instance name: String, plan: AdversaryPlan?) throws(PalsError) -> JSON {
         .object([
-            ("protocol", .string(protocolName)),
+            ("protocol", .string(protocolName)), ("instanceName", .string(name)),
+            ("plan", plan.map { $0.pattern.json } ?? .null),
             ("instance", .array(try instance.arguments(protocolName).map { .string($0) })),
             ("runs", .int(runs)), ("seed", .unsigned(seed)), ("transport", .string(transport.rawValue)),
             ("adversary", .string(adversary)), ("roundTimeout", .int(roundTimeout)),
@@ -1125,7 +1127,7 @@ extension CampaignRequest {
                 document = ShardMerge.attach(
                     document,
                     ShardMerge.campaignSection(
-                        shard, run: try shardRun(),
+                        shard, run: try shardRun(instance: model.codec.instanceName, plan: plan),
                         failures: r.failures.map { .init(run: $0.run, finding: $0.finding, saved: $0.saved) },
                         rejectedOrder: [], samples: [("runMilliseconds", times.map { $0.rounded() })]))
             }

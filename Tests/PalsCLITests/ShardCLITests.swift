@@ -165,6 +165,16 @@ import Testing
         }
         let good = try PalsRunner.run(["merge"] + a, in: dir)
         #expect(good.status == 0, "\(good.stderr)")
+        // The same adversary path with other contents is another campaign.
+        let pattern = dir.appendingPathComponent("pattern.json")
+        try Data(#"{"faulty":[0],"drops":[{"round":1,"from":0,"to":1}]}"#.utf8).write(to: pattern)
+        let before = try Self.shards(campaign + ["--adversary", "pattern.json"], k: 2, only: [1], in: dir, prefix: "p")
+        try Data(#"{"faulty":[0],"drops":[{"round":2,"from":0,"to":2}]}"#.utf8).write(to: pattern)
+        let after = try Self.shards(campaign + ["--adversary", "pattern.json"], k: 2, only: [2], in: dir, prefix: "q")
+        let swapped = try PalsRunner.run(["merge", before[0], after[0]], in: dir)
+        #expect(swapped.status == 2)
+        #expect(swapped.stdout.isEmpty)
+        #expect(swapped.stderr.contains("plan is"), "\(swapped.stderr)")
         let text = try PalsRunner.run(campaign + ["--shard", "1/2"], in: dir)
         #expect(text.status == 2)
         #expect(text.stderr.contains("--json"))
