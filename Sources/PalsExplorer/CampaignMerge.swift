@@ -107,7 +107,7 @@ extension ShardMerge {
                 guard let v = try p.top(key).intValue, v >= 0 else {
                     throw malformed(p.name, "\"\(key)\" is not a count")
                 }
-                sum += v
+                sum = try add(sum, v, in: p.name)
             }
             totals[key] = sum
             updates.append((key, .int(sum)))
@@ -133,7 +133,7 @@ extension ShardMerge {
                 for (k, v) in fields {
                     guard let c = v.intValue else { throw malformed(p.name, "\"\(key)\".\(k) is not a count") }
                     if sums[k] == nil { keys.append(k) }
-                    sums[k, default: 0] += c
+                    sums[k] = try add(sums[k] ?? 0, c, in: p.name)
                 }
             }
             if let order {
@@ -153,7 +153,7 @@ extension ShardMerge {
                     guard let u = try p.top("unfairRuns").intValue else {
                         throw malformed(p.name, "\"unfairRuns\" is not a count")
                     }
-                    unfair += u
+                    unfair = try add(unfair, u, in: p.name)
                 }
                 updates.append(("unfairRuns", .int(unfair)))
                 updates.append(("unfairRate", .double(Double(unfair) / Double(max(1, runs)))))
@@ -173,10 +173,12 @@ extension ShardMerge {
                     guard let pair = entry.arrayValue, pair.count == 2, let v = number(pair[0]),
                         let c = pair[1].intValue, c > 0
                     else { throw malformed(p.name, "a sample of \(field) is not [value, count]") }
-                    counts[v, default: 0] += c
+                    counts[v] = try add(counts[v] ?? 0, c, in: p.name)
                 }
             }
             let h = counts.keys.sorted().map { (value: $0, count: counts[$0] ?? 0) }
+            var samples = 0
+            for e in h { samples = try add(samples, e.count, in: first.name) }
             updates.append(
                 (field, .object([("median", .double(quantile(h, 0.5))), ("p99", .double(quantile(h, 0.99)))])))
         }
@@ -204,9 +206,9 @@ extension ShardMerge {
         if !process, let s = number(total) {
             updates.append(("runsPerSecond", .double(s > 0 ? (Double(runs) / s).rounded() : 0)))
         }
-        let failed =
-            (totals["violations"] ?? 0) + (totals["disagreements"] ?? 0) + (totals["outsideModel"] ?? 0)
-            + (totals["undecidedRuns"] ?? 0)
-        return MergedOutput(json: replacing(first.json, updates), files: [], exitStatus: failed > 0 ? 1 : 0)
+        let failed = ["violations", "disagreements", "outsideModel", "undecidedRuns"].contains {
+            (totals[$0] ?? 0) > 0
+        }
+        return MergedOutput(json: replacing(first.json, updates), files: [], exitStatus: failed ? 1 : 0)
     }
 }

@@ -199,6 +199,20 @@ public enum ShardMerge {
         }
     }
 
+    /// `a + b` for counts read from a shard's output (`b` from the file
+    /// `name`): a negative count is a malformed file and a sum beyond
+    /// `Int.max` a set of files that are not one run's, never an overflow trap.
+    static func add(_ a: Int, _ b: Int, in name: String) throws(PalsError) -> Int {
+        guard b >= 0 else { throw malformed(name, "a count is negative (\(b))") }
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else {
+            throw PalsError(
+                .invalidArgument, "the shards' counts add up beyond \(Int.max) with \(name): not the outputs of one run"
+            )
+        }
+        return sum
+    }
+
     static func malformed(_ name: String, _ what: String) -> PalsError {
         PalsError(.invalidArgument, "\(name) is not a shard output of pals (--shard I/K --json): \(what)")
     }
@@ -387,12 +401,12 @@ public enum ShardMerge {
         var transitions = 0
         var largest = 0
         var faultySets = 0
-        for mine in levels {
+        for (mine, p) in zip(levels, parts) {
             for (k, l) in mine where k <= limit {
-                states += l.states
-                transitions += l.transitions
+                states = try add(states, l.states, in: p.name)
+                transitions = try add(transitions, l.transitions, in: p.name)
                 largest = max(largest, l.largestLayer)
-                faultySets += l.faultySets
+                faultySets = try add(faultySets, l.faultySets, in: p.name)
             }
         }
         var propertyJSON: [JSON] = []
@@ -558,13 +572,15 @@ public enum ShardMerge {
             verdict = violated ? "violated" : stopped ? "unknown" : "holds"
         }
         let states = cells.compactMap { $0.json["states"]?.intValue }
+        var totalStates = 0
+        for s in states { totalStates = try add(totalStates, s, in: first.name) }
         let across = propertiesAcrossCells(
             cells.map { c in (c.json["n"]?.intValue ?? 0, c.json["t"]?.intValue ?? 0, c.statuses) })
         var updates: [(String, JSON)] = [
             ("verdict", .string(verdict)),
             ("cells", .array(cells.map(\.json))),
             ("properties", across),
-            ("states", mixed && states.isEmpty ? .null : .int(states.reduce(0, +))),
+            ("states", mixed && states.isEmpty ? .null : .int(totalStates)),
             ("seconds", seconds(parts)),
             (
                 "counterexample",
@@ -618,8 +634,8 @@ public enum ShardMerge {
             guard let s = try p.top("states").intValue, let t = try p.top("transitions").intValue else {
                 throw malformed(p.name, "states and transitions are not integers")
             }
-            states += s
-            transitions += t
+            states = try add(states, s, in: p.name)
+            transitions = try add(transitions, t, in: p.name)
         }
         let files = try file(winner.shard["file"], in: winner.name).map { [$0] } ?? []
         let json = replacing(

@@ -175,6 +175,36 @@ import Testing
         #expect(swapped.status == 2)
         #expect(swapped.stdout.isEmpty)
         #expect(swapped.stderr.contains("plan is"), "\(swapped.stderr)")
+        // Forged counts: negative, or adding up beyond Int.max (in a
+        // campaign's counts, its samples, a check's states), are refused,
+        // never an overflow trap.
+        let check = try Self.shards(["check", "uic", "--n", "3", "--t", "1"], k: 2, in: dir, prefix: "c")
+        func replacing(_ pattern: String, _ template: String) -> (inout String) -> Void {
+            { text in
+                let re = try! NSRegularExpression(pattern: pattern)
+                text = re.stringByReplacingMatches(
+                    in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+            }
+        }
+        let forgeries: [(String, String, (inout String) -> Void)] = [
+            (a[0], #""runs" is not a count"#, replacing(#""runs":10,"#, #""runs":-10,"#)),
+            (check[0], "count is negative", replacing(#""transitions":[0-9]+"#, #""transitions":-5"#)),
+            (a[0], "beyond", replacing(#""runMicroseconds":\[\["#, #""runMicroseconds":[[1,\#(Int.max)],["#)),
+            (a[0], "beyond", replacing(#""runs":10,"#, #""runs":\#(Int.max),"#)),
+            (check[0], "beyond", replacing(#""transitions":[0-9]+"#, #""transitions":\#(Int.max)"#)),
+        ]
+        for (k, (name, needle, forge)) in forgeries.enumerated() {
+            var text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            let original = text
+            forge(&text)
+            #expect(text != original, "forgery \(k) changed nothing")
+            try Data(text.utf8).write(to: dir.appendingPathComponent("forged.json"))
+            let other = name == a[0] ? a[1] : check[1]
+            let r = try PalsRunner.run(["merge", "forged.json", other], in: dir)
+            #expect(r.status == 2, "forgery \(k): \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.contains(needle), "forgery \(k): \(r.stderr)")
+        }
         let text = try PalsRunner.run(campaign + ["--shard", "1/2"], in: dir)
         #expect(text.status == 2)
         #expect(text.stderr.contains("--json"))
