@@ -1,4 +1,5 @@
 #include "CPalsResources.h"
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -13,6 +14,15 @@ static void on_interrupt(int signo) {
 void pals_install_interrupt(void) {
     interrupted = 0;
     signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    /* A process may inherit these signals blocked (a parent that handles
+       them on a thread of its own): unblock them, or they would stay
+       pending and the search would never hear them. */
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &stops, NULL);
 }
 
 int pals_interrupted(void) { return interrupted; }

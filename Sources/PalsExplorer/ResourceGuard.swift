@@ -18,11 +18,12 @@ public enum ResourceGuard {
     /// Physical memory in bytes (0 when unknown).
     public static func physicalBytes() -> Int { max(0, pals_physical_bytes()) }
 
-    /// From now on the first Ctrl-C sets a flag that searches with
-    /// `stopOnInterrupt` poll; a second one ends the process.
+    /// From now on the first Ctrl-C (SIGINT) or SIGTERM — what Slurm and
+    /// Kubernetes send at a time limit or an eviction — sets a flag that
+    /// searches with `stopOnInterrupt` poll; a second one ends the process.
     public static func installInterrupt() { pals_install_interrupt() }
 
-    /// True once Ctrl-C was pressed after `installInterrupt()`.
+    /// True once SIGINT or SIGTERM arrived after `installInterrupt()`.
     public static var interrupted: Bool { pals_interrupted() != 0 }
 
     @inlinable

@@ -8,11 +8,13 @@ long pals_resident_bytes(void);
 /// Physical memory in bytes, or -1 when unknown.
 long pals_physical_bytes(void);
 
-/// Makes the first SIGINT (Ctrl-C) set a flag instead of ending the process;
-/// a second SIGINT ends it as usual.
+/// Makes the first SIGINT (Ctrl-C) or SIGTERM (a job scheduler's stop) set a
+/// flag instead of ending the process; a second one of the same signal ends
+/// it as usual.
 void pals_install_interrupt(void);
 
-/// Non-zero once SIGINT has been received after `pals_install_interrupt`.
+/// Non-zero once SIGINT or SIGTERM has been received after
+/// `pals_install_interrupt`.
 int pals_interrupted(void);
 
 #endif
