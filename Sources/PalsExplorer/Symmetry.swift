@@ -207,6 +207,16 @@ extension Explorer.FaultySetSearch {
     /// concrete transition relation: each canonical state is the canonical
     /// form of some successor of its predecessor; that successor, renamed
     /// consistently with the states before it, is the next concrete state.
+    ///
+    /// The successor taken is the first, in the search's order of successor
+    /// tuples (crash choices, then the receivers' lists with the last
+    /// receiver fastest), whose canonical form is the next state. The
+    /// successors with that form are the renamings of the next state that lie
+    /// in the product of the receivers' lists, so they are found by renaming
+    /// the state by every element of the group and looking each receiver's
+    /// local state up in its list — |G| renamings per round, never the
+    /// product itself (at n = 7 the initial state alone has about 10⁹
+    /// successor tuples).
     @inlinable
     mutating func concretize(_ path: [[UInt32]]) -> [[UInt32]] {
         guard let group, let first = path.first else { return path }
@@ -220,7 +230,7 @@ extension Explorer.FaultySetSearch {
         var concrete = [first]
         var succ = [UInt32](repeating: 0, count: n * stride)
         var succCount = [Int](repeating: 0, count: n)
-        var digit = [Int](repeating: 0, count: n)
+        var digits = [Int](repeating: 0, count: n)
         for r in Swift.stride(from: 1, to: path.count, by: 1) {
             let parent = path[r - 1]
             var alive = ProcessSet()
@@ -232,24 +242,26 @@ extension Explorer.FaultySetSearch {
                 let crashing = ProcessSet(bits: crashBits)
                 crashBits = (crashBits &- crashPool) & crashPool
                 expand(parent, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount)
-                for q in 0..<n { digit[q] = 0 }
-                while true {
-                    let y = (0..<n).map { succ[$0 * stride + digit[$0]] }
-                    var c = y
+                // The renaming of path[r] in the product whose digits come first.
+                var best: (digits: [Int], y: [UInt32])? = nil
+                renamings: for g in 0..<group.count {
+                    let y = rename(path[r], by: g)
+                    for q in 0..<n {
+                        var k = 0
+                        while k < succCount[q] && succ[q * stride + k] != y[q] { k += 1 }
+                        if k == succCount[q] { continue renamings }
+                        digits[q] = k
+                    }
+                    if let b = best, !digits.lexicographicallyPrecedes(b.digits) { continue }
+                    best = (digits, y)
+                }
+                if let best {
+                    var c = best.y
                     let ρ = canonicalize(&c)
-                    if c == path[r] {
-                        found = rename(y, by: σ)
-                        σ = group.compose(σ, group.inverse(ρ))
-                        break search
-                    }
-                    var q = n - 1
-                    while q >= 0 {
-                        digit[q] += 1
-                        if digit[q] < succCount[q] { break }
-                        digit[q] = 0
-                        q -= 1
-                    }
-                    if q < 0 { break }
+                    precondition(c == path[r], "Invalid state: a renaming of a canonical state has another form")
+                    found = rename(best.y, by: σ)
+                    σ = group.compose(σ, group.inverse(ρ))
+                    break search
                 }
             } while crashBits != 0
             guard let found else {
