@@ -50,8 +50,8 @@ struct SearchStopTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let stdoutURL = dir.appendingPathComponent("stdout")
         let stderrURL = dir.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let p = Process()
         p.executableURL = exe
         p.arguments = Self.longCheck + ["--out", dir.appendingPathComponent("out").path]

@@ -6,7 +6,7 @@ import Testing
 
 /// The canonical form of a global state under the renamings that keep the
 /// faulty set: one member of the state's orbit, the same for every member.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct CanonicalFormTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CanonicalFormTests {
     /// A small deterministic generator (SplitMix64).
     struct Mix {
         var state: UInt64
