@@ -626,11 +626,14 @@ extension Explorer {
                                 }
                             }
                             tick(round: r)
+                            // One parent may have millions of successor tuples:
+                            // a stop must not wait for the last of them.
+                            if stopReason != nil { break }
                             more = nextTuple(
                                 &digit, first: false, counts: succCount, succ: succ, stabilizer: stabilizer)
                         }
                         insert(&batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
-                    } while crashBits != 0
+                    } while crashBits != 0 && stopReason == nil
                 }
                 states += next.count
                 largest = max(largest, next.count)
