@@ -19,7 +19,12 @@ struct FairnessCommand: ParsableCommand {
             (the default when n > 4) Z3 decides whether any pattern violates Fairness. Items \
             match every description (p_i offers i + 1).
 
-            Exit status: 0 when computed (whatever the probability), 2 usage or input error.
+            --max-memory, Ctrl-C and SIGTERM stop the explicit search with its partial \
+            result: the probability printed is then a lower bound, `--json` has \
+            "complete": false and "stopReason", and the exit status is 3.
+
+            Exit status: 0 when computed (whatever the probability), 2 usage or input error, \
+            3 stopped early (a lower bound).
             """)
     @Option(parsing: .unconditional, help: "Number of processes (2…5).")
     var n: Int
@@ -52,11 +57,16 @@ struct FairnessCommand: ParsableCommand {
             "Explicit engine, with --json: explore only shard I of K (every K-th faulty set); `pals merge` combines the K outputs."
     )
     var shard: String?
+    @Option(
+        help:
+            "Explicit engine: stop once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less); the probability is then a lower bound (exit 3)."
+    )
+    var maxMemory: String?
 
     func run() throws {
         try FairnessRequest(
             n: n, t: t, M: M, mode: mode, threads: threads, engine: engine, json: json, out: out, html: html,
-            shard: shard
+            shard: shard, maxMemory: maxMemory
         ).perform().show()
     }
 }

@@ -24,7 +24,8 @@ struct UnobservabilityCommand: ParsableCommand {
             a file under OUT/noninterference/. --replay FILE re-runs such a file.
 
             Exit status: 0 holds, 1 violated, 2 usage or input error, 3 unknown (solver \
-            timeout), 4 internal error.
+            timeout; or the explicit search stopped by --max-memory, Ctrl-C or SIGTERM \
+            before it decided every property), 4 internal error.
             """)
     @Argument(help: "Protocol: smc or fair-exchange.")
     var protocolName: String?
@@ -54,7 +55,7 @@ struct UnobservabilityCommand: ParsableCommand {
 
 /// The model options `unobservability` uses: the instance, the engine and
 /// its limits (no --faults: the runs are under general omission; no
-/// --symmetry or --max-memory: the product explorer has neither).
+/// --symmetry: the product explorer has none).
 struct UnobservabilityModelOptions: ParsableArguments {
     @Option(help: "Variant of the protocol (smc: the function, see --function; fair-exchange: the mode, see --mode).")
     var variant = "standard"
@@ -90,6 +91,11 @@ struct UnobservabilityModelOptions: ParsableArguments {
     var timeout: Double?
     @Option(parsing: .unconditional, help: "Worker threads (explicit engine).")
     var threads = 2
+    @Option(
+        help:
+            "Explicit engine: stop once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less); a property not yet violated is then unknown (exit 3)."
+    )
+    var maxMemory: String?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -102,6 +108,6 @@ struct UnobservabilityModelOptions: ParsableArguments {
     var parameters: ModelParameters {
         ModelParameters(
             variant: variant, function: function, fuel: fuel, mode: mode, M: M, rounds: rounds, engine: engine,
-            timeout: timeout, threads: threads, json: json)
+            timeout: timeout, threads: threads, maxMemory: maxMemory, json: json)
     }
 }

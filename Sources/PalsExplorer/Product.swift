@@ -39,6 +39,10 @@ public struct ProductResult: Sendable {
     /// The position, in the unsharded order of faulty sets, of the faulty
     /// set of `pattern` (nil when `best` is 0).
     public var bestPosition: Int? = nil
+    /// Why the search stopped before it explored every faulty set (its
+    /// memory budget, an interrupt), or nil. When set, `best` is the best of
+    /// the faulty sets searched to the end: a lower bound.
+    public var stopReason: String? = nil
 
     /// A result from its fields; `bestPosition` starts nil.
     public init(
@@ -92,6 +96,10 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
     /// Receives a line each time a faulty set is done: how many of how many,
     /// the states, resident memory and an estimate of the time left.
     public var progress: (@Sendable (String) -> Void)? = nil
+    /// Stop once resident memory exceeds this many bytes; nil: no budget.
+    public var maxMemory: Int? = nil
+    /// Stop at the first SIGINT or SIGTERM (`ResourceGuard.installInterrupt()`).
+    public var stopOnInterrupt = false
 
     /// An exploration of `proto` whose runs, for each faulty set, are `runs(faulty)`, and whose faulty hosts
     /// see `observe` (nil: the runs are never told apart); nothing runs until `maximize`.
@@ -149,10 +157,11 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
         }
         var best = ProductResult(
             best: 0, pattern: nil, classes: [], states: 0, transitions: 0, faultySets: sets.count, seconds: 0)
+        best.stopReason = results.lazy.compactMap(\.stopReason).first
         for (k, r) in results.enumerated() {
             best.states += r.states
             best.transitions += r.transitions
-            if r.best > best.best {
+            if r.stopReason == nil && r.best > best.best {
                 best.best = r.best
                 best.pattern = r.pattern
                 best.classes = r.classes
@@ -189,6 +198,25 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
         ]
         var states = 1
         var transitions = 0
+        func stopped(_ reason: String) -> ProductResult {
+            var r = ProductResult(
+                best: 0, pattern: nil, classes: [], states: states, transitions: transitions, faultySets: 1, seconds: 0)
+            r.stopReason = reason
+            return r
+        }
+        // The budget and the interrupt are looked at when a faulty set
+        // starts (one that starts after a stop ends at once) and then every
+        // 2^14 units of work: a unit is one run's receive or one run's state
+        // in a successor node, so that a family of thousands of runs, whose
+        // one node is minutes of work, is looked at as often as a pair.
+        var work = 0
+        var nextLook = 0
+        func look() -> String? {
+            nextLook = work + (1 << 14)
+            return ResourceGuard.stopReason(
+                maxMemory: maxMemory, stopOnInterrupt: stopOnInterrupt, resident: ResourceGuard.residentBytes())
+        }
+        if let reason = look() { return stopped(reason) }
         // Per receiver, the inboxes (sets of senders that arrive) to try.
         let inboxChoices: [[UInt64]] = (0..<n).map { j in
             let me = UInt64(1) << UInt64(j)
@@ -233,6 +261,11 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
                             seen[tuple] = list.count
                             list.append((tuple, inbox))
                         }
+                        work += k
+                        if work >= nextLook, let reason = look() {
+                            states += next.nodes.count
+                            return stopped(reason)
+                        }
                     }
                     options.append(list)
                 }
@@ -260,6 +293,11 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
                     }
                     let child = ProductNode(states: after, classes: classes)
                     transitions += 1
+                    work += k
+                    if work >= nextLook, let reason = look() {
+                        states += next.nodes.count
+                        return stopped(reason)
+                    }
                     if index[child] == nil {
                         index[child] = next.nodes.count
                         next.nodes.append(child)

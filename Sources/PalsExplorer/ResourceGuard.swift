@@ -32,8 +32,15 @@ public enum ResourceGuard {
     /// Why a search with these options must stop now, or nil.
     @usableFromInline
     static func stopReason(_ options: ExplorerOptions, resident: Int) -> String? {
-        if options.stopOnInterrupt && interrupted { return "interrupted" }
-        if let budget = options.maxMemory, resident > budget {
+        stopReason(maxMemory: options.maxMemory, stopOnInterrupt: options.stopOnInterrupt, resident: resident)
+    }
+
+    /// Why a search with this budget (nil: none) that does or does not
+    /// listen for interrupts must stop now, or nil.
+    @usableFromInline
+    static func stopReason(maxMemory: Int?, stopOnInterrupt: Bool, resident: Int) -> String? {
+        if stopOnInterrupt && interrupted { return "interrupted" }
+        if let budget = maxMemory, resident > budget {
             return "memory budget exceeded (\(megabytes(resident)) MB resident, --max-memory \(megabytes(budget)) MB)"
         }
         return nil

@@ -478,6 +478,13 @@ public enum ShardMerge {
         }
     }
 
+    /// A mixed table's exit status: its cells' worst (`boundsExitRank`), and
+    /// at least 3 (undecided) when the table stopped before its last cell.
+    public static func boundsStatus(cells: [Int32], stopped: Bool) -> Int32 {
+        let worst = cells.max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
+        return stopped && boundsExitRank(worst) < boundsExitRank(3) ? 3 : worst
+    }
+
     /// Per property, over a whole table: `violated` (with the cells (n, t)
     /// that violate it) if some cell violates it, `holds` only if every cell
     /// decided that it holds, else `unknown`. Properties in the order the
@@ -514,6 +521,10 @@ public enum ShardMerge {
         }
         var cells: [Cell] = []
         var assignedAll: Set<Int> = []
+        // Where each stopped shard's part of the table ends: the cells before
+        // `limit` are all it could have checked; a table that one run prints
+        // ends at the earliest such limit.
+        var stops: [(limit: Int, atCell: Bool, reason: String)] = []
         for p in parts {
             let assigned = try p.array("assigned").compactMap(\.intValue)
             if try p.int("cellCount") != cellCount {
@@ -545,26 +556,50 @@ public enum ShardMerge {
                             return (n, st)
                         }, stopped: stopped, files: files))
             }
-            if meta.count < assigned.count && !(cells.last?.stopped ?? false) {
-                throw malformed(
-                    p.name, "it checked \(meta.count) of its \(assigned.count) cells without saying why it stopped")
+            let reason: String?
+            switch try p.top("stopReason") {
+            case .null: reason = nil
+            case .string(let r): reason = r
+            default: throw malformed(p.name, "its \"stopReason\" is not a string")
+            }
+            let partCells = cells.suffix(meta.count)
+            if let k = partCells.firstIndex(where: \.stopped), k != partCells.indices.last {
+                throw malformed(p.name, "it went on after a cell whose search stopped")
+            }
+            if let last = partCells.last, last.stopped {
+                guard let reason else { throw malformed(p.name, "a cell stopped but the table has no stop reason") }
+                stops.append((last.position + 1, true, reason))
+            } else if meta.count < assigned.count {
+                guard let reason else {
+                    throw malformed(
+                        p.name, "it checked \(meta.count) of its \(assigned.count) cells without saying why it stopped")
+                }
+                stops.append((assigned[meta.count], false, reason))
+            } else if reason != nil {
+                throw malformed(p.name, "it checked every cell it was given but says it stopped")
+            }
+            if (try p.top("complete")).boolValue != (reason == nil) {
+                throw malformed(p.name, "its \"complete\" contradicts its \"stopReason\"")
             }
         }
         if assignedAll.count != cellCount {
             throw PalsError(.invalidArgument, "the shards cover \(assignedAll.count) of the table's \(cellCount) cells")
         }
         cells.sort { $0.position < $1.position }
-        // The unsharded table stops after the first cell whose search stopped.
-        if let stop = cells.firstIndex(where: \.stopped) { cells.removeSubrange((stop + 1)...) }
+        // The unsharded table ends at the earliest stop: after a cell whose
+        // search stopped, or before a cell it never started. At the same
+        // limit, the stopped cell is what the unsharded run met first.
+        let stop = stops.min { a, b in a.limit != b.limit ? a.limit < b.limit : a.atCell && !b.atCell }
+        if let stop { cells.removeAll { $0.position >= stop.limit } }
         for (k, c) in cells.enumerated() where c.position != k {
             throw PalsError(.invalidArgument, "cell \(k) of the table is in no shard's output")
         }
         let mixed = first.json["solver"] != nil
-        let stopped = cells.contains(where: \.stopped)
+        let stopped = stop != nil
         let status: Int32
         let verdict: String
         if mixed {
-            status = cells.map(\.exit).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
+            status = boundsStatus(cells: cells.map(\.exit), stopped: stopped)
             verdict = (Verdict(exitStatus: status) ?? .holds).rawValue
         } else {
             let violated = cells.contains { $0.json["verdict"]?.stringValue == "violated" }
@@ -581,6 +616,8 @@ public enum ShardMerge {
             ("cells", .array(cells.map(\.json))),
             ("properties", across),
             ("states", mixed && states.isEmpty ? .null : .int(totalStates)),
+            ("complete", .bool(!stopped)),
+            ("stopReason", stop.map { .string($0.reason) } ?? .null),
             ("seconds", seconds(parts)),
             (
                 "counterexample",
@@ -616,6 +653,19 @@ public enum ShardMerge {
     // MARK: fairness
 
     static func mergeFairness(_ parts: [Part]) throws(PalsError) -> MergedOutput {
+        // A stopped shard's best is only a lower bound: no merge of it is the
+        // unsharded run's answer.
+        for p in parts {
+            switch try p.top("stopReason") {
+            case .null: continue
+            case .string(let reason):
+                throw PalsError(
+                    .invalidArgument,
+                    "\(p.name) stopped before its last faulty set (\(reason)): its probability is only a lower bound; run shard \(p.index)/\(p.count) again"
+                )
+            default: throw malformed(p.name, "its \"stopReason\" is not a string")
+            }
+        }
         var winner = parts[0]
         var best = try winner.int("best")
         var position = winner.shard["position"]?.intValue

@@ -106,8 +106,9 @@ public struct BoundsRequest {
         options.stopAtFirstViolation = !allProperties
         options.progress = progressReporter()
         options.maxMemory = try model.memoryBudget()
+        // The table's run installed the handler once: installing it again
+        // would forget a Ctrl-C that came between two cells.
         options.stopOnInterrupt = true
-        ResourceGuard.installInterrupt()
         var report = try Catalog.visit(spec, CheckVisitor(spec: spec, inputs: nil, options: options))
         for k in report.counterexamples.indices {
             let f = report.counterexamples[k].file
@@ -122,11 +123,18 @@ public struct BoundsRequest {
         var cells: [CheckReport] = []
         var positions: [Int] = []
         var position = -1
+        var stopReason: String?
         let start = ContinuousClock.now
-        for nn in range {
+        ResourceGuard.installInterrupt()
+        cellLoop: for nn in range {
             for tt in 0..<nn {
                 position += 1
                 if let shard, !shard.owns(position) { continue }
+                // A signal that came after the last cell's search ended.
+                if ResourceGuard.interrupted {
+                    stopReason = "interrupted"
+                    break cellLoop
+                }
                 positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let report = try explicitCell(spec, faultModel: faultModel)
@@ -135,11 +143,12 @@ public struct BoundsRequest {
                         "n=\(nn) t=\(tt): \(report.verdict.rawValue) (\(fmt(report.seconds)) s)")
                 }
                 cells.append(report)
-                if report.stopReason != nil { break }
+                if let reason = report.stopReason {
+                    stopReason = reason
+                    break cellLoop
+                }
             }
-            if cells.last?.stopReason != nil { break }
         }
-        let stopReason = cells.last?.stopReason
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let violated = cells.contains { $0.verdict == .violated }
@@ -162,6 +171,8 @@ public struct BoundsRequest {
                         })
                 ),
                 ("states", .int(cells.reduce(0) { $0 + ($1.states ?? 0) })),
+                ("complete", .bool(stopReason == nil)),
+                ("stopReason", stopReason.map { .string($0) } ?? .null),
                 ("seconds", .double((seconds * 1000).rounded() / 1000)),
                 (
                     "counterexample",
@@ -188,13 +199,15 @@ public struct BoundsRequest {
                     cells: cells.map(\.reported)),
                 to: html)
         }
+        if let stopReason { printError(partialTableMessage(stopReason)) }
         if violated { return shown.ending(1) }
-        if let stopReason {
-            printError(
-                "error: the table is partial: the search stopped (\(stopReason)); the cells after it were not checked")
-            return shown.ending(3)
-        }
+        if stopReason != nil { return shown.ending(3) }
         return shown
+    }
+
+    /// The line that says a table ended early, and why.
+    private func partialTableMessage(_ reason: String) -> String {
+        "error: the table is partial: the search stopped (\(reason)); the cells after it were not checked"
     }
 
     /// Cells with the symbolic engine (or a mix, for `--engine auto`).
@@ -203,12 +216,20 @@ public struct BoundsRequest {
         var cells: [CheckReport] = []
         var positions: [Int] = []
         var position = -1
+        var stopReason: String?
         let start = ContinuousClock.now
-        for nn in range {
+        // Ctrl-C or SIGTERM during a symbolic cell ends the table after that
+        // cell; during an explicit cell, the cell stops with its partial result.
+        ResourceGuard.installInterrupt()
+        cellLoop: for nn in range {
             for tt in 0..<nn {
                 let engine = try model.engine(n: nn, t: tt)
                 position += 1
                 if let shard, !shard.owns(position) { continue }
+                if ResourceGuard.interrupted {
+                    stopReason = "interrupted"
+                    break cellLoop
+                }
                 positions.append(position)
                 let spec = try model.spec(protocolName, n: nn, t: tt)
                 let cell: CheckReport
@@ -225,11 +246,15 @@ public struct BoundsRequest {
                         "n=\(nn) t=\(tt) [\(cell.engine.rawValue)]: \(cell.verdict.rawValue) (\(fmt(cell.seconds)) s)")
                 }
                 cells.append(cell)
+                if let reason = cell.stopReason {
+                    stopReason = reason
+                    break cellLoop
+                }
             }
         }
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let status = cells.map(\.exitStatus).max { boundsExitRank($0) < boundsExitRank($1) } ?? 0
+        let status = ShardMerge.boundsStatus(cells: cells.map(\.exitStatus), stopped: stopReason != nil)
         let verdict = (Verdict(exitStatus: status) ?? .holds).rawValue
         if model.json {
             let symbolic = cells.compactMap(\.solved)
@@ -244,6 +269,8 @@ public struct BoundsRequest {
                 ("cells", .array(cells.map(\.mixedCellJSON))),
                 ("properties", propertiesAcrossCells(cells.map { ($0.spec, $0.propertyStatuses) })),
                 ("states", explicitStates.isEmpty ? .null : .int(explicitStates.reduce(0, +))),
+                ("complete", .bool(stopReason == nil)),
+                ("stopReason", stopReason.map { .string($0) } ?? .null),
                 ("seconds", secondsJSON(seconds)),
                 ("counterexample", cells.lazy.compactMap(\.counterexamplePath).first.map { .string($0) } ?? .null),
                 (
@@ -271,6 +298,7 @@ public struct BoundsRequest {
                 ),
                 to: html)
         }
+        if let stopReason { printError(partialTableMessage(stopReason)) }
         if status != 0 { return shown.ending(status) }
         return shown
     }
@@ -294,6 +322,7 @@ extension CheckReport {
             ("states", states.map { .int($0) } ?? .null),
             ("seconds", secondsJSON(seconds)),
             ("counterexample", counterexamplePath.map { .string($0) } ?? .null),
+            ("stopReason", stopReason.map { .string($0) } ?? .null),
         ]
         if let r = solved {
             fields.append(
@@ -340,6 +369,7 @@ public func cellJSON(_ r: CheckReport) -> JSON {
         ("states", .int(r.states ?? 0)),
         ("seconds", .double((r.seconds * 1000).rounded() / 1000)),
         ("counterexample", r.counterexamples.first?.path.map { .string($0) } ?? .null),
+        ("stopReason", r.stopReason.map { .string($0) } ?? .null),
     ])
 }
 

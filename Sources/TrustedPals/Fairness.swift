@@ -33,6 +33,9 @@ public struct FairnessReport {
     /// The engine that computed the report: "explicit" (the product of the M
     /// runs) or "symbolic" (Z3, deterministic mode only).
     public var engine = "explicit"
+    /// Why the explicit search stopped before its last faulty set, or nil;
+    /// when set, `probability` is a lower bound.
+    public var stopReason: String? { result.stopReason }
 }
 
 /// The deterministic mode by the solver: P(unfair) is 1 iff some admissible
@@ -74,7 +77,9 @@ public func symbolicFairness(spec: ModelSpec) throws -> FairnessReport {
 ///
 /// Patterns are oblivious (fixed before ρ is drawn); see specs/properties.md
 /// for why that is the adversary's best.
-public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) throws -> FairnessReport {
+public func computeFairness(
+    spec: ModelSpec, threads: Int, shard: Shard? = nil, maxMemory: Int? = nil, stopOnInterrupt: Bool = false
+) throws -> FairnessReport {
     try Catalog.validate(spec)
     let proto = Catalog.fairExchange(spec, logic: Concrete())
     let rhos = proto.mode == .deterministic ? [0] : Array(1...proto.M)
@@ -83,6 +88,8 @@ public func computeFairness(spec: ModelSpec, threads: Int, shard: Shard? = nil) 
     var sharded = ProductExplorer(proto, threads: threads, runs: { _ in inputs })
     sharded.shard = shard
     sharded.progress = progressReporter()
+    sharded.maxMemory = maxMemory
+    sharded.stopOnInterrupt = stopOnInterrupt
     let explorer = sharded
     let result = try explorer.maximize { faulty, ins, node in
         (0..<ins.count).filter { k in
@@ -151,12 +158,17 @@ public struct FairnessRequest {
     /// Explicit engine, with JSON output: explore only shard "I/K" of the
     /// faulty sets; `MergeRequest` combines the K outputs.
     public var shard: String?
+    /// Explicit engine: stop with the partial result (a lower bound) once
+    /// resident memory exceeds this size ("512M", "8G"); nil: the default budget.
+    public var maxMemory: String?
 
     /// Parameters with the command line's defaults.
     public init(
         n: Int, t: Int, M: Int? = nil, mode: String = "fake-rounds", threads: Int = 2, engine: EngineChoice = .auto,
-        json: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil
+        json: Bool = false, out: String = "counterexamples", html: String? = nil, shard: String? = nil,
+        maxMemory: String? = nil
     ) {
+        self.maxMemory = maxMemory
         self.n = n
         self.t = t
         self.M = M
@@ -186,6 +198,7 @@ public struct FairnessRequest {
         try checkOutputFolder(out, option: "⟪out⟫", writable: false)
         let shard = try parseShardOption(self.shard, json: json, html: html)
         try checkThreads(threads)
+        let budget = try ModelParameters(maxMemory: maxMemory).memoryBudget()
         guard mode == "fake-rounds" || mode == "deterministic" else {
             throw PalsError(.invalidArgument, "unknown mode \"\(mode)\"; use fake-rounds or deterministic")
         }
@@ -216,7 +229,13 @@ public struct FairnessRequest {
             throw PalsError(.invalidArgument, "⟪shard⟫ splits the explicit engine's faulty sets; use ⟪engine⟫ explicit")
         }
         var report =
-            try useSolver ? symbolicFairness(spec: spec) : computeFairness(spec: spec, threads: threads, shard: shard)
+            try useSolver
+            ? symbolicFairness(spec: spec)
+            : try {
+                ResourceGuard.installInterrupt()
+                return try computeFairness(
+                    spec: spec, threads: threads, shard: shard, maxMemory: budget, stopOnInterrupt: true)
+            }()
         if let c = report.counterexample {
             report.counterexample?.path =
                 shard == nil
@@ -236,6 +255,12 @@ public struct FairnessRequest {
             shown.line(json ? fairnessJSON(report).compact : fairnessText(report))
         }
         if let html { try writeHTML(try fairnessHTML(report), to: html) }
+        if let reason = report.stopReason {
+            printError(
+                "error: the search stopped before its last faulty set (\(reason)); the probability above is a lower bound"
+            )
+            return shown.ending(3)
+        }
         return shown
     }
 }
@@ -265,6 +290,8 @@ public func fairnessJSON(_ r: FairnessReport) -> JSON {
         ("engine", .string(r.engine)),
         ("states", r.engine == "symbolic" ? .null : .int(r.result.states)),
         ("transitions", r.engine == "symbolic" ? .null : .int(r.result.transitions)),
+        ("complete", .bool(r.stopReason == nil)),
+        ("stopReason", r.stopReason.map { .string($0) } ?? .null),
         ("seconds", secondsJSON(r.result.seconds)),
     ])
 }
@@ -274,7 +301,7 @@ public func fairnessJSON(_ r: FairnessReport) -> JSON {
 public func fairnessText(_ r: FairnessReport) -> String {
     let what = r.mode == .deterministic ? "deterministic" : "fake rounds, ρ uniform in 1…\(r.M)"
     var s = "fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(what))\n"
-    s += "worst-case P(unfair) = \(r.probability)"
+    s += "worst-case P(unfair) \(r.stopReason == nil ? "=" : "≥") \(r.probability)"
     s += r.mode == .deterministic ? "\n" : "  (\(r.unfairRuns) of \(r.runs) values of ρ)\n"
     if let p = r.pattern {
         let drops = p.drops.map { "round \($0.round) p\($0.from)→p\($0.to)" }.joined(separator: ", ")
@@ -290,6 +317,7 @@ public func fairnessText(_ r: FairnessReport) -> String {
     } else {
         s +=
             "\(r.result.states) product states, \(r.result.transitions) transitions, \(r.result.faultySets) faulty sets, \(fmt(r.result.seconds)) s\n"
+        if let reason = r.stopReason { s += "stopped before its last faulty set (\(reason)): a lower bound\n" }
     }
     if let c = r.counterexample {
         s += "\ncounterexample (\(c.path ?? "")):\n" + c.diagram

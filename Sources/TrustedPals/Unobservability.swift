@@ -156,6 +156,9 @@ public struct UnobservabilityReport {
     public var runsPerFaultySet: String
     /// One verdict per property checked (smc with the explicit engine: Unobservability and SMCPrivacy).
     public var verdicts: [InterferenceVerdict]
+    /// Why the explicit search stopped before deciding every property (its
+    /// memory budget, an interrupt), or nil.
+    public var stopReason: String? = nil
 }
 
 /// The families of runs the explicit engine compares, as the protocol's
@@ -183,6 +186,11 @@ public struct InterferenceVisitor: ObservableModelVisitor {
     public var values: [Int]?
     /// Worker threads of the product explorer.
     public var threads: Int
+    /// Stop once resident memory exceeds this many bytes; nil: no budget.
+    public var maxMemory: Int? = nil
+    /// Stop at the first SIGINT or SIGTERM (the caller installs the handler:
+    /// `ResourceGuard.installInterrupt()`).
+    public var stopOnInterrupt = false
 
     /// Explores the family of runs together under every pattern, for each property, and turns a violation into
     /// two runs replayed by `simulate`.
@@ -193,6 +201,7 @@ public struct InterferenceVisitor: ObservableModelVisitor {
         let entry = try Catalog.entry(spec)
         let runs = interferenceRuns(spec, values: values)
         var verdicts: [InterferenceVerdict] = []
+        var stopReason: String?
         let checks: [(String, Bool)] =
             entry.checksPrivacy ? [("Unobservability", false), ("SMCPrivacy", true)] : [("Unobservability", false)]
         for (name, privacy) in checks {
@@ -215,6 +224,8 @@ public struct InterferenceVisitor: ObservableModelVisitor {
             }
             var reporting = ProductExplorer(proto, threads: threads, runs: runs, observe: observe)
             reporting.progress = progressReporter()
+            reporting.maxMemory = maxMemory
+            reporting.stopOnInterrupt = stopOnInterrupt
             let explorer = reporting
             let result = try explorer.maximize { faulty, ins, node in
                 guard node.classes.contains(where: { $0 != 0 }) else { return 0 }
@@ -265,15 +276,19 @@ public struct InterferenceVisitor: ObservableModelVisitor {
                     throw InternalError("the product exploration and simulate disagree on \(name) under \(pattern)")
                 }
             }
+            // A violation found before a stop stands; "holds" needs every faulty set.
+            let status: Verdict = found != nil ? .violated : result.stopReason != nil ? .unknown : .holds
             verdicts.append(
                 InterferenceVerdict(
-                    name: name, status: found == nil ? .holds : .violated, reason: nil, counterexample: found,
+                    name: name, status: status, reason: found == nil ? result.stopReason : nil, counterexample: found,
                     states: result.states, seconds: result.seconds))
+            stopReason = stopReason ?? result.stopReason
         }
         let sample = runs(ProcessSet()).count
         let description = entry.interferenceDescription(spec, values: values, runs: sample, largest: 0)
         return UnobservabilityReport(
-            spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts)
+            spec: spec, engine: "explicit", rounds: proto.rounds, runsPerFaultySet: description, verdicts: verdicts,
+            stopReason: stopReason)
     }
 }
 
@@ -449,6 +464,7 @@ public struct UnobservabilityRequest {
         var report: UnobservabilityReport
         switch try model.engine(forN: n) {
         case .explicit:
+            ResourceGuard.installInterrupt()
             guard n <= ProductExplorer<SMC<Concrete>>.maxProcesses else {
                 throw PalsError(
                     .invalidArgument,
@@ -456,7 +472,10 @@ public struct UnobservabilityRequest {
                 )
             }
             report = try Catalog.visitObservable(
-                spec, InterferenceVisitor(spec: spec, values: vals, threads: max(1, model.threads)))
+                spec,
+                InterferenceVisitor(
+                    spec: spec, values: vals, threads: max(1, model.threads), maxMemory: try model.memoryBudget(),
+                    stopOnInterrupt: true))
         case .symbolic:
             report = try symbolicUnobservability(spec, values: vals, timeout: model.timeout)
         }
@@ -468,6 +487,10 @@ public struct UnobservabilityRequest {
         }
         shown.line(model.json ? unobservabilityJSON(report).compact : unobservabilityText(report))
         if let html { try writeHTML(try unobservabilityHTML(report), to: html) }
+        if let reason = report.stopReason {
+            printError(
+                "error: the search stopped before deciding every property: \(reason); the result above is partial")
+        }
         if report.verdicts.contains(where: { $0.status == .violated }) { return shown.ending(1) }
         if report.verdicts.contains(where: { $0.status == .unknown }) { return shown.ending(3) }
         return shown
@@ -576,6 +599,7 @@ public func unobservabilityJSON(_ r: UnobservabilityReport) -> JSON {
                     ])
                 })
         ),
+        ("stopReason", r.stopReason.map { .string($0) } ?? .null),
     ])
 }
 

@@ -41,6 +41,200 @@ struct SearchStopTests {
         #expect(reason.hasSuffix("--max-memory 80 MB)"), "\(reason)")
     }
 
+    /// The cells of a table's JSON, and the table itself.
+    static func table(_ stdout: String) throws -> (json: [String: Any], cells: [[String: Any]]) {
+        guard let json = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            Issue.record("not a JSON object: \(stdout.prefix(300))")
+            return ([:], [])
+        }
+        return (json, json["cells"] as? [[String: Any]] ?? [])
+    }
+
+    /// A memory budget below what any process holds stops the first cell
+    /// whose search runs long enough to look at it (2^16 successor tuples):
+    /// the table ends at that cell, marked `unknown` with its reason, the
+    /// table says it is incomplete and why, and standard error says that the
+    /// table is partial — also when an earlier cell was violated (exit 1).
+    @Test(
+        "a resilience table stopped by the memory budget ends at the stopped cell and says why",
+        arguments: [["--engine", "explicit"], ["--engine", "auto"]])
+    func boundsStopped(engine: [String]) throws {
+        let out = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let arguments = ["bounds", "uic", "--n", "2...5", "--max-memory", "1M", "--out", out.path] + engine
+        let r = try PalsRunner.run(arguments + ["--json"])
+        let (json, cells) = try Self.table(r.stdout)
+        #expect(json["complete"] as? Bool == false)
+        let reason = json["stopReason"] as? String ?? ""
+        #expect(reason.hasPrefix("memory budget exceeded ("), "\(reason)")
+        #expect(r.stderr.contains("error: the table is partial: the search stopped (memory budget exceeded"))
+        guard let last = cells.last else {
+            Issue.record("no cells: \(r.stdout.prefix(300))")
+            return
+        }
+        #expect(cells.count < 14, "the table went on after the stopped cell")
+        #expect(last["verdict"] as? String == "unknown")
+        #expect(last["stopReason"] as? String == reason)
+        for c in cells.dropLast() { #expect(c["stopReason"] is NSNull, "\(c)") }
+        let violated = cells.contains { $0["verdict"] as? String == "violated" }
+        #expect(violated, "(3, 2) is violated and checked before any cell is large enough to stop")
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(json["verdict"] as? String == "violated")
+        // The text table says the same on standard error.
+        let text = try PalsRunner.run(arguments)
+        #expect(text.status == 1)
+        #expect(text.stderr.contains("error: the table is partial"), "\(text.stderr)")
+    }
+
+    /// The product explorer (fairness, noninterference) under a budget below
+    /// any process's size: it stops at its first look (every 2^12 successor
+    /// nodes). The fairness probability is then a lower bound — exit 3,
+    /// `"complete": false`, "≥" in the text — and `pals merge` refuses a
+    /// stopped shard; a noninterference property not violated before the
+    /// stop is `unknown`, never `holds`.
+    @Test("fairness and unobservability stopped by the memory budget report a partial result")
+    func productSearchStopped() throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fairness = ["fairness", "--n", "4", "--t", "2", "--max-memory", "1M", "--out", "cx"]
+        let f = try PalsRunner.run(fairness + ["--json"], in: dir)
+        #expect(f.status == 3, "\(f.stderr)")
+        let fj = try Self.table(f.stdout).json
+        #expect(fj["complete"] as? Bool == false)
+        #expect((fj["stopReason"] as? String ?? "").hasPrefix("memory budget exceeded ("), "\(f.stdout)")
+        #expect(f.stderr.contains("the probability above is a lower bound"), "\(f.stderr)")
+        let text = try PalsRunner.run(fairness, in: dir)
+        #expect(text.status == 3)
+        #expect(text.stdout.contains("worst-case P(unfair) ≥ "), "\(text.stdout)")
+        // Unbudgeted, the same computation is complete.
+        let whole = try PalsRunner.run(["fairness", "--n", "4", "--t", "2", "--json", "--out", "cx"], in: dir)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(try Self.table(whole.stdout).json["complete"] as? Bool == true)
+
+        var names: [String] = []
+        for i in 1...2 {
+            let r = try PalsRunner.run(fairness + ["--json", "--shard", "\(i)/2"], in: dir)
+            names.append("fair-\(i).json")
+            try Data(r.stdout.utf8).write(to: dir.appendingPathComponent(names[i - 1]))
+        }
+        let merged = try PalsRunner.run(["merge"] + names, in: dir)
+        #expect(merged.status == 2, "\(merged.stdout)")
+        #expect(merged.stdout.isEmpty)
+        #expect(merged.stderr.contains("only a lower bound"), "\(merged.stderr)")
+
+        let unobservability = [
+            "unobservability", "smc", "--n", "4", "--t", "1", "--max-memory", "1M", "--json", "--out", "cx",
+        ]
+        let u = try PalsRunner.run(unobservability, in: dir)
+        #expect(u.status == 3, "\(u.stderr)")
+        let uj = try Self.table(u.stdout).json
+        let reason = uj["stopReason"] as? String ?? ""
+        #expect(reason.hasPrefix("memory budget exceeded ("), "\(u.stdout)")
+        let properties = uj["properties"] as? [[String: Any]] ?? []
+        #expect(properties.count == 2)
+        for p in properties {
+            #expect(p["status"] as? String == "unknown", "\(p)")
+            #expect((p["reason"] as? String ?? "").hasPrefix("memory budget exceeded ("), "\(p)")
+        }
+        #expect(u.stderr.contains("the result above is partial"), "\(u.stderr)")
+    }
+
+    /// A family of 8^5 runs per faulty set (smc, eight values per input at
+    /// n = 5) makes one product node minutes of work: SIGTERM after the
+    /// first faulty set must still stop the search within seconds (the
+    /// explorer looks at the signal by work done, not by nodes generated),
+    /// with both properties `unknown`, exit 3.
+    @Test("SIGTERM stops a noninterference search whose nodes are large")
+    func unobservabilityInterrupted() throws {
+        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
+        let dir = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stdoutURL = dir.appendingPathComponent("stdout")
+        let stderrURL = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = [
+            "unobservability", "smc", "--n", "5", "--t", "2", "--values", "1,2,3,4,5,6,7,8", "--json", "--out",
+            dir.appendingPathComponent("out").path,
+        ]
+        p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        p.standardError = try FileHandle(forWritingTo: stderrURL)
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        var started = false
+        while Date() < deadline && p.isRunning && !started {
+            started = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("faulty sets done") == true
+            if !started { usleep(50_000) }
+        }
+        #expect(started, "no progress line within two minutes")
+        kill(p.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(30)
+        while Date() < stopBy && p.isRunning { usleep(20_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            Issue.record("still searching 30 s after SIGTERM")
+            return
+        }
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit, "ended by the signal instead of stopping")
+        #expect(p.terminationStatus == 3)
+        let json = try Self.table(try String(contentsOf: stdoutURL, encoding: .utf8)).json
+        #expect(json["stopReason"] as? String == "interrupted")
+        let statuses = (json["properties"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+        #expect(statuses == ["unknown", "unknown"])
+    }
+
+    /// Z3 is not interrupted mid-query, but a signal during a symbolic cell
+    /// ends the table after that cell (before, the table went on to its end,
+    /// and a signal during an explicit cell of a mixed table was forgotten
+    /// by the next cell).
+    @Test("SIGTERM during a symbolic cell ends the table after that cell")
+    func symbolicTableInterrupted() throws {
+        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
+        let dir = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stdoutURL = dir.appendingPathComponent("stdout")
+        let stderrURL = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = [
+            "bounds", "uic", "--n", "8...8", "--engine", "symbolic", "--out", dir.appendingPathComponent("out").path,
+        ]
+        p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        p.standardError = try FileHandle(forWritingTo: stderrURL)
+        try p.run()
+        // The first cell's line: the table is under way.
+        let deadline = Date().addingTimeInterval(120)
+        var started = false
+        while Date() < deadline && p.isRunning && !started {
+            started = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("n=8 t=0") == true
+            if !started { usleep(20_000) }
+        }
+        #expect(started, "no cell within two minutes")
+        kill(p.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(240)
+        while Date() < stopBy && p.isRunning { usleep(20_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            Issue.record("still solving 4 minutes after SIGTERM")
+            return
+        }
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit, "ended by the signal instead of stopping")
+        let stderr = try String(contentsOf: stderrURL, encoding: .utf8)
+        let stdout = try String(contentsOf: stdoutURL, encoding: .utf8)
+        let rows = stdout.split(separator: "\n").filter { $0.hasPrefix("8 ") }
+        #expect(rows.count >= 1 && rows.count < 8, "\(stdout)")
+        #expect(stderr.contains("error: the table is partial: the search stopped (interrupted)"), "\(stderr)")
+        #expect(p.terminationStatus == 3 || p.terminationStatus == 1)
+    }
+
     @Test(
         "SIGINT (Ctrl-C) or SIGTERM (a scheduler's stop) ends the search with its partial result",
         arguments: [SIGINT, SIGTERM])

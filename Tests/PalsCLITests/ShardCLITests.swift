@@ -214,6 +214,75 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.html").path))
     }
 
+    /// Shards whose searches stop (a memory budget below any process's
+    /// size stops every faulty set that runs 2^16 successor tuples, at the
+    /// same tuple in every process): the merge ends the table where the
+    /// unsharded run ends it, with its stop reason, exit status and
+    /// counterexamples. Each shard runs in a folder of its own, as on a
+    /// machine of its own: a shard's files for cells beyond the stop are not
+    /// the merge's.
+    @Test(arguments: [["--engine", "explicit"], ["--engine", "auto"]])
+    func stoppedShardsMergeToTheStoppedTable(engine: [String]) throws {
+        let arguments = ["bounds", "uic", "--n", "2...5", "--max-memory", "1M"] + engine
+        let wholeDir = try PalsRunner.temporaryDirectory()
+        let shardDir = try PalsRunner.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: wholeDir)
+            try? FileManager.default.removeItem(at: shardDir)
+        }
+        let whole = try PalsRunner.run(arguments + ["--json", "--out", "cx"], in: wholeDir)
+        #expect(whole.status == 1, "\(whole.stderr)")
+        #expect(whole.stdout.contains("\"complete\":false"))
+        var names: [String] = []
+        for i in 1...3 {
+            let own = shardDir.appendingPathComponent("machine-\(i)")
+            try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+            let r = try PalsRunner.run(arguments + ["--json", "--out", "cx", "--shard", "\(i)/3"], in: own)
+            #expect([0, 1, 3].contains(r.status), "shard \(i)/3: \(r.stderr)")
+            names.append("shard-\(i).json")
+            try Data(r.stdout.utf8).write(to: shardDir.appendingPathComponent(names[i - 1]))
+        }
+        let merged = try PalsRunner.run(["merge"] + names.reversed(), in: shardDir)
+        #expect(merged.status == whole.status, "\(merged.stderr)")
+        // The resident size in the reason is each process's own.
+        func normalized(_ text: String) -> String {
+            let pattern = try! NSRegularExpression(pattern: #"\([0-9]+ MB resident"#)
+            let s = Self.withoutSeconds(text)
+            return pattern.stringByReplacingMatches(
+                in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "(… MB resident")
+        }
+        #expect(normalized(merged.stdout) == normalized(whole.stdout))
+        try Self.expectSameFiles(wholeDir, shardDir)
+
+        // A stopped shard that says it finished, says so in a word that is
+        // no reason, or whose "complete" contradicts its "stopReason": refused.
+        let forged: [(pattern: String, template: String, needle: String)] = [
+            (#""complete":false,"stopReason":"[^"]*""#, #""complete":true,"stopReason":null"#, "no stop reason"),
+            (#""complete":false"#, #""complete":true"#, "contradicts"),
+            (#""complete":false,"stopReason":""#, #""complete":false,"stopReason":7,"x":""#, "not a string"),
+        ]
+        var tried = 0
+        for (k, name) in names.enumerated() {
+            let text = try String(contentsOf: shardDir.appendingPathComponent(name), encoding: .utf8)
+            for f in forged {
+                let regex = try NSRegularExpression(pattern: f.pattern)
+                let whole = NSRange(text.startIndex..., in: text)
+                guard regex.firstMatch(in: text, range: whole) != nil else { continue }
+                tried += 1
+                let forgery = "forged-\(k).json"
+                let changed = regex.stringByReplacingMatches(in: text, range: whole, withTemplate: f.template)
+                try Data(changed.utf8).write(to: shardDir.appendingPathComponent(forgery))
+                var files = names
+                files[k] = forgery
+                let r = try PalsRunner.run(["merge"] + files, in: shardDir)
+                #expect(r.status == 2, "\(f.pattern) → \(f.template): \(r.stdout)")
+                #expect(r.stdout.isEmpty)
+                #expect(r.stderr.contains(f.needle), "\(r.stderr)")
+            }
+        }
+        #expect(tried >= 3, "no shard stopped")
+    }
+
     /// Writes shard outputs of `arguments` into `dir`, returns their names.
     static func shards(_ arguments: [String], k: Int, only: [Int]? = nil, in dir: URL, prefix: String) throws
         -> [String]
