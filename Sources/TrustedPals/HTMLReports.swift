@@ -242,7 +242,10 @@ public func boundsHTML(title: String, cells: [ReportedCell]) throws -> String {
 public func fairnessHTML(_ r: FairnessReport) throws -> String {
     var report = HTMLReport(title: "pals fairness — fair-exchange n=\(r.spec.n) t=\(r.spec.t) (\(r.mode.rawValue))")
     report.section(
-        "Worst-case probability of an unfair exchange", "P(unfair) = \(r.probability) over every failure pattern")
+        "Worst-case probability of an unfair exchange",
+        r.stopReason.map { reason in
+            "P(unfair) ≥ \(r.probability): a lower bound, from the faulty sets searched before the search stopped (\(reason))"
+        } ?? "P(unfair) = \(r.probability) over every failure pattern")
     report.table(
         header: ["n", "t", "mode", "M", "runs (values of ρ)", "unfair runs", "probability", "engine"],
         rows: [

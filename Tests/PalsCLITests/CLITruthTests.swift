@@ -92,16 +92,20 @@ import Testing
     @Test func unobservabilityOffersOnlyTheOptionsItUses() throws {
         let help = try PalsRunner.run(["unobservability", "--help"])
         #expect(help.status == 0)
-        for ignored in ["--symmetry", "--faults", "--max-memory"] {
+        for ignored in ["--symmetry", "--faults"] {
             #expect(!help.stdout.contains(ignored), "unobservability --help offers \(ignored)")
             let r = try PalsRunner.run(
                 ["unobservability", "smc", "--n", "3", "--t", "1", ignored] + (ignored == "--symmetry" ? [] : ["crash"])
             )
             #expect(r.status == 2, "\(ignored) accepted: \(r.stdout)")
         }
-        for used in ["--engine", "--timeout", "--threads", "--values", "--M", "--function", "--mode"] {
+        for used in ["--engine", "--timeout", "--threads", "--values", "--M", "--function", "--mode", "--max-memory"] {
             #expect(help.stdout.contains(used), "unobservability --help lacks \(used)")
         }
+        // The explicit engine's memory budget (SearchStopTests), checked like everywhere else.
+        let badBudget = try PalsRunner.run(["unobservability", "smc", "--n", "3", "--t", "1", "--max-memory", "crash"])
+        #expect(badBudget.status == 2)
+        #expect(badBudget.stderr.contains("--max-memory"), "\(badBudget.stderr)")
     }
 
     @Test func replayPointsANoninterferenceFileToUnobservability() throws {

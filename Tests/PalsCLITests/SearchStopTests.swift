@@ -103,9 +103,11 @@ struct SearchStopTests {
         #expect(fj["complete"] as? Bool == false)
         #expect((fj["stopReason"] as? String ?? "").hasPrefix("memory budget exceeded ("), "\(f.stdout)")
         #expect(f.stderr.contains("the probability above is a lower bound"), "\(f.stderr)")
-        let text = try PalsRunner.run(fairness, in: dir)
+        let text = try PalsRunner.run(fairness + ["--html", "f.html"], in: dir)
         #expect(text.status == 3)
         #expect(text.stdout.contains("worst-case P(unfair) ≥ "), "\(text.stdout)")
+        let html = try String(contentsOf: dir.appendingPathComponent("f.html"), encoding: .utf8)
+        #expect(html.contains("P(unfair) ≥ 0: a lower bound"), "the HTML report claims an exact probability")
         // Unbudgeted, the same computation is complete.
         let whole = try PalsRunner.run(["fairness", "--n", "4", "--t", "2", "--json", "--out", "cx"], in: dir)
         #expect(whole.status == 0, "\(whole.stderr)")
