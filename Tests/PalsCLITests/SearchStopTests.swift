@@ -148,42 +148,19 @@ struct SearchStopTests {
     /// with both properties `unknown`, exit 3.
     @Test("SIGTERM stops a noninterference search whose nodes are large")
     func unobservabilityInterrupted() throws {
-        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let stdoutURL = dir.appendingPathComponent("stdout")
-        let stderrURL = dir.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = [
+        let arguments = [
             "unobservability", "smc", "--n", "5", "--t", "2", "--values", "1,2,3,4,5,6,7,8", "--json", "--out",
             dir.appendingPathComponent("out").path,
         ]
-        p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        p.standardError = try FileHandle(forWritingTo: stderrURL)
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        var started = false
-        while Date() < deadline && p.isRunning && !started {
-            started = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("faulty sets done") == true
-            if !started { usleep(50_000) }
-        }
-        #expect(started, "no progress line within two minutes")
-        kill(p.processIdentifier, SIGTERM)
-        let stopBy = Date().addingTimeInterval(30)
-        while Date() < stopBy && p.isRunning { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            Issue.record("still searching 30 s after SIGTERM")
-            return
-        }
-        p.waitUntilExit()
-        #expect(p.terminationReason == .exit, "ended by the signal instead of stopping")
-        #expect(p.terminationStatus == 3)
-        let json = try Self.table(try String(contentsOf: stdoutURL, encoding: .utf8)).json
+        guard
+            let r = try Self.signalled(
+                arguments, once: "faulty sets done", startWithin: 120, signal: SIGTERM, stopWithin: 30, in: dir)
+        else { return }
+        #expect(r.byExit, "ended by the signal instead of stopping")
+        #expect(r.status == 3)
+        let json = try Self.table(r.stdout).json
         #expect(json["stopReason"] as? String == "interrupted")
         let statuses = (json["properties"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
         #expect(statuses == ["unknown", "unknown"])
@@ -195,88 +172,88 @@ struct SearchStopTests {
     /// by the next cell).
     @Test("SIGTERM during a symbolic cell ends the table after that cell")
     func symbolicTableInterrupted() throws {
-        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let stdoutURL = dir.appendingPathComponent("stdout")
-        let stderrURL = dir.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = [
+        let arguments = [
             "bounds", "uic", "--n", "8...8", "--engine", "symbolic", "--out", dir.appendingPathComponent("out").path,
         ]
-        p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        p.standardError = try FileHandle(forWritingTo: stderrURL)
-        try p.run()
         // The first cell's line: the table is under way.
-        let deadline = Date().addingTimeInterval(120)
-        var started = false
-        while Date() < deadline && p.isRunning && !started {
-            started = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("n=8 t=0") == true
-            if !started { usleep(20_000) }
-        }
-        #expect(started, "no cell within two minutes")
-        kill(p.processIdentifier, SIGTERM)
-        let stopBy = Date().addingTimeInterval(240)
-        while Date() < stopBy && p.isRunning { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            Issue.record("still solving 4 minutes after SIGTERM")
-            return
-        }
-        p.waitUntilExit()
-        #expect(p.terminationReason == .exit, "ended by the signal instead of stopping")
-        let stderr = try String(contentsOf: stderrURL, encoding: .utf8)
-        let stdout = try String(contentsOf: stdoutURL, encoding: .utf8)
-        let rows = stdout.split(separator: "\n").filter { $0.hasPrefix("8 ") }
-        #expect(rows.count >= 1 && rows.count < 8, "\(stdout)")
-        #expect(stderr.contains("error: the table is partial: the search stopped (interrupted)"), "\(stderr)")
-        #expect(p.terminationStatus == 3 || p.terminationStatus == 1)
+        guard
+            let r = try Self.signalled(
+                arguments, once: "n=8 t=0", startWithin: 120, signal: SIGTERM, stopWithin: 240, in: dir)
+        else { return }
+        #expect(r.byExit, "ended by the signal instead of stopping")
+        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("8 ") }
+        #expect(rows.count >= 1 && rows.count < 8, "\(r.stdout)")
+        #expect(r.stderr.contains("error: the table is partial: the search stopped (interrupted)"), "\(r.stderr)")
+        #expect(r.status == 3 || r.status == 1)
     }
 
     @Test(
         "SIGINT (Ctrl-C) or SIGTERM (a scheduler's stop) ends the search with its partial result",
         arguments: [SIGINT, SIGTERM])
     func interrupted(signal: Int32) throws {
-        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // The first progress line: the search is under way (and listening).
+        guard
+            let r = try Self.signalled(
+                Self.longCheck + ["--out", dir.appendingPathComponent("out").path], once: "F = {", startWithin: 60,
+                signal: signal, stopWithin: 30, in: dir)
+        else { return }
+        #expect(r.byExit, "ended by the signal instead of stopping")
+        #expect(r.status == 1 || r.status == 3)
+        let json = try Self.partialResult(r.stdout)
+        #expect(json["stopReason"] as? String == "interrupted")
+    }
+
+    /// How a signalled run ended.
+    struct Signalled {
+        /// True when the process exited (rather than being ended by a signal).
+        var byExit: Bool
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs pals with `arguments`, waits up to `startWithin` seconds for
+    /// `marker` on its standard error, sends `signal`, and waits up to
+    /// `stopWithin` seconds for it to end; nil (an issue recorded, the
+    /// process killed) when it is still running then.
+    static func signalled(
+        _ arguments: [String], once marker: String, startWithin: Double, signal: Int32, stopWithin: Double, in dir: URL
+    ) throws -> Signalled? {
+        guard let exe = PalsRunner.executable else { throw PalsRunner.NotFound() }
         let stdoutURL = dir.appendingPathComponent("stdout")
         let stderrURL = dir.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let p = Process()
         p.executableURL = exe
-        p.arguments = Self.longCheck + ["--out", dir.appendingPathComponent("out").path]
+        p.arguments = arguments
         p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         p.standardError = try FileHandle(forWritingTo: stderrURL)
         try p.run()
-        // The first progress line: the search is under way (and listening).
-        let deadline = Date().addingTimeInterval(60)
-        var progress = false
-        while Date() < deadline && p.isRunning && !progress {
-            progress = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("F = {") == true
-            if !progress { usleep(50_000) }
+        let deadline = Date().addingTimeInterval(startWithin)
+        var started = false
+        while Date() < deadline && p.isRunning && !started {
+            started = (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains(marker) == true
+            if !started { usleep(20_000) }
         }
-        #expect(progress, "no progress line within a minute")
-        let sent = Date()
+        #expect(started, "no \"\(marker)\" on standard error within \(Int(startWithin)) s")
         kill(p.processIdentifier, signal)
-        let stopBy = sent.addingTimeInterval(30)
+        let stopBy = Date().addingTimeInterval(stopWithin)
         while Date() < stopBy && p.isRunning { usleep(20_000) }
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            Issue.record("still searching 30 s after signal \(signal)")
-            return
+            Issue.record("still running \(Int(stopWithin)) s after signal \(signal)")
+            return nil
         }
         p.waitUntilExit()
-        #expect(p.terminationReason == .exit, "ended by the signal instead of stopping")
-        #expect(p.terminationStatus == 1 || p.terminationStatus == 3)
-        let stdout = try String(contentsOf: stdoutURL, encoding: .utf8)
-        let json = try Self.partialResult(stdout)
-        #expect(json["stopReason"] as? String == "interrupted")
+        return Signalled(
+            byExit: p.terminationReason == .exit, status: p.terminationStatus,
+            stdout: try String(contentsOf: stdoutURL, encoding: .utf8),
+            stderr: try String(contentsOf: stderrURL, encoding: .utf8))
     }
 }
