@@ -159,19 +159,6 @@ public enum Shrinker {
         let k = local.crashes.count + local.drops.count
         let localRounds = (local.crashes.map(\.round) + local.drops.map(\.round)).sorted()
         let sets = ProcessSet.combinations(n: n, k: f)
-        // Non-decreasing round vectors of length k up to local's, in order.
-        var vectors: [[Int]] = []
-        var v = Array(repeating: 1, count: k)
-        while true {
-            if v.lexicographicallyPrecedes(localRounds) || v == localRounds { vectors.append(v) } else { break }
-            // Next non-decreasing vector over 1…rounds+1.
-            var i = k - 1
-            while i >= 0 && v[i] == rounds + 1 { i -= 1 }
-            if i < 0 { break }
-            let next = v[i] + 1
-            for j in i..<k { v[j] = next }
-        }
-        if k == 0 { vectors = [[]] }
         // The events a faulty set allows in round r: crashes at r, then drops of r.
         func events(_ faulty: ProcessSet, _ r: Int) -> [(crash: Crash?, drop: Link?)] {
             var out: [(crash: Crash?, drop: Link?)] = faulty.map { (Crash(process: $0, round: r), nil) }
@@ -190,16 +177,42 @@ public enum Shrinker {
             for i in 0..<k { c = c * Double(m - i) / Double(i + 1) }
             return c
         }
-        // Refuse before enumerating when the candidates exceed the budget.
-        var total = 0.0
-        for vector in vectors {
+        // The candidates of one round vector, for every faulty set of size f.
+        func count(_ vector: [Int]) -> Double {
             var perSet = 1.0
             for r in Set(vector) {
                 perSet *= choose(
                     f + (r <= rounds ? (n * (n - 1) - (n - f) * (n - f - 1)) : 0), vector.filter { $0 == r }.count)
             }
-            total += perSet * Double(sets.count)
-            if total > Double(budget) { return nil }
+            return perSet * Double(sets.count)
+        }
+        // Non-decreasing round vectors of length k up to local's, in order, kept only when they have candidates;
+        // refused as soon as the candidates exceed the budget, or the vectors looked at exceed a fixed multiple of
+        // it (a local minimum with many events has astronomically many vectors, nearly all without candidates).
+        var vectors: [[Int]] = []
+        var total = 0.0
+        var looked = 0
+        var v = Array(repeating: 1, count: k)
+        while k > 0 {
+            guard v.lexicographicallyPrecedes(localRounds) || v == localRounds else { break }
+            looked += 1
+            if looked > 64 * budget { return nil }
+            let c = count(v)
+            if c > 0 {
+                total += c
+                if total > Double(budget) { return nil }
+                vectors.append(v)
+            }
+            // Next non-decreasing vector over 1…rounds+1.
+            var i = k - 1
+            while i >= 0 && v[i] == rounds + 1 { i -= 1 }
+            if i < 0 { break }
+            let next = v[i] + 1
+            for j in i..<k { v[j] = next }
+        }
+        if k == 0 {
+            if Double(sets.count) > Double(budget) { return nil }
+            vectors = [[]]
         }
         var tried = 0
         for vector in vectors {
