@@ -15,8 +15,9 @@ public struct SymbolicOptions: Sendable {
     /// The inputs, one per process (default 0, 1, …, n−1: distinct constants,
     /// which suffice for data-independent protocols).
     public var inputs: [Int]? = nil
-    /// The Z3 logic of the solver ("QF_FD" by default; nil: the simple solver).
-    public var solverLogic: String? = "QF_FD"
+    /// The Z3 solver of each query: bit-blasting straight to SAT by default
+    /// (`Z3SolverKind.bitBlastSAT`), or Z3's solver for a logic, or its simple solver.
+    public var solver: Z3SolverKind = .bitBlastSAT
     /// Shrink counterexamples with `Shrinker.shrink` on the concrete protocol.
     public var shrink: Bool = true
     /// Stop at the first violated property: later properties are reported
@@ -24,7 +25,7 @@ public struct SymbolicOptions: Sendable {
     /// and proving the remaining properties may cost far more than finding it).
     public var stopAtFirstViolation: Bool = false
 
-    /// The defaults: general omission, no timeout, a free faulty set, inputs 0, 1, …, n−1, the QF_FD solver,
+    /// The defaults: general omission, no timeout, a free faulty set, inputs 0, 1, …, n−1, bit-blasting to SAT,
     /// shrinking on, every property queried.
     public init() {}
 }
@@ -248,7 +249,7 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         var verdict = SymbolicVerdict(
             name: property.name, kind: property.kind, status: .unknown, reason: nil, pattern: nil,
             solverPattern: nil, violatedAfterRound: nil, decisions: nil, seconds: 0, statistics: [])
-        let solver = try Z3Solver(z, logic: options.solverLogic)
+        let solver = try Z3Solver(z, kind: options.solver)
         if let timeout = options.timeout { try solver.setTimeout(seconds: timeout) }
         for c in env.constraints { try solver.assert(c) }
         try solver.assert(goal)

@@ -73,9 +73,11 @@ public struct SymbolicEnvironment {
                         row.append(z.trueTerm)
                         continue
                     }
-                    let d = z.freshBool("delivered_r\(r)_p\(i)_p\(j)")
-                    constraints.append(z.or([d, mayDrop]))
-                    row.append(d)
+                    // The variable says "dropped", so that a SAT solver's default phase (false) delivers:
+                    // its models drop only what a violation needs, and the shrinker starts near the minimum.
+                    let dropped = z.freshBool("dropped_r\(r)_p\(i)_p\(j)")
+                    constraints.append(z.or([z.not(dropped), mayDrop]))
+                    row.append(z.not(dropped))
                 }
                 byFrom.append(row)
             }

@@ -75,11 +75,12 @@ public struct SymbolicCheckReport: Sendable {
 ///   - inputs: one per process, non-negative (default 0, 1, …, n−1).
 ///   - stopAtFirstViolation: leave the properties after the first violated
 ///     one `unchecked`.
+///   - solver: the Z3 solver of each query (bit-blasting straight to SAT by default).
 /// - Throws: `PalsError` for a bad spec or inputs, `Z3Error` if Z3 reports an
 ///   error.
 public func runSymbolicCheck(
     spec: ModelSpec, faultModel: FaultModel = .generalOmission, timeout: Double? = nil, symmetry: Bool = true,
-    inputs: [Int]? = nil, stopAtFirstViolation: Bool = false
+    inputs: [Int]? = nil, stopAtFirstViolation: Bool = false, solver: Z3SolverKind = .bitBlastSAT
 ) throws -> SymbolicCheckReport {
     try Catalog.validate(spec)
     let spec = Catalog.resolved(spec)
@@ -98,6 +99,7 @@ public func runSymbolicCheck(
     options.symmetry = symmetry
     options.inputs = inputs
     options.stopAtFirstViolation = stopAtFirstViolation
+    options.solver = solver
     let z3 = try Z3Context()
     let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: valueBound(spec, inputs: inputs)))
     if let restriction = try Catalog.entry(spec).symbolicRestriction(spec) {
@@ -232,7 +234,7 @@ public func solverJSON(version: String, timeout: Double?, statistics: [SolverSta
     .object([
         ("name", .string("z3")),
         ("version", .string(version)),
-        ("logic", .string(SymbolicOptions().solverLogic ?? "simple")),
+        ("method", .string(SymbolicOptions().solver.name)),
         ("timeout", timeout.map { .double($0) } ?? .null),
         ("statistics", statisticsJSON(statistics)),
     ])

@@ -193,13 +193,14 @@ func expectReplays<C: RoundProtocol>(
         #expect(throws: Z3Error.self) { try z.throwIfFailed() }
     }
 
-    @Test func timeoutGivesUnknownNotUnsat() throws {
+    @Test(arguments: [Z3SolverKind.simple, .bitBlastSAT, .logic("QF_FD")])
+    func timeoutGivesUnknownNotUnsat(kind: Z3SolverKind) throws {
         // Pigeonhole: 12 pigeons, 11 holes, pairwise clauses (hard for CDCL).
         let z = try Z3Context()
         let pigeons = 12
         let holes = 11
         let v = (0..<pigeons).map { p in (0..<holes).map { h in z.freshBool("p\(p)h\(h)") } }
-        let s = try Z3Solver(z, logic: nil)
+        let s = try Z3Solver(z, kind: kind)
         try s.setTimeout(seconds: 0.2)
         for p in 0..<pigeons { try s.assert(z.or(v[p])) }
         for h in 0..<holes {
@@ -215,10 +216,11 @@ func expectReplays<C: RoundProtocol>(
         #expect(!reason.isEmpty)
     }
 
-    @Test func cardinalityAndModels() throws {
+    @Test(arguments: [Z3SolverKind.bitBlastSAT, .logic("QF_FD"), .simple])
+    func cardinalityAndModels(kind: Z3SolverKind) throws {
         let z = try Z3Context()
         let bits = (0..<5).map { z.freshBool("b\($0)") }
-        let s = try Z3Solver(z)
+        let s = try Z3Solver(z, kind: kind)
         try s.assert(z.atLeast(3, bits))
         try s.assert(z.atMost(3, bits))
         try s.assert(z.not(bits[0]))

@@ -3,6 +3,7 @@ import PalsCore
 import PalsExplorer
 import PalsProtocols
 import PalsSymbolic
+import PalsZ3
 import Testing
 import TrustedPals
 
@@ -52,6 +53,28 @@ import TrustedPals
             let proto = FloodSet(logic: Concrete(), n: n, t: t)
             let explicit = try explicitStatuses(proto, FloodSet<Concrete>.properties, model: model)
             try expectSameVerdicts(ModelSpec(protocolName: "floodset", n: n, t: t), model: model, explicit: explicit)
+        }
+    }
+}
+
+/// The default solver (bit-blasting straight to SAT) and Z3's QF_FD solver,
+/// which preprocesses before bit-blasting, give the same verdict on every
+/// property of every UIC variant at sizes the explicit engine no longer
+/// reaches quickly: a solver that dropped constraints would disagree.
+@Suite(.timeLimit(.minutes(10))) struct SolverAgreementTests {
+    @Test(arguments: UIC<Concrete>.Variant.allCases)
+    func uicVariants(_ variant: UIC<Concrete>.Variant) throws {
+        for (n, t) in [(6, 2), (7, 3)] {
+            let spec = ModelSpec(protocolName: "uic", variant: variant.rawValue, n: n, t: t)
+            let blasted = try runSymbolicCheck(spec: spec, solver: .bitBlastSAT)
+            let preprocessed = try runSymbolicCheck(spec: spec, solver: .logic("QF_FD"))
+            #expect(blasted.properties.map(\.name) == preprocessed.properties.map(\.name))
+            for (a, b) in zip(blasted.properties, preprocessed.properties) {
+                #expect(
+                    [.holds, .violated, .witnessed, .notWitnessed].contains(a.status),
+                    "\(spec) \(a.name): \(a.status.rawValue) \(a.reason ?? "")")
+                #expect(a.status == b.status, "\(spec) \(a.name): \(a.status.rawValue) vs QF_FD \(b.status.rawValue)")
+            }
         }
     }
 }
