@@ -73,11 +73,9 @@ public struct SymbolicEnvironment {
                         row.append(z.trueTerm)
                         continue
                     }
-                    // The variable says "dropped", so that a SAT solver's default phase (false) delivers:
-                    // its models drop only what a violation needs, and the shrinker starts near the minimum.
-                    let dropped = z.freshBool("dropped_r\(r)_p\(i)_p\(j)")
-                    constraints.append(z.or([z.not(dropped), mayDrop]))
-                    row.append(z.not(dropped))
+                    let d = z.freshBool("delivered_r\(r)_p\(i)_p\(j)")
+                    constraints.append(z.or([d, mayDrop]))
+                    row.append(d)
                 }
                 byFrom.append(row)
             }
