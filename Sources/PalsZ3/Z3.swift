@@ -480,6 +480,7 @@ public final class Z3Solver {
         var combined: Z3_tactic?
         for name in names {
             guard let next = Z3_mk_tactic(c, name) else {
+                if let combined { Z3_tactic_dec_ref(c, combined) }
                 try context.check("create tactic \(name)")
                 throw Z3Error(code: -1, message: "Z3 returned no tactic \(name)")
             }
