@@ -5,6 +5,15 @@ import PalsModule
     import Glibc
 #endif
 
+/// Set to ignore `SIGPIPE` for the whole process the first time it is read:
+/// a write to a module that has exited must fail with `EPIPE`, which
+/// `APDUStream.write` reports, instead of killing the writer. (A pipe has no
+/// per-call `MSG_NOSIGNAL`; SwiftNIO ignores the signal the same way.)
+private let sigpipeIgnored: Bool = {
+    _ = signal(SIGPIPE, SIG_IGN)
+    return true
+}()
+
 /// The APDU stream between a host and a module in another process: each APDU
 /// is a 4-byte big-endian length then its bytes, on the module's stdin
 /// (commands) and stdout (responses).
@@ -27,8 +36,10 @@ public enum APDUStream {
 
     /// Writes `apdu` to `fd` with its 4-byte length; retries when interrupted.
     ///
-    /// - Throws: `ModuleError` when the write fails (the module exited, the pipe closed).
+    /// - Throws: `ModuleError` when the write fails (the module exited, the pipe closed); the
+    ///   process ignores `SIGPIPE` from the first call on, so a closed pipe is this error, not a signal.
     public static func write(_ apdu: [UInt8], to fd: Int32) throws(ModuleError) {
+        _ = sigpipeIgnored
         var out: [UInt8] = []
         Bytes.append(UInt32(apdu.count), to: &out)
         out.append(contentsOf: apdu)

@@ -78,7 +78,7 @@ import Testing
         }
         guard ok == 0 else { throw Failure(description: "connect") }
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

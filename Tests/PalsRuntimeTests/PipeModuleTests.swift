@@ -29,6 +29,16 @@ struct PipeModuleTests {
         #expect(throws: ModuleError.self) { try link.transmit(CommandAPDU(.result).bytes) }
     }
 
+    @Test("writing to a pipe nobody reads is an error, not a SIGPIPE that kills the host")
+    func brokenPipe() throws {
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let fd = pipe.fileHandleForWriting.fileDescriptor
+        #expect(throws: ModuleError.self) { try APDUStream.write(CommandAPDU(.result).bytes, to: fd) }
+        // The process is still here and the next write fails the same way.
+        #expect(throws: ModuleError.self) { try APDUStream.write([1, 2, 3], to: fd) }
+    }
+
     @Test("a missing module executable is an error")
     func missing() {
         #expect(throws: ModuleError.self) { _ = try PipeModule(executable: "/nonexistent/pals", arguments: []) }

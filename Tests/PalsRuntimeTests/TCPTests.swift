@@ -215,5 +215,5 @@ func rawSend(_ bytes: [UInt8], to port: Int) {
         }
     }
     guard ok == 0 else { return }
-    _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
 }

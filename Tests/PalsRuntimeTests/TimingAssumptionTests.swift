@@ -157,7 +157,7 @@ final class DelayingProxy: @unchecked Sendable {
     private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
         var sent = 0
         while sent < bytes.count {
-            let w = bytes[sent...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let w = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if w <= 0 { return false }
             sent += w
         }
