@@ -54,7 +54,7 @@ struct ModelOptions: ParsableArguments {
     var threads = 2
     @Option(
         help:
-            "Explicit engine: stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less)."
+            "Stop with the partial result once resident memory exceeds this size (e.g. 512M, 8G; default 4G or three quarters of physical memory, whichever is less); the symbolic engine's running query is interrupted."
     )
     var maxMemory: String?
     @Flag(help: "Print one JSON object instead of text.")

@@ -37,8 +37,7 @@ public enum ResourceGuard {
 
     /// Why a search with this budget (nil: none) that does or does not
     /// listen for interrupts must stop now, or nil.
-    @usableFromInline
-    static func stopReason(maxMemory: Int?, stopOnInterrupt: Bool, resident: Int) -> String? {
+    public static func stopReason(maxMemory: Int?, stopOnInterrupt: Bool, resident: Int) -> String? {
         if stopOnInterrupt && interrupted { return "interrupted" }
         if let budget = maxMemory, resident > budget {
             return "memory budget exceeded (\(megabytes(resident)) MB resident, --max-memory \(megabytes(budget)) MB)"

@@ -1,3 +1,4 @@
+import Foundation
 import PalsCore
 import PalsZ3
 
@@ -24,6 +25,17 @@ public struct SymbolicOptions: Sendable {
     /// `unchecked` (a resilience table needs one counterexample per cell,
     /// and proving the remaining properties may cost far more than finding it).
     public var stopAtFirstViolation: Bool = false
+    /// Called with a progress line (which property, solving or shrinking, for
+    /// how long) about ten times a second while a property is checked; the
+    /// caller decides which lines to show.
+    public var progress: (@Sendable (String) -> Void)? = nil
+    /// Polled about ten times a second while a property is checked; once it
+    /// returns a reason (an interrupt, a memory budget) the running solver
+    /// query is stopped (`Z3_interrupt`) and reported `unknown` with that
+    /// reason, as is every later property, and the result carries it as
+    /// `stopReason`. A counterexample being shrunk then stays the solver's
+    /// (replayed, so still a true violation) and says so in its reason.
+    public var stopReason: (@Sendable () -> String?)? = nil
 
     /// The defaults: general omission, no timeout, a free faulty set, inputs 0, 1, …, n−1, bit-blasting to SAT,
     /// shrinking on, every property queried.
@@ -95,6 +107,8 @@ public struct SymbolicResult: Sendable {
     /// Z3's statistics summed over all queries (maxima for memory keys), in
     /// order of first appearance.
     public var statistics: [SolverStatistic]
+    /// Why the check stopped before deciding every property (`SymbolicOptions.stopReason`), or nil.
+    public var stopReason: String? = nil
 
     /// violated if some property is violated; unknown if some query gave up
     /// or disagreed with the replay; holds otherwise (not-witnessed witnesses
@@ -209,7 +223,16 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
 
         var verdicts: [SymbolicVerdict] = []
         var totals: [SolverStatistic] = []
+        var stopReason: String?
         for (k, property) in properties.enumerated() {
+            if stopReason == nil, let reason = options.stopReason?() { stopReason = reason }
+            if let stopReason {
+                verdicts.append(
+                    SymbolicVerdict(
+                        name: property.name, kind: property.kind, status: .unknown, reason: stopReason, pattern: nil,
+                        solverPattern: nil, violatedAfterRound: nil, decisions: nil, seconds: 0, statistics: []))
+                continue
+            }
             if options.stopAtFirstViolation && verdicts.contains(where: { $0.status == .violated }) {
                 verdicts.append(
                     SymbolicVerdict(
@@ -218,7 +241,12 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
                 continue
             }
             let began = Stopwatch.now()
-            var verdict = try query(property, concreteProperties[k], evaluations[k], env: env, run: run)
+            let watch = QueryWatch(
+                label: "symbolic n=\(n) t=\(t): \(property.name) (\(k + 1) of \(properties.count))",
+                interrupter: z.interrupter, progress: options.progress, stopReason: options.stopReason)
+            var verdict = try query(property, concreteProperties[k], evaluations[k], env: env, run: run, watch: watch)
+            watch.finish()
+            if let reason = watch.stopped { stopReason = reason }
             verdict.seconds = Stopwatch.now() - began
             verdicts.append(verdict)
             for s in verdict.statistics {
@@ -234,13 +262,13 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
             n: n, t: t, rounds: symbolic.rounds, inputs: inputs, faultModel: options.faultModel,
             symmetry: options.symmetry, verdicts: verdicts, seconds: Stopwatch.now() - start,
             buildSeconds: buildSeconds,
-            statistics: totals)
+            statistics: totals, stopReason: stopReason)
     }
 
     /// One solver query for one property, with replay and shrinking.
     private func query(
         _ property: Property<P>, _ cproperty: Property<C>, _ evals: [(round: Int, holds: Z3Bool)],
-        env: SymbolicEnvironment, run: SymbolicRun<P>
+        env: SymbolicEnvironment, run: SymbolicRun<P>, watch: QueryWatch
     ) throws -> SymbolicVerdict {
         let z = symbolic.logic.context
         let witness = property.kind == .sometimes
@@ -253,7 +281,15 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         if let timeout = options.timeout { try solver.setTimeout(seconds: timeout) }
         for c in env.constraints { try solver.assert(c) }
         try solver.assert(goal)
+        watch.begin(QueryWatch.solving)
         let answer = try solver.check()
+        watch.begin("replaying the solver's run")
+        if let reason = watch.stopped, answer != .unsat {
+            // Stopped: an interrupted query answers unknown, and after an
+            // interrupt the context is not asked for a model.
+            verdict.reason = reason
+            return verdict
+        }
         verdict.statistics = try solver.statistics().map { SolverStatistic(key: $0.key, value: $0.value) }
         switch answer {
         case .unsat:
@@ -321,7 +357,19 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         }
         var final = pattern
         if options.shrink {
-            final = Shrinker.shrink(concrete, cproperty, inputs: inputs, pattern: pattern, model: options.faultModel)
+            watch.begin("shrinking the counterexample")
+            let (proto, model, inputs) = (concrete, options.faultModel, inputs)
+            final = Shrinker.normalize(pattern, rounds: proto.rounds)
+            do {
+                final = try Shrinker.shrink(
+                    final, n: proto.n, t: proto.t, rounds: proto.rounds, model: model
+                ) { (p: FailurePattern) throws(ShrinkStopped) -> Bool in
+                    if let reason = watch.stopped { throw ShrinkStopped(reason: reason) }
+                    return Shrinker.violates(proto, cproperty, inputs: inputs, pattern: p, model: model) != nil
+                }
+            } catch {
+                verdict.reason = "\(error.reason) while shrinking: the solver's counterexample, not the canonical one"
+            }
         }
         let finalTrace = try simulate(concrete, inputs: inputs, pattern: final, model: options.faultModel)
         guard let finalAfter = finalTrace.violation(of: cproperty, protocol: concrete) else {
@@ -334,6 +382,10 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
         verdict.violatedAfterRound = finalAfter
         verdict.decisions = CounterexampleFile.decisions(finalTrace.decisions)
         return verdict
+    }
+
+    private struct ShrinkStopped: Error {
+        var reason: String
     }
 
     private func render(_ ds: [[Int?]?]) -> String {
@@ -349,5 +401,90 @@ enum Stopwatch {
     static func now() -> Double {
         let d = origin.duration(to: .now).components
         return Double(d.seconds) + Double(d.attoseconds) / 1e18
+    }
+}
+
+/// Watches one property's check from a thread of its own: about ten times a
+/// second it passes a progress line (the property, what the check is doing,
+/// for how long) to `progress`, and asks `stopReason`; the first reason it
+/// gets interrupts the Z3 context if a query is running and stays in
+/// `stopped`, which the checker reads once the query returns and the
+/// shrinker's loop polls. `finish()` ends the thread before the checker goes
+/// on, so no interrupt reaches a later query.
+final class QueryWatch: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let label: String
+    private let interrupter: Z3Interrupter
+    private let progress: (@Sendable (String) -> Void)?
+    private let stopReason: (@Sendable () -> String?)?
+    private var phase = "building"
+    private var phaseStart = Stopwatch.now()
+    private var reason: String?
+    private var done = false
+    private var running = false
+    /// The phase in which a stop interrupts Z3.
+    static let solving = "solving"
+
+    init(
+        label: String, interrupter: Z3Interrupter, progress: (@Sendable (String) -> Void)?,
+        stopReason: (@Sendable () -> String?)?
+    ) {
+        self.label = label
+        self.interrupter = interrupter
+        self.progress = progress
+        self.stopReason = stopReason
+        guard progress != nil || stopReason != nil else { return }
+        running = true
+        Thread.detachNewThread { [self] in loop() }
+    }
+
+    /// The reason the check was stopped, once it was.
+    var stopped: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return reason
+    }
+
+    /// What the check does from now on (for the progress line).
+    func begin(_ phase: String) {
+        condition.lock()
+        self.phase = phase
+        phaseStart = Stopwatch.now()
+        // A stop that came while the query was being built stops it at once.
+        if phase == Self.solving && reason != nil { interrupter.interrupt() }
+        condition.unlock()
+    }
+
+    /// Ends the watching thread and waits for it.
+    func finish() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        condition.lock()
+        while !done {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+            if done { break }
+            let line = "\(label), \(phase) for \(Int(Stopwatch.now() - phaseStart)) s"
+            let alreadyStopped = reason != nil
+            condition.unlock()
+            progress?(line)
+            let why = alreadyStopped ? nil : stopReason?()
+            condition.lock()
+            if let why, reason == nil, !done {
+                reason = why
+                // Only a running query is interrupted: Z3's cancel flag
+                // outlives the query, and the context must still answer for
+                // the model of a query that returned before the stop.
+                if phase == Self.solving { interrupter.interrupt() }
+            }
+        }
+        running = false
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -93,6 +93,9 @@ public final class Z3Context {
 
     deinit { Z3_del_context(raw) }
 
+    /// A handle that may stop this context's running query from another thread.
+    public var interrupter: Z3Interrupter { Z3Interrupter(self) }
+
     /// Z3's version, e.g. "4.8.12".
     public static var version: String {
         var major: UInt32 = 0
@@ -402,6 +405,19 @@ public enum Z3CheckResult: Equatable, Sendable {
     case unknown(reason: String)
 }
 
+/// Stops the query a `Z3Context` is running, from any thread: the one use of a
+/// context Z3 allows off its own thread (`Z3_interrupt`). The interrupted
+/// `check()` returns `unknown` (reason "canceled"); a context that is not
+/// solving ignores it. Holds its context, so it never outlives it.
+public final class Z3Interrupter: @unchecked Sendable {
+    private let context: Z3Context
+
+    init(_ context: Z3Context) { self.context = context }
+
+    /// Asks the running query, if any, to stop.
+    public func interrupt() { Z3_interrupt(context.raw) }
+}
+
 /// How a `Z3Solver` decides its assertions.
 public enum Z3SolverKind: Equatable, Sendable {
     /// Bit-vectors are bit-blasted and the propositional result, cardinality
@@ -470,6 +486,15 @@ public final class Z3Solver {
         guard let s else { throw Z3Error(code: -1, message: "Z3 returned no solver") }
         Z3_solver_inc_ref(c, s)
         raw = s
+        // Z3 would take over SIGINT while it solves and turn Ctrl-C into an
+        // `unknown` answer, unseen by the process; the process decides what
+        // SIGINT does (`Z3Interrupter` stops a query on its behalf).
+        let p = Z3_mk_params(c)
+        Z3_params_inc_ref(c, p)
+        defer { Z3_params_dec_ref(c, p) }
+        Z3_params_set_bool(c, p, Z3_mk_string_symbol(c, "ctrl_c"), false)
+        Z3_solver_set_params(c, s, p)
+        try context.check("leave SIGINT to the process")
     }
 
     deinit { Z3_solver_dec_ref(context.raw, raw) }

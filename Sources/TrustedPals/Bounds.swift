@@ -218,9 +218,12 @@ public struct BoundsRequest {
         var position = -1
         var stopReason: String?
         let start = ContinuousClock.now
-        // Ctrl-C or SIGTERM during a symbolic cell ends the table after that
-        // cell; during an explicit cell, the cell stops with its partial result.
+        // Ctrl-C, SIGTERM or the memory budget during a cell stops the cell
+        // with its partial result (a symbolic cell's running query is
+        // interrupted) and ends the table there.
         ResourceGuard.installInterrupt()
+        let maxMemory = try model.memoryBudget()
+        let progress = progressReporter()
         cellLoop: for nn in range {
             for tt in 0..<nn {
                 let engine = try model.engine(n: nn, t: tt)
@@ -239,7 +242,7 @@ public struct BoundsRequest {
                 case .symbolic:
                     cell = try symbolicCheckWritingFiles(
                         spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
-                        stopAtFirstViolation: !allProperties)
+                        stopAtFirstViolation: !allProperties, maxMemory: maxMemory, progress: progress)
                 }
                 if !model.json {
                     printError(

@@ -156,7 +156,7 @@ public struct CheckReport {
 
     /// Why the search stopped before deciding every property (memory
     /// budget, interrupt), if it did.
-    public var stopReason: String? { explored?.stopReason }
+    public var stopReason: String? { explored?.stopReason ?? solved?.stopReason }
 
     /// The path of the first counterexample file, if any.
     public var counterexamplePath: String? { counterexamples.first?.path }
@@ -344,9 +344,10 @@ public struct CheckRequest {
                     "note: F (\(f.path), sha256 \(f.sha256)) was not interpreted: the symbolic engine checks the F-independent UIC layer (smc with F = identity); Theorem 2 carries it to any deterministic F. --engine explicit evaluates F."
                 )
             }
+            ResourceGuard.installInterrupt()
             let report = try symbolicCheckWritingFiles(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
-                stopAtFirstViolation: first)
+                stopAtFirstViolation: first, maxMemory: options.maxMemory, progress: options.progress)
             shown.line(
                 model.json
                     ? checkJSON(report, symmetry: model.symmetry == true, timeout: model.timeout).compact

@@ -1,4 +1,5 @@
 import PalsCore
+import PalsExplorer
 import PalsProtocols
 import PalsSymbolic
 import PalsZ3
@@ -55,6 +56,8 @@ public struct SymbolicCheckReport: Sendable {
     public var statistics: [SolverStatistic]
     /// The Z3 library version, e.g. "4.8.12".
     public var z3Version: String
+    /// Why the check stopped before deciding every property (an interrupt, the memory budget), or nil.
+    public var stopReason: String?
 
     /// The counterexamples of the violated properties, in property order.
     public var counterexamples: [CounterexampleFile] { properties.compactMap(\.counterexample) }
@@ -76,11 +79,15 @@ public struct SymbolicCheckReport: Sendable {
 ///   - stopAtFirstViolation: leave the properties after the first violated
 ///     one `unchecked`.
 ///   - solver: the Z3 solver of each query (bit-blasting straight to SAT by default).
+///   - progress: receives progress lines while each property is checked (`SymbolicOptions.progress`).
+///   - stopReason: polled while each property is checked; a reason stops the check with a partial
+///     result (`SymbolicOptions.stopReason`).
 /// - Throws: `PalsError` for a bad spec or inputs, `Z3Error` if Z3 reports an
 ///   error.
 public func runSymbolicCheck(
     spec: ModelSpec, faultModel: FaultModel = .generalOmission, timeout: Double? = nil, symmetry: Bool = true,
-    inputs: [Int]? = nil, stopAtFirstViolation: Bool = false, solver: Z3SolverKind = .bitBlastSAT
+    inputs: [Int]? = nil, stopAtFirstViolation: Bool = false, solver: Z3SolverKind = .bitBlastSAT,
+    progress: (@Sendable (String) -> Void)? = nil, stopReason: (@Sendable () -> String?)? = nil
 ) throws -> SymbolicCheckReport {
     try Catalog.validate(spec)
     let spec = Catalog.resolved(spec)
@@ -100,6 +107,8 @@ public func runSymbolicCheck(
     options.inputs = inputs
     options.stopAtFirstViolation = stopAtFirstViolation
     options.solver = solver
+    options.progress = progress
+    options.stopReason = stopReason
     let z3 = try Z3Context()
     let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: valueBound(spec, inputs: inputs)))
     if let restriction = try Catalog.entry(spec).symbolicRestriction(spec) {
@@ -127,7 +136,7 @@ public func runSymbolicCheck(
     return SymbolicCheckReport(
         spec: spec, rounds: result.rounds, inputs: inputs, faultModel: faultModel, symmetry: options.symmetry,
         properties: properties, verdict: result.verdict, seconds: result.seconds, buildSeconds: result.buildSeconds,
-        statistics: result.statistics, z3Version: Z3Context.version)
+        statistics: result.statistics, z3Version: Z3Context.version, stopReason: result.stopReason)
 }
 
 /// The largest value the symbolic engine is given (2^40 − 1): with n ≤ 64,
@@ -184,14 +193,23 @@ struct SymbolicCheckVisitor: LogicModelVisitor {
 /// The faulty set is fixed within {p0 … p(t−1)} whenever the inputs are
 /// distinct (sound for the catalogued protocols, which are process-symmetric
 /// and data-independent); with repeated inputs every faulty set is searched.
+///
+/// With `maxMemory` (bytes) the check stops, with a partial result, once the
+/// process's resident memory exceeds it, and after
+/// `ResourceGuard.installInterrupt()` at the first SIGINT or SIGTERM; a
+/// running solver query is interrupted. Progress lines go to `progress`.
 public func symbolicCheckWritingFiles(
     spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
-    stopAtFirstViolation: Bool = false
+    stopAtFirstViolation: Bool = false, maxMemory: Int? = nil, progress: (@Sendable (String) -> Void)? = nil
 ) throws -> CheckReport {
     let symmetry = inputs.map { Set($0).count == $0.count } ?? true
     let report = try runSymbolicCheck(
         spec: spec, faultModel: faultModel, timeout: timeout, symmetry: symmetry, inputs: inputs,
-        stopAtFirstViolation: stopAtFirstViolation)
+        stopAtFirstViolation: stopAtFirstViolation, progress: progress,
+        stopReason: {
+            ResourceGuard.stopReason(
+                maxMemory: maxMemory, stopOnInterrupt: true, resident: ResourceGuard.residentBytes())
+        })
     var found: [FoundCounterexample] = []
     for file in report.counterexamples {
         let replay = try Catalog.visit(
@@ -277,6 +295,8 @@ func symbolicCheckJSON(_ c: CheckReport, timeout: Double?) -> JSON {
         ("seconds", secondsJSON(r.seconds)),
         ("buildSeconds", secondsJSON(r.buildSeconds)),
         ("counterexample", c.counterexamples.first?.path.map { .string($0) } ?? .null),
+        ("complete", .bool(r.stopReason == nil)),
+        ("stopReason", r.stopReason.map { .string($0) } ?? .null),
         ("solver", solverJSON(version: r.z3Version, timeout: timeout, statistics: r.statistics)),
     ])
 }
@@ -304,6 +324,7 @@ func symbolicCheckText(_ c: CheckReport) -> String {
         s += "\n"
     }
     s += "  built in \(fmt(r.buildSeconds)) s, \(fmt(r.seconds)) s in all\n"
+    if let reason = r.stopReason { s += "  stopped (\(reason)): the properties left unknown were not decided\n" }
     s += "verdict: \(r.verdict.rawValue)"
     switch r.verdict {
     case .holds: s += " (verified for every admissible failure pattern at n=\(r.spec.n), t=\(r.spec.t))\n"

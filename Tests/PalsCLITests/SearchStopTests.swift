@@ -166,11 +166,42 @@ struct SearchStopTests {
         #expect(statuses == ["unknown", "unknown"])
     }
 
-    /// Z3 is not interrupted mid-query, but a signal during a symbolic cell
-    /// ends the table after that cell (before, the table went on to its end,
-    /// and a signal during an explicit cell of a mixed table was forgotten
-    /// by the next cell).
-    @Test("SIGTERM during a symbolic cell ends the table after that cell")
+    /// A signal during a symbolic cell interrupts its running query and ends
+    /// the table at that cell (before, the table went on to its end, and a
+    /// signal during an explicit cell of a mixed table was forgotten by the
+    /// next cell).
+    /// UIC (9,6)'s Agreement is a solver query that runs for minutes: a
+    /// signal during it interrupts Z3, and the check prints what it decided
+    /// before (two violations, with their counterexamples) and `unknown` for
+    /// the rest.
+    @Test("SIGINT during a symbolic query stops it with the partial result", arguments: [SIGINT, SIGTERM])
+    func symbolicCheckInterrupted(signal: Int32) throws {
+        let dir = try PalsRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let arguments = [
+            "check", "uic", "--n", "9", "--t", "6", "--engine", "symbolic", "--json", "--out",
+            dir.appendingPathComponent("out").path,
+        ]
+        guard
+            let r = try Self.signalled(
+                arguments, once: "Agreement (4 of 7), solving", startWithin: 180, signal: signal, stopWithin: 30,
+                in: dir)
+        else { return }
+        #expect(r.byExit, "ended by the signal instead of stopping")
+        #expect(r.status == 1, "\(r.stderr)")
+        let json = try Self.partialResult(r.stdout)
+        #expect(json["stopReason"] as? String == "interrupted")
+        #expect(json["verdict"] as? String == "violated")
+        let properties = json["properties"] as? [[String: Any]] ?? []
+        #expect(
+            properties.map { $0["status"] as? String ?? "" } == [
+                "holds", "violated", "violated", "unknown", "unknown", "unknown", "unknown",
+            ])
+        #expect(properties.dropFirst(3).allSatisfy { $0["reason"] as? String == "interrupted" })
+        #expect(properties[1]["counterexample"] is String)
+    }
+
+    @Test("SIGTERM during a symbolic cell ends the table at that cell")
     func symbolicTableInterrupted() throws {
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
