@@ -58,6 +58,8 @@ public struct SymbolicCheckReport: Sendable {
     public var z3Version: String
     /// Why the check stopped before deciding every property (an interrupt, the memory budget), or nil.
     public var stopReason: String?
+    /// The Z3 solver each query went to.
+    public var solver: Z3SolverKind = .bitBlastSAT
 
     /// The counterexamples of the violated properties, in property order.
     public var counterexamples: [CounterexampleFile] { properties.compactMap(\.counterexample) }
@@ -136,7 +138,8 @@ public func runSymbolicCheck(
     return SymbolicCheckReport(
         spec: spec, rounds: result.rounds, inputs: inputs, faultModel: faultModel, symmetry: options.symmetry,
         properties: properties, verdict: result.verdict, seconds: result.seconds, buildSeconds: result.buildSeconds,
-        statistics: result.statistics, z3Version: Z3Context.version, stopReason: result.stopReason)
+        statistics: result.statistics, z3Version: Z3Context.version, stopReason: result.stopReason,
+        solver: solver)
 }
 
 /// The largest value the symbolic engine is given (2^40 − 1): with n ≤ 64,
@@ -248,11 +251,13 @@ public func sumStatistics(_ lists: [[SolverStatistic]]) -> [SolverStatistic] {
 }
 
 /// The `solver` object of the JSON output.
-public func solverJSON(version: String, timeout: Double?, statistics: [SolverStatistic]) -> JSON {
+public func solverJSON(
+    version: String, timeout: Double?, statistics: [SolverStatistic], method: String = SymbolicOptions().solver.name
+) -> JSON {
     .object([
         ("name", .string("z3")),
         ("version", .string(version)),
-        ("method", .string(SymbolicOptions().solver.name)),
+        ("method", .string(method)),
         ("timeout", timeout.map { .double($0) } ?? .null),
         ("statistics", statisticsJSON(statistics)),
     ])
@@ -297,7 +302,7 @@ func symbolicCheckJSON(_ c: CheckReport, timeout: Double?) -> JSON {
         ("counterexample", c.counterexamples.first?.path.map { .string($0) } ?? .null),
         ("complete", .bool(r.stopReason == nil)),
         ("stopReason", r.stopReason.map { .string($0) } ?? .null),
-        ("solver", solverJSON(version: r.z3Version, timeout: timeout, statistics: r.statistics)),
+        ("solver", solverJSON(version: r.z3Version, timeout: timeout, statistics: r.statistics, method: r.solver.name)),
     ])
 }
 

@@ -1,6 +1,7 @@
 import PalsCore
 import PalsProtocols
 import PalsSymbolic
+import PalsZ3
 import Testing
 import TrustedPals
 
@@ -14,6 +15,14 @@ import TrustedPals
         #expect(r.properties.first { $0.name == "SomeProcessHalts" }?.witness != nil)
         #expect(!r.statistics.isEmpty)
         #expect(r.z3Version.hasPrefix("4."))
+    }
+
+    /// The report names the solver the caller chose (its JSON's `solver.method`), not the default.
+    @Test(arguments: [Z3SolverKind.bitBlastSAT, .logic("QF_FD"), .simple])
+    func reportsTheSolverItUsed(_ kind: Z3SolverKind) throws {
+        let r = try runSymbolicCheck(spec: ModelSpec(protocolName: "uic", n: 4, t: 1), solver: kind)
+        #expect(r.solver == kind)
+        #expect(r.verdict == .holds)
     }
 
     @Test func counterexampleFilesReplay() throws {
