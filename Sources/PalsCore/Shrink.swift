@@ -78,6 +78,30 @@ public enum Shrinker {
         _ pattern: FailurePattern, n: Int, t: Int, rounds: Int, model: FaultModel, budget: Int = 20_000,
         fails: (FailurePattern) throws(E) -> Bool
     ) throws(E) -> FailurePattern {
+        try shrink(pattern, n: n, t: t, rounds: rounds, model: model, budget: budget, batch: 1) {
+            (candidates: [FailurePattern]) throws(E) -> Int? in try Shrinker.firstFailing(candidates, fails)
+        }
+    }
+
+    /// The index of the first of `candidates` that `fails`, asking in order.
+    static func firstFailing<E: Error>(
+        _ candidates: [FailurePattern], _ fails: (FailurePattern) throws(E) -> Bool
+    ) throws(E) -> Int? {
+        for (i, c) in candidates.enumerated() where try fails(c) { return i }
+        return nil
+    }
+
+    /// `shrink(_:n:t:rounds:model:budget:fails:)` with the candidates judged
+    /// up to `batch` at a time: `firstFailing` returns the index of the first
+    /// failing pattern of the batch it is given (nil: none fails), and may
+    /// judge them at once (in parallel). The result is the same for every
+    /// `batch`: a batch holds the next candidates in the order above, and
+    /// the first failing one is taken as if they had been tried one by one.
+    public static func shrink<E: Error>(
+        _ pattern: FailurePattern, n: Int, t: Int, rounds: Int, model: FaultModel, budget: Int = 20_000,
+        batch: Int, firstFailing: ([FailurePattern]) throws(E) -> Int?
+    ) throws(E) -> FailurePattern {
+        let batch = max(1, batch)
         var best = normalize(pattern, rounds: rounds)
         func admissible(_ p: FailurePattern) -> Bool {
             (try? p.validate(n: n, t: t, rounds: rounds, model: model)) != nil
@@ -133,17 +157,27 @@ public enum Shrinker {
         var changed = true
         while changed {
             changed = false
+            var pending: [FailurePattern] = []
             for make in candidates(best) {
                 let candidate = make()
                 guard precedes(candidate, best), admissible(candidate) else { continue }
-                if try fails(candidate) {
-                    best = candidate
+                pending.append(candidate)
+                if pending.count < batch { continue }
+                if let i = try firstFailing(pending) {
+                    best = pending[i]
                     changed = true
                     break
                 }
+                pending.removeAll(keepingCapacity: true)
+            }
+            if !changed, !pending.isEmpty, let i = try firstFailing(pending) {
+                best = pending[i]
+                changed = true
             }
         }
-        return try leastOfItsSize(best, n: n, t: t, rounds: rounds, model: model, budget: budget, fails: fails) ?? best
+        return try leastOfItsSize(
+            best, n: n, t: t, rounds: rounds, model: model, budget: budget, batch: batch, firstFailing: firstFailing)
+            ?? best
     }
 
     /// The least failing pattern, in the canonical order, among those with as
@@ -155,6 +189,26 @@ public enum Shrinker {
         _ local: FailurePattern, n: Int, t: Int, rounds: Int, model: FaultModel, budget: Int,
         fails: (FailurePattern) throws(E) -> Bool
     ) throws(E) -> FailurePattern? {
+        try leastOfItsSize(local, n: n, t: t, rounds: rounds, model: model, budget: budget, batch: 1) {
+            (candidates: [FailurePattern]) throws(E) -> Int? in try Shrinker.firstFailing(candidates, fails)
+        }
+    }
+
+    /// `leastOfItsSize(_:n:t:rounds:model:budget:fails:)` with the candidates
+    /// judged up to `batch` at a time, in order (see
+    /// `shrink(_:n:t:rounds:model:budget:batch:firstFailing:)`): the same result.
+    public static func leastOfItsSize<E: Error>(
+        _ local: FailurePattern, n: Int, t: Int, rounds: Int, model: FaultModel, budget: Int, batch: Int,
+        firstFailing: ([FailurePattern]) throws(E) -> Int?
+    ) throws(E) -> FailurePattern? {
+        let batch = max(1, batch)
+        // Candidates not judged yet, in order; judged when `batch` are waiting and before any return.
+        var pending: [FailurePattern] = []
+        func judgePending() throws(E) -> FailurePattern? {
+            defer { pending.removeAll(keepingCapacity: true) }
+            guard !pending.isEmpty, let i = try firstFailing(pending) else { return nil }
+            return pending[i]
+        }
         let f = local.faulty.count
         let k = local.crashes.count + local.drops.count
         let localRounds = (local.crashes.map(\.round) + local.drops.map(\.round)).sorted()
@@ -258,14 +312,15 @@ public enum Shrinker {
                 for c in candidates {
                     if c == local || !precedes(local, c) {
                         tried += 1
-                        if tried > budget { return nil }
-                        if c == local { return local }
-                        if try fails(c) { return c }
+                        if tried > budget { return try judgePending() }
+                        if c == local { return try judgePending() ?? local }
+                        pending.append(c)
+                        if pending.count >= batch, let found = try judgePending() { return found }
                     }
                 }
             }
         }
-        return nil
+        return try judgePending()
     }
 
     /// `pattern` with the roles of processes `p` and `q` exchanged.

@@ -21,6 +21,9 @@ public struct SymbolicOptions: Sendable {
     public var solver: Z3SolverKind = .bitBlastSAT
     /// Shrink counterexamples with `Shrinker.shrink` on the concrete protocol.
     public var shrink: Bool = true
+    /// Threads that replay the shrinker's candidates side by side (1: one at
+    /// a time). The shrunk counterexample is the same for every value.
+    public var shrinkThreads: Int = 1
     /// Stop at the first violated property: later properties are reported
     /// `unchecked` (a resilience table needs one counterexample per cell,
     /// and proving the remaining properties may cost far more than finding it).
@@ -360,12 +363,16 @@ public struct SymbolicChecker<P: StateSelecting, C: RoundProtocol> where P.L == 
             watch.begin("shrinking the counterexample")
             let (proto, model, inputs) = (concrete, options.faultModel, inputs)
             final = Shrinker.normalize(pattern, rounds: proto.rounds)
+            let threads = max(1, options.shrinkThreads)
+            let fails = UncheckedSendable { (p: FailurePattern) -> Bool in
+                Shrinker.violates(proto, cproperty, inputs: inputs, pattern: p, model: model) != nil
+            }
             do {
                 final = try Shrinker.shrink(
-                    final, n: proto.n, t: proto.t, rounds: proto.rounds, model: model
-                ) { (p: FailurePattern) throws(ShrinkStopped) -> Bool in
+                    final, n: proto.n, t: proto.t, rounds: proto.rounds, model: model, batch: threads
+                ) { (batch: [FailurePattern]) throws(ShrinkStopped) -> Int? in
                     if let reason = watch.stopped { throw ShrinkStopped(reason: reason) }
-                    return Shrinker.violates(proto, cproperty, inputs: inputs, pattern: p, model: model) != nil
+                    return firstFailing(batch, fails.value)
                 }
             } catch {
                 verdict.reason = "\(error.reason) while shrinking: the solver's counterexample, not the canonical one"
@@ -487,4 +494,44 @@ final class QueryWatch: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+}
+
+/// A value handed to other threads whose use there is safe although its type
+/// does not say so: here the shrinker's replay, a pure function of its
+/// argument over value-typed protocols and properties.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// The index of the first of `batch` that `fails`: all of them are judged at
+/// once, one per thread, and the least failing index is taken, so the answer
+/// is the one asking in order would give.
+func firstFailing(_ batch: [FailurePattern], _ fails: @escaping (FailurePattern) -> Bool) -> Int? {
+    if batch.count == 1 { return fails(batch[0]) ? 0 : nil }
+    let judged = JudgedBatch(batch, fails)
+    DispatchQueue.concurrentPerform(iterations: batch.count) { i in judged.judge(i) }
+    return judged.verdicts.firstIndex(of: true)
+}
+
+/// One batch of the shrinker's candidates, each judged on a thread of its own
+/// into its own slot (distinct elements of one buffer, no shared writes).
+private final class JudgedBatch: @unchecked Sendable {
+    let batch: [FailurePattern]
+    let fails: (FailurePattern) -> Bool
+    private let slots: UnsafeMutableBufferPointer<Bool>
+
+    init(_ batch: [FailurePattern], _ fails: @escaping (FailurePattern) -> Bool) {
+        self.batch = batch
+        self.fails = fails
+        slots = .allocate(capacity: batch.count)
+        slots.initialize(repeating: false)
+    }
+
+    deinit { slots.deallocate() }
+
+    func judge(_ i: Int) { slots[i] = fails(batch[i]) }
+
+    /// The verdicts, once every `judge` has returned.
+    var verdicts: [Bool] { Array(slots) }
 }

@@ -242,7 +242,8 @@ public struct BoundsRequest {
                 case .symbolic:
                     cell = try symbolicCheckWritingFiles(
                         spec: spec, faultModel: faultModel, timeout: model.timeout, inputs: nil, out: out,
-                        stopAtFirstViolation: !allProperties, maxMemory: maxMemory, progress: progress)
+                        stopAtFirstViolation: !allProperties, maxMemory: maxMemory, progress: progress,
+                        threads: max(1, model.threads))
                 }
                 if !model.json {
                     printError(

@@ -347,7 +347,8 @@ public struct CheckRequest {
             ResourceGuard.installInterrupt()
             let report = try symbolicCheckWritingFiles(
                 spec: spec, faultModel: options.faultModel, timeout: model.timeout, inputs: parsedInputs, out: out,
-                stopAtFirstViolation: first, maxMemory: options.maxMemory, progress: options.progress)
+                stopAtFirstViolation: first, maxMemory: options.maxMemory, progress: options.progress,
+                threads: options.threads)
             shown.line(
                 model.json
                     ? checkJSON(report, symmetry: model.symmetry == true, timeout: model.timeout).compact

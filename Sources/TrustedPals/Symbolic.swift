@@ -84,12 +84,14 @@ public struct SymbolicCheckReport: Sendable {
 ///   - progress: receives progress lines while each property is checked (`SymbolicOptions.progress`).
 ///   - stopReason: polled while each property is checked; a reason stops the check with a partial
 ///     result (`SymbolicOptions.stopReason`).
+///   - threads: threads that replay the shrinker's candidates side by side (the same counterexamples
+///     for every value).
 /// - Throws: `PalsError` for a bad spec or inputs, `Z3Error` if Z3 reports an
 ///   error.
 public func runSymbolicCheck(
     spec: ModelSpec, faultModel: FaultModel = .generalOmission, timeout: Double? = nil, symmetry: Bool = true,
     inputs: [Int]? = nil, stopAtFirstViolation: Bool = false, solver: Z3SolverKind = .bitBlastSAT,
-    progress: (@Sendable (String) -> Void)? = nil, stopReason: (@Sendable () -> String?)? = nil
+    progress: (@Sendable (String) -> Void)? = nil, stopReason: (@Sendable () -> String?)? = nil, threads: Int = 1
 ) throws -> SymbolicCheckReport {
     try Catalog.validate(spec)
     let spec = Catalog.resolved(spec)
@@ -111,6 +113,7 @@ public func runSymbolicCheck(
     options.solver = solver
     options.progress = progress
     options.stopReason = stopReason
+    options.shrinkThreads = max(1, threads)
     let z3 = try Z3Context()
     let logic = Symbolic(context: z3, valueBits: Symbolic.bits(forValuesBelow: valueBound(spec, inputs: inputs)))
     if let restriction = try Catalog.entry(spec).symbolicRestriction(spec) {
@@ -203,7 +206,8 @@ struct SymbolicCheckVisitor: LogicModelVisitor {
 /// running solver query is interrupted. Progress lines go to `progress`.
 public func symbolicCheckWritingFiles(
     spec: ModelSpec, faultModel: FaultModel, timeout: Double?, inputs: [Int]?, out: String,
-    stopAtFirstViolation: Bool = false, maxMemory: Int? = nil, progress: (@Sendable (String) -> Void)? = nil
+    stopAtFirstViolation: Bool = false, maxMemory: Int? = nil, progress: (@Sendable (String) -> Void)? = nil,
+    threads: Int = 1
 ) throws -> CheckReport {
     let symmetry = inputs.map { Set($0).count == $0.count } ?? true
     let report = try runSymbolicCheck(
@@ -212,7 +216,7 @@ public func symbolicCheckWritingFiles(
         stopReason: {
             ResourceGuard.stopReason(
                 maxMemory: maxMemory, stopOnInterrupt: true, resident: ResourceGuard.residentBytes())
-        })
+        }, threads: threads)
     var found: [FoundCounterexample] = []
     for file in report.counterexamples {
         let replay = try Catalog.visit(

@@ -25,6 +25,20 @@ import TrustedPals
         #expect(r.verdict == .holds)
     }
 
+    /// Replaying the shrinker's candidates on two or three threads gives the
+    /// counterexamples one thread gives.
+    @Test(arguments: [(6, 3), (7, 5), (8, 4)])
+    func shrinkingThreadsGiveTheSameCounterexamples(_ n: Int, _ t: Int) throws {
+        let spec = ModelSpec(protocolName: "uic", n: n, t: t)
+        let one = try runSymbolicCheck(spec: spec, stopAtFirstViolation: true, threads: 1)
+        #expect(one.verdict == (2 * t < n ? .holds : .violated))
+        for threads in [2, 3] {
+            let more = try runSymbolicCheck(spec: spec, stopAtFirstViolation: true, threads: threads)
+            #expect(more.properties.map(\.status) == one.properties.map(\.status))
+            #expect(more.counterexamples == one.counterexamples, "\(threads) threads")
+        }
+    }
+
     @Test func counterexampleFilesReplay() throws {
         let spec = ModelSpec(protocolName: "uic", variant: "no-trust-check", n: 3, t: 1)
         let r = try runSymbolicCheck(spec: spec)
