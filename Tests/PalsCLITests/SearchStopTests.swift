@@ -166,15 +166,11 @@ struct SearchStopTests {
         #expect(statuses == ["unknown", "unknown"])
     }
 
-    /// A signal during a symbolic cell interrupts its running query and ends
-    /// the table at that cell (before, the table went on to its end, and a
-    /// signal during an explicit cell of a mixed table was forgotten by the
-    /// next cell).
     /// UIC (9,6)'s Agreement is a solver query that runs for minutes: a
     /// signal during it interrupts Z3, and the check prints what it decided
     /// before (two violations, with their counterexamples) and `unknown` for
     /// the rest.
-    @Test("SIGINT during a symbolic query stops it with the partial result", arguments: [SIGINT, SIGTERM])
+    @Test("SIGINT or SIGTERM during a symbolic query stops it with the partial result", arguments: [SIGINT, SIGTERM])
     func symbolicCheckInterrupted(signal: Int32) throws {
         let dir = try PalsRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -201,6 +197,10 @@ struct SearchStopTests {
         #expect(properties[1]["counterexample"] is String)
     }
 
+    /// A signal during a symbolic cell interrupts its running query and ends
+    /// the table at that cell (before, the table went on to its end, and a
+    /// signal during an explicit cell of a mixed table was forgotten by the
+    /// next cell).
     @Test("SIGTERM during a symbolic cell ends the table at that cell")
     func symbolicTableInterrupted() throws {
         let dir = try PalsRunner.temporaryDirectory()
