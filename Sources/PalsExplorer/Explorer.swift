@@ -281,8 +281,11 @@ public struct Explorer<P: RoundProtocol & Sendable>: Sendable where P.L == Concr
         let total = sizes.reduce(0) { $0 + $1.count }
         for (k, level) in sizes.enumerated() {
             let sets = level.map(\.set)
+            // A size with one faulty set (under symmetry, every size) gets
+            // every thread within its rounds.
+            let inner = sets.count == 1 ? options.threads : 1
             let results = Explorer.parallelMap(sets, threads: options.threads) { f in
-                var search = FaultySetSearch(self, faulty: f)
+                var search = FaultySetSearch(self, faulty: f, threads: inner)
                 return search.run()
             }
             explored += sets.count

@@ -130,6 +130,28 @@ extension Explorer {
         }
     }
 
+    /// The memo of one round and the scratch space of `expand`.
+    @usableFromInline
+    struct ExpandScratch {
+        @usableFromInline var memo: MemoTable
+        @usableFromInline var masks: [UInt64] = []
+        @usableFromInline var keys: [UInt64] = []
+        @usableFromInline var hashes: [Int] = []
+
+        @inlinable
+        init(memo: MemoTable) { self.memo = memo }
+
+        /// A memo for `n` processes (empty until reset) and room for every mask.
+        @inlinable
+        init(n: Int) {
+            memo = MemoTable(n: n)
+            let maxMasks = 1 << (n - 1)
+            masks = [UInt64](repeating: 0, count: maxMasks + 1)
+            keys = [UInt64](repeating: 0, count: (maxMasks + 1) * memo.words)
+            hashes = [Int](repeating: 0, count: maxMasks + 1)
+        }
+    }
+
     /// The search for one faulty set: breadth-first by round when every
     /// property must be decided (shortest paths, exact counts), depth-first
     /// when the search may stop at the first violation.
@@ -185,10 +207,19 @@ extension Explorer {
         @usableFromInline var lastReport = ContinuousClock.now
         @usableFromInline var lastReportTicks = 0
 
+        /// Threads for one round of the breadth-first search under
+        /// symmetry (`runStaged`).
+        @usableFromInline let threads: Int
+        /// Parents per chunk and (about) tuples per task in `runStaged`; the
+        /// result does not depend on them.
+        @usableFromInline var chunkParents = 256
+        @usableFromInline var taskTuples = 1 << 12
+
         @inlinable
-        init(_ explorer: Explorer, faulty: ProcessSet) {
+        init(_ explorer: Explorer, faulty: ProcessSet, threads: Int = 1) {
             self.explorer = explorer
             self.faulty = faulty
+            self.threads = threads
             stepper = Stepper(explorer: explorer, faulty: faulty)
             n = explorer.proto.n
             words = (explorer.proto.n + 1) / 2
@@ -258,26 +289,39 @@ extension Explorer {
             _ current: [UInt32], round r: Int, crashing: ProcessSet, partitionFirst: Bool,
             succ: inout [UInt32], count succCount: inout [Int]
         ) {
-            let proto = explorer.proto
-            var alive = ProcessSet()
-            for q in 0..<n where current[q] != crashedID { alive.insert(q) }
-            let memoWords = memoKey.count
             // The round's memo and the scratch buffers are moved into locals for
             // the duration of the call (no copies, no reference counting per probe).
-            var memo = MemoTable(n: 0)
-            swap(&memo, &memos[r])
-            var maskScratch: [UInt64] = []
-            swap(&maskScratch, &self.maskScratch)
-            var keyScratch: [UInt64] = []
-            swap(&keyScratch, &self.keyScratch)
-            var hashScratch: [Int] = []
-            swap(&hashScratch, &self.hashScratch)
+            var scratch = ExpandScratch(memo: MemoTable(n: 0))
+            swap(&scratch.memo, &memos[r])
+            swap(&scratch.masks, &self.maskScratch)
+            swap(&scratch.keys, &self.keyScratch)
+            swap(&scratch.hashes, &self.hashScratch)
             defer {
-                swap(&memo, &memos[r])
-                swap(&maskScratch, &self.maskScratch)
-                swap(&keyScratch, &self.keyScratch)
-                swap(&hashScratch, &self.hashScratch)
+                swap(&scratch.memo, &memos[r])
+                swap(&scratch.masks, &self.maskScratch)
+                swap(&scratch.keys, &self.keyScratch)
+                swap(&scratch.hashes, &self.hashScratch)
             }
+            _ = Self.expand(
+                current, round: r, crashing: crashing, partitionFirst: partitionFirst, stepper: stepper,
+                stride: stride, scratch: &scratch, succ: &succ, count: &succCount,
+                state: { localStates[Int($0) - 1] }, resolve: { intern($0) })
+        }
+
+        /// `expand` over a given local-state table: `state(id)` is the local
+        /// state of an id, `resolve(s)` the id of a new local state, or nil —
+        /// then the expansion is abandoned and the result is false.
+        @inlinable
+        static func expand(
+            _ current: [UInt32], round r: Int, crashing: ProcessSet, partitionFirst: Bool, stepper: Stepper,
+            stride: Int, scratch: inout ExpandScratch, succ: inout [UInt32], count succCount: inout [Int],
+            state: (UInt32) -> P.State, resolve: (P.State) -> UInt32?
+        ) -> Bool {
+            let proto = stepper.proto
+            let n = stepper.n
+            var alive = ProcessSet()
+            for q in 0..<n where current[q] != crashedID { alive.insert(q) }
+            let memoWords = scratch.memo.words
             for q in 0..<n {
                 let base = q * stride
                 guard alive.contains(q), !crashing.contains(q) else {
@@ -288,19 +332,19 @@ extension Explorer {
                 var count = 0
                 var inbox: [Delivery<P.Message, Concrete>]? = nil
                 let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits
-                let otherSide = faulty.contains(q) ? ~faulty.bits : faulty.bits
+                let otherSide = stepper.faulty.contains(q) ? ~stepper.faulty.bits : stepper.faulty.bits
                 let partitioning = partitionFirst && stepper.model == .generalOmission
                 let partition = droppable & otherSide
                 // The partition mask first (if asked), then every mask in order.
                 var masks = 0
                 if partitioning {
-                    maskScratch[0] = partition
+                    scratch.masks[0] = partition
                     masks = 1
                 }
                 var sub: UInt64 = 0
                 repeat {
                     if !(partitioning && sub == partition) {
-                        maskScratch[masks] = sub
+                        scratch.masks[masks] = sub
                         masks += 1
                     }
                     sub = (sub &- droppable) & droppable
@@ -309,9 +353,9 @@ extension Explorer {
                 // heard, q's own among them): memoized per round. All keys are
                 // built and their slots prefetched first, so the probes overlap.
                 current.withUnsafeBufferPointer { ids in
-                    keyScratch.withUnsafeMutableBufferPointer { keys in
+                    scratch.keys.withUnsafeMutableBufferPointer { keys in
                         for m in 0..<masks {
-                            let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
+                            let arrived = ProcessSet(bits: alive.bits & ~scratch.masks[m])
                             let kb = m * memoWords
                             for w in 0..<memoWords { keys[kb + w] = 0 }
                             var memoizable = true
@@ -325,22 +369,23 @@ extension Explorer {
                             keys[kb + qw] |= UInt64(q + 1) << qshift
                             if memoizable {
                                 let h = KeyTable.hash(UnsafeBufferPointer(rebasing: keys[kb..<(kb + memoWords)]))
-                                hashScratch[m] = h
-                                memo.prefetch(hash: h)
+                                scratch.hashes[m] = h
+                                scratch.memo.prefetch(hash: h)
                             } else {
-                                hashScratch[m] = -1
+                                scratch.hashes[m] = -1
                             }
                         }
                     }
                 }
                 for m in 0..<masks {
-                    let arrived = ProcessSet(bits: alive.bits & ~maskScratch[m])
+                    let arrived = ProcessSet(bits: alive.bits & ~scratch.masks[m])
                     let kb = m * memoWords
-                    let memoizable = hashScratch[m] != -1
+                    let memoizable = scratch.hashes[m] != -1
                     var id = MemoTable.missing
                     if memoizable {
-                        id = keyScratch.withUnsafeBufferPointer {
-                            memo.find(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), hash: hashScratch[m])
+                        id = scratch.keys.withUnsafeBufferPointer {
+                            scratch.memo.find(
+                                UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), hash: scratch.hashes[m])
                         }
                     }
                     if id == MemoTable.missing {
@@ -348,17 +393,21 @@ extension Explorer {
                             inbox
                             ?? (0..<n).map { j in
                                 let sid = current[j]
-                                let sender = sid == crashedID ? stepper.initialStates[j] : localStates[Int(sid) - 1]
+                                let sender = sid == crashedID ? stepper.initialStates[j] : state(sid)
                                 return Delivery(
                                     arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
                             }
                         inbox = nil  // `deliveries` is then the only reference: no copy
                         for j in 0..<n { deliveries[j].arrived = arrived.contains(j) }
-                        id = intern(proto.receive(localStates[Int(current[q]) - 1], round: r, inbox: deliveries))
+                        guard let resolved = resolve(proto.receive(state(current[q]), round: r, inbox: deliveries))
+                        else {
+                            return false
+                        }
+                        id = resolved
                         inbox = deliveries
                         if memoizable && id <= MemoTable.maxID {
-                            keyScratch.withUnsafeBufferPointer {
-                                memo.insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
+                            scratch.keys.withUnsafeBufferPointer {
+                                scratch.memo.insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
                             }
                         }
                     }
@@ -372,12 +421,13 @@ extension Explorer {
                         count += 1
                     }
                 }
-                if stepper.model == .generalOmission && faulty.contains(q) {
+                if stepper.model == .generalOmission && stepper.faulty.contains(q) {
                     succ[base + count] = crashedID
                     count += 1
                 }
                 succCount[q] = count
             }
+            return true
         }
 
         /// Evaluates the properties due after `round` on one new global state.
@@ -485,7 +535,7 @@ extension Explorer {
 
         @inlinable
         mutating func run() -> FaultySetRecord {
-            explorer.options.stopAtFirstViolation ? runDepthFirst() : runBreadthFirst()
+            explorer.options.stopAtFirstViolation ? runDepthFirst() : group != nil ? runStaged() : runBreadthFirst()
         }
 
         /// Inserts the batch's keys into the round's table in order (checking
@@ -528,15 +578,14 @@ extension Explorer {
             batch.count = 0
         }
 
-        /// Breadth-first, round by round: the first violation of each property
-        /// is at the earliest round; every layer is complete.
+        /// Breadth-first, round by round, without symmetry reduction (under it,
+        /// `runStaged`): the first violation of each property is at the
+        /// earliest round; every layer is complete.
         @inlinable
         mutating func runBreadthFirst() -> FaultySetRecord {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var table = KeyTable(words: words)
-            var rawTable = KeyTable(words: words)
-            var rawSeen = Layer()
             var key = initialKey()
             var layer0 = Layer()
             layer0.keys = key
@@ -552,17 +601,13 @@ extension Explorer {
             var signatures = SignatureSet()
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
-            var canonIDs = [UInt32](repeating: 0, count: n)
-            var stabilizer = Stabilizer(n: n)
+            // Without symmetry nothing fixes a parent: no pruning.
+            let stabilizer = Stabilizer(n: n)
             var batch = KeyBatch(words: words)
             var r = 1
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
                 table.reset(expected: previous.count * 4)
-                if useRawCache {
-                    rawTable.reset(expected: previous.count * 16)
-                    rawSeen = Layer()
-                }
                 memos[r].reset(expected: previous.count)
                 signatures.reset(expected: previous.count)
                 var next = Layer()
@@ -597,33 +642,14 @@ extension Explorer {
                             for k in 0..<succCount[q] { signature.append(succ[q * stride + k]) }
                         }
                         if !signature.withUnsafeBufferPointer({ signatures.insert($0) }) { continue }
-                        self.stabilizer(of: current, crashing: crashing, into: &stabilizer)
                         var more = nextTuple(&digit, first: true, counts: succCount, succ: succ, stabilizer: stabilizer)
                         while more {
                             for w in 0..<words { key[w] = 0 }
                             for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
-                            // Under symmetry, a successor seen before in this
-                            // round has its canonical form in `next` already.
-                            var fresh = true
-                            if group != nil {
-                                if useRawCache && rawSeen.count < Self.rawCacheLimit {
-                                    fresh =
-                                        key.withUnsafeBufferPointer { rawTable.insert($0, parent: 0, into: &rawSeen) }.1
-                                }
-                                if fresh {
-                                    for q in 0..<n { canonIDs[q] = succ[q * stride + digit[q]] }
-                                    canonicalize(&canonIDs)
-                                    for w in 0..<words { key[w] = 0 }
-                                    for q in 0..<n { key[q / 2] |= UInt64(canonIDs[q]) << UInt64(32 * (q % 2)) }
-                                }
-                            }
-                            if fresh {
-                                key.withUnsafeBufferPointer { batch.add($0, table: table) }
-                                if batch.isFull {
-                                    insert(
-                                        &batch, table: &table, into: &next, parent: UInt32(s), round: r,
-                                        horizon: horizon)
-                                }
+                            key.withUnsafeBufferPointer { batch.add($0, table: table) }
+                            if batch.isFull {
+                                insert(
+                                    &batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
                             }
                             tick(round: r)
                             // One parent may have millions of successor tuples:
@@ -642,6 +668,14 @@ extension Explorer {
                 reportProgress(round: r)
                 r += 1
             }
+            return record(layers: layers, largest: largest)
+        }
+
+        /// The record of a breadth-first search that left `layers`: the
+        /// paths to the first violations by parent links, mapped back to
+        /// concrete runs under symmetry.
+        @inlinable
+        mutating func record(layers: [Layer], largest: Int) -> FaultySetRecord {
             // Paths to the first violations, by parent links.
             let canonicalPaths: [[[UInt32]]?] = firstViolation.map { v in
                 guard let v else { return nil }
@@ -850,7 +884,12 @@ struct KeyBatch {
 
     @inlinable
     mutating func add(_ key: UnsafeBufferPointer<UInt64>, table: KeyTable) {
-        let h = KeyTable.hash(key)
+        add(key, hash: KeyTable.hash(key), table: table)
+    }
+
+    /// `add` of a key whose `KeyTable.hash` is `h`.
+    @inlinable
+    mutating func add(_ key: UnsafeBufferPointer<UInt64>, hash h: Int, table: KeyTable) {
         for w in 0..<words { keys[count * words + w] = key[w] }
         hashes[count] = h
         count += 1

@@ -290,7 +290,7 @@ extension Explorer.FaultySetSearch {
 /// skipped at once; at the last position every element is tried, so exactly
 /// one tuple per orbit under the stabilizer is built.
 @usableFromInline
-struct Stabilizer {
+struct Stabilizer: Sendable {
     /// The stabilizer's elements (group indices), identity left out.
     @usableFromInline var elements: [Int] = []
     @usableFromInline var g: [Int] = []
