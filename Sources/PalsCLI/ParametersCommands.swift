@@ -50,7 +50,11 @@ struct ModelOptions: ParsableArguments {
             "Wall-clock limit of each solver query in seconds (symbolic engine). A query that hits it is reported unknown (exit 3), never holds."
     )
     var timeout: Double?
-    @Option(parsing: .unconditional, help: "Worker threads.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Worker threads: the explicit engine searches the faulty sets of one size in parallel, or the rounds of a lone faulty set (under symmetry) in stages; the symbolic engine replays shrinking candidates. The result is the same for any number."
+    )
     var threads = 2
     @Option(
         help:

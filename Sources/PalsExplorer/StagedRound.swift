@@ -750,10 +750,12 @@ extension Explorer.FaultySetSearch {
         while r <= rounds && !shouldStop {
             let previous = layers[r - 1]
             table.reset(expected: previous.count * 4)
-            memos[r].reset(expected: previous.count)
+            // The building stage expands only what the snapshot could not;
+            // each expanding thread's memo starts small and grows with use.
+            memos[r].reset(expected: 1024)
             signatures.reset(expected: previous.count)
             for box in workers { box.worker.startRound() }
-            for expander in expanders { expander.scratch.memo.reset(expected: previous.count) }
+            for expander in expanders { expander.scratch.memo.reset(expected: min(previous.count, 1 << 16)) }
             var next = Explorer.Layer()
             let horizon = r == rounds
             let chunkParents = self.chunkParents
