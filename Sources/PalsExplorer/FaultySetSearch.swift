@@ -985,23 +985,16 @@ struct KeyTable {
     }
 }
 
-/// What `KeyTable` needs of the storage it indexes.
+/// What `KeyTable` needs of the storage it indexes: keys of one width,
+/// stored flat in order.
 @usableFromInline
 protocol LayerLike {
+    var keys: [UInt64] { get }
     var count: Int { get }
     mutating func append(_ key: UnsafeBufferPointer<UInt64>, parent: UInt32)
-    func equals(_ index: Int, _ key: UnsafeBufferPointer<UInt64>) -> Bool
-    func withKey<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt64>) -> R) -> R
 }
 
-extension Explorer.Layer: LayerLike {
-    @inlinable
-    mutating func append(_ key: UnsafeBufferPointer<UInt64>, parent: UInt32) {
-        keys.append(contentsOf: key)
-        parents.append(parent)
-        count += 1
-    }
-
+extension LayerLike {
     @inlinable
     func equals(_ index: Int, _ key: UnsafeBufferPointer<UInt64>) -> Bool {
         let base = index * key.count
@@ -1015,5 +1008,14 @@ extension Explorer.Layer: LayerLike {
         return keys.withUnsafeBufferPointer { buf in
             body(UnsafeBufferPointer(rebasing: buf[(index * w)..<(index * w + w)]))
         }
+    }
+}
+
+extension Explorer.Layer: LayerLike {
+    @inlinable
+    mutating func append(_ key: UnsafeBufferPointer<UInt64>, parent: UInt32) {
+        keys.append(contentsOf: key)
+        parents.append(parent)
+        count += 1
     }
 }

@@ -377,21 +377,6 @@ struct RawKeys: LayerLike {
         keys.append(contentsOf: key)
         count += 1
     }
-
-    @inlinable
-    func equals(_ index: Int, _ key: UnsafeBufferPointer<UInt64>) -> Bool {
-        let base = index * key.count
-        for w in 0..<key.count where keys[base + w] != key[w] { return false }
-        return true
-    }
-
-    @inlinable
-    func withKey<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
-        let w = keys.count / max(count, 1)
-        return keys.withUnsafeBufferPointer { buf in
-            body(UnsafeBufferPointer(rebasing: buf[(index * w)..<(index * w + w)]))
-        }
-    }
 }
 
 /// A mutex with a condition variable.
