@@ -538,44 +538,16 @@ extension Explorer {
             explorer.options.stopAtFirstViolation ? runDepthFirst() : group != nil ? runStaged() : runBreadthFirst()
         }
 
-        /// Inserts the batch's keys into the round's table in order (checking
-        /// each new state), after loading the slots and stored keys their
-        /// probes will read; empties the batch.
+        /// Inserts the batch's keys into the round's table in order, checking
+        /// each new state (see `flush`); empties the batch.
         @inlinable
         mutating func insert(
             _ batch: inout KeyBatch, table: inout KeyTable, into next: inout Layer, parent: UInt32, round r: Int,
             horizon: Bool
         ) {
-            if batch.count == 0 { return }
-            let words = self.words
-            // The slots were prefetched when the keys were added; now the keys
-            // those slots point to.
-            table.slots.withUnsafeBufferPointer { slots in
-                next.keys.withUnsafeBufferPointer { keys in
-                    guard let keyBase = keys.baseAddress else { return }
-                    for b in 0..<batch.count {
-                        let h = batch.hashes[b]
-                        let slot = slots[h & table.mask]
-                        if slot != 0
-                            && slot & 0xFFFF_FFFF_0000_0000 == UInt64(UInt(bitPattern: h)) & 0xFFFF_FFFF_0000_0000
-                        {
-                            let index = Int(slot & 0xFFFF_FFFF) - 1
-                            if (index + 1) * words <= keys.count { pals_prefetch(keyBase + index * words) }
-                        }
-                    }
-                }
+            Self.flush(&batch, table: &table, into: &next, parent: parent) { key, index in
+                check(key, round: r, index: index, horizon: horizon)
             }
-            var batchKeys: [UInt64] = []
-            swap(&batchKeys, &batch.keys)
-            batchKeys.withUnsafeBufferPointer { all in
-                for b in 0..<batch.count {
-                    let key = UnsafeBufferPointer(rebasing: all[(b * words)..<(b * words + words)])
-                    let (index, inserted) = table.insert(key, hash: batch.hashes[b], parent: parent, into: &next)
-                    if inserted { check(key, round: r, index: index, horizon: horizon) }
-                }
-            }
-            swap(&batchKeys, &batch.keys)
-            batch.count = 0
         }
 
         /// Breadth-first, round by round, without symmetry reduction (under it,

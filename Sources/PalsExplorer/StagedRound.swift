@@ -857,12 +857,18 @@ extension Explorer.FaultySetSearch {
         }
     }
 
-    /// Inserts the batch's keys in order (no property is checked here);
-    /// empties the batch.
+    /// Inserts the batch's keys into the round's table in order, after
+    /// loading the slots and stored keys their probes will read, and calls
+    /// `inserted(key, index)` for each new one; empties the batch.
     @inlinable
-    static func flush(_ batch: inout KeyBatch, table: inout KeyTable, into next: inout Explorer.Layer, parent: UInt32) {
+    static func flush(
+        _ batch: inout KeyBatch, table: inout KeyTable, into next: inout Explorer.Layer, parent: UInt32,
+        inserted: (UnsafeBufferPointer<UInt64>, Int) -> Void = { _, _ in }
+    ) {
         if batch.count == 0 { return }
         let words = batch.words
+        // The slots were prefetched when the keys were added; now the keys
+        // those slots point to.
         table.slots.withUnsafeBufferPointer { slots in
             next.keys.withUnsafeBufferPointer { keys in
                 guard let keyBase = keys.baseAddress else { return }
@@ -881,7 +887,8 @@ extension Explorer.FaultySetSearch {
         batch.keys.withUnsafeBufferPointer { all in
             for b in 0..<batch.count {
                 let key = UnsafeBufferPointer(rebasing: all[(b * words)..<(b * words + words)])
-                _ = table.insert(key, hash: batch.hashes[b], parent: parent, into: &next)
+                let (index, new) = table.insert(key, hash: batch.hashes[b], parent: parent, into: &next)
+                if new { inserted(key, index) }
             }
         }
         batch.count = 0
