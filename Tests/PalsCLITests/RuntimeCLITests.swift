@@ -6,7 +6,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("pals keygen / peer / cluster / campaign / oracle", .serialized, .timeLimit(.minutes(5)))
+@Suite("pals keygen / peer / cluster / campaign / oracle", .serialized, .timeLimit(.minutes(10)))
 struct RuntimeCLITests {
     func object(_ s: String) throws -> [String: Any] {
         let line = s.split(separator: "\n").last.map(String.init) ?? ""

@@ -9,7 +9,7 @@ import Testing
 /// The runtime commands as an attacker or a careless user meets them:
 /// every bad number is a one-line error, keys stay private, no child
 /// outlives its command, and the oracle never passes what it did not check.
-@Suite("Runtime commands: input ranges, keys, processes, oracle inputs", .serialized, .timeLimit(.minutes(5)))
+@Suite("Runtime commands: input ranges, keys, processes, oracle inputs", .serialized, .timeLimit(.minutes(10)))
 struct RuntimeHygieneTests {
     func object(_ s: String) throws -> [String: Any] {
         let line = s.split(separator: "\n").last.map(String.init) ?? ""

@@ -10,7 +10,7 @@ import Testing
 /// the SIGTERM a job scheduler sends at a time limit — ends with its partial
 /// result: undecided properties `unknown`, the reason in `"stopReason"`,
 /// `"complete": false`, exit 1 (a violation already found) or 3.
-@Suite("searches stopped early", .serialized, .timeLimit(.minutes(5)))
+@Suite("searches stopped early", .serialized, .timeLimit(.minutes(10)))
 struct SearchStopTests {
     /// `check uic --n 5 --t 4` runs for a minute or more: long enough to be
     /// stopped in the middle.

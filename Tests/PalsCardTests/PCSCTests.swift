@@ -19,7 +19,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
 }
 
 @Suite(
-    "Virtual cards behind pcscd", .serialized, .timeLimit(.minutes(5)),
+    "Virtual cards behind pcscd", .serialized, .timeLimit(.minutes(10)),
     .enabled(if: cardPackagesPresent, "needs pcscd and vsmartcard-vpcd (Debian packages; .ci/setup installs them)"))
 struct PCSCClusterTests {
     @Test(

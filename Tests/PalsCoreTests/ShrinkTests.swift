@@ -1,7 +1,7 @@
 import PalsCore
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct ShrinkTests {
+@Suite(.timeLimit(.minutes(10))) struct ShrinkTests {
     /// A pattern with many events: every link of the six faulty processes of seven dropped in rounds 1 and 2, and
     /// some in round 3 (a solver's run of FloodSet at (7,6) under general omission shrank to a local minimum of this
     /// kind). Its round vectors are astronomically many, nearly all without a candidate; the search for the least

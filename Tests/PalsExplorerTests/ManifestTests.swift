@@ -84,7 +84,7 @@ import Testing
     /// exact reduced counts pinned as `symmetricStates` and
     /// `symmetricTransitions`. Every counterexample is a concrete run that
     /// the reference semantics replays to the same violation.
-    @Test(.timeLimit(.minutes(5)), arguments: entries)
+    @Test(.timeLimit(.minutes(10)), arguments: entries)
     func symmetricEntryMatches(entry: Entry) throws {
         let j = entry.json
         let spec = ModelSpec(

@@ -5,7 +5,7 @@ import Testing
 
 /// Full symmetry reduction: canonical global states under the renamings of
 /// processes that preserve the faulty set.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct SymmetryTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct SymmetryTests {
     static func check(
         _ n: Int, _ t: Int, _ variant: UIC<Concrete>.Variant = .standard, faultySets: Bool, canonical: Bool,
         first: Bool = false, inputs: [Int]? = nil

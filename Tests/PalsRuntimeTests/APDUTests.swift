@@ -4,7 +4,7 @@ import PalsRuntime
 import Testing
 import TrustedPals
 
-@Suite("The module's APDU interface", .timeLimit(.minutes(5)))
+@Suite("The module's APDU interface", .timeLimit(.minutes(10)))
 struct APDUTests {
     @Test("commands encode and parse back, short and extended")
     func roundTrip() {

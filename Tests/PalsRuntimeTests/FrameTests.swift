@@ -5,7 +5,7 @@ import PalsRuntime
 import Testing
 import TrustedPals
 
-@Suite("Frames: sealed, padded, bound to session, round, sender and receiver", .timeLimit(.minutes(5)))
+@Suite("Frames: sealed, padded, bound to session, round, sender and receiver", .timeLimit(.minutes(10)))
 struct FrameTests {
     let d: Deployment
     let format: FrameFormat

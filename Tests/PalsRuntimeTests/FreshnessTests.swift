@@ -11,7 +11,7 @@ import TrustedPals
     import Glibc
 #endif
 
-@Suite("Nonces, authenticated headers and fresh sessions", .timeLimit(.minutes(5)))
+@Suite("Nonces, authenticated headers and fresh sessions", .timeLimit(.minutes(10)))
 struct FreshnessTests {
     @Test("no (key, nonce) pair repeats within a session, and the nonce binds round, sender and receiver")
     func noNonceRepeats() throws {

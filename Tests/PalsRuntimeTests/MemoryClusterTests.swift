@@ -5,7 +5,7 @@ import PalsRuntime
 import Testing
 import TrustedPals
 
-@Suite("Runtime on the in-memory transport", .timeLimit(.minutes(5)))
+@Suite("Runtime on the in-memory transport", .timeLimit(.minutes(10)))
 struct MemoryClusterTests {
     @Test("a failure-free run decides the input vector everywhere and conforms")
     func failureFree() throws {

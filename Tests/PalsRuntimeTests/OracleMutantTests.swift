@@ -8,7 +8,7 @@ import TrustedPals
 /// The oracle is itself tested: runtime mutants (modules that deviate from
 /// the specified protocol) must each be caught at the first round and module
 /// where the deviation shows, and nothing the oracle did not check may pass.
-@Suite("Oracle: runtime mutants are caught where they first show", .timeLimit(.minutes(5)))
+@Suite("Oracle: runtime mutants are caught where they first show", .timeLimit(.minutes(10)))
 struct OracleMutantTests {
     /// The first (round, module) where the mutant's run differs from the
     /// model's on `pattern`: a live module's message, or a result; nil when

@@ -4,7 +4,7 @@ import PalsModule
 import PalsRuntime
 import Testing
 
-@Suite("A module behind a pipe that misbehaves", .timeLimit(.minutes(5)))
+@Suite("A module behind a pipe that misbehaves", .timeLimit(.minutes(10)))
 struct PipeModuleTests {
     @Test("a module process that echoes garbage is an error, not a crash")
     func garbage() throws {

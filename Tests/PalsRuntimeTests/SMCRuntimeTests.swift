@@ -5,7 +5,7 @@ import PalsRuntime
 import Testing
 import TrustedPals
 
-@Suite("SMC and fair exchange in the security module", .timeLimit(.minutes(5)))
+@Suite("SMC and fair exchange in the security module", .timeLimit(.minutes(10)))
 struct SMCRuntimeTests {
     @Test("a module given another function refuses the session, and its frames never open elsewhere")
     func mismatchedFunction() throws {

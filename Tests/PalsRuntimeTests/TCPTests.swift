@@ -109,7 +109,7 @@ final class LoopbackHosts {
     }
 }
 
-@Suite("Runtime over TCP with TLS on loopback", .serialized, .timeLimit(.minutes(5)))
+@Suite("Runtime over TCP with TLS on loopback", .serialized, .timeLimit(.minutes(10)))
 struct TCPTests {
     @Test("a TCP campaign against the random adversary conforms in every run")
     func campaign() throws {
