@@ -368,15 +368,15 @@ extension Explorer {
                             let (qw, qshift) = MemoTable.field(n)
                             keys[kb + qw] |= UInt64(q + 1) << qshift
                             if memoizable {
-                                let h = KeyTable.hash(UnsafeBufferPointer(rebasing: keys[kb..<(kb + memoWords)]))
-                                scratch.hashes[m] = h
-                                scratch.memo.prefetch(hash: h)
+                                scratch.hashes[m] = KeyTable.hash(
+                                    UnsafeBufferPointer(rebasing: keys[kb..<(kb + memoWords)]))
                             } else {
                                 scratch.hashes[m] = -1
                             }
                         }
                     }
                 }
+                scratch.memo.prefetch(hashes: scratch.hashes, count: masks)
                 for m in 0..<masks {
                     let arrived = ProcessSet(bits: alive.bits & ~scratch.masks[m])
                     let kb = m * memoWords

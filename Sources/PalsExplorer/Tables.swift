@@ -33,12 +33,17 @@ struct MemoTable {
         count = 0
     }
 
-    /// Starts loading the slot where a key with hash `hash` would be found.
+    /// Starts loading the slots where keys with the first `count` of
+    /// `hashes` would be found (one access to the table for all of them).
     @inlinable
-    func prefetch(hash: Int) {
-        let i = (hash & mask) * words
+    func prefetch(hashes: [Int], count: Int) {
+        let mask = self.mask
+        let words = self.words
         slots.withUnsafeBufferPointer { buffer in
-            if let base = buffer.baseAddress { pals_prefetch(base + i) }
+            guard let base = buffer.baseAddress else { return }
+            hashes.withUnsafeBufferPointer { hs in
+                for m in 0..<count where hs[m] != -1 { pals_prefetch(base + (hs[m] & mask) * words) }
+            }
         }
     }
 

@@ -139,9 +139,10 @@ public struct UIC<L: Logic>: RoundProtocol {
         var sources: [L.Bit] = []
         if variant == .mergeAllReceived { sources.reserveCapacity(n) }
         for j in 0..<n {
-            let m = inbox[j].message
-            let heard = l.and(inbox[j].arrived, l.not(m.silent))
-            let rec = variant == .noTrustCheck ? heard : l.and(heard, m.trusted[me])
+            // The message's fields are read in place: binding the message
+            // would copy it (and count references to its arrays) per sender.
+            let heard = l.and(inbox[j].arrived, l.not(inbox[j].message.silent))
+            let rec = variant == .noTrustCheck ? heard : l.and(heard, inbox[j].message.trusted[me])
             trusted.append(variant == .noIntersection ? rec : l.and(s.trusted[j], rec))
             if variant == .mergeAllReceived { sources.append(heard) }
         }
