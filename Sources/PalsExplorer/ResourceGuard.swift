@@ -29,6 +29,15 @@ public enum ResourceGuard {
     @inlinable
     static func megabytes(_ bytes: Int) -> Int { bytes >> 20 }
 
+    /// A memory size as a person reads it: whole megabytes from 1 MB up,
+    /// whole kilobytes below, bytes below 1 KB (powers of 1024, as
+    /// `parseSize` reads them), so a budget of "1K" is not shown as "0 MB".
+    public static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 { return "\(bytes >> 20) MB" }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KB" }
+        return "\(bytes) B"
+    }
+
     /// Why a search with these options must stop now, or nil.
     @usableFromInline
     static func stopReason(_ options: ExplorerOptions, resident: Int) -> String? {
@@ -40,7 +49,7 @@ public enum ResourceGuard {
     public static func stopReason(maxMemory: Int?, stopOnInterrupt: Bool, resident: Int) -> String? {
         if stopOnInterrupt && interrupted { return "interrupted" }
         if let budget = maxMemory, resident > budget {
-            return "memory budget exceeded (\(megabytes(resident)) MB resident, --max-memory \(megabytes(budget)) MB)"
+            return "memory budget exceeded (\(size(resident)) resident, --max-memory \(size(budget)))"
         }
         return nil
     }
