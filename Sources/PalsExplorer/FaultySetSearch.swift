@@ -512,7 +512,7 @@ extension Explorer {
             lastReport = now
             lastReportTicks = ticks
             progress(
-                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.megabytes(resident)) MB resident"
+                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
             )
         }
 

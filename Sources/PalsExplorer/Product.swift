@@ -150,7 +150,7 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
                 let elapsed = (ContinuousClock.now - start).seconds
                 let left = Int((elapsed / Double(k) * Double(sets.count - k)).rounded())
                 progress(
-                    "\(k) of \(sets.count) faulty sets done (last F = \(f)), \(states) states, \(ResourceGuard.megabytes(ResourceGuard.residentBytes())) MB resident, about \(left) s left"
+                    "\(k) of \(sets.count) faulty sets done (last F = \(f)), \(states) states, \(ResourceGuard.size(ResourceGuard.residentBytes())) resident, about \(left) s left"
                 )
             }
             return r

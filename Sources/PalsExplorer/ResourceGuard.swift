@@ -26,12 +26,10 @@ public enum ResourceGuard {
     /// True once SIGINT or SIGTERM arrived after `installInterrupt()`.
     public static var interrupted: Bool { pals_interrupted() != 0 }
 
-    @inlinable
-    static func megabytes(_ bytes: Int) -> Int { bytes >> 20 }
-
     /// A memory size as a person reads it: whole megabytes from 1 MB up,
     /// whole kilobytes below, bytes below 1 KB (powers of 1024, as
-    /// `parseSize` reads them), so a budget of "1K" is not shown as "0 MB".
+    /// `parseSize` reads them), so a budget of "1K" is not shown as "0 MB";
+    /// the one format of every memory figure the explorer prints.
     public static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20 { return "\(bytes >> 20) MB" }
         if bytes >= 1 << 10 { return "\(bytes >> 10) KB" }

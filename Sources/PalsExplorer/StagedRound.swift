@@ -796,7 +796,7 @@ extension Explorer.FaultySetSearch {
                                                 lastReport = now
                                                 lastTuples = tuples
                                                 progress(
-                                                    "F = \(faulty), round \(round)/\(rounds): \(earlier) states in earlier rounds, \(tuples) successors generated in this round (\(Int(rate))/s), \(ResourceGuard.megabytes(resident)) MB resident"
+                                                    "F = \(faulty), round \(round)/\(rounds): \(earlier) states in earlier rounds, \(tuples) successors generated in this round (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
                                                 )
                                             }
                                             return false
