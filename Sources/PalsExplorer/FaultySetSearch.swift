@@ -192,6 +192,9 @@ extension Explorer {
         /// `closedPrefixes[g]`: the positions q such that the g-th renaming
         /// maps `0 … q` onto itself (bit q).
         @usableFromInline let closedPrefixes: [UInt64]
+        /// `firstBlocks[p]`: the renamings that map p to position 0, in
+        /// order (empty when none does).
+        @usableFromInline let firstBlocks: [[Int32]]
         /// Remember raw successors already canonicalized in a round (worth it
         /// when canonicalizing costs more than a probe of a large table).
         @inlinable var useRawCache: Bool { groupSize >= 100 }
@@ -206,6 +209,13 @@ extension Explorer {
         @usableFromInline var stopReason: String? = nil
         @usableFromInline var lastReport = ContinuousClock.now
         @usableFromInline var lastReportTicks = 0
+        /// Where the breadth-first round stands, for the progress line: when
+        /// it started, its parents, how many are expanded, the states found.
+        @usableFromInline var roundStart = ContinuousClock.now
+        @usableFromInline var roundParents = 0
+        @usableFromInline var roundExpanded = 0
+        @usableFromInline var roundStates = 0
+        @usableFromInline var roundTicks = 0
 
         /// Threads for one round of the breadth-first search under
         /// symmetry (`runStaged`).
@@ -241,12 +251,16 @@ extension Explorer {
                 images = [UInt32](repeating: unknownImage, count: groupSize)
                 inverseFlat = group.inverses.flatMap { $0.map { Int32($0) } }
                 closedPrefixes = Self.closedPrefixes(group, n: explorer.proto.n)
+                firstBlocks = (0..<explorer.proto.n).map { p in
+                    group.inverses.indices.filter { group.inverses[$0][0] == p }.map { Int32($0) }
+                }
             } else {
                 group = nil
                 renamer = nil
                 groupSize = 0
                 inverseFlat = []
                 closedPrefixes = []
+                firstBlocks = []
             }
         }
 
@@ -511,9 +525,17 @@ extension Explorer {
             let rate = Double(ticks - lastReportTicks) / elapsed
             lastReport = now
             lastReportTicks = ticks
-            progress(
-                "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
-            )
+            if roundParents > 0 {
+                progress(
+                    roundProgressLine(
+                        faulty: faulty, round: round, rounds: explorer.proto.rounds, expanded: roundExpanded,
+                        parents: roundParents, newStates: roundStates, successors: ticks - roundTicks, rate: rate,
+                        resident: resident, elapsed: (now - roundStart).seconds, earlier: states))
+            } else {
+                progress(
+                    "F = \(faulty), round \(round)/\(explorer.proto.rounds): \(states) states in earlier rounds, \(ticks) successors generated (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
+                )
+            }
         }
 
         @inlinable
@@ -584,8 +606,13 @@ extension Explorer {
                 signatures.reset(expected: previous.count)
                 var next = Layer()
                 let horizon = r == rounds
+                roundStart = ContinuousClock.now
+                roundParents = previous.count
+                roundTicks = ticks
                 for s in 0..<previous.count {
                     if stopReason != nil { break }
+                    roundExpanded = s
+                    roundStates = next.count
                     var alive = ProcessSet()
                     for q in 0..<n {
                         current[q] = UInt32(
@@ -990,4 +1017,25 @@ extension Explorer.Layer: LayerLike {
         parents.append(parent)
         count += 1
     }
+}
+
+/// The progress line of one breadth-first round: how many of its parents are
+/// expanded, the states found so far, the successors generated and their
+/// rate, resident memory, and (once a parent is done) the time the rest of
+/// the round will take if the remaining parents cost what the first ones did
+/// (the first parents of a layer tend to have the largest products, so the
+/// estimate falls as the round goes on).
+@usableFromInline
+func roundProgressLine(
+    faulty: ProcessSet, round: Int, rounds: Int, expanded: Int, parents: Int, newStates: Int, successors: Int,
+    rate: Double, resident: Int, elapsed: Double, earlier: Int
+) -> String {
+    let permille = parents > 0 ? expanded * 1000 / parents : 0
+    var line =
+        "F = \(faulty), round \(round)/\(rounds): \(expanded) of \(parents) parents expanded (\(permille / 10).\(permille % 10)%), \(newStates) new states, \(successors) successors generated in this round (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
+    if expanded > 0 && expanded < parents {
+        let left = elapsed / Double(expanded) * Double(parents - expanded)
+        line += ", at this pace about \(ResourceGuard.duration(left)) left in this round"
+    }
+    return line + "; \(earlier) states in earlier rounds"
 }

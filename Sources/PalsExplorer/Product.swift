@@ -148,9 +148,9 @@ public struct ProductExplorer<P: RoundProtocol & Sendable>: Sendable where P.L =
             if let progress = self.progress {
                 let (k, states) = done.add(r.states)
                 let elapsed = (ContinuousClock.now - start).seconds
-                let left = Int((elapsed / Double(k) * Double(sets.count - k)).rounded())
+                let left = ResourceGuard.duration(elapsed / Double(k) * Double(sets.count - k))
                 progress(
-                    "\(k) of \(sets.count) faulty sets done (last F = \(f)), \(states) states, \(ResourceGuard.size(ResourceGuard.residentBytes())) resident, about \(left) s left"
+                    "\(k) of \(sets.count) faulty sets done (last F = \(f)), \(states) states, \(ResourceGuard.size(ResourceGuard.residentBytes())) resident, about \(left) left"
                 )
             }
             return r

@@ -36,6 +36,20 @@ public enum ResourceGuard {
         return "\(bytes) B"
     }
 
+    /// A span of time as a person reads it, for estimates: whole seconds up
+    /// to 90 s, whole minutes up to 90 minutes, hours with one decimal up to
+    /// two days, whole days beyond.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "an unknown time" }
+        if seconds < 90 { return "\(Int(seconds.rounded())) s" }
+        if seconds < 90 * 60 { return "\(Int((seconds / 60).rounded())) min" }
+        if seconds < 48 * 3600 {
+            let tenths = Int((seconds / 360).rounded())
+            return "\(tenths / 10).\(tenths % 10) h"
+        }
+        return "\(Int((seconds / 86400).rounded())) days"
+    }
+
     /// Why a search with these options must stop now, or nil.
     @usableFromInline
     static func stopReason(_ options: ExplorerOptions, resident: Int) -> String? {

@@ -26,15 +26,31 @@ struct ProductJob: Sendable {
     @usableFromInline var ids: [UInt32]
     @usableFromInline var rows: [UInt32]
     @usableFromInline var stabilizer: Stabilizer
+    /// For the k-th successor of a receiver q that some renaming maps to
+    /// position 0 (index `q * stride + k`): the least image of it under the
+    /// renamings that map q to 0 (`first`), and those renamings that give it
+    /// (`firstRenamings[firstStart[i] ..< firstStart[i + 1]]`). The least
+    /// renaming of a tuple begins with the least of these values over the
+    /// tuple's positions, and only the renamings listed for that value can
+    /// give it.
+    @usableFromInline var first: [UInt32]
+    @usableFromInline var firstStart: [Int32]
+    @usableFromInline var firstRenamings: [Int32]
 
     @inlinable
-    init(parent: UInt32, counts: [Int], succ: [UInt32], ids: [UInt32], rows: [UInt32], stabilizer: Stabilizer) {
+    init(
+        parent: UInt32, counts: [Int], succ: [UInt32], ids: [UInt32], rows: [UInt32], stabilizer: Stabilizer,
+        first: [UInt32], firstStart: [Int32], firstRenamings: [Int32]
+    ) {
         self.parent = parent
         self.counts = counts
         self.succ = succ
         self.ids = ids
         self.rows = rows
         self.stabilizer = stabilizer
+        self.first = first
+        self.firstStart = firstStart
+        self.firstRenamings = firstRenamings
     }
 
     /// The number of tuples in the product (pruned or not).
@@ -77,7 +93,8 @@ struct ProductChunk: Sendable {
     @usableFromInline var tasks: [ProductTask] = []
     @usableFromInline var outputs: [ProductOutput?] = []
     @usableFromInline var nextTask = 0
-    @usableFromInline var done = 0
+    /// Tasks whose outputs are in the next layer (and freed), in order.
+    @usableFromInline var inserted = 0
 
     @inlinable init() {}
 
@@ -124,11 +141,16 @@ struct JobView {
     @usableFromInline let rows: UnsafeBufferPointer<UInt32>
     @usableFromInline let elements: UnsafeBufferPointer<Int>
     @usableFromInline let start: UnsafeBufferPointer<Int>
+    @usableFromInline let first: UnsafeBufferPointer<UInt32>
+    @usableFromInline let firstStart: UnsafeBufferPointer<Int32>
+    @usableFromInline let firstRenamings: UnsafeBufferPointer<Int32>
 
     @inlinable
     init(
         counts: UnsafeBufferPointer<Int>, succ: UnsafeBufferPointer<UInt32>, ids: UnsafeBufferPointer<UInt32>,
-        rows: UnsafeBufferPointer<UInt32>, elements: UnsafeBufferPointer<Int>, start: UnsafeBufferPointer<Int>
+        rows: UnsafeBufferPointer<UInt32>, elements: UnsafeBufferPointer<Int>, start: UnsafeBufferPointer<Int>,
+        first: UnsafeBufferPointer<UInt32>, firstStart: UnsafeBufferPointer<Int32>,
+        firstRenamings: UnsafeBufferPointer<Int32>
     ) {
         self.counts = counts
         self.succ = succ
@@ -136,6 +158,9 @@ struct JobView {
         self.rows = rows
         self.elements = elements
         self.start = start
+        self.first = first
+        self.firstStart = firstStart
+        self.firstRenamings = firstRenamings
     }
 
     /// Calls `body` with a view of `job`.
@@ -147,10 +172,17 @@ struct JobView {
                     job.rows.withUnsafeBufferPointer { rows in
                         job.stabilizer.g.withUnsafeBufferPointer { elements in
                             job.stabilizer.start.withUnsafeBufferPointer { start in
-                                body(
-                                    JobView(
-                                        counts: counts, succ: succ, ids: ids, rows: rows, elements: elements,
-                                        start: start))
+                                job.first.withUnsafeBufferPointer { first in
+                                    job.firstStart.withUnsafeBufferPointer { firstStart in
+                                        job.firstRenamings.withUnsafeBufferPointer { firstRenamings in
+                                            body(
+                                                JobView(
+                                                    counts: counts, succ: succ, ids: ids, rows: rows,
+                                                    elements: elements, start: start, first: first,
+                                                    firstStart: firstStart, firstRenamings: firstRenamings))
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -184,6 +216,9 @@ struct ProductWorker {
     @usableFromInline let best: UnsafeMutablePointer<UInt32>
     @usableFromInline let candidate: UnsafeMutablePointer<UInt32>
     @usableFromInline let key: UnsafeMutablePointer<UInt64>
+    /// The positions some renaming maps to position 0, in order.
+    @usableFromInline let sources: UnsafeMutablePointer<Int>
+    @usableFromInline let sourceCount: Int
 
     @inlinable
     init(n: Int, stride: Int, groupSize: Int, inverseFlat: [Int32], rawCache: Bool, rawLimit: Int) {
@@ -193,6 +228,11 @@ struct ProductWorker {
         self.groupSize = groupSize
         inverse = .allocate(capacity: max(1, inverseFlat.count))
         for (i, v) in inverseFlat.enumerated() { inverse[i] = v }
+        var firstSources = Array(Set((0..<groupSize).map { Int(inverseFlat[$0 * n]) })).sorted()
+        if firstSources.isEmpty { firstSources = [0] }
+        sources = .allocate(capacity: firstSources.count)
+        for (i, p) in firstSources.enumerated() { sources[i] = p }
+        sourceCount = firstSources.count
         self.rawLimit = rawLimit
         self.rawCache = rawCache
         rawTable = KeyTable(words: (n + 1) / 2)
@@ -218,6 +258,7 @@ struct ProductWorker {
         best.deallocate()
         candidate.deallocate()
         key.deallocate()
+        sources.deallocate()
     }
 
     /// Forgets the raw successors of the previous round.
@@ -283,25 +324,39 @@ struct ProductWorker {
         let inv = inverse
         var b = best
         var c = candidate
-        for j in 0..<n { b[j] = job.ids[Int(cur[j])] }
-        var g = 1
-        while g < count {
-            let invBase = g * n
-            var less = false
-            var abandoned = false
-            for j in 0..<n {
-                let v = rows[Int(cur[Int(inv[invBase + j])]) * count + g]
-                if !less {
-                    if v > b[j] {
-                        abandoned = true
-                        break
+        // The least renaming begins with the least first value any renaming
+        // gives; only the renamings listed for that value are compared.
+        var least = UInt32.max
+        for s in 0..<sourceCount {
+            let p = sources[s]
+            least = min(least, job.first[p * stride + digits[p]])
+        }
+        for j in 0..<n { b[j] = UInt32.max }
+        for s in 0..<sourceCount {
+            let p = sources[s]
+            let d = p * stride + digits[p]
+            if job.first[d] != least { continue }
+            var a = Int(job.firstStart[d])
+            let end = Int(job.firstStart[d + 1])
+            while a < end {
+                let g = Int(job.firstRenamings[a])
+                let invBase = g * n
+                var less = false
+                var abandoned = false
+                for j in 0..<n {
+                    let v = rows[Int(cur[Int(inv[invBase + j])]) * count + g]
+                    if !less {
+                        if v > b[j] {
+                            abandoned = true
+                            break
+                        }
+                        if v < b[j] { less = true }
                     }
-                    if v < b[j] { less = true }
+                    c[j] = v
                 }
-                c[j] = v
+                if less && !abandoned { swap(&b, &c) }
+                a += 1
             }
-            if less && !abandoned { swap(&b, &c) }
-            g += 1
         }
         for w in 0..<words { key[w] = 0 }
         for q in 0..<n { key[q / 2] |= UInt64(b[q]) << UInt64(32 * (q % 2)) }
@@ -424,9 +479,11 @@ struct PreExpansion: Sendable {
 /// (any thread), building its jobs (one thread at a time, in chunk order,
 /// since it extends the local-state table: the parents the first stage
 /// could not expand, the images of every successor), enumerating and
-/// canonicalizing the tasks' tuples (any thread, any task), and inserting a
-/// chunk's outputs into the next layer (one thread at a time, in chunk
-/// order). The layer, its order and the local-state ids are those of
+/// canonicalizing the tasks' tuples (any thread, any task), and inserting
+/// each task's output into the next layer as soon as the tasks before it
+/// are in (one thread at a time, in chunk and task order), so that the
+/// outputs waiting to be inserted stay few even when one chunk has
+/// millions of tuples. The layer, its order and the local-state ids are those of
 /// running the stages one after the other, whatever the number of threads.
 @usableFromInline
 final class RoundSchedule: @unchecked Sendable {
@@ -445,6 +502,8 @@ final class RoundSchedule: @unchecked Sendable {
     @usableFromInline var available = 0
     @usableFromInline var stopped = false
     @usableFromInline var tuples = 0
+    /// States in the next layer once the inserted chunks are in.
+    @usableFromInline var insertedStates = 0
 
     @inlinable
     init(chunks: Int, threads: Int) {
@@ -455,26 +514,41 @@ final class RoundSchedule: @unchecked Sendable {
     }
 
     /// Runs the stages on the calling thread until every chunk is inserted
-    /// or `stop` says to stop. `stop(tuples)` is called with the lock held.
+    /// or `stop` says to stop. `insert(task, output, jobs)` returns the
+    /// states of the next layer so far; `stop(tuples, inserted chunks, those
+    /// states)` is called with the lock held.
     @inlinable
     func work(
         worker: inout ProductWorker,
         expand: (Int) -> PreExpansion,
         build: (Int, PreExpansion) -> ProductChunk,
-        insert: (ProductChunk) -> Void,
-        stop: (Int) -> Bool
+        insert: (ProductTask, ProductOutput, [ProductJob]) -> Int,
+        stop: (Int, Int, Int) -> Bool
     ) {
         monitor.lock()
         defer { monitor.unlock() }
         while !stopped && nextInsert < chunks.count {
-            if !inserting, let chunk = chunks[nextInsert], chunk.done == chunk.tasks.count {
+            if !inserting, let ready = insertable() {
+                let (index, task, jobs) = ready
+                if index == nil {
+                    // Every task of the chunk is in.
+                    chunks[nextInsert] = nil
+                    nextInsert += 1
+                    monitor.broadcast()
+                    continue
+                }
+                let c = nextInsert
+                guard let i = index, let output = chunks[c]?.outputs[i] else {
+                    preconditionFailure("Invalid state: a task to insert without output")
+                }
+                chunks[c]?.outputs[i] = nil
                 inserting = true
-                chunks[nextInsert] = nil
                 monitor.unlock()
-                insert(chunk)
+                let states = insert(task, output, jobs)
                 monitor.lock()
+                insertedStates = states
+                chunks[c]?.inserted += 1
                 inserting = false
-                nextInsert += 1
                 monitor.broadcast()
                 continue
             }
@@ -511,12 +585,11 @@ final class RoundSchedule: @unchecked Sendable {
                     monitor.lock()
                     defer { monitor.unlock() }
                     tuples += count
-                    if stop(tuples) { stopped = true }
+                    if stop(tuples, nextInsert, insertedStates) { stopped = true }
                     return stopped
                 }
                 monitor.lock()
                 chunks[c]?.outputs[i] = output
-                chunks[c]?.done += 1
                 monitor.broadcast()
                 continue
             }
@@ -527,6 +600,17 @@ final class RoundSchedule: @unchecked Sendable {
             monitor.wait()
         }
         monitor.broadcast()
+    }
+
+    /// What the inserting stage can do next (called with the lock held):
+    /// nil when nothing; `(nil, …)` when every task of the next chunk is in;
+    /// otherwise the index of its next task, the task and the chunk's jobs.
+    @inlinable
+    func insertable() -> (Int?, ProductTask, [ProductJob])? {
+        guard let c = chunks[nextInsert].map({ ($0.inserted, $0.tasks.count) }) else { return nil }
+        if c.0 == c.1 { return (nil, ProductTask(jobs: 0..<0, firstDigits: nil), []) }
+        guard let chunk = chunks[nextInsert], chunk.outputs[c.0] != nil else { return nil }
+        return (c.0, chunk.tasks[c.0], chunk.jobs)
     }
 
     /// Expands the next chunk (called and returning with the lock held).
@@ -643,10 +727,37 @@ extension Explorer.FaultySetSearch {
                     }
                 }
                 for id in ids { scratch.localOf[Int(id)] = -1 }
+                // Per successor of a receiver some renaming maps to position
+                // 0: its least image under those renamings, and which give it.
+                var first = [UInt32](repeating: UInt32.max, count: n * stride)
+                var firstStart = [Int32](repeating: 0, count: n * stride + 1)
+                var firstRenamings: [Int32] = []
+                for q in 0..<n {
+                    for k in 0..<stride {
+                        let i = q * stride + k
+                        firstStart[i] = Int32(firstRenamings.count)
+                        guard k < scratch.counts[q] else { continue }
+                        let row = Int(local[i]) * g
+                        let mark = firstRenamings.count
+                        var least = UInt32.max
+                        for h in firstBlocks[q] {
+                            let v = rows[row + Int(h)]
+                            if v < least {
+                                least = v
+                                firstRenamings.removeSubrange(mark...)
+                                firstRenamings.append(h)
+                            } else if v == least {
+                                firstRenamings.append(h)
+                            }
+                        }
+                        first[i] = least
+                    }
+                }
+                firstStart[n * stride] = Int32(firstRenamings.count)
                 chunk.jobs.append(
                     ProductJob(
                         parent: UInt32(s), counts: scratch.counts, succ: local, ids: ids, rows: rows,
-                        stabilizer: stabilizer))
+                        stabilizer: stabilizer, first: first, firstStart: firstStart, firstRenamings: firstRenamings))
             } while crashBits != 0
         }
         chunk.cut(target: taskTuples)
@@ -747,7 +858,8 @@ extension Explorer.FaultySetSearch {
             let schedule = RoundSchedule(
                 chunks: (previous.count + chunkParents - 1) / chunkParents, threads: threads)
             var stopReason: String? = nil
-            var lastReport = ContinuousClock.now
+            let roundStart = ContinuousClock.now
+            var lastReport = roundStart
             var lastTuples = 0
             var nextLook = 0
             let earlier = states
@@ -778,10 +890,13 @@ extension Explorer.FaultySetSearch {
                                             }
                                             return chunk
                                         },
-                                        insert: { chunk in
-                                            Self.insert(chunk, words: words, table: &table.pointee, into: &next.pointee)
+                                        insert: { task, output, jobs in
+                                            Self.insert(
+                                                task, output, jobs: jobs, words: words, table: &table.pointee,
+                                                into: &next.pointee)
+                                            return next.pointee.count
                                         },
-                                        stop: { tuples in
+                                        stop: { tuples, inserted, found in
                                             if tuples < nextLook { return false }
                                             nextLook = tuples + (1 << 16)
                                             let resident = ResourceGuard.residentBytes()
@@ -796,8 +911,12 @@ extension Explorer.FaultySetSearch {
                                                 lastReport = now
                                                 lastTuples = tuples
                                                 progress(
-                                                    "F = \(faulty), round \(round)/\(rounds): \(earlier) states in earlier rounds, \(tuples) successors generated in this round (\(Int(rate))/s), \(ResourceGuard.size(resident)) resident"
-                                                )
+                                                    roundProgressLine(
+                                                        faulty: faulty, round: round, rounds: rounds,
+                                                        expanded: min(previous.count, inserted * chunkParents),
+                                                        parents: previous.count, newStates: found, successors: tuples,
+                                                        rate: rate, resident: resident,
+                                                        elapsed: (now - roundStart).seconds, earlier: earlier))
                                             }
                                             return false
                                         }, workers: workers)
@@ -833,27 +952,27 @@ extension Explorer.FaultySetSearch {
         return record(layers: layers, largest: largest)
     }
 
-    /// Inserts a chunk's outputs, in order, into the round's table and layer.
+    /// Inserts one task's output, in order, into the round's table and layer.
     @inlinable
-    static func insert(_ chunk: ProductChunk, words: Int, table: inout KeyTable, into next: inout Explorer.Layer) {
+    static func insert(
+        _ task: ProductTask, _ output: ProductOutput, jobs: [ProductJob], words: Int, table: inout KeyTable,
+        into next: inout Explorer.Layer
+    ) {
         var batch = KeyBatch(words: words)
-        for (t, task) in chunk.tasks.enumerated() {
-            guard let output = chunk.outputs[t] else { preconditionFailure("Invalid state: a task left no output") }
-            var start = 0
-            for (j, job) in task.jobs.enumerated() {
-                let end = j < output.jobEnds.count ? output.jobEnds[j] : output.hashes.count
-                let parent = chunk.jobs[job].parent
-                output.keys.withUnsafeBufferPointer { keys in
-                    for i in start..<end {
-                        batch.add(
-                            UnsafeBufferPointer(rebasing: keys[(i * words)..<(i * words + words)]),
-                            hash: output.hashes[i], table: table)
-                        if batch.isFull { flush(&batch, table: &table, into: &next, parent: parent) }
-                    }
+        var start = 0
+        for (j, job) in task.jobs.enumerated() {
+            let end = j < output.jobEnds.count ? output.jobEnds[j] : output.hashes.count
+            let parent = jobs[job].parent
+            output.keys.withUnsafeBufferPointer { keys in
+                for i in start..<end {
+                    batch.add(
+                        UnsafeBufferPointer(rebasing: keys[(i * words)..<(i * words + words)]),
+                        hash: output.hashes[i], table: table)
+                    if batch.isFull { flush(&batch, table: &table, into: &next, parent: parent) }
                 }
-                flush(&batch, table: &table, into: &next, parent: parent)
-                start = end
             }
+            flush(&batch, table: &table, into: &next, parent: parent)
+            start = end
         }
     }
 
@@ -936,14 +1055,15 @@ final class WorkerBox: @unchecked Sendable {
 final class RoundStages: @unchecked Sendable {
     @usableFromInline let expand: (Int, Int) -> PreExpansion
     @usableFromInline let build: (Int, PreExpansion) -> ProductChunk
-    @usableFromInline let insert: (ProductChunk) -> Void
-    @usableFromInline let stop: (Int) -> Bool
+    @usableFromInline let insert: (ProductTask, ProductOutput, [ProductJob]) -> Int
+    @usableFromInline let stop: (Int, Int, Int) -> Bool
     @usableFromInline let workers: [WorkerBox]
 
     @inlinable
     init(
         expand: @escaping (Int, Int) -> PreExpansion, build: @escaping (Int, PreExpansion) -> ProductChunk,
-        insert: @escaping (ProductChunk) -> Void, stop: @escaping (Int) -> Bool, workers: [WorkerBox]
+        insert: @escaping (ProductTask, ProductOutput, [ProductJob]) -> Int,
+        stop: @escaping (Int, Int, Int) -> Bool, workers: [WorkerBox]
     ) {
         self.expand = expand
         self.build = build

@@ -159,6 +159,53 @@ import Testing
             }
             #expect(emitted.count > 100)
             #expect(emitted == expected, "(5,\(t)) F = {p0…p\(k - 1)}: \(emitted.count) and \(expected.count) tuples")
+
+            // Round 2 from the first distinct canonical successors, whose
+            // stabilizers are small: the worker compares only the renamings
+            // that give the least first value, and must still find the form
+            // the search's `canonicalize` finds over the whole group.
+            var parents: [[UInt32]] = []
+            for ids in expected where !parents.contains(ids) && parents.count < 24 { parents.append(ids) }
+            var layer1 = Explorer<UIC<Concrete>>.Layer()
+            for ids in parents {
+                var key = [UInt64](repeating: 0, count: search.words)
+                for q in 0..<n { key[q / 2] |= UInt64(ids[q]) << UInt64(32 * (q % 2)) }
+                layer1.keys.append(contentsOf: key)
+                layer1.parents.append(0)
+            }
+            layer1.count = parents.count
+            search.memos[2].reset(expected: 1024)
+            signatures.reset(expected: 64)
+            let chunk2 = search.buildChunk(
+                0..<parents.count, of: layer1, round: 2, signatures: &signatures, scratch: &scratch,
+                pre: PreExpansion())
+            #expect(chunk2.jobs.count > 1)
+            var emitted2: [[UInt32]] = []
+            for task in chunk2.tasks {
+                let out = worker.run(task, of: chunk2.jobs) { _ in false }
+                for i in 0..<out.hashes.count {
+                    let w = search.words
+                    emitted2.append(
+                        (0..<n).map { q in UInt32(truncatingIfNeeded: out.keys[i * w + q / 2] >> (32 * UInt64(q % 2))) }
+                    )
+                }
+            }
+            var expected2: [[UInt32]] = []
+            for job in chunk2.jobs {
+                let parent = parents[Int(job.parent)]
+                search.expand(
+                    parent, round: 2, crashing: ProcessSet(), partitionFirst: false, succ: &succ, count: &counts)
+                search.stabilizer(of: parent, crashing: ProcessSet(), into: &stabilizer)
+                more = search.nextTuple(&digits, first: true, counts: counts, succ: succ, stabilizer: stabilizer)
+                while more {
+                    var ids = (0..<n).map { succ[$0 * search.stride + digits[$0]] }
+                    search.canonicalize(&ids)
+                    expected2.append(ids)
+                    more = search.nextTuple(&digits, first: false, counts: counts, succ: succ, stabilizer: stabilizer)
+                }
+            }
+            #expect(emitted2.count > 100)
+            #expect(emitted2 == expected2, "(5,\(t)) round 2: \(emitted2.count) and \(expected2.count) tuples")
         }
     }
 }
