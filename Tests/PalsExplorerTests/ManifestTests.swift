@@ -8,8 +8,10 @@ import Testing
 /// violated properties and the exact numbers of distinct states and
 /// transitions — a regression test of the explorer and the protocols. Set
 /// `PALS_RECORD_MANIFEST=1` to print the entries as measured now (to review
-/// and paste after an intended change).
-@Suite(.timeLimit(.minutes(10))) struct ManifestTests {
+/// and paste after an intended change). Entries marked `large` (minutes of
+/// search, e.g. UIC (7,3) under symmetry) run only with
+/// `PALS_MANIFEST_LARGE=1`.
+@Suite(.timeLimit(.minutes(30))) struct ManifestTests {
     struct Entry: Sendable, CustomStringConvertible {
         var json: JSON
         var description: String { json.compact }
@@ -24,7 +26,10 @@ import Testing
         guard let data = FileManager.default.contents(atPath: manifestURL.path),
             let json = try? JSON.parse(String(decoding: data, as: UTF8.self))
         else { return [] }
-        return (json["entries"]?.arrayValue ?? []).filter { $0["engine"]?.stringValue == "explicit" }.map(Entry.init)
+        let large = ProcessInfo.processInfo.environment["PALS_MANIFEST_LARGE"] != nil
+        return (json["entries"]?.arrayValue ?? []).filter {
+            $0["engine"]?.stringValue == "explicit" && (large || $0["large"]?.boolValue != true)
+        }.map(Entry.init)
     }
 
     /// Runs the explorer on one manifest entry.
@@ -47,6 +52,11 @@ import Testing
     @Test(arguments: entries)
     func entryMatches(entry: Entry) throws {
         let j = entry.json
+        // An entry pinned only under symmetry: its full search is out of reach.
+        if j["states"] == nil {
+            #expect(j["symmetricStates"] != nil, "\(entry) pins no counts")
+            return
+        }
         let spec = ModelSpec(
             protocolName: try #require(j["protocol"]?.stringValue), variant: j["variant"]?.stringValue ?? "standard",
             n: try #require(j["n"]?.intValue), t: try #require(j["t"]?.intValue), rounds: j["rounds"]?.intValue)
@@ -84,7 +94,9 @@ import Testing
     /// exact reduced counts pinned as `symmetricStates` and
     /// `symmetricTransitions`. Every counterexample is a concrete run that
     /// the reference semantics replays to the same violation.
-    @Test(.timeLimit(.minutes(10)), arguments: entries)
+    /// Every cell but the `large` ones takes seconds; the limit leaves room
+    /// for UIC (7,3) (about ten minutes on two cores).
+    @Test(.timeLimit(.minutes(30)), arguments: entries)
     func symmetricEntryMatches(entry: Entry) throws {
         let j = entry.json
         let spec = ModelSpec(
