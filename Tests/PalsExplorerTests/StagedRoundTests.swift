@@ -110,55 +110,73 @@ import Testing
     /// `nextTuple` and `canonicalize`, for the initial state of UIC (5,2)
     /// and of (5,3) with F = {p0,p1,p2} and for the successors of the first.
     @Test func workersEnumerateAsTheSearchDoes() {
+        typealias Search = Explorer<UIC<Concrete>>.FaultySetSearch
         for (t, k) in [(2, 2), (3, 3)] {
             let n = 5
             let p = UIC(logic: Concrete(), n: n, t: t)
             let explorer = Explorer(
                 p, properties: UIC<Concrete>.properties, inputs: Array(0..<n), options: Self.options(threads: 1))
-            var search = Explorer<UIC<Concrete>>.FaultySetSearch(explorer, faulty: ProcessSet(0..<k))
-            var layer = Explorer<UIC<Concrete>>.Layer()
-            layer.keys = search.initialKey()
-            layer.parents = [0]
-            layer.count = 1
-            search.memos[1].reset(expected: 1024)
-            var signatures = SignatureSet()
-            signatures.reset(expected: 16)
-            var scratch = StageScratch(n: n, stride: search.stride)
-            let chunk = search.buildChunk(
-                0..<1, of: layer, round: 1, signatures: &signatures, scratch: &scratch, pre: PreExpansion())
-            #expect(chunk.jobs.count == 1)
+            var search = Search(explorer, faulty: ProcessSet(0..<k))
             var worker = ProductWorker(
                 n: n, stride: search.stride, groupSize: search.groupSize, inverseFlat: search.inverseFlat,
                 rawCache: false, rawLimit: 0)
             defer { worker.release() }
-            var emitted: [[UInt32]] = []
-            for task in chunk.tasks {
-                let out = worker.run(task, of: chunk.jobs) { _ in false }
-                for i in 0..<out.hashes.count {
-                    let w = search.words
-                    emitted.append(
-                        (0..<n).map { q in UInt32(truncatingIfNeeded: out.keys[i * w + q / 2] >> (32 * UInt64(q % 2))) }
-                    )
+            var signatures = SignatureSet()
+            var scratch = StageScratch(n: n, stride: search.stride)
+            // The canonical forms a worker emits for the jobs of `parents` in round r.
+            func emitted(_ parents: [[UInt32]], round r: Int) -> (jobs: [ProductJob], forms: [[UInt32]]) {
+                var layer = Explorer<UIC<Concrete>>.Layer()
+                for ids in parents {
+                    var key = [UInt64](repeating: 0, count: search.words)
+                    for q in 0..<n { key[q / 2] |= UInt64(ids[q]) << UInt64(32 * (q % 2)) }
+                    layer.keys.append(contentsOf: key)
+                    layer.parents.append(0)
                 }
+                layer.count = parents.count
+                search.memos[r].reset(expected: 1024)
+                signatures.reset(expected: 64)
+                let chunk = search.buildChunk(
+                    0..<parents.count, of: layer, round: r, signatures: &signatures, scratch: &scratch,
+                    pre: PreExpansion())
+                var forms: [[UInt32]] = []
+                for task in chunk.tasks {
+                    let out = worker.run(task, of: chunk.jobs) { _ in false }
+                    let w = search.words
+                    for i in 0..<out.hashes.count {
+                        forms.append(
+                            (0..<n).map { q in
+                                UInt32(truncatingIfNeeded: out.keys[i * w + q / 2] >> (32 * UInt64(q % 2)))
+                            }
+                        )
+                    }
+                }
+                return (chunk.jobs, forms)
             }
-            // The search's own enumeration of the same product.
-            let root = layer.keys.withUnsafeBufferPointer { search.unpack($0) }
-            var succ = [UInt32](repeating: 0, count: n * search.stride)
-            var counts = [Int](repeating: 0, count: n)
-            search.expand(root, round: 1, crashing: ProcessSet(), partitionFirst: false, succ: &succ, count: &counts)
-            var stabilizer = Stabilizer(n: n)
-            search.stabilizer(of: root, crashing: ProcessSet(), into: &stabilizer)
-            var digits = [Int](repeating: 0, count: n)
-            var expected: [[UInt32]] = []
-            var more = search.nextTuple(&digits, first: true, counts: counts, succ: succ, stabilizer: stabilizer)
-            while more {
-                var ids = (0..<n).map { succ[$0 * search.stride + digits[$0]] }
-                search.canonicalize(&ids)
-                expected.append(ids)
-                more = search.nextTuple(&digits, first: false, counts: counts, succ: succ, stabilizer: stabilizer)
+            // The search's own enumeration and canonical forms of a parent's product.
+            func enumerated(_ parent: [UInt32], round r: Int) -> [[UInt32]] {
+                var succ = [UInt32](repeating: 0, count: n * search.stride)
+                var counts = [Int](repeating: 0, count: n)
+                search.expand(
+                    parent, round: r, crashing: ProcessSet(), partitionFirst: false, succ: &succ, count: &counts)
+                var stabilizer = Stabilizer(n: n)
+                search.stabilizer(of: parent, crashing: ProcessSet(), into: &stabilizer)
+                var digits = [Int](repeating: 0, count: n)
+                var forms: [[UInt32]] = []
+                var more = search.nextTuple(&digits, first: true, counts: counts, succ: succ, stabilizer: stabilizer)
+                while more {
+                    var ids = (0..<n).map { succ[$0 * search.stride + digits[$0]] }
+                    search.canonicalize(&ids)
+                    forms.append(ids)
+                    more = search.nextTuple(&digits, first: false, counts: counts, succ: succ, stabilizer: stabilizer)
+                }
+                return forms
             }
-            #expect(emitted.count > 100)
-            #expect(emitted == expected, "(5,\(t)) F = {p0…p\(k - 1)}: \(emitted.count) and \(expected.count) tuples")
+            let root = search.initialKey().withUnsafeBufferPointer { search.unpack($0) }
+            let (jobs, forms) = emitted([root], round: 1)
+            #expect(jobs.count == 1)
+            let expected = enumerated(root, round: 1)
+            #expect(forms.count > 100)
+            #expect(forms == expected, "(5,\(t)) F = {p0…p\(k - 1)}: \(forms.count) and \(expected.count) tuples")
 
             // Round 2 from the first distinct canonical successors, whose
             // stabilizers are small: the worker compares only the renamings
@@ -166,46 +184,11 @@ import Testing
             // the search's `canonicalize` finds over the whole group.
             var parents: [[UInt32]] = []
             for ids in expected where !parents.contains(ids) && parents.count < 24 { parents.append(ids) }
-            var layer1 = Explorer<UIC<Concrete>>.Layer()
-            for ids in parents {
-                var key = [UInt64](repeating: 0, count: search.words)
-                for q in 0..<n { key[q / 2] |= UInt64(ids[q]) << UInt64(32 * (q % 2)) }
-                layer1.keys.append(contentsOf: key)
-                layer1.parents.append(0)
-            }
-            layer1.count = parents.count
-            search.memos[2].reset(expected: 1024)
-            signatures.reset(expected: 64)
-            let chunk2 = search.buildChunk(
-                0..<parents.count, of: layer1, round: 2, signatures: &signatures, scratch: &scratch,
-                pre: PreExpansion())
-            #expect(chunk2.jobs.count > 1)
-            var emitted2: [[UInt32]] = []
-            for task in chunk2.tasks {
-                let out = worker.run(task, of: chunk2.jobs) { _ in false }
-                for i in 0..<out.hashes.count {
-                    let w = search.words
-                    emitted2.append(
-                        (0..<n).map { q in UInt32(truncatingIfNeeded: out.keys[i * w + q / 2] >> (32 * UInt64(q % 2))) }
-                    )
-                }
-            }
-            var expected2: [[UInt32]] = []
-            for job in chunk2.jobs {
-                let parent = parents[Int(job.parent)]
-                search.expand(
-                    parent, round: 2, crashing: ProcessSet(), partitionFirst: false, succ: &succ, count: &counts)
-                search.stabilizer(of: parent, crashing: ProcessSet(), into: &stabilizer)
-                more = search.nextTuple(&digits, first: true, counts: counts, succ: succ, stabilizer: stabilizer)
-                while more {
-                    var ids = (0..<n).map { succ[$0 * search.stride + digits[$0]] }
-                    search.canonicalize(&ids)
-                    expected2.append(ids)
-                    more = search.nextTuple(&digits, first: false, counts: counts, succ: succ, stabilizer: stabilizer)
-                }
-            }
-            #expect(emitted2.count > 100)
-            #expect(emitted2 == expected2, "(5,\(t)) round 2: \(emitted2.count) and \(expected2.count) tuples")
+            let (jobs2, forms2) = emitted(parents, round: 2)
+            #expect(jobs2.count > 1)
+            let expected2 = jobs2.flatMap { enumerated(parents[Int($0.parent)], round: 2) }
+            #expect(forms2.count > 100)
+            #expect(forms2 == expected2, "(5,\(t)) round 2: \(forms2.count) and \(expected2.count) tuples")
         }
     }
 }
