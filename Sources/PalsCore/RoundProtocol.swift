@@ -89,6 +89,23 @@ public protocol ProcessSymmetric: RoundProtocol {
     func renamed(_ s: State, processes: [Int], values: (L.Value) -> L.Value) -> State
 }
 
+/// A protocol whose processes disregard some senders: whenever
+/// `ignores(s, round: r, sender: j)` is true, the state of a process in state
+/// `s` after round `r` is the same whatever `p_j`'s delivery is (arrived or
+/// lost, and whatever message). UIC, for one, ignores the senders a process
+/// no longer trusts, and every sender once it has halted.
+///
+/// An engine may then treat the loss patterns that differ only in ignored
+/// senders as one: a receiver's successors are the same, found with fewer
+/// steps (DESIGN §4). The declaration must be exact or err towards `false`:
+/// a sender declared ignored that is not would hide behaviours from the
+/// search.
+public protocol SenderIgnoring: RoundProtocol {
+    /// True when `receive(s, round: round, inbox:)` does not depend on
+    /// `inbox[sender]`.
+    func ignores(_ s: State, round: Int, sender: ProcessID) -> L.Bit
+}
+
 /// A protocol whose states can be chosen between under a condition of its
 /// `Logic`: `select(c, a, b)` is `c ? a : b`, field by field (`logic.ite` on
 /// every `Bit` field, `logic.select` on every `Value` field; fields that are

@@ -19,6 +19,12 @@ public struct ExplorerOptions: Sendable {
     /// tuples built. Off: every tuple is built and canonicalized (for
     /// comparison; the states, transitions and verdicts are the same).
     public var stabilizerPruning = true
+    /// For protocols that declare `SenderIgnoring`: loss patterns that
+    /// differ only in senders a receiver ignores count as one, and ignored
+    /// senders are left out of the memo of `receive`. The same states,
+    /// transitions, verdicts and counterexamples; off, every loss pattern is
+    /// stepped (for comparison).
+    public var ignoredSenders = true
     /// Stop after the first faulty-set size at which some property fails.
     public var stopAtFirstViolation = false
     /// General omission (default) or crash-stop.

@@ -83,6 +83,9 @@ extension Explorer {
         @usableFromInline let model: FaultModel
         @usableFromInline let n: Int
         @usableFromInline let initialStates: [P.State]
+        /// The protocol's `SenderIgnoring.ignores` (nil when it declares
+        /// none, or when `ExplorerOptions.ignoredSenders` is off).
+        @usableFromInline let ignores: SenderFilter<P>?
 
         @inlinable
         init(explorer: Explorer, faulty: ProcessSet) {
@@ -90,6 +93,7 @@ extension Explorer {
             self.faulty = faulty
             model = explorer.options.faultModel
             n = explorer.proto.n
+            ignores = explorer.options.ignoredSenders ? SenderFilter(explorer.proto) : nil
             initialStates = (0..<explorer.proto.n).map {
                 explorer.proto.initial(ProcessID($0), input: explorer.inputs[$0])
             }
@@ -137,6 +141,10 @@ extension Explorer {
         @usableFromInline var masks: [UInt64] = []
         @usableFromInline var keys: [UInt64] = []
         @usableFromInline var hashes: [Int] = []
+        /// `ignored[id]`: the senders the local state `id` ignores in round
+        /// `ignoredRound[id]` (bit j for p_j), computed once per round.
+        @usableFromInline var ignored: [UInt64] = []
+        @usableFromInline var ignoredRound: [Int32] = []
 
         @inlinable
         init(memo: MemoTable) { self.memo = memo }
@@ -176,6 +184,8 @@ extension Explorer {
         @usableFromInline var maskScratch: [UInt64]
         @usableFromInline var keyScratch: [UInt64]
         @usableFromInline var hashScratch: [Int]
+        @usableFromInline var ignoredScratch: [UInt64] = []
+        @usableFromInline var ignoredRoundScratch: [Int32] = []
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
         @usableFromInline var nextProgress = 1 << 22
@@ -310,11 +320,15 @@ extension Explorer {
             swap(&scratch.masks, &self.maskScratch)
             swap(&scratch.keys, &self.keyScratch)
             swap(&scratch.hashes, &self.hashScratch)
+            swap(&scratch.ignored, &self.ignoredScratch)
+            swap(&scratch.ignoredRound, &self.ignoredRoundScratch)
             defer {
                 swap(&scratch.memo, &memos[r])
                 swap(&scratch.masks, &self.maskScratch)
                 swap(&scratch.keys, &self.keyScratch)
                 swap(&scratch.hashes, &self.hashScratch)
+                swap(&scratch.ignored, &self.ignoredScratch)
+                swap(&scratch.ignoredRound, &self.ignoredRoundScratch)
             }
             _ = Self.expand(
                 current, round: r, crashing: crashing, partitionFirst: partitionFirst, stepper: stepper,
@@ -345,7 +359,17 @@ extension Explorer {
                 }
                 var count = 0
                 var inbox: [Delivery<P.Message, Concrete>]? = nil
-                let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits
+                // Senders q ignores this round: their loss is not a choice
+                // (the same successor either way) and they are left out of
+                // the memo key. Restricting the masks to the other senders
+                // keeps the successors' order: the successor of a mask is
+                // that of its restriction, which comes first in the order.
+                let ignored =
+                    stepper.ignores == nil
+                    ? 0
+                    : ignoredSenders(of: current[q], round: r, stepper: stepper, scratch: &scratch, state: state)
+                        & ~(UInt64(1) << UInt64(q))
+                let droppable = stepper.droppable(receiver: q, alive: alive, crashing: crashing).bits & ~ignored
                 let otherSide = stepper.faulty.contains(q) ? ~stepper.faulty.bits : stepper.faulty.bits
                 let partitioning = partitionFirst && stepper.model == .generalOmission
                 let partition = droppable & otherSide
@@ -373,7 +397,7 @@ extension Explorer {
                             let kb = m * memoWords
                             for w in 0..<memoWords { keys[kb + w] = 0 }
                             var memoizable = true
-                            for j in arrived {
+                            for j in ProcessSet(bits: arrived.bits & ~ignored) {
                                 let id = ids[j]
                                 if id > MemoTable.maxID { memoizable = false }
                                 let (w, shift) = MemoTable.field(j)
@@ -442,6 +466,29 @@ extension Explorer {
                 succCount[q] = count
             }
             return true
+        }
+
+        /// The senders local state `id` ignores in round `r` (bit j for p_j),
+        /// from the scratch space's cache or asked of the protocol once.
+        @inlinable
+        static func ignoredSenders(
+            of id: UInt32, round r: Int, stepper: Stepper, scratch: inout ExpandScratch, state: (UInt32) -> P.State
+        ) -> UInt64 {
+            let i = Int(id)
+            if i < scratch.ignoredRound.count && scratch.ignoredRound[i] == Int32(r) { return scratch.ignored[i] }
+            if i >= scratch.ignoredRound.count {
+                let grown = max(i + 1, 2 * scratch.ignoredRound.count)
+                scratch.ignored.append(contentsOf: repeatElement(0, count: grown - scratch.ignored.count))
+                scratch.ignoredRound.append(contentsOf: repeatElement(-1, count: grown - scratch.ignoredRound.count))
+            }
+            var bits: UInt64 = 0
+            if let ignores = stepper.ignores {
+                let s = state(id)
+                for j in 0..<stepper.n where ignores.ignores(s, r, j) { bits |= UInt64(1) << UInt64(j) }
+            }
+            scratch.ignored[i] = bits
+            scratch.ignoredRound[i] = Int32(r)
+            return bits
         }
 
         /// Evaluates the properties due after `round` on one new global state.

@@ -111,6 +111,28 @@ struct LocalRenamer<P: RoundProtocol>: @unchecked Sendable where P.L == Concrete
     }
 }
 
+/// A protocol's `SenderIgnoring.ignores` over concrete states, or nil when
+/// the protocol declares none.
+@usableFromInline
+struct SenderFilter<P: RoundProtocol>: @unchecked Sendable where P.L == Concrete {
+    /// `ignores(s, round, j)`: whether `s` ignores p_j's delivery in `round`.
+    @usableFromInline let ignores: (P.State, Int, Int) -> Bool
+
+    @inlinable
+    init?(_ proto: P) {
+        guard let ignoring = proto as? any SenderIgnoring else { return nil }
+        func make<Q: SenderIgnoring>(_ q: Q) -> Any {
+            let f: (Q.State, Int, Int) -> Bool = { s, r, j in
+                guard let b = q.ignores(s, round: r, sender: ProcessID(j)) as? Bool else { return false }
+                return b
+            }
+            return f
+        }
+        guard let f = make(ignoring) as? (P.State, Int, Int) -> Bool else { return nil }
+        ignores = f
+    }
+}
+
 extension Explorer.FaultySetSearch {
     /// The image id of local state `id` under the g-th renaming (computed
     /// once, then looked up).

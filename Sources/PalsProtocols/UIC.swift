@@ -218,6 +218,22 @@ extension UIC: ProcessSymmetric {
         return State(me: π[s.me], view: view, trusted: trusted, halted: s.halted)
     }
 }
+extension UIC: SenderIgnoring {
+    /// Every sender once p_i has halted (its state stays cleared whatever
+    /// arrives); otherwise the senders p_i no longer trusts, whose messages
+    /// neither restore trust nor reach the merge — except under the
+    /// variants that re-trust (`noIntersection`) or merge from every
+    /// sender heard (`mergeAllReceived`), where no sender is ignored.
+    @inlinable
+    public func ignores(_ s: State, round: Int, sender: ProcessID) -> L.Bit {
+        let l = logic
+        switch variant {
+        case .noIntersection, .mergeAllReceived: return s.halted
+        case .standard, .noTrustCheck, .noHalting, .tRounds:
+            return l.or(s.halted, l.not(s.trusted[sender.index]))
+        }
+    }
+}
 extension UIC: StateSelecting {
     /// `c ? a : b` on every field (`me` is `a`'s: both states are of the
     /// same process).
