@@ -219,6 +219,19 @@ struct ProductWorker {
     /// The positions some renaming maps to position 0, in order.
     @usableFromInline let sources: UnsafeMutablePointer<Int>
     @usableFromInline let sourceCount: Int
+    /// The shortest prefix `0 ..< prefixLength` of positions that every
+    /// renaming maps onto itself, when shorter than n (0 otherwise): the
+    /// least renaming of a tuple is then the least, on the positions after
+    /// it, among the renamings that give the least prefix, and that prefix
+    /// and those renamings depend only on the tuple's first digits.
+    @usableFromInline let prefixLength: Int
+    /// The least prefix for the digits `prefixDigits` of the current job
+    /// (`prefixValid`), and the renamings that give it.
+    @usableFromInline var prefixValid = false
+    @usableFromInline let prefixDigits: UnsafeMutablePointer<Int>
+    @usableFromInline let prefixBest: UnsafeMutablePointer<UInt32>
+    @usableFromInline let prefixCandidates: UnsafeMutablePointer<Int32>
+    @usableFromInline var prefixCandidateCount = 0
 
     @inlinable
     init(n: Int, stride: Int, groupSize: Int, inverseFlat: [Int32], rawCache: Bool, rawLimit: Int) {
@@ -233,6 +246,13 @@ struct ProductWorker {
         sources = .allocate(capacity: firstSources.count)
         for (i, p) in firstSources.enumerated() { sources[i] = p }
         sourceCount = firstSources.count
+        prefixLength = Self.closedPrefix(n: n, groupSize: groupSize, inverseFlat: inverseFlat)
+        prefixDigits = .allocate(capacity: n)
+        prefixDigits.initialize(repeating: 0, count: n)
+        prefixBest = .allocate(capacity: n)
+        prefixBest.initialize(repeating: 0, count: n)
+        prefixCandidates = .allocate(capacity: max(1, groupSize))
+        prefixCandidates.initialize(repeating: 0, count: max(1, groupSize))
         self.rawLimit = rawLimit
         self.rawCache = rawCache
         rawTable = KeyTable(words: (n + 1) / 2)
@@ -259,6 +279,27 @@ struct ProductWorker {
         candidate.deallocate()
         key.deallocate()
         sources.deallocate()
+        prefixDigits.deallocate()
+        prefixBest.deallocate()
+        prefixCandidates.deallocate()
+    }
+
+    /// The least k in 1 ..< n such that every renaming maps the positions
+    /// `0 ..< k` onto themselves, or 0 when there is none.
+    @inlinable
+    static func closedPrefix(n: Int, groupSize: Int, inverseFlat: [Int32]) -> Int {
+        guard groupSize > 0 else { return 0 }
+        for k in 1..<max(1, n) {
+            var closed = true
+            for g in 0..<groupSize where closed {
+                for j in 0..<k where Int(inverseFlat[g * n + j]) >= k {
+                    closed = false
+                    break
+                }
+            }
+            if closed { return k }
+        }
+        return 0
     }
 
     /// Forgets the raw successors of the previous round.
@@ -277,6 +318,7 @@ struct ProductWorker {
         var sincePoll = 0
         var stopped = false
         for k in task.jobs where !stopped {
+            prefixValid = false
             JobView.with(jobs[k]) { job in
                 let range = task.firstDigits ?? 0..<job.counts[0]
                 var more = next(job, first: true, firstDigits: range)
@@ -318,6 +360,7 @@ struct ProductWorker {
             let fresh = rawTable.insert(UnsafeBufferPointer(start: key, count: words), parent: 0, into: &rawSeen).1
             if !fresh { return false }
         }
+        if prefixLength > 0 { return emitSplit(job) }
         let count = groupSize
         let rows = job.rows
         let cur = tuple
@@ -361,6 +404,115 @@ struct ProductWorker {
         for w in 0..<words { key[w] = 0 }
         for q in 0..<n { key[q / 2] |= UInt64(b[q]) << UInt64(32 * (q % 2)) }
         return true
+    }
+
+    /// `emit` when the positions split at `prefixLength`: the least prefix
+    /// and the renamings giving it are computed once per prefix digits of
+    /// the job, then only the positions after it are compared.
+    @inlinable
+    mutating func emitSplit(_ job: JobView) -> Bool {
+        let n = self.n
+        let k = prefixLength
+        var same = prefixValid
+        if same {
+            for j in 0..<k where prefixDigits[j] != digits[j] {
+                same = false
+                break
+            }
+        }
+        if !same {
+            leastPrefix(job)
+            for j in 0..<k { prefixDigits[j] = digits[j] }
+            prefixValid = true
+        }
+        let count = groupSize
+        let rows = job.rows
+        let cur = tuple
+        let inv = inverse
+        var b = best
+        var c = candidate
+        for j in k..<n { b[j] = UInt32.max }
+        for a in 0..<prefixCandidateCount {
+            let g = Int(prefixCandidates[a])
+            let invBase = g * n
+            var less = false
+            var abandoned = false
+            for j in k..<n {
+                let v = rows[Int(cur[Int(inv[invBase + j])]) * count + g]
+                if !less {
+                    if v > b[j] {
+                        abandoned = true
+                        break
+                    }
+                    if v < b[j] { less = true }
+                }
+                c[j] = v
+            }
+            if less && !abandoned { swap(&b, &c) }
+        }
+        for w in 0..<words { key[w] = 0 }
+        for q in 0..<k { key[q / 2] |= UInt64(prefixBest[q]) << UInt64(32 * (q % 2)) }
+        for q in k..<n { key[q / 2] |= UInt64(b[q]) << UInt64(32 * (q % 2)) }
+        return true
+    }
+
+    /// The least image of the current tuple's positions `0 ..< prefixLength`
+    /// over the group (`prefixBest`), and every renaming that gives it
+    /// (`prefixCandidates`). Position 0 first: only the renamings listed
+    /// for the least first value can give the least prefix.
+    @inlinable
+    mutating func leastPrefix(_ job: JobView) {
+        let n = self.n
+        let k = prefixLength
+        let count = groupSize
+        let rows = job.rows
+        let inv = inverse
+        var least = UInt32.max
+        for s in 0..<sourceCount {
+            let p = sources[s]
+            least = min(least, job.first[p * stride + digits[p]])
+        }
+        prefixCandidateCount = 0
+        for s in 0..<sourceCount {
+            let p = sources[s]
+            let d = p * stride + digits[p]
+            if job.first[d] != least { continue }
+            var a = Int(job.firstStart[d])
+            let end = Int(job.firstStart[d + 1])
+            while a < end {
+                let g = Int(job.firstRenamings[a])
+                let invBase = g * n
+                a += 1
+                if prefixCandidateCount == 0 {
+                    prefixBest[0] = least
+                    for j in 1..<k { prefixBest[j] = rows[Int(tuple[Int(inv[invBase + j])]) * count + g] }
+                    prefixCandidates[0] = Int32(g)
+                    prefixCandidateCount = 1
+                    continue
+                }
+                var order = 0
+                var j = 1
+                while j < k {
+                    let v = rows[Int(tuple[Int(inv[invBase + j])]) * count + g]
+                    if v != prefixBest[j] {
+                        order = v < prefixBest[j] ? -1 : 1
+                        break
+                    }
+                    j += 1
+                }
+                if order > 0 { continue }
+                if order < 0 {
+                    // A smaller prefix: it replaces the best from position j on.
+                    while j < k {
+                        prefixBest[j] = rows[Int(tuple[Int(inv[invBase + j])]) * count + g]
+                        j += 1
+                    }
+                    prefixCandidateCount = 0
+                }
+                prefixCandidates[prefixCandidateCount] = Int32(g)
+                prefixCandidateCount += 1
+            }
+        }
     }
 
     /// False when some element of the stabilizer closed at position q maps
