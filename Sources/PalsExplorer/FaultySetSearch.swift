@@ -185,6 +185,15 @@ extension Explorer {
         @usableFromInline var keyScratch: [UInt64]
         @usableFromInline var hashScratch: [Int]
         @usableFromInline var ignoredScratch: [UInt64] = []
+        /// The context `check` evaluates properties in, kept between calls
+        /// with the local-state ids it holds (`checkIDs`; `UInt32.max` when
+        /// not filled) and whether it holds decisions (`checkHorizon`): a
+        /// global state is mostly its predecessor's neighbour, so only the
+        /// processes whose ids changed are written.
+        @usableFromInline var checkContext: PropertyContext<P>? = nil
+        @usableFromInline var checkIDs: [UInt32] = []
+        @usableFromInline var checkHorizon = false
+        @usableFromInline var checkNone: Decision<Concrete>? = nil
         @usableFromInline var ignoredRoundScratch: [Int32] = []
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
@@ -504,28 +513,40 @@ extension Explorer {
                 }
             }
             if !due { return }
-            var states: [P.State] = []
-            states.reserveCapacity(n)
-            var crashed: [Bool] = []
-            crashed.reserveCapacity(n)
-            var ds: [Decision<Concrete>] = []
-            ds.reserveCapacity(n)
-            let none = Decision<Concrete>.none(n)
+            let none = checkNone ?? Decision<Concrete>.none(n)
+            checkNone = none
+            var context: PropertyContext<P>
+            if let kept = checkContext {
+                context = kept
+                // The only reference from here on: written in place.
+                checkContext = nil
+            } else {
+                context = PropertyContext<P>(
+                    round: round, inputs: explorer.inputs, faulty: (0..<n).map { faulty.contains($0) },
+                    crashed: Array(repeating: true, count: n), states: stepper.initialStates,
+                    decisions: Array(repeating: none, count: n))
+                checkIDs = Array(repeating: UInt32.max, count: n)
+            }
+            if checkHorizon != horizon {
+                checkHorizon = horizon
+                for q in 0..<n { checkIDs[q] = UInt32.max }
+            }
+            context.round = round
             for q in 0..<n {
                 let id = FaultySetSearch.id(key, q)
+                if id == checkIDs[q] { continue }
+                checkIDs[q] = id
                 if id == crashedID {
-                    states.append(stepper.initialStates[q])
-                    crashed.append(true)
-                    ds.append(none)
+                    context.states[q] = stepper.initialStates[q]
+                    context.crashed[q] = true
+                    context.decisions[q] = none
                 } else {
-                    states.append(localStates[Int(id) - 1])
-                    crashed.append(false)
-                    ds.append(horizon ? decisions[Int(id) - 1] : none)
+                    context.states[q] = localStates[Int(id) - 1]
+                    context.crashed[q] = false
+                    context.decisions[q] = horizon ? decisions[Int(id) - 1] : none
                 }
             }
-            let context = PropertyContext<P>(
-                round: round, inputs: explorer.inputs, faulty: (0..<n).map { faulty.contains($0) },
-                crashed: crashed, states: states, decisions: ds)
+            defer { checkContext = context }
             for (k, p) in props.enumerated() {
                 switch p.kind {
                 case .always, .atHorizon:
