@@ -95,7 +95,7 @@ import Testing
     /// `symmetricTransitions`. Every counterexample is a concrete run that
     /// the reference semantics replays to the same violation.
     /// Every cell but the `large` ones takes seconds; the limit leaves room
-    /// for UIC (7,3) (about ten minutes on two cores).
+    /// for UIC (7,3) (about four minutes on two cores).
     @Test(.timeLimit(.minutes(30)), arguments: entries)
     func symmetricEntryMatches(entry: Entry) throws {
         let j = entry.json
