@@ -382,28 +382,37 @@ struct ProductWorker {
             var a = Int(job.firstStart[d])
             let end = Int(job.firstStart[d + 1])
             while a < end {
-                let g = Int(job.firstRenamings[a])
-                let invBase = g * n
-                var less = false
-                var abandoned = false
-                for j in 0..<n {
-                    let v = rows[Int(cur[Int(inv[invBase + j])]) * count + g]
-                    if !less {
-                        if v > b[j] {
-                            abandoned = true
-                            break
-                        }
-                        if v < b[j] { less = true }
-                    }
-                    c[j] = v
-                }
-                if less && !abandoned { swap(&b, &c) }
+                Self.keepLeast(
+                    Int(job.firstRenamings[a]), positions: 0..<n, n: n, groupSize: count, rows: rows, tuple: cur,
+                    inverse: inv, best: &b, candidate: &c)
                 a += 1
             }
         }
         for w in 0..<words { key[w] = 0 }
         for q in 0..<n { key[q / 2] |= UInt64(b[q]) << UInt64(32 * (q % 2)) }
         return true
+    }
+
+    /// Compares the image of `tuple` under the g-th renaming with `best` on
+    /// `positions`, giving up at the first position where it is greater;
+    /// when it is less, it becomes `best` (the buffers are swapped).
+    @inlinable @inline(__always)
+    static func keepLeast(
+        _ g: Int, positions: Range<Int>, n: Int, groupSize: Int, rows: UnsafeBufferPointer<UInt32>,
+        tuple: UnsafeMutablePointer<UInt32>, inverse: UnsafeMutablePointer<Int32>,
+        best b: inout UnsafeMutablePointer<UInt32>, candidate c: inout UnsafeMutablePointer<UInt32>
+    ) {
+        let invBase = g * n
+        var less = false
+        for j in positions {
+            let v = rows[Int(tuple[Int(inverse[invBase + j])]) * groupSize + g]
+            if !less {
+                if v > b[j] { return }
+                if v < b[j] { less = true }
+            }
+            c[j] = v
+        }
+        if less { swap(&b, &c) }
     }
 
     /// `emit` when the positions split at `prefixLength`: the least prefix
@@ -433,22 +442,9 @@ struct ProductWorker {
         var c = candidate
         for j in k..<n { b[j] = UInt32.max }
         for a in 0..<prefixCandidateCount {
-            let g = Int(prefixCandidates[a])
-            let invBase = g * n
-            var less = false
-            var abandoned = false
-            for j in k..<n {
-                let v = rows[Int(cur[Int(inv[invBase + j])]) * count + g]
-                if !less {
-                    if v > b[j] {
-                        abandoned = true
-                        break
-                    }
-                    if v < b[j] { less = true }
-                }
-                c[j] = v
-            }
-            if less && !abandoned { swap(&b, &c) }
+            Self.keepLeast(
+                Int(prefixCandidates[a]), positions: k..<n, n: n, groupSize: count, rows: rows, tuple: cur,
+                inverse: inv, best: &b, candidate: &c)
         }
         for w in 0..<words { key[w] = 0 }
         for q in 0..<k { key[q / 2] |= UInt64(prefixBest[q]) << UInt64(32 * (q % 2)) }
