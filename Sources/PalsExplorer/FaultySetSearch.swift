@@ -399,26 +399,41 @@ extension Explorer {
                 // The successor is a function of (q, the states of the senders
                 // heard, q's own among them): memoized per round. All keys are
                 // built and their slots prefetched first, so the probes overlap.
+                // The key of the whole inbox (every sender heard and not
+                // ignored, and q) is built once, in the last slot of the
+                // scratch space; a mask's key is that key with the fields of
+                // the senders it drops cleared, hashed as it is written.
+                // Senders whose ids do not fit a field (`big`) make the keys
+                // of the masks that keep them unmemoizable.
+                let heard = alive.bits & ~ignored
                 current.withUnsafeBufferPointer { ids in
                     scratch.keys.withUnsafeMutableBufferPointer { keys in
-                        for m in 0..<masks {
-                            let arrived = ProcessSet(bits: alive.bits & ~scratch.masks[m])
-                            let kb = m * memoWords
-                            for w in 0..<memoWords { keys[kb + w] = 0 }
-                            var memoizable = true
-                            for j in ProcessSet(bits: arrived.bits & ~ignored) {
+                        scratch.hashes.withUnsafeMutableBufferPointer { hashes in
+                            let whole = keys.count - memoWords
+                            for w in 0..<memoWords { keys[whole + w] = 0 }
+                            var big: UInt64 = 0
+                            for j in ProcessSet(bits: heard) {
                                 let id = ids[j]
-                                if id > MemoTable.maxID { memoizable = false }
+                                if id > MemoTable.maxID { big |= UInt64(1) << UInt64(j) }
                                 let (w, shift) = MemoTable.field(j)
-                                keys[kb + w] |= UInt64(id & 0xFFFF) << shift
+                                keys[whole + w] |= UInt64(id & 0xFFFF) << shift
                             }
                             let (qw, qshift) = MemoTable.field(n)
-                            keys[kb + qw] |= UInt64(q + 1) << qshift
-                            if memoizable {
-                                scratch.hashes[m] = KeyTable.hash(
-                                    UnsafeBufferPointer(rebasing: keys[kb..<(kb + memoWords)]))
-                            } else {
-                                scratch.hashes[m] = -1
+                            keys[whole + qw] |= UInt64(q + 1) << qshift
+                            guard let k = keys.baseAddress, let hs = hashes.baseAddress else { return }
+                            let wholeKey = k + whole
+                            scratch.masks.withUnsafeBufferPointer { ms in
+                                for m in 0..<masks {
+                                    let dropped = ms[m] & heard
+                                    let key = k + m &* memoWords
+                                    var h = KeyTable.hashSeed
+                                    for w in 0..<memoWords {
+                                        let word = wholeKey[w] & ~MemoTable.fields(dropped &>> UInt64(4 &* w))
+                                        key[w] = word
+                                        h = KeyTable.hashStep(h, word)
+                                    }
+                                    hs[m] = big & ~dropped == 0 ? KeyTable.hashFinish(h) : -1
+                                }
                             }
                         }
                     }
@@ -648,7 +663,7 @@ extension Explorer {
             let rounds = explorer.proto.rounds
             let model = explorer.options.faultModel
             var table = KeyTable(words: words)
-            var key = initialKey()
+            let key = initialKey()
             var layer0 = Layer()
             layer0.keys = key
             layer0.parents = [0]
@@ -663,8 +678,6 @@ extension Explorer {
             var signatures = SignatureSet()
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
-            // Without symmetry nothing fixes a parent: no pruning.
-            let stabilizer = Stabilizer(n: n)
             var batch = KeyBatch(words: words)
             var r = 1
             while r <= rounds && !shouldStop {
@@ -709,23 +722,21 @@ extension Explorer {
                             for k in 0..<succCount[q] { signature.append(succ[q * stride + k]) }
                         }
                         if !signature.withUnsafeBufferPointer({ signatures.insert($0) }) { continue }
-                        var more = nextTuple(&digit, first: true, counts: succCount, succ: succ, stabilizer: stabilizer)
-                        while more {
-                            for w in 0..<words { key[w] = 0 }
-                            for q in 0..<n { key[q / 2] |= UInt64(succ[q * stride + digit[q]]) << UInt64(32 * (q % 2)) }
-                            key.withUnsafeBufferPointer { batch.add($0, table: table) }
-                            if batch.isFull {
-                                insert(
-                                    &batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
-                            }
-                            tick(round: r)
+                        // Nothing fixes a parent: every tuple of the product is
+                        // a successor, taken a batch at a time.
+                        for q in 0..<n { digit[q] = 0 }
+                        var exhausted = false
+                        while !exhausted {
+                            exhausted = batch.fillProduct(
+                                digits: &digit, counts: succCount, succ: succ, stride: stride, n: n, table: table)
+                            let before = ticks
+                            ticks &+= batch.count
+                            insert(&batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
                             // One parent may have millions of successor tuples:
                             // a stop must not wait for the last of them.
+                            if before >> 16 != ticks >> 16 { pollResources(round: r) }
                             if stopReason != nil { break }
-                            more = nextTuple(
-                                &digit, first: false, counts: succCount, succ: succ, stabilizer: stabilizer)
                         }
-                        insert(&batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
                     } while crashBits != 0 && stopReason == nil
                 }
                 states += next.count
@@ -949,6 +960,58 @@ struct KeyBatch {
 
     @inlinable var isFull: Bool { count == KeyBatch.capacity }
 
+    /// Fills the (empty) batch with the next tuples of the product of the
+    /// successor lists `succ[q * stride ..< q * stride + counts[q]]`, from
+    /// `digits` on, in odometer order (the last receiver fastest), each packed
+    /// as a key; advances `digits`. True when the product is exhausted.
+    @inlinable
+    mutating func fillProduct(
+        digits: inout [Int], counts: [Int], succ: [UInt32], stride: Int, n: Int, table: KeyTable
+    ) -> Bool {
+        let words = self.words
+        let capacity = KeyBatch.capacity
+        var filled = 0
+        var exhausted = false
+        keys.withUnsafeMutableBufferPointer { keys in
+            hashes.withUnsafeMutableBufferPointer { hashes in
+                digits.withUnsafeMutableBufferPointer { digits in
+                    counts.withUnsafeBufferPointer { counts in
+                        succ.withUnsafeBufferPointer { succ in
+                            table.slots.withUnsafeBufferPointer { slots in
+                                let mask = table.mask
+                                while filled < capacity {
+                                    let base = filled * words
+                                    for w in 0..<words { keys[base + w] = 0 }
+                                    for q in 0..<n {
+                                        keys[base + (q >> 1)] |=
+                                            UInt64(succ[q * stride + digits[q]]) << UInt64(32 * (q & 1))
+                                    }
+                                    let h = KeyTable.hash(UnsafeBufferPointer(rebasing: keys[base..<(base + words)]))
+                                    hashes[filled] = h
+                                    if let slotBase = slots.baseAddress { pals_prefetch(slotBase + (h & mask)) }
+                                    filled += 1
+                                    var q = n - 1
+                                    while true {
+                                        digits[q] += 1
+                                        if digits[q] < counts[q] { break }
+                                        digits[q] = 0
+                                        if q == 0 {
+                                            exhausted = true
+                                            return
+                                        }
+                                        q -= 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        count = filled
+        return exhausted
+    }
+
     @inlinable
     mutating func add(_ key: UnsafeBufferPointer<UInt64>, table: KeyTable) {
         add(key, hash: KeyTable.hash(key), table: table)
@@ -986,15 +1049,27 @@ struct KeyTable {
 
     @inlinable
     static func hash(_ key: UnsafeBufferPointer<UInt64>) -> Int {
-        var h: UInt64 = 0x243F_6A88_85A3_08D3
-        for w in key {
-            h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 31
-        }
-        // Final avalanche, so that the low bits used for the slot depend on every bit.
-        h ^= h >> 33
+        var h = hashSeed
+        for w in key { h = hashStep(h, w) }
+        return hashFinish(h)
+    }
+
+    /// `hash` a word at a time: start from `hashSeed`, mix in each word with
+    /// `hashStep`, end with `hashFinish`.
+    @inlinable static var hashSeed: UInt64 { 0x243F_6A88_85A3_08D3 }
+
+    @inlinable @inline(__always)
+    static func hashStep(_ h: UInt64, _ w: UInt64) -> UInt64 {
+        let x = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+        return x ^ (x &>> 31)
+    }
+
+    /// The final avalanche, so that the low bits used for the slot depend on every bit.
+    @inlinable @inline(__always)
+    static func hashFinish(_ h: UInt64) -> Int {
+        var h = h ^ (h &>> 33)
         h = h &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
+        h ^= h &>> 33
         return Int(truncatingIfNeeded: h)
     }
 

@@ -29,6 +29,13 @@ struct MemoTable {
 
     @inlinable static func field(_ f: Int) -> (word: Int, shift: UInt64) { (f / 4, UInt64(16 * (f % 4))) }
 
+    /// The bits of the fields of one word named by the low four bits of
+    /// `b` (bit k for field k of the word).
+    @inlinable static func fields(_ b: UInt64) -> UInt64 {
+        let spread = (b & 1) | ((b & 2) &<< 15) | ((b & 4) &<< 30) | ((b & 8) &<< 45)
+        return spread &* 0xFFFF
+    }
+
     @inlinable
     mutating func reset(expected: Int) {
         var cap = 1024
