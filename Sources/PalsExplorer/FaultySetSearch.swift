@@ -586,11 +586,13 @@ extension Explorer {
             return true
         }
 
-        /// Counts one unit of work; every 2^16 units, looks at the resources.
+        /// Counts `units` of work (one successor each); every 2^16 units,
+        /// looks at the resources.
         @inlinable
-        mutating func tick(round: Int) {
-            ticks &+= 1
-            if ticks & 0xFFFF == 0 { pollResources(round: round) }
+        mutating func tick(round: Int, units: Int = 1) {
+            let before = ticks
+            ticks &+= units
+            if before >> 16 != ticks >> 16 { pollResources(round: round) }
         }
 
         /// Stops the search when the memory budget is exceeded or the user
@@ -729,12 +731,11 @@ extension Explorer {
                         while !exhausted {
                             exhausted = batch.fillProduct(
                                 digits: &digit, counts: succCount, succ: succ, stride: stride, n: n, table: table)
-                            let before = ticks
-                            ticks &+= batch.count
+                            let units = batch.count
                             insert(&batch, table: &table, into: &next, parent: UInt32(s), round: r, horizon: horizon)
                             // One parent may have millions of successor tuples:
                             // a stop must not wait for the last of them.
-                            if before >> 16 != ticks >> 16 { pollResources(round: r) }
+                            tick(round: r, units: units)
                             if stopReason != nil { break }
                         }
                     } while crashBits != 0 && stopReason == nil
