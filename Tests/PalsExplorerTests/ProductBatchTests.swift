@@ -34,8 +34,10 @@ import Testing
     /// the end of the product.
     @Test func batchesEnumerateTheWholeProductInOrder() {
         var rng = SplitMix64(seed: 7)
-        let shapes: [[Int]] = [[1], [1, 1, 1], [15], [16], [17], [4, 4], [2, 1, 8], [1, 3, 1, 1, 6],
-            [2, 2, 2, 2, 2, 2], [3, 1, 2, 2, 1, 3, 2], [16, 1, 1, 2]]
+        let shapes: [[Int]] = [
+            [1], [1, 1, 1], [15], [16], [17], [4, 4], [2, 1, 8], [1, 3, 1, 1, 6],
+            [2, 2, 2, 2, 2, 2], [3, 1, 2, 2, 1, 3, 2], [16, 1, 1, 2],
+        ]
         for counts in shapes {
             let n = counts.count
             let stride = 17
@@ -98,7 +100,8 @@ import Testing
                     h = KeyTable.hashStep(h, word)
                 }
                 #expect(cleared == direct, "n = \(n): the cleared key")
-                #expect(KeyTable.hashFinish(h) == direct.withUnsafeBufferPointer { KeyTable.hash($0) }, "n = \(n): hash")
+                #expect(
+                    KeyTable.hashFinish(h) == direct.withUnsafeBufferPointer { KeyTable.hash($0) }, "n = \(n): hash")
             }
         }
     }
