@@ -101,7 +101,7 @@ extension Explorer {
 
         /// Senders whose message to `q` may be lost, given the alive senders
         /// and (crash-stop) the processes crashing after this round.
-        @inlinable
+        @inlinable @inline(__always)
         func droppable(receiver q: Int, alive: ProcessSet, crashing: ProcessSet) -> ProcessSet {
             var d: ProcessSet
             switch model {
@@ -134,6 +134,59 @@ extension Explorer {
         }
     }
 
+    /// The inbox each receiver was last given to `receive`, with the local
+    /// states (ids) its messages were sent from and the round: the next
+    /// inbox of that receiver rebuilds only the messages of senders whose
+    /// state changed. Consecutive global states share most local states, so
+    /// most messages are reused, and no inbox is allocated per expansion.
+    /// Valid while an id names one local state, as within one faulty set's
+    /// search.
+    @usableFromInline
+    struct InboxCache {
+        /// `lists[q]`: receiver q's inbox (n deliveries); its `arrived`
+        /// flags are whatever the last caller set.
+        @usableFromInline var lists: [[Delivery<P.Message, Concrete>]] = []
+        /// `sources[q * n + j]`: the id whose message to q is in
+        /// `lists[q][j]`, `unknown` when none is.
+        @usableFromInline var sources: [UInt32] = []
+        /// `rounds[q]`: the round of the messages in `lists[q]`.
+        @usableFromInline var rounds: [Int] = []
+        @usableFromInline static var unknown: UInt32 { UInt32.max }
+
+        @inlinable init() {}
+
+        /// Makes `lists[q]` the inbox of receiver q in round `r` from the
+        /// senders' local states `current` (crashed senders: their initial
+        /// states' messages, which never arrive).
+        @inlinable
+        mutating func prepare(
+            receiver q: Int, current: [UInt32], round r: Int, stepper: Stepper, state: (UInt32) -> P.State
+        ) {
+            let n = stepper.n
+            if lists.count != n {
+                let placeholder = (0..<n).map { j in
+                    Delivery<P.Message, Concrete>(
+                        arrived: false,
+                        message: stepper.proto.message(stepper.initialStates[j], round: r, to: ProcessID(q)))
+                }
+                lists = Array(repeating: placeholder, count: n)
+                sources = Array(repeating: InboxCache.unknown, count: n * n)
+                rounds = Array(repeating: -1, count: n)
+            }
+            if rounds[q] != r {
+                rounds[q] = r
+                for j in 0..<n { sources[q * n + j] = InboxCache.unknown }
+            }
+            for j in 0..<n {
+                let sid = current[j]
+                if sources[q * n + j] == sid { continue }
+                sources[q * n + j] = sid
+                let sender = sid == crashedID ? stepper.initialStates[j] : state(sid)
+                lists[q][j].message = stepper.proto.message(sender, round: r, to: ProcessID(q))
+            }
+        }
+    }
+
     /// The memo of one round and the scratch space of `expand`.
     @usableFromInline
     struct ExpandScratch {
@@ -145,6 +198,8 @@ extension Explorer {
         /// `ignoredRound[id]` (bit j for p_j), computed once per round.
         @usableFromInline var ignored: [UInt64] = []
         @usableFromInline var ignoredRound: [Int32] = []
+        /// Each receiver's last inbox, kept from one expansion to the next.
+        @usableFromInline var inboxes = InboxCache()
 
         @inlinable
         init(memo: MemoTable) { self.memo = memo }
@@ -176,6 +231,8 @@ extension Explorer {
         @usableFromInline var localStates: [P.State] = []
         @usableFromInline var decisions: [Decision<Concrete>] = []
         @usableFromInline var firstViolation: [(layer: Int, index: Int)?]
+        /// The kind of each of `explorer.properties`, in order.
+        @usableFromInline let propertyKinds: [PropertyKind]
         @usableFromInline var witnessed: [Bool]
         /// Memoized `receive` results, one table per round.
         @usableFromInline var memos: [MemoTable]
@@ -193,8 +250,9 @@ extension Explorer {
         @usableFromInline var checkContext: PropertyContext<P>? = nil
         @usableFromInline var checkIDs: [UInt32] = []
         @usableFromInline var checkHorizon = false
-        @usableFromInline var checkNone: Decision<Concrete>? = nil
+        @usableFromInline let checkNone: Decision<Concrete>
         @usableFromInline var ignoredRoundScratch: [Int32] = []
+        @usableFromInline var inboxScratch = InboxCache()
         @usableFromInline var states = 0
         @usableFromInline var transitions = 0
         @usableFromInline var nextProgress = 1 << 22
@@ -254,6 +312,8 @@ extension Explorer {
             words = (explorer.proto.n + 1) / 2
             stride = (1 << (explorer.proto.n - 1)) + 1
             firstViolation = Array(repeating: nil, count: explorer.properties.count)
+            propertyKinds = explorer.properties.map(\.kind)
+            checkNone = Decision<Concrete>.none(explorer.proto.n)
             witnessed = Array(repeating: false, count: explorer.properties.count)
             let memo = MemoTable(n: explorer.proto.n)
             memos = Array(repeating: memo, count: explorer.proto.rounds + 1)
@@ -331,6 +391,7 @@ extension Explorer {
             swap(&scratch.hashes, &self.hashScratch)
             swap(&scratch.ignored, &self.ignoredScratch)
             swap(&scratch.ignoredRound, &self.ignoredRoundScratch)
+            swap(&scratch.inboxes, &self.inboxScratch)
             defer {
                 swap(&scratch.memo, &memos[r])
                 swap(&scratch.masks, &self.maskScratch)
@@ -338,6 +399,7 @@ extension Explorer {
                 swap(&scratch.hashes, &self.hashScratch)
                 swap(&scratch.ignored, &self.ignoredScratch)
                 swap(&scratch.ignoredRound, &self.ignoredRoundScratch)
+                swap(&scratch.inboxes, &self.inboxScratch)
             }
             _ = Self.expand(
                 current, round: r, crashing: crashing, partitionFirst: partitionFirst, stepper: stepper,
@@ -367,7 +429,7 @@ extension Explorer {
                     continue
                 }
                 var count = 0
-                var inbox: [Delivery<P.Message, Concrete>]? = nil
+                var inboxReady = false
                 // Senders q ignores this round: their loss is not a choice
                 // (the same successor either way) and they are left out of
                 // the memo key. Restricting the masks to the other senders
@@ -451,22 +513,19 @@ extension Explorer {
                         }
                     }
                     if id == MemoTable.missing {
-                        var deliveries =
-                            inbox
-                            ?? (0..<n).map { j in
-                                let sid = current[j]
-                                let sender = sid == crashedID ? stepper.initialStates[j] : state(sid)
-                                return Delivery(
-                                    arrived: false, message: proto.message(sender, round: r, to: ProcessID(q)))
-                            }
-                        inbox = nil  // `deliveries` is then the only reference: no copy
-                        for j in 0..<n { deliveries[j].arrived = arrived.contains(j) }
-                        guard let resolved = resolve(proto.receive(state(current[q]), round: r, inbox: deliveries))
+                        if !inboxReady {
+                            scratch.inboxes.prepare(
+                                receiver: q, current: current, round: r, stepper: stepper, state: state)
+                            inboxReady = true
+                        }
+                        for j in 0..<n { scratch.inboxes.lists[q][j].arrived = arrived.contains(j) }
+                        guard
+                            let resolved = resolve(
+                                proto.receive(state(current[q]), round: r, inbox: scratch.inboxes.lists[q]))
                         else {
                             return false
                         }
                         id = resolved
-                        inbox = deliveries
                         if memoizable && id <= MemoTable.maxID {
                             scratch.keys.withUnsafeBufferPointer {
                                 scratch.memo.insert(UnsafeBufferPointer(rebasing: $0[kb..<(kb + memoWords)]), value: id)
@@ -494,7 +553,7 @@ extension Explorer {
 
         /// The senders local state `id` ignores in round `r` (bit j for p_j),
         /// from the scratch space's cache or asked of the protocol once.
-        @inlinable
+        @inlinable @inline(__always)
         static func ignoredSenders(
             of id: UInt32, round r: Int, stepper: Stepper, scratch: inout ExpandScratch, state: (UInt32) -> P.State
         ) -> UInt64 {
@@ -518,18 +577,18 @@ extension Explorer {
         /// Evaluates the properties due after `round` on one new global state.
         @inlinable
         mutating func check(_ key: UnsafeBufferPointer<UInt64>, round: Int, index: Int, horizon: Bool) {
-            let props = explorer.properties
+            // Kinds come from their own array and predicates are called in
+            // place: copying a `Property` out of the array would count
+            // references to its strings and closure, per property and state.
             var due = false
-            for (k, p) in props.enumerated() {
-                switch p.kind {
+            for k in 0..<propertyKinds.count {
+                switch propertyKinds[k] {
                 case .always: if firstViolation[k] == nil { due = true }
                 case .atHorizon: if horizon && firstViolation[k] == nil { due = true }
                 case .sometimes: if horizon && !witnessed[k] { due = true }
                 }
             }
             if !due { return }
-            let none = checkNone ?? Decision<Concrete>.none(n)
-            checkNone = none
             var context: PropertyContext<P>
             if let kept = checkContext {
                 context = kept
@@ -539,7 +598,7 @@ extension Explorer {
                 context = PropertyContext<P>(
                     round: round, inputs: explorer.inputs, faulty: (0..<n).map { faulty.contains($0) },
                     crashed: Array(repeating: true, count: n), states: stepper.initialStates,
-                    decisions: Array(repeating: none, count: n))
+                    decisions: Array(repeating: checkNone, count: n))
                 checkIDs = Array(repeating: UInt32.max, count: n)
             }
             if checkHorizon != horizon {
@@ -554,24 +613,26 @@ extension Explorer {
                 if id == crashedID {
                     context.states[q] = stepper.initialStates[q]
                     context.crashed[q] = true
-                    context.decisions[q] = none
+                    context.decisions[q] = checkNone
                 } else {
                     context.states[q] = localStates[Int(id) - 1]
                     context.crashed[q] = false
-                    context.decisions[q] = horizon ? decisions[Int(id) - 1] : none
+                    context.decisions[q] = horizon ? decisions[Int(id) - 1] : checkNone
                 }
             }
             defer { checkContext = context }
-            for (k, p) in props.enumerated() {
-                switch p.kind {
+            let proto = explorer.proto
+            let props = explorer.properties
+            for k in 0..<propertyKinds.count {
+                switch propertyKinds[k] {
                 case .always, .atHorizon:
-                    if firstViolation[k] == nil && (p.kind == .always || horizon)
-                        && !p.holds(explorer.proto, context)
+                    if firstViolation[k] == nil && (propertyKinds[k] == .always || horizon)
+                        && !props[k].holds(proto, context)
                     {
                         firstViolation[k] = (round, index)
                     }
                 case .sometimes:
-                    if horizon && !witnessed[k] && p.holds(explorer.proto, context) { witnessed[k] = true }
+                    if horizon && !witnessed[k] && props[k].holds(proto, context) { witnessed[k] = true }
                 }
             }
         }
@@ -681,11 +742,19 @@ extension Explorer {
             var signature: [UInt32] = []
             var digit = [Int](repeating: 0, count: n)
             var batch = KeyBatch(words: words)
+            // The expansion's scratch space and the stepper live in locals for
+            // the whole search, the round's memo in the scratch space for
+            // the round: nothing is copied or swapped per expansion.
+            var scratch = ExpandScratch(memo: MemoTable(n: n))
+            swap(&scratch.masks, &maskScratch)
+            swap(&scratch.keys, &keyScratch)
+            swap(&scratch.hashes, &hashScratch)
+            let stepper = self.stepper
             var r = 1
             while r <= rounds && !shouldStop {
                 let previous = layers[r - 1]
                 table.reset(expected: previous.count * 4)
-                memos[r].reset(expected: previous.count)
+                scratch.memo.reset(expected: previous.count)
                 signatures.reset(expected: previous.count)
                 var next = Layer()
                 let horizon = r == rounds
@@ -710,9 +779,10 @@ extension Explorer {
                     repeat {
                         let crashing = ProcessSet(bits: crashBits)
                         crashBits = (crashBits &- crashPool) & crashPool
-                        expand(
-                            current, round: r, crashing: crashing, partitionFirst: false, succ: &succ, count: &succCount
-                        )
+                        _ = Self.expand(
+                            current, round: r, crashing: crashing, partitionFirst: false, stepper: stepper,
+                            stride: stride, scratch: &scratch, succ: &succ, count: &succCount,
+                            state: { localStates[Int($0) - 1] }, resolve: { intern($0) })
                         var product = 1
                         for q in 0..<n { product *= succCount[q] }
                         transitions += product
@@ -743,7 +813,7 @@ extension Explorer {
                 states += next.count
                 largest = max(largest, next.count)
                 layers.append(next)
-                memos[r] = MemoTable(n: n)
+                scratch.memo = MemoTable(n: n)
                 reportProgress(round: r)
                 r += 1
             }

@@ -27,7 +27,8 @@ struct MemoTable {
         words = (n + 2 + 3) / 4
     }
 
-    @inlinable static func field(_ f: Int) -> (word: Int, shift: UInt64) { (f / 4, UInt64(16 * (f % 4))) }
+    @inlinable @inline(__always)
+    static func field(_ f: Int) -> (word: Int, shift: UInt64) { (f &>> 2, UInt64(truncatingIfNeeded: (f & 3) &<< 4)) }
 
     /// The bits of the fields of one word named by the low four bits of
     /// `b` (bit k for field k of the word).
@@ -71,21 +72,24 @@ struct MemoTable {
         let (vw, vs) = MemoTable.field(n + 1)
         let (qw, qs) = MemoTable.field(n)
         let words = self.words
-        var i = hash & mask
+        let mask = self.mask
+        // Compared with the value field masked out: the key's is zero.
+        let valueField = UInt64(0xFFFF) &<< vs
+        let receiverField = UInt64(0xFFFF) &<< qs
         return slots.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress, let k = key.baseAddress else { return MemoTable.missing }
+            var i = hash & mask
             while true {
-                let base = i * words
-                if (buf[base + qw] >> qs) & 0xFFFF == 0 { return MemoTable.missing }
-                var equal = true
-                for w in 0..<words {
-                    let stored = w == vw ? buf[base + w] & ~(UInt64(0xFFFF) << vs) : buf[base + w]
-                    if stored != key[w] {
-                        equal = false
-                        break
-                    }
+                let slot = base + i &* words
+                if slot[qw] & receiverField == 0 { return MemoTable.missing }
+                var w = 0
+                while w < words {
+                    let stored = w == vw ? slot[w] & ~valueField : slot[w]
+                    if stored != k[w] { break }
+                    w &+= 1
                 }
-                if equal { return UInt32((buf[base + vw] >> vs) & 0xFFFF) }
-                i = (i + 1) & mask
+                if w == words { return UInt32(truncatingIfNeeded: (slot[vw] &>> vs) & 0xFFFF) }
+                i = (i &+ 1) & mask
             }
         }
     }
