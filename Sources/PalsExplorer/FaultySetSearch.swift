@@ -450,14 +450,16 @@ extension Explorer {
                     scratch.masks[0] = partition
                     masks = 1
                 }
-                var sub: UInt64 = 0
-                repeat {
-                    if !(partitioning && sub == partition) {
-                        scratch.masks[masks] = sub
-                        masks += 1
-                    }
-                    sub = (sub &- droppable) & droppable
-                } while sub != 0
+                scratch.masks.withUnsafeMutableBufferPointer { ms in
+                    var sub: UInt64 = 0
+                    repeat {
+                        if !(partitioning && sub == partition) {
+                            ms[masks] = sub
+                            masks += 1
+                        }
+                        sub = (sub &- droppable) & droppable
+                    } while sub != 0
+                }
                 // The successor is a function of (q, the states of the senders
                 // heard, q's own among them): memoized per round. All keys are
                 // built and their slots prefetched first, so the probes overlap.
@@ -518,7 +520,9 @@ extension Explorer {
                                 receiver: q, current: current, round: r, stepper: stepper, state: state)
                             inboxReady = true
                         }
-                        for j in 0..<n { scratch.inboxes.lists[q][j].arrived = arrived.contains(j) }
+                        scratch.inboxes.lists[q].withUnsafeMutableBufferPointer { list in
+                            for j in 0..<n { list[j].arrived = arrived.contains(j) }
+                        }
                         guard
                             let resolved = resolve(
                                 proto.receive(state(current[q]), round: r, inbox: scratch.inboxes.lists[q]))
