@@ -753,6 +753,12 @@ extension Explorer {
             swap(&scratch.masks, &maskScratch)
             swap(&scratch.keys, &keyScratch)
             swap(&scratch.hashes, &hashScratch)
+            defer {
+                // Back where `expand` looks for them after the search.
+                swap(&scratch.masks, &maskScratch)
+                swap(&scratch.keys, &keyScratch)
+                swap(&scratch.hashes, &hashScratch)
+            }
             let stepper = self.stepper
             var r = 1
             while r <= rounds && !shouldStop {
